@@ -1,0 +1,72 @@
+use serde::{Deserialize, Serialize};
+
+/// The body of every non-2xx response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApiError {
+    /// Stable identifier clients branch on, e.g. `not_found`, `unsupported_media_type`.
+    pub code: ErrorCode,
+    /// Human-readable explanation; wording may change, never parse it.
+    pub message: String,
+}
+
+/// Stable error codes. New codes may be added; clients treat unknown ones as `internal`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The request body or parameters could not be understood (400).
+    BadRequest,
+    /// No token, or the token is unknown, expired or revoked (401).
+    Unauthorized,
+    /// Username or password is wrong; deliberately does not say which (401).
+    InvalidCredentials,
+    /// The caller may see the resource but not change it (403).
+    Forbidden,
+    /// No such resource, or one the caller may not know about (404).
+    NotFound,
+    /// The write conflicts with the current state, e.g. a duplicate username (409).
+    Conflict,
+    /// The body is larger than the server accepts (413).
+    PayloadTooLarge,
+    /// The upload is not a PDF (415).
+    UnsupportedMediaType,
+    /// The content is of the right type but unusable, e.g. a PDF that cannot be parsed (422).
+    UnprocessableEntity,
+    /// The requested byte range lies outside the blob (416).
+    RangeNotSatisfiable,
+    /// Too many failed logins; retry after the `Retry-After` header (429).
+    TooManyRequests,
+    /// A bug or an I/O failure on the server (500).
+    Internal,
+    /// Any code this client version does not know yet.
+    #[serde(other)]
+    Unknown,
+}
+
+impl ErrorCode {
+    /// The `snake_case` wire name of the code.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::BadRequest => "bad_request",
+            Self::Unauthorized => "unauthorized",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not_found",
+            Self::Conflict => "conflict",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::UnprocessableEntity => "unprocessable_entity",
+            Self::RangeNotSatisfiable => "range_not_satisfiable",
+            Self::TooManyRequests => "too_many_requests",
+            Self::Internal => "internal",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.message, self.code.as_str())
+    }
+}

@@ -1,0 +1,227 @@
+//! Passwords, device tokens, the failed-login limiter and the `AuthUser` extractor.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use axum::extract::FromRequestParts;
+use axum::http::header;
+use axum::http::request::Parts;
+use base64::Engine as _;
+use meeting_protocol::{Role, User};
+use rand::RngCore as _;
+use rusqlite::{OptionalExtension as _, Transaction, params};
+use sha2::{Digest as _, Sha256};
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::error::{AppError, AppResult};
+
+/// Hashes a password with Argon2id and a random salt (PHC string format).
+pub fn hash_password(password: &str) -> AppResult<String> {
+    let salt = SaltString::generate(&mut rand::rngs::OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::bad_request(format!("password cannot be hashed: {e}")))
+}
+
+/// Checks a password against a stored hash. A malformed stored hash never matches.
+pub fn verify_password(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// A valid Argon2id hash of a random password, verified against when the username is
+/// unknown so that unknown users take as long to reject as wrong passwords.
+pub fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| {
+        let mut pw = [0u8; 16];
+        rand::rngs::OsRng.fill_bytes(&mut pw);
+        hash_password(&hex::encode(pw)).unwrap_or_default()
+    })
+}
+
+/// A fresh random token (256 bits, URL-safe base64) and the hash we store for it.
+pub fn new_token() -> (String, String) {
+    let mut raw = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut raw);
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
+    let hash = token_hash(&token);
+    (token, hash)
+}
+
+/// What the database stores for a token.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Unix seconds now.
+pub fn now_unix() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Reads a user row by id.
+pub fn user_by_id(tx: &Transaction<'_>, id: &str) -> AppResult<Option<User>> {
+    Ok(tx
+        .query_row("SELECT id, username, display_name, role FROM users WHERE id = ?1", [id], user_from_row)
+        .optional()?)
+}
+
+/// Maps `SELECT id, username, display_name, role`.
+pub fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+    let id: String = r.get(0)?;
+    let role: String = r.get(3)?;
+    Ok(User {
+        id: Uuid::parse_str(&id).unwrap_or_default(),
+        username: r.get(1)?,
+        display_name: r.get(2)?,
+        role: Role::parse(&role).unwrap_or(Role::Leader),
+    })
+}
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    /// Who.
+    pub user: User,
+    /// Which device token they used.
+    pub token_id: Uuid,
+}
+
+impl AuthUser {
+    /// The user id as stored in the database.
+    pub fn id(&self) -> String {
+        self.user.id.to_string()
+    }
+
+    /// Fails with 403 unless the caller's office role is one of `roles`.
+    pub fn require_role(&self, roles: &[Role]) -> AppResult<()> {
+        if roles.contains(&self.user.role) {
+            Ok(())
+        } else {
+            Err(AppError::forbidden(format!("a {} may not do this", self.user.role.as_str())))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(AppError::unauthorized)?;
+        let hash = token_hash(token);
+        let found = state
+            .db
+            .read(move |tx| {
+                let row = tx
+                    .query_row(
+                        "SELECT t.id, u.id, u.username, u.display_name, u.role
+                           FROM tokens t JOIN users u ON u.id = t.user_id
+                          WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND t.expires_at > ?2
+                            AND u.disabled = 0",
+                        params![hash, now_unix()],
+                        |r| {
+                            let tid: String = r.get(0)?;
+                            let role: String = r.get(4)?;
+                            let uid: String = r.get(1)?;
+                            Ok((tid, uid, r.get::<_, String>(2)?, r.get::<_, String>(3)?, role))
+                        },
+                    )
+                    .optional()?;
+                Ok(row)
+            })
+            .await?;
+        let (tid, uid, username, display_name, role) = found.ok_or_else(AppError::unauthorized)?;
+        let (Ok(token_id), Ok(id), Some(role)) = (Uuid::parse_str(&tid), Uuid::parse_str(&uid), Role::parse(&role))
+        else {
+            return Err(AppError::unauthorized());
+        };
+        Ok(AuthUser { user: User { id, username, display_name, role }, token_id })
+    }
+}
+
+/// Counts failed logins per key (username, client address) in a sliding window.
+#[derive(Debug)]
+pub struct LoginLimiter {
+    max_failures: usize,
+    window: Duration,
+    failures: Mutex<HashMap<String, Vec<Instant>>>,
+}
+
+impl LoginLimiter {
+    /// At most `max_failures` failures per key within `window`.
+    pub fn new(max_failures: usize, window: Duration) -> Self {
+        Self { max_failures, window, failures: Mutex::new(HashMap::new()) }
+    }
+
+    /// `Err(429)` when any of `keys` is locked out; checked before the password.
+    pub fn check(&self, keys: &[String]) -> AppResult<()> {
+        let now = Instant::now();
+        let Ok(mut map) = self.failures.lock() else { return Ok(()) };
+        for key in keys {
+            if let Some(times) = map.get_mut(key) {
+                times.retain(|t| now.duration_since(*t) < self.window);
+                if times.len() >= self.max_failures
+                    && let Some(oldest) = times.first()
+                {
+                    let wait = self.window.saturating_sub(now.duration_since(*oldest));
+                    return Err(AppError::too_many(wait.as_secs().max(1)));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Records one failure against each key.
+    pub fn fail(&self, keys: &[String]) {
+        if let Ok(mut map) = self.failures.lock() {
+            for key in keys {
+                map.entry(key.clone()).or_default().push(Instant::now());
+            }
+        }
+    }
+
+    /// Forgets the failures of a key after a successful login.
+    pub fn succeed(&self, key: &str) {
+        if let Ok(mut map) = self.failures.lock() {
+            map.remove(key);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_round_trip() {
+        let h = hash_password("mật khẩu").expect("hash");
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("mật khẩu", &h));
+        assert!(!verify_password("mat khau", &h));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn limiter_locks_after_max_failures() {
+        let l = LoginLimiter::new(2, Duration::from_secs(60));
+        let k = vec!["user:a".to_owned()];
+        l.check(&k).expect("fresh");
+        l.fail(&k);
+        l.check(&k).expect("one failure is fine");
+        l.fail(&k);
+        assert!(l.check(&k).is_err());
+        l.succeed("user:a");
+        l.check(&k).expect("cleared");
+    }
+}

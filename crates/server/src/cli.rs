@@ -1,0 +1,183 @@
+//! The `meeting-server` command line.
+
+use std::io::{IsTerminal as _, Read as _};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use meeting_protocol::Role;
+use rusqlite::{TransactionBehavior, params};
+use uuid::Uuid;
+
+use crate::{AppState, Config, auth, demo};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "meeting-server",
+    version,
+    about = "Office server of the Paperless Meeting Room (Phòng họp không giấy)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API (creates the data directory on first start).
+    Serve {
+        /// Holds server.db and blobs/.
+        #[arg(long, env = "MEETING_DATA_DIR")]
+        data_dir: PathBuf,
+        /// Address to listen on; port 0 picks a free port (printed at start-up).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Seed the demo office (once per data directory).
+        #[arg(long)]
+        demo: bool,
+        /// Largest document upload, in MiB.
+        #[arg(long, default_value_t = 512)]
+        max_upload_mib: u64,
+    },
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Print the OpenAPI document of the API.
+    Openapi,
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Add a user; the password is read from standard input.
+    Add {
+        /// Holds server.db.
+        #[arg(long, env = "MEETING_DATA_DIR")]
+        data_dir: PathBuf,
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// leader, secretary or admin.
+        #[arg(long, value_parser = ["leader", "secretary", "admin"])]
+        role: String,
+        /// Name shown to others; defaults to the username.
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+}
+
+/// Runs the command line; the binary's whole `main`.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let result = match cli.command {
+        Command::Serve { data_dir, listen, demo, max_upload_mib } => serve(data_dir, &listen, demo, max_upload_mib),
+        Command::User { command: UserCommand::Add { data_dir, username, role, display_name } } => {
+            add_user(data_dir, &username, &role, display_name)
+        }
+        Command::Openapi => {
+            serde_json::to_string_pretty(&crate::api::openapi()).map(|s| println!("{s}")).map_err(anyhow::Error::from)
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("meeting-server: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(data_dir: PathBuf, listen: &str, demo: bool, max_upload_mib: u64) -> anyhow::Result<()> {
+    let mut config = Config::new(&data_dir);
+    config.max_upload_bytes = max_upload_mib * 1024 * 1024;
+    let state = AppState::open(config)?;
+    if demo {
+        let seeded = demo::seed(&state)?;
+        if seeded.fresh {
+            eprintln!("Seeded the demo office: {} meetings, {} documents.", seeded.meetings, seeded.documents);
+        }
+        let names: Vec<&str> = demo::USERS.iter().map(|u| u.0).collect();
+        eprintln!("Demo users: {} — password for all: {}", names.join(", "), demo::PASSWORD);
+    }
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+        let addr = listener.local_addr()?;
+        // Tests and scripts read this exact line to learn the port.
+        println!("meeting-server listening on http://{addr}");
+        tracing::info!(data_dir = %data_dir.display(), %addr, "serving");
+        crate::serve(listener, state, shutdown_signal()).await?;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+}
+
+fn add_user(data_dir: PathBuf, username: &str, role: &str, display_name: Option<String>) -> anyhow::Result<()> {
+    let role = Role::parse(role).ok_or_else(|| anyhow::anyhow!("unknown role {role}"))?;
+    let username = username.trim().to_owned();
+    if username.is_empty() || username.len() > 100 || username.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        anyhow::bail!("username must be 1-100 characters without spaces");
+    }
+    let password = if std::io::stdin().is_terminal() {
+        rpassword_prompt()?
+    } else {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s)?;
+        s.trim_end_matches(['\n', '\r']).to_owned()
+    };
+    if password.is_empty() {
+        anyhow::bail!(
+            "the password is empty: pipe it on standard input, e.g. `echo 'secret' | meeting-server user add ...`"
+        );
+    }
+    let state = AppState::open(Config::new(&data_dir))?;
+    let hash = auth::hash_password(&password)?;
+    let display = display_name.unwrap_or_else(|| username.clone());
+    let id = Uuid::now_v7().to_string();
+    let name = username.clone();
+    state.db.run_blocking(TransactionBehavior::Immediate, move |tx| {
+        let n = tx.execute(
+            "INSERT INTO users (id, username, display_name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (username) DO NOTHING",
+            params![id, name, display, role.as_str(), hash, auth::now_unix()],
+        )?;
+        if n == 0 {
+            return Err(crate::AppError::conflict(format!("a user named {name} already exists")));
+        }
+        Ok(())
+    })?;
+    eprintln!("Added {} {username}.", role.as_str());
+    Ok(())
+}
+
+fn rpassword_prompt() -> anyhow::Result<String> {
+    Ok(rpassword::prompt_password("Password: ")?)
+}

@@ -1,0 +1,109 @@
+//! The server's SQLite database: a small connection pool and the read/write discipline.
+//!
+//! Every write runs in a `BEGIN IMMEDIATE` transaction: SQLite then takes the write lock
+//! up front (waiting on the busy timeout), instead of failing with `SQLITE_BUSY` when a
+//! deferred transaction tries to upgrade from read to write. Because writers are thus
+//! serialised, the change counter taken inside a write transaction commits in order.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use meeting_sqlite::Migration;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+
+use crate::error::{AppError, AppResult};
+
+const MIGRATIONS: &[Migration] =
+    &[Migration { name: "20261123_0001_init", sql: include_str!("../migrations/20261123_0001_init.sql") }];
+
+/// Shared handle to the database; cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl Db {
+    /// Opens the database file, creating and migrating it as needed.
+    pub fn open(path: &Path) -> AppResult<Self> {
+        let conn = meeting_sqlite::open(path, MIGRATIONS)?;
+        Ok(Self { inner: Arc::new(Inner { path: path.to_owned(), idle: Mutex::new(vec![conn]) }) })
+    }
+
+    fn take(&self) -> AppResult<Connection> {
+        let pooled = self.inner.idle.lock().map_or(None, |mut v| v.pop());
+        match pooled {
+            Some(c) => Ok(c),
+            None => Ok(meeting_sqlite::connect(&self.inner.path)?),
+        }
+    }
+
+    fn give_back(&self, conn: Connection) {
+        if let Ok(mut idle) = self.inner.idle.lock()
+            && idle.len() < 8
+        {
+            idle.push(conn);
+        }
+    }
+
+    /// Runs `f` on a pooled connection inside a read transaction (one consistent snapshot).
+    pub async fn read<T, F>(&self, f: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> AppResult<T> + Send + 'static,
+    {
+        self.run(TransactionBehavior::Deferred, f).await
+    }
+
+    /// Runs `f` inside a `BEGIN IMMEDIATE` transaction and commits if it returns `Ok`.
+    pub async fn write<T, F>(&self, f: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> AppResult<T> + Send + 'static,
+    {
+        self.run(TransactionBehavior::Immediate, f).await
+    }
+
+    async fn run<T, F>(&self, behavior: TransactionBehavior, f: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> AppResult<T> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.run_blocking(behavior, f)).await?
+    }
+
+    /// The blocking core of [`Db::read`]/[`Db::write`], for code already off the runtime
+    /// (the CLI, the demo seeding).
+    pub fn run_blocking<T, F>(&self, behavior: TransactionBehavior, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&Transaction<'_>) -> AppResult<T>,
+    {
+        let mut conn = self.take()?;
+        let result = (|| {
+            let tx = conn.transaction_with_behavior(behavior)?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok::<_, AppError>(out)
+        })();
+        self.give_back(conn);
+        result
+    }
+}
+
+/// Takes the next value of the server-wide change counter. Call only inside a write
+/// transaction: the value is then unique and commits in counter order.
+pub fn next_seq(tx: &Transaction<'_>) -> AppResult<i64> {
+    Ok(tx.query_row("UPDATE counters SET value = value + 1 WHERE name = 'change_seq' RETURNING value", [], |r| {
+        r.get(0)
+    })?)
+}
+
+/// Current head of the change counter.
+pub fn head_seq(tx: &Transaction<'_>) -> AppResult<i64> {
+    Ok(tx.query_row("SELECT value FROM counters WHERE name = 'change_seq'", [], |r| r.get(0))?)
+}

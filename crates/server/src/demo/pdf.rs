@@ -1,0 +1,232 @@
+//! A small PDF writer for the demo office and the tests: A4 pages of wrapped text in an
+//! embedded TrueType font (CIDFontType2, Identity-H) with a ToUnicode map, so viewers
+//! render the Vietnamese text exactly and text extraction (search) gets it back.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::Write as _;
+
+/// Why a PDF could not be produced.
+#[derive(Debug, thiserror::Error)]
+pub enum PdfGenError {
+    /// The font file is not a TrueType font we can read.
+    #[error("the font cannot be read: {0}")]
+    Font(String),
+    /// The font lacks a glyph for a character of the text.
+    #[error("the font has no glyph for {0:?} (U+{1:04X})")]
+    MissingGlyph(char, u32),
+    /// Compressing a stream failed.
+    #[error("compression failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// One paragraph of the document.
+#[derive(Debug, Clone)]
+pub enum Block {
+    /// A heading in larger type.
+    Heading(String),
+    /// Body text, wrapped to the page width.
+    Paragraph(String),
+}
+
+/// A font prepared once and reused for many documents.
+pub struct Font {
+    data: Vec<u8>,
+    compressed: Vec<u8>,
+    units_per_em: f32,
+    bbox: [i16; 4],
+    ascender: i16,
+    descender: i16,
+}
+
+impl Font {
+    /// Reads and compresses a TrueType font.
+    pub fn load(data: Vec<u8>) -> Result<Self, PdfGenError> {
+        let face = ttf_parser::Face::parse(&data, 0).map_err(|e| PdfGenError::Font(e.to_string()))?;
+        let b = face.global_bounding_box();
+        let (units_per_em, ascender, descender) = (f32::from(face.units_per_em()), face.ascender(), face.descender());
+        let compressed = deflate(&data)?;
+        Ok(Self { compressed, units_per_em, bbox: [b.x_min, b.y_min, b.x_max, b.y_max], ascender, descender, data })
+    }
+
+    fn face(&self) -> Result<ttf_parser::Face<'_>, PdfGenError> {
+        ttf_parser::Face::parse(&self.data, 0).map_err(|e| PdfGenError::Font(e.to_string()))
+    }
+}
+
+fn deflate(data: &[u8]) -> Result<Vec<u8>, PdfGenError> {
+    let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(data)?;
+    Ok(enc.finish()?)
+}
+
+const PAGE_W: f32 = 595.28;
+const PAGE_H: f32 = 841.89;
+const MARGIN: f32 = 64.0;
+
+struct Layout<'a> {
+    face: ttf_parser::Face<'a>,
+    scale: f32,
+    used: BTreeMap<u16, (char, u16)>,
+}
+
+impl Layout<'_> {
+    fn glyph(&mut self, c: char) -> Result<u16, PdfGenError> {
+        let gid = self.face.glyph_index(c).ok_or(PdfGenError::MissingGlyph(c, c as u32))?;
+        let adv = self.face.glyph_hor_advance(gid).unwrap_or(0);
+        self.used.entry(gid.0).or_insert((c, adv));
+        Ok(gid.0)
+    }
+
+    fn width(&mut self, s: &str, size: f32) -> Result<f32, PdfGenError> {
+        let mut w = 0.0;
+        for c in s.chars() {
+            let g = self.glyph(c)?;
+            w += f32::from(self.used.get(&g).map_or(0, |u| u.1)) * self.scale * size / 1000.0;
+        }
+        Ok(w)
+    }
+
+    fn wrap(&mut self, text: &str, size: f32, width: f32) -> Result<Vec<String>, PdfGenError> {
+        let mut lines = Vec::new();
+        let mut line = String::new();
+        for word in text.split_whitespace() {
+            let candidate = if line.is_empty() { word.to_owned() } else { format!("{line} {word}") };
+            if self.width(&candidate, size)? > width && !line.is_empty() {
+                lines.push(std::mem::replace(&mut line, word.to_owned()));
+            } else {
+                line = candidate;
+            }
+        }
+        if !line.is_empty() {
+            lines.push(line);
+        }
+        Ok(lines)
+    }
+
+    fn hex(&mut self, s: &str) -> Result<String, PdfGenError> {
+        let mut out = String::with_capacity(s.len() * 4);
+        for c in s.chars() {
+            let g = self.glyph(c)?;
+            let _ = write!(out, "{g:04X}");
+        }
+        Ok(out)
+    }
+}
+
+/// Lays `blocks` out on as many A4 pages as they need (at least `min_pages`) and
+/// returns the PDF bytes and the page count.
+pub fn render(font: &Font, title: &str, blocks: &[Block], min_pages: usize) -> Result<(Vec<u8>, usize), PdfGenError> {
+    let mut lay = Layout { face: font.face()?, scale: 1000.0 / font.units_per_em, used: BTreeMap::new() };
+    let width = PAGE_W - 2.0 * MARGIN;
+    // (font size, text) per line; None = paragraph gap.
+    let mut lines: Vec<Option<(f32, String)>> = Vec::new();
+    for b in blocks {
+        let (size, text) = match b {
+            Block::Heading(t) => (15.0, t),
+            Block::Paragraph(t) => (11.0, t),
+        };
+        for l in lay.wrap(text, size, width)? {
+            lines.push(Some((size, l)));
+        }
+        lines.push(None);
+    }
+    let mut pages: Vec<String> = Vec::new();
+    let mut content = String::new();
+    let mut y = PAGE_H - MARGIN;
+    for line in &lines {
+        let lead = line.as_ref().map_or(8.0, |(s, _)| s * 1.45);
+        if y - lead < MARGIN + 20.0 {
+            pages.push(std::mem::take(&mut content));
+            y = PAGE_H - MARGIN;
+        }
+        y -= lead;
+        if let Some((size, text)) = line {
+            let _ = writeln!(content, "BT /F1 {size} Tf {MARGIN} {y:.2} Td <{}> Tj ET", lay.hex(text)?);
+        }
+    }
+    pages.push(content);
+    while pages.len() < min_pages {
+        pages.push(String::new());
+    }
+    let total = pages.len();
+    for (i, page) in pages.iter_mut().enumerate() {
+        let footer = format!("{title} — Trang {} / {total}", i + 1);
+        let _ = writeln!(page, "BT /F1 9 Tf {MARGIN} {:.2} Td <{}> Tj ET", MARGIN - 20.0, lay.hex(&footer)?);
+    }
+    Ok((assemble(font, &lay, title, &pages)?, total))
+}
+
+fn pdf_text(s: &str) -> String {
+    // A UTF-16BE text string with BOM, hex-encoded: safe for any title.
+    let mut out = String::from("<FEFF");
+    for u in s.encode_utf16() {
+        let _ = write!(out, "{u:04X}");
+    }
+    out.push('>');
+    out
+}
+
+fn assemble(font: &Font, lay: &Layout<'_>, title: &str, pages: &[String]) -> Result<Vec<u8>, PdfGenError> {
+    let mut objs: Vec<Vec<u8>> = Vec::new();
+    let stream = |dict: &str, data: &[u8]| -> Vec<u8> {
+        let mut o = format!("<< {dict} /Length {} >>\nstream\n", data.len()).into_bytes();
+        o.extend_from_slice(data);
+        o.extend_from_slice(b"\nendstream");
+        o
+    };
+    let first_page = 9;
+    let kids: Vec<String> = (0..pages.len()).map(|i| format!("{} 0 R", first_page + 2 * i)).collect();
+    objs.push(b"<< /Type /Catalog /Pages 2 0 R >>".to_vec());
+    objs.push(format!("<< /Type /Pages /Kids [{}] /Count {} >>", kids.join(" "), pages.len()).into_bytes());
+    objs.push(b"<< /Type /Font /Subtype /Type0 /BaseFont /DejaVuSans /Encoding /Identity-H /DescendantFonts [4 0 R] /ToUnicode 6 0 R >>".to_vec());
+    let mut widths = String::new();
+    for (gid, (_, adv)) in &lay.used {
+        let _ = write!(widths, "{gid} [{:.0}] ", f32::from(*adv) * lay.scale);
+    }
+    objs.push(format!("<< /Type /Font /Subtype /CIDFontType2 /BaseFont /DejaVuSans /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor 5 0 R /DW 600 /W [{widths}] /CIDToGIDMap /Identity >>").into_bytes());
+    let s = lay.scale;
+    let [x0, y0, x1, y1] = font.bbox.map(|v| (f32::from(v) * s) as i32);
+    objs.push(format!("<< /Type /FontDescriptor /FontName /DejaVuSans /Flags 32 /FontBBox [{x0} {y0} {x1} {y1}] /ItalicAngle 0 /Ascent {:.0} /Descent {:.0} /CapHeight {:.0} /StemV 80 /FontFile2 7 0 R >>",
+        f32::from(font.ascender) * s, f32::from(font.descender) * s, f32::from(font.ascender) * s).into_bytes());
+    let mut cmap = String::from(
+        "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n",
+    );
+    let used: Vec<_> = lay.used.iter().collect();
+    for chunk in used.chunks(100) {
+        let _ = writeln!(cmap, "{} beginbfchar", chunk.len());
+        for (gid, (c, _)) in chunk {
+            let mut buf = [0u16; 2];
+            let utf16: String = c.encode_utf16(&mut buf).iter().map(|u| format!("{u:04X}")).collect();
+            let _ = writeln!(cmap, "<{gid:04X}> <{utf16}>");
+        }
+        cmap.push_str("endbfchar\n");
+    }
+    cmap.push_str("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n");
+    objs.push(stream("", cmap.as_bytes()));
+    objs.push(stream(&format!("/Filter /FlateDecode /Length1 {}", font.data.len()), &font.compressed));
+    objs.push(format!("<< /Title {} /Producer (Paperless Meeting Room demo) >>", pdf_text(title)).into_bytes());
+    for (i, content) in pages.iter().enumerate() {
+        let content_id = first_page + 2 * i + 1;
+        objs.push(format!("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_W} {PAGE_H}] /Resources << /Font << /F1 3 0 R >> >> /Contents {content_id} 0 R >>").into_bytes());
+        objs.push(stream("/Filter /FlateDecode", &deflate(content.as_bytes())?));
+    }
+    // Object 8 is the Info dictionary; pages start at 9.
+    let mut out = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
+    let mut offsets = Vec::with_capacity(objs.len());
+    for (i, o) in objs.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        out.extend_from_slice(o);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = out.len();
+    let mut table = format!("xref\n0 {}\n0000000000 65535 f \n", objs.len() + 1);
+    for off in offsets {
+        let _ = writeln!(table, "{off:010} 00000 n ");
+    }
+    let _ =
+        write!(table, "trailer\n<< /Size {} /Root 1 0 R /Info 8 0 R >>\nstartxref\n{xref}\n%%EOF\n", objs.len() + 1);
+    out.extend_from_slice(table.as_bytes());
+    Ok(out)
+}

@@ -1,0 +1,102 @@
+//! The ordered change feed: recording changes inside write transactions and serving
+//! each user the part of it they may see.
+
+use meeting_protocol::{Change, ChangeOp, ChangesPage, Entity, EntityKind, participant_key};
+use rusqlite::{Transaction, params};
+use uuid::Uuid;
+
+use crate::auth::now_unix;
+use crate::db::{head_seq, next_seq};
+use crate::error::AppResult;
+use crate::model;
+
+/// Appends one change for every participant of `meeting_id` (or only `audience`).
+pub fn record(
+    tx: &Transaction<'_>,
+    meeting_id: &str,
+    kind: &str,
+    entity_id: &str,
+    audience: Option<&str>,
+) -> AppResult<i64> {
+    let seq = next_seq(tx)?;
+    tx.execute(
+        "INSERT INTO change_log (seq, meeting_id, kind, entity_id, audience, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![seq, meeting_id, kind, entity_id, audience, now_unix()],
+    )?;
+    Ok(seq)
+}
+
+/// Gives `user_id` the whole current meeting: the user's cursor is likely past every
+/// change ever made to it, so we re-announce each entity to them alone.
+pub fn record_grant(tx: &Transaction<'_>, meeting_id: &str, user_id: &str) -> AppResult<()> {
+    let who = Some(user_id);
+    record(tx, meeting_id, "meeting", meeting_id, who)?;
+    for item in model::agenda_of(tx, meeting_id)? {
+        record(tx, meeting_id, "agenda_item", &item.id.to_string(), who)?;
+    }
+    for p in model::participants_of(tx, meeting_id)? {
+        record(tx, meeting_id, "participant", &participant_key(p.meeting_id, p.user_id), who)?;
+    }
+    for d in model::documents_of(tx, meeting_id)? {
+        record(tx, meeting_id, "document", &d.id.to_string(), who)?;
+    }
+    Ok(())
+}
+
+/// Tells `user_id` to drop the meeting and everything in it.
+pub fn record_purge(tx: &Transaction<'_>, meeting_id: &str, user_id: &str) -> AppResult<()> {
+    record(tx, meeting_id, "purge", meeting_id, Some(user_id))?;
+    Ok(())
+}
+
+/// One page of the feed as `user_id` may see it. Runs in one read transaction, so the
+/// page, the entity states and `head` come from the same snapshot.
+pub fn page(tx: &Transaction<'_>, server_id: Uuid, user_id: &str, since: i64, limit: u32) -> AppResult<ChangesPage> {
+    let head = head_seq(tx)?;
+    let mut stmt = tx.prepare_cached(
+        "SELECT seq, meeting_id, kind, entity_id FROM change_log
+          WHERE seq > ?1
+            AND (audience = ?2
+                 OR (audience IS NULL AND meeting_id IN (SELECT meeting_id FROM participants WHERE user_id = ?2)))
+          ORDER BY seq LIMIT ?3",
+    )?;
+    let rows: Vec<(i64, String, String, String)> = stmt
+        .query_map(params![since, user_id, i64::from(limit) + 1], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<Result<_, _>>()?;
+    let has_more = rows.len() > limit as usize;
+    let mut changes = Vec::with_capacity(rows.len().min(limit as usize));
+    for (seq, meeting_id, kind, entity_id) in rows.into_iter().take(limit as usize) {
+        changes.push(Change { seq, op: resolve(tx, &meeting_id, &kind, &entity_id)? });
+    }
+    // With nothing more to see, jump to head: the invisible changes in between never
+    // need to be scanned again. Safe because head and the rows come from one snapshot.
+    let next_since = if has_more { changes.last().map_or(since, |c| c.seq) } else { head.max(since) };
+    Ok(ChangesPage { server_id, changes, next_since, head, has_more })
+}
+
+fn resolve(tx: &Transaction<'_>, meeting_id: &str, kind: &str, entity_id: &str) -> AppResult<ChangeOp> {
+    let gone = |kind| Ok(ChangeOp::Delete { kind, id: entity_id.to_owned() });
+    let upsert = |entity| Ok(ChangeOp::Upsert { entity });
+    match kind {
+        "purge" => Ok(ChangeOp::Purge { meeting_id: Uuid::parse_str(meeting_id).unwrap_or_default() }),
+        "meeting" => match model::meeting(tx, entity_id)? {
+            Some(m) => upsert(Entity::Meeting(m)),
+            None => gone(EntityKind::Meeting),
+        },
+        "agenda_item" => match model::agenda_item(tx, entity_id)? {
+            Some(a) => upsert(Entity::AgendaItem(a)),
+            None => gone(EntityKind::AgendaItem),
+        },
+        "participant" => {
+            let (m, u) = entity_id.split_once(':').unwrap_or((meeting_id, ""));
+            match model::participant(tx, m, u)? {
+                Some(p) => upsert(Entity::Participant(p)),
+                None => gone(EntityKind::Participant),
+            }
+        }
+        _ => match model::document(tx, entity_id)? {
+            Some(d) => upsert(Entity::Document(d)),
+            None => gone(EntityKind::Document),
+        },
+    }
+}

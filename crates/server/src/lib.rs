@@ -1,0 +1,115 @@
+//! The office server of the Paperless Meeting Room.
+//!
+//! It owns the authoritative state of the office: users and device sessions, meetings
+//! with their agenda, participants and documents, the immutable document blobs (named by
+//! SHA-256), and the ordered change feed from which every client builds its offline copy.
+//!
+//! Layout: [`db`] (SQLite pool, write discipline), [`model`] (entity reads and access
+//! rules), [`feed`] (the change log), [`blobs`] (content-addressed store), [`auth`]
+//! (passwords, tokens, login limiter), [`api`] (HTTP handlers and the OpenAPI document),
+//! [`demo`] (the explorable demo office), [`cli`] (the `meeting-server` binary).
+//!
+//! The access rule everywhere: only participants of a meeting may learn anything about
+//! it. Everyone else gets the same 404 an unknown id gets.
+
+pub mod api;
+pub mod auth;
+pub mod blobs;
+pub mod cli;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod feed;
+pub mod model;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use uuid::Uuid;
+
+pub use error::{AppError, AppResult};
+
+/// Largest JSON body accepted (uploads stream separately under `max_upload_bytes`).
+pub const JSON_BODY_LIMIT: usize = 64 * 1024;
+
+/// Server settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Holds `server.db` and `blobs/`.
+    pub data_dir: PathBuf,
+    /// Largest document upload in bytes.
+    pub max_upload_bytes: u64,
+    /// How long a device token stays valid.
+    pub token_ttl: Duration,
+    /// Failed logins per username (and per address, ×4) before a lock-out.
+    pub login_max_failures: usize,
+    /// Window of the failed-login count and length of the lock-out.
+    pub login_window: Duration,
+}
+
+impl Config {
+    /// Defaults for a data directory.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            max_upload_bytes: 512 * 1024 * 1024,
+            token_ttl: Duration::from_secs(90 * 24 * 3600),
+            login_max_failures: 5,
+            login_window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// Everything a handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub db: db::Db,
+    /// The blob store.
+    pub blobs: blobs::BlobStore,
+    /// Settings.
+    pub config: Arc<Config>,
+    /// Failed-login counter.
+    pub limiter: Arc<auth::LoginLimiter>,
+    /// Identity of this database, handed to clients in every feed page.
+    pub server_id: Uuid,
+}
+
+impl AppState {
+    /// Opens (creating on first start) the data directory.
+    pub fn open(config: Config) -> AppResult<Self> {
+        std::fs::create_dir_all(&config.data_dir)?;
+        let db = db::Db::open(&config.data_dir.join("server.db"))?;
+        let blobs = blobs::BlobStore::open(&config.data_dir.join("blobs"))?;
+        let server_id = db.run_blocking(rusqlite::TransactionBehavior::Immediate, |tx| {
+            use rusqlite::OptionalExtension as _;
+            let existing: Option<String> =
+                tx.query_row("SELECT value FROM server_meta WHERE key = 'server_id'", [], |r| r.get(0)).optional()?;
+            match existing.and_then(|s| Uuid::parse_str(&s).ok()) {
+                Some(id) => Ok(id),
+                None => {
+                    let id = Uuid::now_v7();
+                    tx.execute("INSERT INTO server_meta (key, value) VALUES ('server_id', ?1)", [id.to_string()])?;
+                    Ok(id)
+                }
+            }
+        })?;
+        let limiter = Arc::new(auth::LoginLimiter::new(config.login_max_failures, config.login_window));
+        Ok(Self { db, blobs, config: Arc::new(config), limiter, server_id })
+    }
+}
+
+/// Serves the API on `listener` until `shutdown` resolves, then finishes in-flight
+/// requests and returns.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = api::router(state);
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}

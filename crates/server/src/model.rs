@@ -1,0 +1,202 @@
+//! Reading entities from the database and deciding who may see or change them.
+
+use meeting_protocol::{AgendaItem, Document, Meeting, MeetingDetail, Participant, ParticipantRole, Role};
+use rusqlite::{OptionalExtension as _, Row, Transaction, params};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use uuid::Uuid;
+
+use crate::auth::AuthUser;
+use crate::error::{AppError, AppResult};
+
+/// Formats a timestamp the way the database stores it.
+pub fn fmt_ts(t: OffsetDateTime) -> String {
+    t.to_offset(time::UtcOffset::UTC).format(&Rfc3339).unwrap_or_default()
+}
+
+fn ts(s: &str) -> OffsetDateTime {
+    OffsetDateTime::parse(s, &Rfc3339).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+fn uuid(r: &Row<'_>, i: usize) -> rusqlite::Result<Uuid> {
+    let s: String = r.get(i)?;
+    Uuid::parse_str(&s)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+const MEETING_COLS: &str = "id, title, location, description, starts_at, ends_at";
+fn meeting_row(r: &Row<'_>) -> rusqlite::Result<Meeting> {
+    let ends: Option<String> = r.get(5)?;
+    Ok(Meeting {
+        id: uuid(r, 0)?,
+        title: r.get(1)?,
+        location: r.get(2)?,
+        description: r.get(3)?,
+        starts_at: ts(&r.get::<_, String>(4)?),
+        ends_at: ends.as_deref().map(ts),
+    })
+}
+
+const AGENDA_COLS: &str = "id, meeting_id, position, title, presenter, planned_time, duration_minutes";
+fn agenda_row(r: &Row<'_>) -> rusqlite::Result<AgendaItem> {
+    Ok(AgendaItem {
+        id: uuid(r, 0)?,
+        meeting_id: uuid(r, 1)?,
+        position: r.get(2)?,
+        title: r.get(3)?,
+        presenter: r.get(4)?,
+        planned_time: r.get(5)?,
+        duration_minutes: r.get(6)?,
+    })
+}
+
+const PARTICIPANT_SELECT: &str = "SELECT p.meeting_id, p.user_id, u.username, u.display_name, p.role
+    FROM participants p JOIN users u ON u.id = p.user_id";
+fn participant_row(r: &Row<'_>) -> rusqlite::Result<Participant> {
+    let role: String = r.get(4)?;
+    Ok(Participant {
+        meeting_id: uuid(r, 0)?,
+        user_id: uuid(r, 1)?,
+        username: r.get(2)?,
+        display_name: r.get(3)?,
+        role: ParticipantRole::parse(&role).unwrap_or(ParticipantRole::Member),
+    })
+}
+
+const DOCUMENT_SELECT: &str = "SELECT d.id, d.meeting_id, d.agenda_item_id, d.title, v.filename, v.size, v.sha256,
+           v.page_count, v.version, d.confidential, v.uploaded_at
+    FROM documents d JOIN document_versions v ON v.document_id = d.id AND v.version = d.current_version";
+fn document_row(r: &Row<'_>) -> rusqlite::Result<Document> {
+    let agenda: Option<String> = r.get(2)?;
+    Ok(Document {
+        id: uuid(r, 0)?,
+        meeting_id: uuid(r, 1)?,
+        agenda_item_id: agenda.and_then(|s| Uuid::parse_str(&s).ok()),
+        title: r.get(3)?,
+        filename: r.get(4)?,
+        size: r.get(5)?,
+        sha256: r.get(6)?,
+        page_count: r.get(7)?,
+        version: r.get(8)?,
+        confidential: r.get(9)?,
+        uploaded_at: ts(&r.get::<_, String>(10)?),
+    })
+}
+
+/// One meeting by id.
+pub fn meeting(tx: &Transaction<'_>, id: &str) -> AppResult<Option<Meeting>> {
+    Ok(tx.query_row(&format!("SELECT {MEETING_COLS} FROM meetings WHERE id = ?1"), [id], meeting_row).optional()?)
+}
+
+/// Meetings the user takes part in, soonest first.
+pub fn meetings_of(tx: &Transaction<'_>, user_id: &str) -> AppResult<Vec<Meeting>> {
+    let mut stmt = tx.prepare(&format!(
+        "SELECT {MEETING_COLS} FROM meetings WHERE id IN (SELECT meeting_id FROM participants WHERE user_id = ?1)
+         ORDER BY starts_at, id"
+    ))?;
+    Ok(stmt.query_map([user_id], meeting_row)?.collect::<Result<_, _>>()?)
+}
+
+/// One agenda item by id.
+pub fn agenda_item(tx: &Transaction<'_>, id: &str) -> AppResult<Option<AgendaItem>> {
+    Ok(tx.query_row(&format!("SELECT {AGENDA_COLS} FROM agenda_items WHERE id = ?1"), [id], agenda_row).optional()?)
+}
+
+/// A meeting's agenda in order.
+pub fn agenda_of(tx: &Transaction<'_>, meeting_id: &str) -> AppResult<Vec<AgendaItem>> {
+    let mut stmt =
+        tx.prepare(&format!("SELECT {AGENDA_COLS} FROM agenda_items WHERE meeting_id = ?1 ORDER BY position, id"))?;
+    Ok(stmt.query_map([meeting_id], agenda_row)?.collect::<Result<_, _>>()?)
+}
+
+/// One participant.
+pub fn participant(tx: &Transaction<'_>, meeting_id: &str, user_id: &str) -> AppResult<Option<Participant>> {
+    Ok(tx
+        .query_row(
+            &format!("{PARTICIPANT_SELECT} WHERE p.meeting_id = ?1 AND p.user_id = ?2"),
+            [meeting_id, user_id],
+            participant_row,
+        )
+        .optional()?)
+}
+
+/// A meeting's participants.
+pub fn participants_of(tx: &Transaction<'_>, meeting_id: &str) -> AppResult<Vec<Participant>> {
+    let mut stmt = tx.prepare(&format!("{PARTICIPANT_SELECT} WHERE p.meeting_id = ?1 ORDER BY p.role, u.username"))?;
+    Ok(stmt.query_map([meeting_id], participant_row)?.collect::<Result<_, _>>()?)
+}
+
+/// One document (current version).
+pub fn document(tx: &Transaction<'_>, id: &str) -> AppResult<Option<Document>> {
+    Ok(tx.query_row(&format!("{DOCUMENT_SELECT} WHERE d.id = ?1"), [id], document_row).optional()?)
+}
+
+/// A meeting's documents (current versions).
+pub fn documents_of(tx: &Transaction<'_>, meeting_id: &str) -> AppResult<Vec<Document>> {
+    let mut stmt = tx.prepare(&format!("{DOCUMENT_SELECT} WHERE d.meeting_id = ?1 ORDER BY d.title, d.id"))?;
+    Ok(stmt.query_map([meeting_id], document_row)?.collect::<Result<_, _>>()?)
+}
+
+/// Everything in a meeting.
+pub fn meeting_detail(tx: &Transaction<'_>, meeting: Meeting) -> AppResult<MeetingDetail> {
+    let id = meeting.id.to_string();
+    Ok(MeetingDetail {
+        agenda: agenda_of(tx, &id)?,
+        participants: participants_of(tx, &id)?,
+        documents: documents_of(tx, &id)?,
+        meeting,
+    })
+}
+
+/// True when the user takes part in the meeting.
+pub fn is_participant(tx: &Transaction<'_>, meeting_id: &str, user_id: &str) -> AppResult<bool> {
+    Ok(tx
+        .query_row("SELECT 1 FROM participants WHERE meeting_id = ?1 AND user_id = ?2", [meeting_id, user_id], |_| {
+            Ok(())
+        })
+        .optional()?
+        .is_some())
+}
+
+/// The meeting, if the caller may see it. Unknown and invisible meetings answer alike
+/// (404), so a non-participant learns nothing, not even that the meeting exists.
+pub fn visible_meeting(tx: &Transaction<'_>, caller: &AuthUser, meeting_id: &str) -> AppResult<Meeting> {
+    if !is_participant(tx, meeting_id, &caller.id())? {
+        return Err(AppError::not_found("meeting"));
+    }
+    meeting(tx, meeting_id)?.ok_or_else(|| AppError::not_found("meeting"))
+}
+
+/// The meeting, if the caller may change it: a secretary (or admin) taking part in it.
+/// Non-participants get 404 (they may not know it exists); participating leaders 403.
+pub fn editable_meeting(tx: &Transaction<'_>, caller: &AuthUser, meeting_id: &str) -> AppResult<Meeting> {
+    let m = visible_meeting(tx, caller, meeting_id)?;
+    caller.require_role(&[Role::Secretary, Role::Admin])?;
+    Ok(m)
+}
+
+/// Meeting id of an agenda item, if it exists.
+pub fn agenda_meeting(tx: &Transaction<'_>, item_id: &str) -> AppResult<Option<String>> {
+    Ok(tx.query_row("SELECT meeting_id FROM agenda_items WHERE id = ?1", [item_id], |r| r.get(0)).optional()?)
+}
+
+/// Meeting id of a document, if it exists.
+pub fn document_meeting(tx: &Transaction<'_>, doc_id: &str) -> AppResult<Option<String>> {
+    Ok(tx.query_row("SELECT meeting_id FROM documents WHERE id = ?1", [doc_id], |r| r.get(0)).optional()?)
+}
+
+/// True when the caller may read the blob: it is a version of a document of a meeting
+/// they take part in.
+pub fn may_read_blob(tx: &Transaction<'_>, user_id: &str, sha256: &str) -> AppResult<bool> {
+    Ok(tx
+        .query_row(
+            "SELECT 1 FROM document_versions v
+               JOIN documents d ON d.id = v.document_id
+               JOIN participants p ON p.meeting_id = d.meeting_id
+              WHERE v.sha256 = ?1 AND p.user_id = ?2 LIMIT 1",
+            params![sha256, user_id],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
