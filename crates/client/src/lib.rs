@@ -1,1 +1,121 @@
-//! placeholder
+//! The client engine of the Paperless Meeting Room: everything a leader's device does
+//! except drawing pixels.
+//!
+//! It owns a *profile* directory: the local SQLite store ([`store`]) with the meetings
+//! the user takes part in, the session and the sync cursor; and the verified blob cache
+//! ([`blobs`]) holding each document's PDF. [`sync::sync`] pulls the server's change
+//! feed into the store, purges what the user may no longer see, and fetches document
+//! content with resumable, hash-verified downloads, so that a meeting opens with the
+//! network unplugged. The `meeting` CLI ([`cli`]) drives the same engine the desktop
+//! app will.
+
+pub mod api;
+pub mod blobs;
+pub mod cli;
+pub mod error;
+pub mod store;
+pub mod sync;
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use meeting_protocol::LoginResponse;
+
+pub use error::{ClientError, Result};
+pub use sync::{SyncOptions, SyncProgress, SyncReport, VerifyReport, sync, verify};
+
+use api::Api;
+use blobs::BlobCache;
+use store::Store;
+
+/// A profile directory: one user's session and offline copy on this device.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    dir: PathBuf,
+}
+
+/// A held lock on a profile's sync; released on drop.
+#[derive(Debug)]
+pub struct SyncLock(#[allow(dead_code)] File);
+
+impl Profile {
+    /// Opens (creating) the profile at `dir`.
+    pub fn open(dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(dir).map_err(ClientError::io(format!("creating profile {}", dir.display())))?;
+        Ok(Self { dir: dir.to_owned() })
+    }
+
+    /// The profile directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Opens the profile's store.
+    pub fn store(&self) -> Result<Store> {
+        Store::open(&self.dir.join("client.db"))
+    }
+
+    /// Opens the profile's blob cache.
+    pub fn blobs(&self) -> Result<BlobCache> {
+        BlobCache::open(&self.dir.join("blobs"))
+    }
+
+    /// An API client with this profile's session.
+    pub fn api(&self, store: &Store) -> Result<Api> {
+        let url = store.meta("server_url")?.ok_or(ClientError::NotLoggedIn)?;
+        let token = store.meta("token")?.ok_or(ClientError::NotLoggedIn)?;
+        Api::new(&url, Some(token))
+    }
+
+    /// Takes the profile's sync lock, failing at once if another sync holds it.
+    pub fn lock(&self) -> Result<SyncLock> {
+        let path = self.dir.join("sync.lock");
+        let f = File::create(&path).map_err(ClientError::io(format!("creating {}", path.display())))?;
+        match f.try_lock() {
+            Ok(()) => Ok(SyncLock(f)),
+            Err(std::fs::TryLockError::WouldBlock) => Err(ClientError::Busy),
+            Err(std::fs::TryLockError::Error(e)) => Err(ClientError::io(format!("locking {}", path.display()))(e)),
+        }
+    }
+
+    /// Logs in and stores the session. Logging in as another user or to another
+    /// server first wipes the previous user's data from this profile: one person's
+    /// meetings never stay readable under another's login.
+    pub async fn login(&self, server_url: &str, username: &str, password: &str) -> Result<LoginResponse> {
+        let api = Api::new(server_url, None)?;
+        let device = format!("{} ({})", hostname(), std::env::consts::OS);
+        let resp = api.login(username, password, &device).await?;
+        let _lock = self.lock()?;
+        let mut store = self.store()?;
+        let same_user = store.meta("user_id")?.as_deref() == Some(&resp.user.id.to_string())
+            && store.meta("server_url")?.as_deref() == Some(api.base());
+        if !same_user {
+            store.reset_all()?;
+            self.blobs()?.remove_unreferenced(&Default::default())?;
+        }
+        store.set_meta("server_url", Some(api.base()))?;
+        store.set_meta("token", Some(&resp.token))?;
+        store.set_meta("user_id", Some(&resp.user.id.to_string()))?;
+        store.set_meta("username", Some(&resp.user.username))?;
+        store.set_meta("display_name", Some(&resp.user.display_name))?;
+        Ok(resp)
+    }
+
+    /// Ends the session on the server (best effort when offline) and forgets it here.
+    /// The offline copy stays until another user logs in.
+    pub async fn logout(&self) -> Result<()> {
+        let store = self.store()?;
+        if let Ok(api) = self.api(&store) {
+            match api.logout().await {
+                Ok(()) | Err(ClientError::SessionExpired) | Err(ClientError::Unreachable { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        store.set_meta("token", None)?;
+        Ok(())
+    }
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname").map(|s| s.trim().to_owned()).unwrap_or_else(|_| "device".into())
+}

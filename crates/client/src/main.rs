@@ -1,1 +1,5 @@
-fn main() {}
+//! `meeting`: see [`meeting_client::cli`].
+
+fn main() -> std::process::ExitCode {
+    meeting_client::cli::main()
+}

@@ -1,0 +1,122 @@
+//! The office server's HTTP API as the client uses it.
+
+use std::time::Duration;
+
+use meeting_protocol::{ChangesPage, LoginRequest, LoginResponse};
+use reqwest::{Response, StatusCode, header};
+
+use crate::error::{ClientError, Result};
+
+/// A connection to one server, with or without a session.
+#[derive(Debug, Clone)]
+pub struct Api {
+    base: String,
+    http: reqwest::Client,
+    token: Option<String>,
+}
+
+impl Api {
+    /// A client for the server at `server_url` (e.g. `http://10.0.0.5:8080`).
+    pub fn new(server_url: &str, token: Option<String>) -> Result<Self> {
+        let base = server_url.trim().trim_end_matches('/').to_owned();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(ClientError::NotFound(format!(
+                "server address {server_url:?} must start with http:// or https://"
+            )));
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            // A stalled connection must end in an error the user sees, not hang forever;
+            // long downloads are fine as long as bytes keep coming.
+            .read_timeout(Duration::from_secs(30))
+            .user_agent(concat!("phonghop-client/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ClientError::Protocol(format!("HTTP client: {e}")))?;
+        Ok(Self { base, http, token })
+    }
+
+    /// The server address.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/api/{}{path}", self.base, meeting_protocol::API_VERSION)
+    }
+
+    /// Maps a transport error: connection refused or DNS is "unreachable", anything
+    /// after the request went out is "interrupted".
+    pub(crate) fn net_error(&self, e: &reqwest::Error) -> ClientError {
+        // The innermost cause ("Connection refused") is what a person can act on.
+        let mut reason = e.to_string();
+        let mut src = std::error::Error::source(e);
+        while let Some(s) = src {
+            reason = s.to_string();
+            src = s.source();
+        }
+        if e.is_connect() || (e.is_timeout() && !e.is_body()) {
+            ClientError::Unreachable { url: self.base.clone(), reason }
+        } else {
+            ClientError::Interrupted { url: self.base.clone(), reason }
+        }
+    }
+
+    async fn check(&self, resp: Response) -> Result<Response> {
+        if resp.status().is_success() {
+            return Ok(resp);
+        }
+        let status = resp.status().as_u16();
+        let body = resp.bytes().await.map_err(|e| self.net_error(&e))?;
+        Err(ClientError::from_api(status, &body))
+    }
+
+    fn authed(&self, req: reqwest::RequestBuilder) -> Result<reqwest::RequestBuilder> {
+        let token = self.token.as_deref().ok_or(ClientError::NotLoggedIn)?;
+        Ok(req.bearer_auth(token))
+    }
+
+    /// Logs in and returns the new device session.
+    pub async fn login(&self, username: &str, password: &str, device_name: &str) -> Result<LoginResponse> {
+        let body = LoginRequest {
+            username: username.to_owned(),
+            password: password.to_owned(),
+            device_name: Some(device_name.to_owned()),
+        };
+        let resp = self.http.post(self.url("/auth/login")).json(&body).send().await.map_err(|e| self.net_error(&e))?;
+        let resp = self.check(resp).await?;
+        resp.json().await.map_err(|e| ClientError::Protocol(format!("login answer: {e}")))
+    }
+
+    /// Ends this device's session on the server.
+    pub async fn logout(&self) -> Result<()> {
+        let resp =
+            self.authed(self.http.post(self.url("/auth/logout")))?.send().await.map_err(|e| self.net_error(&e))?;
+        self.check(resp).await.map(drop)
+    }
+
+    /// One page of the change feed.
+    pub async fn changes(&self, since: i64, limit: u32) -> Result<ChangesPage> {
+        let req =
+            self.http.get(self.url("/changes")).query(&[("since", since.to_string()), ("limit", limit.to_string())]);
+        let resp = self.authed(req)?.send().await.map_err(|e| self.net_error(&e))?;
+        let resp = self.check(resp).await?;
+        let bytes = resp.bytes().await.map_err(|e| self.net_error(&e))?;
+        serde_json::from_slice(&bytes).map_err(|e| ClientError::Protocol(format!("change feed page: {e}")))
+    }
+
+    /// Starts fetching a blob, from byte `from` when resuming. The caller checks
+    /// whether the answer is a 206 continuation or a 200 restart.
+    pub async fn blob(&self, sha256: &str, from: u64) -> Result<Response> {
+        let mut req = self.authed(self.http.get(self.url(&format!("/blobs/{sha256}"))))?;
+        if from > 0 {
+            // If-Range: should the server's copy differ, it sends the whole new content
+            // (200) rather than a piece we would splice onto the wrong bytes.
+            req = req.header(header::RANGE, format!("bytes={from}-")).header(header::IF_RANGE, format!("\"{sha256}\""));
+        }
+        let resp = req.send().await.map_err(|e| self.net_error(&e))?;
+        if resp.status() == StatusCode::RANGE_NOT_SATISFIABLE {
+            return Ok(resp);
+        }
+        self.check(resp).await
+    }
+}

@@ -1,0 +1,271 @@
+//! The `meeting` command line: the client engine for scripts, tests and people.
+
+use std::io::{IsTerminal as _, Read as _};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+use crate::store::LocalDocument;
+use crate::{ClientError, Profile, SyncOptions, SyncProgress};
+
+#[derive(Debug, Parser)]
+#[command(name = "meeting", version, about = "Paperless Meeting Room client: sync meetings for offline reading")]
+struct Cli {
+    /// Profile directory (session, local database, documents).
+    #[arg(long, global = true, env = "MEETING_PROFILE")]
+    profile: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Log in; the password is read from standard input when it is not a terminal.
+    Login {
+        /// Server address, e.g. http://10.0.0.5:8080.
+        #[arg(long)]
+        server: String,
+        /// Login name.
+        #[arg(long)]
+        username: String,
+    },
+    /// End this device's session.
+    Logout,
+    /// Bring meetings and documents up to date.
+    Sync {
+        /// Print a JSON summary instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Downloads in parallel.
+        #[arg(long, default_value_t = 4)]
+        parallel: usize,
+    },
+    /// List meetings on this device.
+    Meetings {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a meeting's agenda and documents (id or a unique prefix of it).
+    Show {
+        /// Meeting id.
+        meeting_id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Re-hash every cached document; exits non-zero on any mismatch.
+    Verify {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs the command line; the binary's whole `main`.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("meeting: error: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("meeting: error [{}]: {e}", e.code());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn default_profile() -> PathBuf {
+    let base = std::env::var_os("XDG_DATA_HOME").map(PathBuf::from).unwrap_or_else(|| {
+        std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(".")).join(".local/share")
+    });
+    base.join("phonghop")
+}
+
+fn print_json<T: Serialize>(v: &T) -> Result<(), ClientError> {
+    let s = serde_json::to_string_pretty(v).map_err(|e| ClientError::Protocol(e.to_string()))?;
+    println!("{s}");
+    Ok(())
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, ClientError> {
+    let profile = Profile::open(&cli.profile.unwrap_or_else(default_profile))?;
+    match cli.command {
+        Command::Login { server, username } => {
+            let password = read_password()?;
+            let resp = profile.login(&server, &username, &password).await?;
+            eprintln!("Logged in as {} ({}).", resp.user.display_name, resp.user.username);
+        }
+        Command::Logout => {
+            profile.logout().await?;
+            eprintln!("Logged out.");
+        }
+        Command::Sync { json, parallel } => return sync(&profile, json, parallel).await,
+        Command::Meetings { json } => {
+            let meetings = profile.store()?.meetings()?;
+            if json {
+                print_json(&meetings)?;
+            } else if meetings.is_empty() {
+                println!("No meetings on this device yet: run `meeting sync`.");
+            }
+            for m in meetings.iter().filter(|_| !json) {
+                let when = m
+                    .meeting
+                    .starts_at
+                    .format(&time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]"))
+                    .unwrap_or_default();
+                let badge = if m.ready_offline {
+                    "ready offline".to_owned()
+                } else {
+                    format!("{}/{} offline", m.documents_offline, m.documents)
+                };
+                println!("{}  {when} UTC  {}  [{badge}]", &m.meeting.id.to_string()[..13], m.meeting.title);
+            }
+        }
+        Command::Show { meeting_id, json } => {
+            let store = profile.store()?;
+            let id = store.resolve_meeting_id(&meeting_id)?;
+            let m = store
+                .meeting(&id)?
+                .ok_or_else(|| ClientError::NotFound(format!("no meeting {meeting_id} on this device")))?;
+            if json {
+                print_json(&m)?;
+            } else {
+                println!("{}\n{} — {}", m.meeting.title, m.meeting.location, m.meeting.starts_at);
+                println!(
+                    "{}",
+                    if m.ready_offline {
+                        "Ready offline."
+                    } else {
+                        "Not every document is available offline: run `meeting sync`."
+                    }
+                );
+                for a in &m.agenda {
+                    println!(
+                        "\n{}. {} — {} ({} {}′)",
+                        a.item.position, a.item.title, a.item.presenter, a.item.planned_time, a.item.duration_minutes
+                    );
+                    a.documents.iter().for_each(print_doc);
+                }
+                if !m.other_documents.is_empty() {
+                    println!("\nOther documents:");
+                    m.other_documents.iter().for_each(print_doc);
+                }
+            }
+        }
+        Command::Verify { json } => {
+            let report = crate::verify(&profile)?;
+            if json {
+                print_json(&report)?;
+            } else {
+                println!("Checked {} documents: {} intact.", report.checked, report.ok);
+                for sha in &report.corrupt {
+                    println!("CORRUPT {sha}: removed; the next sync fetches it again");
+                }
+                for sha in &report.missing {
+                    println!("MISSING {sha}: the next sync fetches it again");
+                }
+            }
+            if !report.is_clean() {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_doc(d: &LocalDocument) {
+    let state = if d.available_offline { "✓ offline" } else { "✗ not downloaded" };
+    let conf = if d.document.confidential { " [MẬT]" } else { "" };
+    println!(
+        "   - {}{conf} ({} pages, v{}, {} KB) {state}",
+        d.document.title,
+        d.document.page_count,
+        d.document.version,
+        d.document.size / 1024
+    );
+}
+
+fn read_password() -> Result<String, ClientError> {
+    if std::io::stdin().is_terminal() {
+        rpassword::prompt_password("Password: ").map_err(ClientError::io("reading the password"))
+    } else {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s).map_err(ClientError::io("reading the password from standard input"))?;
+        Ok(s.trim_end_matches(['\n', '\r']).to_owned())
+    }
+}
+
+async fn sync(profile: &Profile, json: bool, parallel: usize) -> Result<ExitCode, ClientError> {
+    let bar = (!json && std::io::stderr().is_terminal()).then(|| {
+        let b = ProgressBar::new(0);
+        b.set_style(
+            ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        b
+    });
+    let progress = |p: &SyncProgress| {
+        if let Some(b) = &bar {
+            match p {
+                SyncProgress::Pulling { changes } => b.set_message(format!("changes: {changes}")),
+                SyncProgress::Downloading { done_bytes, total_bytes, done_files, total_files } => {
+                    b.set_length(*total_bytes);
+                    b.set_position(*done_bytes);
+                    b.set_message(format!("documents {done_files}/{total_files}"));
+                }
+            }
+        }
+    };
+    let opts = SyncOptions { parallel, ..SyncOptions::default() };
+    let report = crate::sync(profile, &opts, &progress).await;
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let report = report?;
+    if json {
+        print_json(&report)?;
+    } else {
+        println!(
+            "Synced: {} changes, {} documents downloaded ({} bytes), {} removed{}.",
+            report.changes_applied,
+            report.blobs_downloaded,
+            report.bytes_downloaded,
+            report.blobs_removed,
+            if report.meetings_purged > 0 {
+                format!(", {} meetings removed", report.meetings_purged)
+            } else {
+                String::new()
+            }
+        );
+    }
+    if report.failed.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        for f in &report.failed {
+            eprintln!("meeting: could not download {} [{}]: {}", f.sha256, f.code, f.error);
+        }
+        eprintln!(
+            "meeting: {} documents are not available offline yet; run `meeting sync` again to resume.",
+            report.failed.len()
+        );
+        Ok(ExitCode::FAILURE)
+    }
+}

@@ -1,0 +1,134 @@
+//! The client's error type. Every variant says what happened and what the user can do;
+//! [`ClientError::code`] gives the stable code the desktop UI branches on.
+
+use meeting_protocol::ErrorCode;
+
+/// Result alias of the client crate.
+pub type Result<T, E = ClientError> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in the client engine.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The server could not be reached (network down, server stopped, wrong address).
+    /// Nothing was changed locally; offline data stays usable.
+    #[error(
+        "server unreachable at {url}: {reason}. Your synced meetings are still available offline; nothing was changed"
+    )]
+    Unreachable {
+        /// The server address.
+        url: String,
+        /// What the network layer said.
+        reason: String,
+    },
+    /// The connection broke in the middle of a response.
+    #[error("the connection to {url} was interrupted: {reason}. Run sync again: downloads resume where they stopped")]
+    Interrupted {
+        /// The server address.
+        url: String,
+        /// What the network layer said.
+        reason: String,
+    },
+    /// This profile has no session.
+    #[error("this profile is not logged in: run `meeting --profile DIR login --server URL --username NAME`")]
+    NotLoggedIn,
+    /// The server refused the session (expired, revoked, or the user was disabled).
+    #[error("the server no longer accepts this device's session (expired or revoked): log in again")]
+    SessionExpired,
+    /// Wrong username or password.
+    #[error("wrong username or password")]
+    InvalidCredentials,
+    /// The server answered with an error.
+    #[error("the server refused: {message} ({code})")]
+    Server {
+        /// HTTP status.
+        status: u16,
+        /// The server's stable code.
+        code: String,
+        /// The server's message.
+        message: String,
+    },
+    /// The server answered something this client cannot understand.
+    #[error("unexpected answer from the server: {0}")]
+    Protocol(String),
+    /// A downloaded file did not have the content it should: it was discarded.
+    #[error(
+        "downloaded content of {sha256} does not match its hash (got {actual}); it was discarded and will be fetched again"
+    )]
+    HashMismatch {
+        /// Expected hash.
+        sha256: String,
+        /// Hash of what arrived.
+        actual: String,
+    },
+    /// Another sync of this profile is running.
+    #[error("another sync of this profile is already running; wait for it to finish")]
+    Busy,
+    /// Something asked for is not on this device.
+    #[error("{0}")]
+    NotFound(String),
+    /// The local database failed.
+    #[error("local database: {0}")]
+    Database(#[from] rusqlite::Error),
+    /// The local database could not be opened or migrated.
+    #[error("local database: {0}")]
+    Open(#[from] meeting_sqlite::Error),
+    /// Reading or writing local files failed (a full disk shows up here).
+    #[error("{context}: {source}")]
+    Io {
+        /// What we were doing.
+        context: String,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl ClientError {
+    /// Wraps an I/O error with what we were doing.
+    pub fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> Self {
+        let context = context.into();
+        move |source| Self::Io { context, source }
+    }
+
+    /// Stable code for UIs and scripts.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unreachable { .. } => "server_unreachable",
+            Self::Interrupted { .. } => "connection_interrupted",
+            Self::NotLoggedIn => "not_logged_in",
+            Self::SessionExpired => "session_expired",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::Server { .. } => "server_error",
+            Self::Protocol(_) => "protocol_error",
+            Self::HashMismatch { .. } => "hash_mismatch",
+            Self::Busy => "sync_busy",
+            Self::NotFound(_) => "not_found",
+            Self::Database(_) | Self::Open(_) => "local_database",
+            Self::Io { source, .. } if source.raw_os_error() == Some(28) => "disk_full",
+            Self::Io { .. } => "local_io",
+        }
+    }
+
+    /// True when trying again later may succeed without the user changing anything.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Unreachable { .. } | Self::Interrupted { .. } | Self::HashMismatch { .. } | Self::Busy)
+            || matches!(self, Self::Server { status, .. } if *status >= 500)
+    }
+
+    pub(crate) fn from_api(status: u16, body: &[u8]) -> Self {
+        match serde_json::from_slice::<meeting_protocol::ApiError>(body) {
+            Ok(e) if e.code == ErrorCode::InvalidCredentials => Self::InvalidCredentials,
+            Ok(e) if status == 401 => {
+                let _ = e;
+                Self::SessionExpired
+            }
+            Ok(e) => Self::Server { status, code: e.code.as_str().to_owned(), message: e.message },
+            Err(_) if status == 401 => Self::SessionExpired,
+            Err(_) => Self::Server {
+                status,
+                code: "http".into(),
+                message: format!("HTTP {status}: {}", String::from_utf8_lossy(&body[..body.len().min(200)])),
+            },
+        }
+    }
+}

@@ -1,0 +1,348 @@
+//! The local SQLite store of a profile: the user's meetings as last synced, the sync
+//! cursor, the session, and which blobs are verified on disk.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use meeting_protocol::{AgendaItem, ChangeOp, ChangesPage, Document, Entity, EntityKind, Meeting, Participant};
+use meeting_sqlite::Migration;
+use rusqlite::{Connection, OptionalExtension as _, Transaction, params};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::error::{ClientError, Result};
+
+const MIGRATIONS: &[Migration] =
+    &[Migration { name: "20261123_0001_init", sql: include_str!("../migrations/20261123_0001_init.sql") }];
+
+/// The one way to open a profile's database (encryption at rest will hook in here).
+pub fn open_database(path: &Path) -> Result<Connection> {
+    Ok(meeting_sqlite::open(path, MIGRATIONS)?)
+}
+
+/// What a page of changes did to the store.
+#[derive(Debug, Default, Clone, Copy, Serialize)]
+pub struct Applied {
+    /// Changes applied.
+    pub changes: usize,
+    /// Meetings removed because access was lost or they were deleted.
+    pub purged_meetings: usize,
+}
+
+/// A document as the client knows it, with its offline state.
+#[derive(Debug, Clone, Serialize)]
+pub struct LocalDocument {
+    /// The server's metadata.
+    #[serde(flatten)]
+    pub document: Document,
+    /// The content is on disk and verified: opens with the network unplugged.
+    pub available_offline: bool,
+}
+
+/// An agenda item with its documents.
+#[derive(Debug, Clone, Serialize)]
+pub struct LocalAgendaItem {
+    /// The item.
+    #[serde(flatten)]
+    pub item: AgendaItem,
+    /// Its documents.
+    pub documents: Vec<LocalDocument>,
+}
+
+/// A meeting with its offline state, for the meetings list.
+#[derive(Debug, Clone, Serialize)]
+pub struct MeetingSummary {
+    /// The meeting.
+    #[serde(flatten)]
+    pub meeting: Meeting,
+    /// Number of documents.
+    pub documents: usize,
+    /// Number of documents available offline.
+    pub documents_offline: usize,
+    /// Every document is available offline.
+    pub ready_offline: bool,
+}
+
+/// A meeting with everything in it, for the meeting view.
+#[derive(Debug, Clone, Serialize)]
+pub struct LocalMeeting {
+    /// The meeting.
+    #[serde(flatten)]
+    pub meeting: Meeting,
+    /// Agenda in order, each item with its documents.
+    pub agenda: Vec<LocalAgendaItem>,
+    /// Documents not attached to an agenda item.
+    pub other_documents: Vec<LocalDocument>,
+    /// Participants.
+    pub participants: Vec<Participant>,
+    /// Every document is available offline.
+    pub ready_offline: bool,
+}
+
+/// The profile's database.
+pub struct Store {
+    conn: Connection,
+}
+
+fn json<T: Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| ClientError::Protocol(e.to_string()))
+}
+
+fn parse<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
+    serde_json::from_str(s)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+const DOC_SELECT: &str =
+    "SELECT d.data, b.sha256 IS NOT NULL FROM documents d LEFT JOIN blobs b ON b.sha256 = d.sha256";
+
+impl Store {
+    /// Opens the store at `path`.
+    pub fn open(path: &Path) -> Result<Self> {
+        Ok(Self { conn: open_database(path)? })
+    }
+
+    /// A value from the meta table.
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    }
+
+    /// Sets (or with `None` removes) a meta value.
+    pub fn set_meta(&self, key: &str, value: Option<&str>) -> Result<()> {
+        set_meta(&self.conn, key, value)
+    }
+
+    /// The feed cursor: every change up to it is applied.
+    pub fn cursor(&self) -> Result<i64> {
+        Ok(self.meta("cursor")?.and_then(|c| c.parse().ok()).unwrap_or(0))
+    }
+
+    /// Applies a page of changes and moves the cursor, atomically: after a crash the
+    /// store holds either the whole page and the new cursor, or neither.
+    pub fn apply_page(&mut self, page: &ChangesPage) -> Result<Applied> {
+        let tx = self.conn.transaction()?;
+        let mut applied = Applied::default();
+        for change in &page.changes {
+            match &change.op {
+                ChangeOp::Upsert { entity } => upsert(&tx, entity)?,
+                ChangeOp::Delete { kind, id } => delete(&tx, *kind, id)?,
+                ChangeOp::Purge { meeting_id } => {
+                    purge(&tx, *meeting_id)?;
+                    applied.purged_meetings += 1;
+                }
+            }
+            applied.changes += 1;
+        }
+        set_meta(&tx, "cursor", Some(&page.next_since.to_string()))?;
+        set_meta(&tx, "server_id", Some(&page.server_id.to_string()))?;
+        tx.commit()?;
+        Ok(applied)
+    }
+
+    /// Forgets every synced row and the cursor, keeping the session and verified
+    /// blobs (content-addressed, still valid), so the next pull starts from 0.
+    pub fn reset_for_resync(&mut self) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute_batch(
+            "DELETE FROM meetings; DELETE FROM agenda_items; DELETE FROM participants; DELETE FROM documents;
+             DELETE FROM meta WHERE key IN ('cursor', 'server_id');",
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Forgets everything, session included (logout, or login as someone else).
+    pub fn reset_all(&mut self) -> Result<()> {
+        self.reset_for_resync()?;
+        self.conn.execute_batch("DELETE FROM meta;")?;
+        Ok(())
+    }
+
+    /// Blobs referenced by a document and not yet verified on disk: (sha256, size).
+    pub fn missing_blobs(&self) -> Result<Vec<(String, u64)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT sha256, MAX(size) FROM documents WHERE sha256 NOT IN (SELECT sha256 FROM blobs) GROUP BY sha256 ORDER BY MIN(meeting_id), sha256",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?.max(0) as u64)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every blob some document references.
+    pub fn referenced_blobs(&self) -> Result<HashSet<String>> {
+        let mut stmt = self.conn.prepare("SELECT DISTINCT sha256 FROM documents")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Verified blobs: (sha256, size).
+    pub fn verified_blobs(&self) -> Result<Vec<(String, u64)>> {
+        let mut stmt = self.conn.prepare("SELECT sha256, size FROM blobs ORDER BY sha256")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?.max(0) as u64)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Records that a blob's file is complete and its hash matched.
+    pub fn mark_verified(&self, sha256: &str, size: u64) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO blobs (sha256, size, verified_at) VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ','now'))
+             ON CONFLICT (sha256) DO UPDATE SET size = excluded.size, verified_at = excluded.verified_at",
+            params![sha256, size as i64],
+        )?;
+        Ok(())
+    }
+
+    /// Records that a blob is no longer on disk (removed, or found corrupt).
+    pub fn forget_blob(&self, sha256: &str) -> Result<()> {
+        self.conn.execute("DELETE FROM blobs WHERE sha256 = ?1", [sha256])?;
+        Ok(())
+    }
+
+    /// The meetings, soonest first, with their offline state.
+    pub fn meetings(&self) -> Result<Vec<MeetingSummary>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT m.data,
+                    (SELECT count(*) FROM documents d WHERE d.meeting_id = m.id),
+                    (SELECT count(*) FROM documents d JOIN blobs b ON b.sha256 = d.sha256 WHERE d.meeting_id = m.id)
+               FROM meetings m ORDER BY m.starts_at, m.id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let (total, offline): (i64, i64) = (r.get(1)?, r.get(2)?);
+            Ok(MeetingSummary {
+                meeting: parse(&r.get::<_, String>(0)?)?,
+                documents: total as usize,
+                documents_offline: offline as usize,
+                ready_offline: total == offline,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Resolves a full meeting id or a unique prefix of one.
+    pub fn resolve_meeting_id(&self, id_or_prefix: &str) -> Result<String> {
+        let prefix = id_or_prefix.trim().to_lowercase();
+        let mut stmt = self.conn.prepare("SELECT id FROM meetings WHERE id LIKE ?1 || '%' ESCAPE '\\' LIMIT 2")?;
+        let escaped = prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let ids: Vec<String> = stmt.query_map([escaped], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        match ids.as_slice() {
+            [one] if !prefix.is_empty() => Ok(one.clone()),
+            [] | [_] => Err(ClientError::NotFound(format!("no meeting with id {id_or_prefix:?} on this device"))),
+            _ => Err(ClientError::NotFound(format!("{id_or_prefix:?} matches several meetings; give more of the id"))),
+        }
+    }
+
+    /// A meeting with its agenda, documents and participants.
+    pub fn meeting(&self, id: &str) -> Result<Option<LocalMeeting>> {
+        let Some(data) = self
+            .conn
+            .query_row("SELECT data FROM meetings WHERE id = ?1", [id], |r| r.get::<_, String>(0))
+            .optional()?
+        else {
+            return Ok(None);
+        };
+        let meeting: Meeting = parse(&data)?;
+        let mut docs: Vec<LocalDocument> = {
+            let mut stmt = self.conn.prepare(&format!("{DOC_SELECT} WHERE d.meeting_id = ?1"))?;
+            let rows = stmt.query_map([id], |r| {
+                Ok(LocalDocument { document: parse(&r.get::<_, String>(0)?)?, available_offline: r.get(1)? })
+            })?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        docs.sort_by(|a, b| a.document.title.cmp(&b.document.title));
+        let items: Vec<AgendaItem> = {
+            let mut stmt =
+                self.conn.prepare("SELECT data FROM agenda_items WHERE meeting_id = ?1 ORDER BY position, id")?;
+            stmt.query_map([id], |r| parse(&r.get::<_, String>(0)?))?.collect::<rusqlite::Result<_>>()?
+        };
+        let participants: Vec<Participant> = {
+            let mut stmt = self.conn.prepare("SELECT data FROM participants WHERE meeting_id = ?1 ORDER BY user_id")?;
+            stmt.query_map([id], |r| parse(&r.get::<_, String>(0)?))?.collect::<rusqlite::Result<_>>()?
+        };
+        let ready_offline = docs.iter().all(|d| d.available_offline);
+        let agenda: Vec<LocalAgendaItem> = items
+            .into_iter()
+            .map(|item| {
+                let documents = docs.iter().filter(|d| d.document.agenda_item_id == Some(item.id)).cloned().collect();
+                LocalAgendaItem { item, documents }
+            })
+            .collect();
+        let other_documents =
+            docs.into_iter().filter(|d| !agenda.iter().any(|a| Some(a.item.id) == d.document.agenda_item_id)).collect();
+        Ok(Some(LocalMeeting { meeting, agenda, other_documents, participants, ready_offline }))
+    }
+}
+
+fn set_meta(conn: &Connection, key: &str, value: Option<&str>) -> Result<()> {
+    match value {
+        Some(v) => conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, v],
+        )?,
+        None => conn.execute("DELETE FROM meta WHERE key = ?1", [key])?,
+    };
+    Ok(())
+}
+
+fn upsert(tx: &Transaction<'_>, entity: &Entity) -> Result<()> {
+    match entity {
+        Entity::Meeting(m) => tx.execute(
+            "INSERT OR REPLACE INTO meetings (id, starts_at, data) VALUES (?1, ?2, ?3)",
+            params![m.id.to_string(), m.starts_at.unix_timestamp(), json(m)?],
+        )?,
+        Entity::AgendaItem(a) => tx.execute(
+            "INSERT OR REPLACE INTO agenda_items (id, meeting_id, position, data) VALUES (?1, ?2, ?3, ?4)",
+            params![a.id.to_string(), a.meeting_id.to_string(), a.position, json(a)?],
+        )?,
+        Entity::Participant(p) => tx.execute(
+            "INSERT OR REPLACE INTO participants (meeting_id, user_id, data) VALUES (?1, ?2, ?3)",
+            params![p.meeting_id.to_string(), p.user_id.to_string(), json(p)?],
+        )?,
+        Entity::Document(d) => {
+            if !meeting_protocol::is_sha256_hex(&d.sha256) {
+                return Err(ClientError::Protocol(format!("document {} has an invalid sha256", d.id)));
+            }
+            tx.execute(
+                "INSERT OR REPLACE INTO documents (id, meeting_id, agenda_item_id, sha256, size, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    d.id.to_string(),
+                    d.meeting_id.to_string(),
+                    d.agenda_item_id.map(|a| a.to_string()),
+                    d.sha256,
+                    d.size,
+                    json(d)?
+                ],
+            )?
+        }
+    };
+    Ok(())
+}
+
+fn delete(tx: &Transaction<'_>, kind: EntityKind, id: &str) -> Result<()> {
+    match kind {
+        EntityKind::Meeting => {
+            if let Ok(mid) = Uuid::parse_str(id) {
+                purge(tx, mid)?;
+            }
+        }
+        EntityKind::AgendaItem => {
+            tx.execute("DELETE FROM agenda_items WHERE id = ?1", [id])?;
+        }
+        EntityKind::Participant => {
+            if let Some((m, u)) = id.split_once(':') {
+                tx.execute("DELETE FROM participants WHERE meeting_id = ?1 AND user_id = ?2", [m, u])?;
+            }
+        }
+        EntityKind::Document => {
+            tx.execute("DELETE FROM documents WHERE id = ?1", [id])?;
+        }
+    }
+    Ok(())
+}
+
+fn purge(tx: &Transaction<'_>, meeting_id: Uuid) -> Result<()> {
+    let m = meeting_id.to_string();
+    for table in ["documents", "agenda_items", "participants"] {
+        tx.execute(&format!("DELETE FROM {table} WHERE meeting_id = ?1"), [&m])?;
+    }
+    tx.execute("DELETE FROM meetings WHERE id = ?1", [&m])?;
+    Ok(())
+}

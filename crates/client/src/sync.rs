@@ -1,0 +1,256 @@
+//! The sync engine: pull the change feed into the store, drop what the user may no
+//! longer see, then fetch and verify the documents' content.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use futures_util::StreamExt as _;
+use serde::Serialize;
+
+use crate::Profile;
+use crate::api::Api;
+use crate::blobs::BlobCache;
+use crate::error::{ClientError, Result};
+
+/// Tuning of a sync run.
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    /// Blob downloads in flight at once.
+    pub parallel: usize,
+    /// Changes asked for per page.
+    pub page_size: u32,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        Self { parallel: 4, page_size: 500 }
+    }
+}
+
+/// Progress reports, for a progress bar.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "phase", rename_all = "snake_case")]
+pub enum SyncProgress {
+    /// Reading the change feed.
+    Pulling {
+        /// Changes applied so far.
+        changes: usize,
+    },
+    /// Fetching document content.
+    Downloading {
+        /// Bytes received so far in this run.
+        done_bytes: u64,
+        /// Bytes to receive in this run (excluding parts already on disk).
+        total_bytes: u64,
+        /// Documents finished.
+        done_files: usize,
+        /// Documents to fetch.
+        total_files: usize,
+    },
+}
+
+/// A document whose content could not be fetched in this run.
+#[derive(Debug, Clone, Serialize)]
+pub struct FailedDownload {
+    /// The blob.
+    pub sha256: String,
+    /// Stable error code.
+    pub code: &'static str,
+    /// What went wrong.
+    pub error: String,
+}
+
+/// What a sync did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SyncReport {
+    /// Feed entries applied.
+    pub changes_applied: usize,
+    /// Meetings removed from this device (access lost or meeting deleted).
+    pub meetings_purged: usize,
+    /// The server asked for (or needed) a full resynchronisation.
+    pub full_resync: bool,
+    /// Blobs fetched and verified.
+    pub blobs_downloaded: usize,
+    /// Bytes received for blobs.
+    pub bytes_downloaded: u64,
+    /// Blobs deleted because nothing references them any more.
+    pub blobs_removed: usize,
+    /// Blobs that could not be fetched; run sync again to resume them.
+    pub failed: Vec<FailedDownload>,
+    /// Feed position after the run.
+    pub cursor: i64,
+    /// Wall time of the run in milliseconds.
+    pub elapsed_ms: u128,
+}
+
+/// Synchronises the profile with its server. Fails without changing anything when the
+/// server cannot be reached; a failed document download is reported in
+/// [`SyncReport::failed`] and resumed by the next run.
+pub async fn sync(
+    profile: &Profile,
+    opts: &SyncOptions,
+    progress: &(dyn Fn(&SyncProgress) + Sync),
+) -> Result<SyncReport> {
+    let started = Instant::now();
+    let _lock = profile.lock()?;
+    let mut store = profile.store()?;
+    let api = profile.api(&store)?;
+    let blobs = profile.blobs()?;
+    let mut report = SyncReport::default();
+
+    let mut cursor = store.cursor()?;
+    let known_server = store.meta("server_id")?;
+    loop {
+        let page = api.changes(cursor, opts.page_size).await?;
+        // Another database behind the same address (restored backup, reinstall), or a
+        // cursor from the future: our copy cannot be patched, only rebuilt.
+        let foreign = known_server.as_deref().is_some_and(|k| k != page.server_id.to_string());
+        if !report.full_resync && (foreign || cursor > page.head) {
+            tracing::warn!(cursor, head = page.head, foreign, "full resync");
+            store.reset_for_resync()?;
+            report.full_resync = true;
+            cursor = 0;
+            continue;
+        }
+        let applied = store.apply_page(&page)?;
+        report.changes_applied += applied.changes;
+        report.meetings_purged += applied.purged_meetings;
+        cursor = page.next_since;
+        progress(&SyncProgress::Pulling { changes: report.changes_applied });
+        if !page.has_more {
+            break;
+        }
+    }
+    report.cursor = cursor;
+
+    // Purge before downloading: content the user lost access to leaves the disk now,
+    // even if the downloads below fail.
+    report.blobs_removed = remove_unreferenced(&store, &blobs)?;
+
+    let missing = store.missing_blobs()?;
+    let total_bytes: u64 = missing.iter().map(|(_, s)| *s).sum();
+    let total_files = missing.len();
+    let done_bytes = AtomicU64::new(0);
+    let done_files = AtomicU64::new(0);
+    let report_progress = || {
+        progress(&SyncProgress::Downloading {
+            done_bytes: done_bytes.load(Ordering::Relaxed),
+            total_bytes,
+            done_files: done_files.load(Ordering::Relaxed) as usize,
+            total_files,
+        });
+    };
+    if total_files > 0 {
+        report_progress();
+    }
+    let on_bytes = |n: u64| {
+        done_bytes.fetch_add(n, Ordering::Relaxed);
+        report_progress();
+    };
+    let mut results = futures_util::stream::iter(missing)
+        .map(|(sha, size)| {
+            let (api, blobs, on_bytes) = (&api, &blobs, &on_bytes);
+            async move {
+                let r = fetch_with_retry(api, blobs, &sha, size, on_bytes).await;
+                (sha, size, r)
+            }
+        })
+        .buffer_unordered(opts.parallel.max(1));
+    while let Some((sha, size, result)) = results.next().await {
+        match result {
+            Ok(n) => {
+                store.mark_verified(&sha, size)?;
+                report.blobs_downloaded += 1;
+                report.bytes_downloaded += n;
+                done_files.fetch_add(1, Ordering::Relaxed);
+                report_progress();
+            }
+            Err(e) => report.failed.push(FailedDownload { sha256: sha, code: e.code(), error: e.to_string() }),
+        }
+    }
+    report.elapsed_ms = started.elapsed().as_millis();
+    Ok(report)
+}
+
+async fn fetch_with_retry(
+    api: &Api,
+    blobs: &BlobCache,
+    sha: &str,
+    size: u64,
+    on_bytes: &(dyn Fn(u64) + Sync),
+) -> Result<u64> {
+    let mut transferred = 0;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match blobs.fetch(api, sha, size, on_bytes).await {
+            Ok(n) => return Ok(transferred + n),
+            // A corrupt partial was discarded, or the connection dropped mid-body:
+            // one more try (from scratch, or resuming) is cheap and usually enough.
+            Err(e @ (ClientError::HashMismatch { .. } | ClientError::Interrupted { .. })) if attempt < 3 => {
+                tracing::warn!(%sha, error = %e, "retrying download");
+                transferred = 0;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Deletes blobs no document references any more, on disk and in the store.
+fn remove_unreferenced(store: &crate::store::Store, blobs: &BlobCache) -> Result<usize> {
+    let keep = store.referenced_blobs()?;
+    let mut removed = blobs.remove_unreferenced(&keep)?;
+    for (sha, _) in store.verified_blobs()? {
+        if !keep.contains(&sha) {
+            store.forget_blob(&sha)?;
+            if !removed.contains(&sha) {
+                removed.push(sha);
+            }
+        }
+    }
+    Ok(removed.len())
+}
+
+/// Result of re-hashing the cache.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct VerifyReport {
+    /// Blobs checked.
+    pub checked: usize,
+    /// Blobs whose content matched.
+    pub ok: usize,
+    /// Blobs whose content did not match: removed, fetched again at the next sync.
+    pub corrupt: Vec<String>,
+    /// Blobs recorded as present but missing on disk.
+    pub missing: Vec<String>,
+}
+
+impl VerifyReport {
+    /// True when every blob was intact.
+    pub fn is_clean(&self) -> bool {
+        self.corrupt.is_empty() && self.missing.is_empty()
+    }
+}
+
+/// Re-hashes every cached blob. Bad ones are removed and marked unavailable so the next
+/// sync fetches them again.
+pub fn verify(profile: &Profile) -> Result<VerifyReport> {
+    let store = profile.store()?;
+    let blobs = profile.blobs()?;
+    let mut report = VerifyReport::default();
+    for (sha, _) in store.verified_blobs()? {
+        report.checked += 1;
+        match BlobCache::hash_file(&blobs.path(&sha))? {
+            Some(actual) if actual == sha => report.ok += 1,
+            Some(_) => {
+                blobs.remove(&sha)?;
+                store.forget_blob(&sha)?;
+                report.corrupt.push(sha);
+            }
+            None => {
+                store.forget_blob(&sha)?;
+                report.missing.push(sha);
+            }
+        }
+    }
+    Ok(report)
+}
