@@ -150,7 +150,9 @@ impl FromRequestParts<AppState> for AuthUser {
     }
 }
 
-/// Counts failed logins per key (username, client address) in a sliding window.
+/// Counts failed logins per key (username, client address) in a sliding window. A
+/// client address may fail four times as often as a username, so one office behind a
+/// shared address is not locked out by a single person's typos.
 #[derive(Debug)]
 pub struct LoginLimiter {
     max_failures: usize,
@@ -171,7 +173,8 @@ impl LoginLimiter {
         for key in keys {
             if let Some(times) = map.get_mut(key) {
                 times.retain(|t| now.duration_since(*t) < self.window);
-                if times.len() >= self.max_failures
+                let max = if key.starts_with("addr:") { self.max_failures * 4 } else { self.max_failures };
+                if times.len() >= max
                     && let Some(oldest) = times.first()
                 {
                     let wait = self.window.saturating_sub(now.duration_since(*oldest));

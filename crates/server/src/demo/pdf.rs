@@ -117,6 +117,18 @@ impl Layout<'_> {
 /// Lays `blocks` out on as many A4 pages as they need (at least `min_pages`) and
 /// returns the PDF bytes and the page count.
 pub fn render(font: &Font, title: &str, blocks: &[Block], min_pages: usize) -> Result<(Vec<u8>, usize), PdfGenError> {
+    render_padded(font, title, blocks, min_pages, 0)
+}
+
+/// Like [`render`], plus `padding` bytes of incompressible data in an unreferenced
+/// stream: a large document (as scanned annexes are) for transfer tests and benchmarks.
+pub fn render_padded(
+    font: &Font,
+    title: &str,
+    blocks: &[Block],
+    min_pages: usize,
+    padding: usize,
+) -> Result<(Vec<u8>, usize), PdfGenError> {
     let mut lay = Layout { face: font.face()?, scale: 1000.0 / font.units_per_em, used: BTreeMap::new() };
     let width = PAGE_W - 2.0 * MARGIN;
     // (font size, text) per line; None = paragraph gap.
@@ -154,7 +166,21 @@ pub fn render(font: &Font, title: &str, blocks: &[Block], min_pages: usize) -> R
         let footer = format!("{title} — Trang {} / {total}", i + 1);
         let _ = writeln!(page, "BT /F1 9 Tf {MARGIN} {:.2} Td <{}> Tj ET", MARGIN - 20.0, lay.hex(&footer)?);
     }
-    Ok((assemble(font, &lay, title, &pages)?, total))
+    Ok((assemble(font, &lay, title, &pages, padding)?, total))
+}
+
+/// Deterministic incompressible bytes (xorshift), different per seed.
+fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+    out.truncate(len);
+    out
 }
 
 fn pdf_text(s: &str) -> String {
@@ -167,7 +193,13 @@ fn pdf_text(s: &str) -> String {
     out
 }
 
-fn assemble(font: &Font, lay: &Layout<'_>, title: &str, pages: &[String]) -> Result<Vec<u8>, PdfGenError> {
+fn assemble(
+    font: &Font,
+    lay: &Layout<'_>,
+    title: &str,
+    pages: &[String],
+    padding: usize,
+) -> Result<Vec<u8>, PdfGenError> {
     let mut objs: Vec<Vec<u8>> = Vec::new();
     let stream = |dict: &str, data: &[u8]| -> Vec<u8> {
         let mut o = format!("<< {dict} /Length {} >>\nstream\n", data.len()).into_bytes();
@@ -210,6 +242,9 @@ fn assemble(font: &Font, lay: &Layout<'_>, title: &str, pages: &[String]) -> Res
         let content_id = first_page + 2 * i + 1;
         objs.push(format!("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_W} {PAGE_H}] /Resources << /Font << /F1 3 0 R >> >> /Contents {content_id} 0 R >>").into_bytes());
         objs.push(stream("/Filter /FlateDecode", &deflate(content.as_bytes())?));
+    }
+    if padding > 0 {
+        objs.push(stream("", &noise(padding, title.len() as u64)));
     }
     // Object 8 is the Info dictionary; pages start at 9.
     let mut out = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();

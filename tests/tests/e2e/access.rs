@@ -1,0 +1,179 @@
+//! Acceptance 5: a non-participant learns nothing about a meeting through any endpoint,
+//! and a bad, expired or revoked token gets 401 everywhere. The endpoint list is the
+//! server's own OpenAPI document, so a new endpoint is covered without editing this.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::util::{Http, TestServer, make_pdf};
+
+/// (method, path template) of every endpoint that requires a session.
+async fn secured_endpoints(server: &TestServer) -> Vec<(Method, String)> {
+    let doc = Http::anonymous(&server.url).get("/openapi.json").await;
+    let mut out = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if op.get("security").is_some() {
+                out.push((Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(), path.clone()));
+            }
+        }
+    }
+    assert!(out.len() >= 20, "expected the whole API, found {} secured operations", out.len());
+    out
+}
+
+fn fill(template: &str, ids: &[(&str, &str)]) -> String {
+    let mut p = template.to_owned();
+    for (k, v) in ids {
+        p = p.replace(&format!("{{{k}}}"), v);
+    }
+    p
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_non_participant_learns_nothing_about_the_meeting() {
+    let server = TestServer::demo().await;
+    let sec = Http::login(&server.url, "secretary1").await;
+    let mid = sec.meeting_id("giải phóng mặt bằng").await;
+    let detail = sec.get(&format!("/meetings/{mid}")).await;
+    let doc = &detail["documents"][0];
+    let (doc_id, sha) = (doc["id"].as_str().unwrap().to_owned(), doc["sha256"].as_str().unwrap().to_owned());
+    let item_id = detail["agenda"][0]["id"].as_str().unwrap().to_owned();
+    let leader1_id = sec.user_id("leader1").await;
+
+    let leader2 = Http::login(&server.url, "leader2").await;
+    assert!(leader2.meetings().await.iter().all(|m| m["id"] != mid.as_str()));
+
+    // Every endpoint, with the secret meeting's ids filled in, answers exactly what it
+    // answers for ids that do not exist.
+    let secret = [
+        ("meeting_id", mid.as_str()),
+        ("document_id", &doc_id),
+        ("item_id", &item_id),
+        ("sha256", &sha),
+        ("user_id", &leader1_id),
+        ("token_id", &doc_id),
+    ];
+    let nil = "00000000-0000-7000-8000-000000000000";
+    let unknown_sha = "0".repeat(64);
+    let unknown = [
+        ("meeting_id", nil),
+        ("document_id", nil),
+        ("item_id", nil),
+        ("sha256", unknown_sha.as_str()),
+        ("user_id", &leader1_id),
+        ("token_id", nil),
+    ];
+    let pdf = make_pdf("Thử", "Nội dung thử.");
+    let mut checked = 0;
+    for (method, template) in secured_endpoints(&server).await {
+        if !template.contains('{') {
+            continue;
+        }
+        let body = match template.as_str() {
+            t if t.ends_with("/participants/{user_id}") => Some(json!({"role": "member"})),
+            t if t.ends_with("/agenda/order") => Some(json!({"item_ids": [item_id]})),
+            _ if method == Method::POST || method == Method::PATCH => Some(json!({"title": "x"})),
+            _ => None,
+        };
+        let send = |path: String| {
+            let (leader2, method, body, pdf) = (leader2.clone(), method.clone(), body.clone(), pdf.clone());
+            async move {
+                if path.contains("/documents") && (path.ends_with("/content") || method == Method::POST) {
+                    let q = if path.contains('?') { "&" } else { "?" };
+                    leader2.send_raw(method, &format!("{path}{q}filename=x.pdf"), "application/pdf", pdf).await
+                } else {
+                    leader2.send(method, &path, body).await
+                }
+            }
+        };
+        let on_secret = send(fill(&template, &secret)).await;
+        let on_unknown = send(fill(&template, &unknown)).await;
+        assert_eq!(
+            on_secret.status.as_u16(),
+            404,
+            "{method} {template}: {}",
+            String::from_utf8_lossy(&on_secret.bytes)
+        );
+        let strip = |v: Value| v["code"].clone();
+        assert_eq!(strip(on_secret.json()), strip(on_unknown.json()), "{method} {template} reveals the meeting exists");
+        checked += 1;
+    }
+    assert!(checked >= 14, "checked only {checked} endpoints");
+
+    // The feed carries nothing of the meeting.
+    let feed = serde_json::to_string(&leader2.all_changes(0).await).unwrap();
+    for needle in [mid.as_str(), doc_id.as_str(), sha.as_str(), item_id.as_str(), "giải phóng mặt bằng"] {
+        assert!(!feed.contains(needle), "the change feed leaks {needle}");
+    }
+    // Nothing was changed by the attempts.
+    let after = sec.get(&format!("/meetings/{mid}")).await;
+    assert_eq!(after["documents"], detail["documents"]);
+    assert_eq!(after["agenda"], detail["agenda"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_participating_leader_may_read_but_not_edit() {
+    let server = TestServer::demo().await;
+    let leader1 = Http::login(&server.url, "leader1").await;
+    let mid = leader1.meeting_id("Phiên họp thường kỳ").await;
+    let r = leader1.send(Method::PATCH, &format!("/meetings/{mid}"), Some(json!({"title": "Đổi tên"}))).await;
+    assert_eq!(r.expect(403)["code"], "forbidden");
+    let r = leader1.upload(&mid, "x.pdf", make_pdf("x", "y")).await;
+    assert_eq!(r.status.as_u16(), 403);
+    assert_eq!(
+        leader1.get(&format!("/meetings/{mid}")).await["meeting"]["title"],
+        "Phiên họp thường kỳ UBND tỉnh tháng 11/2026"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_expired_and_revoked_tokens_get_401_everywhere() {
+    let server = TestServer::demo().await;
+    let endpoints = secured_endpoints(&server).await;
+    let nil = "00000000-0000-7000-8000-000000000000";
+    let ids = [
+        ("meeting_id", nil),
+        ("document_id", nil),
+        ("item_id", nil),
+        ("sha256", &"0".repeat(64)),
+        ("user_id", nil),
+        ("token_id", nil),
+    ];
+
+    let expired = Http::login(&server.url, "leader1").await;
+    let hash = meeting_server::auth::token_hash(expired.token.as_deref().unwrap());
+    let n = server.db().execute("UPDATE tokens SET expires_at = 1 WHERE token_hash = ?1", [hash]).unwrap();
+    assert_eq!(n, 1);
+
+    let revoked = Http::login(&server.url, "leader1").await;
+    revoked.send(Method::POST, "/auth/logout", None).await.expect(204);
+
+    let listed = Http::login(&server.url, "leader1").await;
+    let keeper = Http::login(&server.url, "leader1").await;
+    // Revoking by id: every session but the keeper's, `listed` among them.
+    let tokens = keeper.get("/auth/tokens").await;
+    assert!(tokens.as_array().unwrap().len() >= 2);
+    for t in tokens.as_array().unwrap().iter().filter(|t| t["current"] == false) {
+        keeper.send(Method::DELETE, &format!("/auth/tokens/{}", t["id"].as_str().unwrap()), None).await.expect(204);
+    }
+
+    let bad = expired.with_token("not-a-real-token");
+    let missing = Http::anonymous(&server.url);
+    for (method, template) in &endpoints {
+        let path = fill(template, &ids);
+        for (who, caller) in [
+            ("bad", &bad),
+            ("expired", &expired),
+            ("revoked", &revoked),
+            ("revoked by id", &listed),
+            ("none", &missing),
+        ] {
+            let r = caller.send(method.clone(), &path, None).await;
+            assert_eq!(r.status.as_u16(), 401, "{who} token on {method} {path}: {}", String::from_utf8_lossy(&r.bytes));
+            assert_eq!(r.code(), "unauthorized");
+        }
+    }
+    // The session that revoked the others still works.
+    keeper.get("/me").await;
+}

@@ -1,0 +1,19 @@
+//! End-to-end tests of the Paperless Meeting Room: real `meeting-server` processes on
+//! 127.0.0.1 (port 0), real client profiles with real SQLite files and blob caches,
+//! faults injected by killing processes or cutting connections through a proxy.
+//!
+//! One test binary; fixtures live in `util/`.
+
+// A fixture that cannot do its job must fail the test on the spot, with the value shown.
+#![allow(clippy::unwrap_used)]
+
+mod util;
+
+mod access;
+mod bad_input;
+mod concurrency;
+mod edits;
+mod login;
+mod offline;
+mod resume;
+mod sync;

@@ -1,0 +1,74 @@
+//! Acceptance 1: a fresh login and sync of the demo brings every document onto the
+//! laptop, verified; a second sync downloads nothing.
+
+use crate::util::{self, Http, TestServer, sha256_hex};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fresh_sync_brings_every_document_and_second_sync_downloads_nothing() {
+    let server = TestServer::demo().await;
+    let dir = tempfile::tempdir().unwrap();
+    let laptop = util::profile(dir.path(), "leader1");
+
+    let first = util::login_and_sync(&laptop, &server.url, "leader1").await;
+    assert!(first.failed.is_empty(), "{:?}", first.failed);
+
+    // What the server says leader1 should have.
+    let http = Http::login(&server.url, "leader1").await;
+    let meetings = http.meetings().await;
+    assert_eq!(meetings.len(), 3, "leader1 takes part in every demo meeting");
+    let mut expected = Vec::new();
+    for m in &meetings {
+        let detail = http.get(&format!("/meetings/{}", m["id"].as_str().unwrap())).await;
+        expected
+            .extend(detail["documents"].as_array().unwrap().iter().map(|d| d["sha256"].as_str().unwrap().to_owned()));
+    }
+    assert!(expected.len() >= 8, "the demo has at least 8 documents, got {}", expected.len());
+    assert_eq!(first.blobs_downloaded, expected.len());
+
+    let blobs = laptop.blobs().unwrap();
+    let mut total = 0u64;
+    for sha in &expected {
+        let bytes = std::fs::read(blobs.path(sha)).unwrap_or_else(|e| panic!("blob {sha} not on disk: {e}"));
+        assert_eq!(sha256_hex(&bytes), *sha, "content on disk must hash to its name");
+        assert!(bytes.starts_with(b"%PDF-"));
+        total += bytes.len() as u64;
+    }
+    assert_eq!(first.bytes_downloaded, total);
+
+    let store = laptop.store().unwrap();
+    let local = store.meetings().unwrap();
+    assert_eq!(local.len(), 3);
+    assert!(local.iter().all(|m| m.ready_offline), "every meeting is ready offline");
+
+    let second = util::sync(&laptop).await;
+    assert_eq!(second.bytes_downloaded, 0);
+    assert_eq!(second.blobs_downloaded, 0);
+    assert_eq!(second.changes_applied, 0);
+    assert!(meeting_client::verify(&laptop).unwrap().is_clean());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_leader_syncs_only_the_meetings_they_take_part_in() {
+    let server = TestServer::demo().await;
+    let dir = tempfile::tempdir().unwrap();
+    let laptop = util::profile(dir.path(), "leader2");
+    util::login_and_sync(&laptop, &server.url, "leader2").await;
+    let local = laptop.store().unwrap().meetings().unwrap();
+    assert_eq!(local.len(), 2, "leader2 is not invited to the site-clearance meeting");
+    assert!(local.iter().all(|m| !m.meeting.title.contains("giải phóng mặt bằng")));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn logging_in_as_another_user_wipes_the_previous_users_data() {
+    let server = TestServer::demo().await;
+    let dir = tempfile::tempdir().unwrap();
+    let laptop = util::profile(dir.path(), "shared");
+    util::login_and_sync(&laptop, &server.url, "leader1").await;
+    assert_eq!(laptop.store().unwrap().meetings().unwrap().len(), 3);
+
+    laptop.login(&server.url, "leader2", "demo").await.unwrap();
+    assert!(laptop.store().unwrap().meetings().unwrap().is_empty(), "leader1's meetings must not stay readable");
+    let report = util::sync(&laptop).await;
+    assert_eq!(laptop.store().unwrap().meetings().unwrap().len(), 2);
+    assert!(report.failed.is_empty());
+}

@@ -1,0 +1,53 @@
+//! Fixtures: a real `meeting-server` process on 127.0.0.1 with a port picked by the
+//! OS, an HTTP helper for secretaries' edits, client profiles, a fault-injecting TCP
+//! proxy, and PDF generation.
+#![allow(dead_code)]
+
+pub mod http;
+pub mod proxy;
+pub mod server;
+
+use std::path::Path;
+
+pub use http::{Http, Reply};
+pub use proxy::{Proxy, ProxyMode};
+pub use server::{ServerOptions, TestServer};
+
+/// A profile directory for one simulated device.
+pub fn profile(dir: &Path, name: &str) -> meeting_client::Profile {
+    meeting_client::Profile::open(&dir.join(name)).unwrap()
+}
+
+/// Logs a profile in and syncs it, panicking on any failure.
+pub async fn login_and_sync(p: &meeting_client::Profile, url: &str, user: &str) -> meeting_client::SyncReport {
+    p.login(url, user, "demo").await.unwrap_or_else(|e| panic!("login {user}: {e}"));
+    sync(p).await
+}
+
+/// Syncs a profile with default options, panicking on failure.
+pub async fn sync(p: &meeting_client::Profile) -> meeting_client::SyncReport {
+    meeting_client::sync(p, &meeting_client::SyncOptions::default(), &|_| {})
+        .await
+        .unwrap_or_else(|e| panic!("sync: {e}"))
+}
+
+/// A real multi-page PDF with the given title and body text.
+pub fn make_pdf(title: &str, body: &str) -> Vec<u8> {
+    make_large_pdf(title, body, 0)
+}
+
+/// A real PDF carrying `padding` extra bytes of incompressible data.
+pub fn make_large_pdf(title: &str, body: &str, padding: usize) -> Vec<u8> {
+    use meeting_server::demo::pdf::{Block, render_padded};
+    let font = meeting_server::demo::load_font().unwrap();
+    let blocks: Vec<Block> = std::iter::once(Block::Heading(title.to_owned()))
+        .chain(body.split("\n\n").map(|p| Block::Paragraph(p.to_owned())))
+        .collect();
+    render_padded(&font, title, &blocks, 2, padding).unwrap().0
+}
+
+/// Lowercase hex SHA-256.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(bytes))
+}

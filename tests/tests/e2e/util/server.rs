@@ -1,0 +1,124 @@
+//! A real `meeting-server` process on 127.0.0.1:0.
+
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// How to start the server.
+#[derive(Debug, Clone, Default)]
+pub struct ServerOptions {
+    /// Seed the demo office.
+    pub demo: bool,
+    /// Upload limit in MiB (default: the server's own).
+    pub max_upload_mib: Option<u64>,
+}
+
+/// A running server; killed when dropped. Its data directory outlives restarts.
+pub struct TestServer {
+    /// `http://127.0.0.1:PORT`
+    pub url: String,
+    /// The listening address.
+    pub addr: std::net::SocketAddr,
+    data: tempfile::TempDir,
+    child: Option<Child>,
+    opts: ServerOptions,
+}
+
+fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_e2e-meeting-server"))
+}
+
+impl TestServer {
+    /// Starts a server on a fresh data directory.
+    pub async fn start(opts: ServerOptions) -> Self {
+        let data = tempfile::tempdir().unwrap();
+        let mut s = Self { url: String::new(), addr: ([127, 0, 0, 1], 0).into(), data, child: None, opts };
+        s.spawn().await;
+        s
+    }
+
+    /// Starts the demo office.
+    pub async fn demo() -> Self {
+        Self::start(ServerOptions { demo: true, ..Default::default() }).await
+    }
+
+    /// The data directory (server.db, blobs/).
+    pub fn data_dir(&self) -> &Path {
+        self.data.path()
+    }
+
+    async fn spawn(&mut self) {
+        let mut cmd = Command::new(binary());
+        cmd.arg("serve").arg("--data-dir").arg(self.data.path()).arg("--listen").arg("127.0.0.1:0");
+        if self.opts.demo {
+            cmd.arg("--demo");
+        }
+        if let Some(m) = self.opts.max_upload_mib {
+            cmd.arg("--max-upload-mib").arg(m.to_string());
+        }
+        let log =
+            std::fs::OpenOptions::new().create(true).append(true).open(self.data.path().join("server.log")).unwrap();
+        cmd.stdout(Stdio::piped()).stderr(Stdio::from(log)).stdin(Stdio::null());
+        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e}", binary().display()));
+        let stdout = child.stdout.take().unwrap();
+        let line = tokio::time::timeout(
+            Duration::from_secs(60),
+            tokio::task::spawn_blocking(move || {
+                let mut line = String::new();
+                let _ = BufReader::new(stdout).read_line(&mut line);
+                line
+            }),
+        )
+        .await;
+        let line = match line {
+            Ok(Ok(l)) => l,
+            _ => String::new(),
+        };
+        let Some(url) = line.trim().strip_prefix("meeting-server listening on ") else {
+            let log = std::fs::read_to_string(self.data.path().join("server.log")).unwrap_or_default();
+            let _ = child.kill();
+            panic!("server did not start; stdout: {line:?}\nlog:\n{log}");
+        };
+        self.url = url.to_owned();
+        self.addr = url.trim_start_matches("http://").parse().unwrap();
+        self.child = Some(child);
+    }
+
+    /// Kills the process with SIGKILL: no graceful shutdown, requests die mid-way.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Starts the server again on the same data directory (on a new port).
+    pub async fn restart(&mut self) {
+        self.kill();
+        self.spawn().await;
+    }
+
+    /// Opens the server's database directly, for checks no endpoint exposes.
+    pub fn db(&self) -> rusqlite::Connection {
+        let c = rusqlite::Connection::open(self.data.path().join("server.db")).unwrap();
+        c.busy_timeout(Duration::from_secs(10)).unwrap();
+        c
+    }
+
+    /// Path of a blob in the server's store.
+    pub fn blob_path(&self, sha: &str) -> PathBuf {
+        self.data.path().join("blobs").join(&sha[..2]).join(sha)
+    }
+
+    /// The server's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.data.path().join("server.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
