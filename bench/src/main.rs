@@ -1,2 +1,202 @@
-//! bench
-fn main() {}
+//! `bench-sync`: the sync engine against `curl` on the same blobs, in the same run.
+//!
+//! Builds a meeting of 50 generated PDFs (≥ 200 MB) on a real server on 127.0.0.1, then
+//! alternates, `--rounds` times: a full sync into a fresh profile (parallel 4), and
+//! `curl --parallel --parallel-max 4` fetching the same 50 blobs. Reports medians, the
+//! ratio (target ≤ 1.2×), and the time of a sync with nothing new (target ≤ 50 ms).
+//! Run with `cargo run --release -p meeting-bench -- [--rounds N] [--strict]`.
+
+use std::path::Path;
+use std::process::{Command, ExitCode};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use meeting_protocol::Role;
+
+const DOCS: usize = 50;
+const DOC_BYTES: usize = 4 * 1024 * 1024 + 200 * 1024;
+const PARALLEL: usize = 4;
+
+fn median(v: &mut [Duration]) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("bench-sync: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> anyhow::Result<bool> {
+    let args: Vec<String> = std::env::args().collect();
+    let strict = args.iter().any(|a| a == "--strict");
+    let rounds: usize = args
+        .iter()
+        .position(|a| a == "--rounds")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3);
+    let work = tempfile::tempdir()?;
+
+    // The server runs in this process on its own runtime: real sockets, same code.
+    let state = meeting_server::AppState::open(meeting_server::Config::new(work.path().join("server")))?;
+    meeting_server::create_user(&state, "secretary", "Thư ký", Role::Secretary, "bench")?;
+    meeting_server::create_user(&state, "leader", "Lãnh đạo", Role::Leader, "bench")?;
+    let server_rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let listener = server_rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+    let url = format!("http://{}", listener.local_addr()?);
+    server_rt.spawn(meeting_server::serve(listener, state, std::future::pending()));
+
+    let rt = tokio::runtime::Runtime::new()?;
+    let (token, shas) = rt.block_on(prepare(&url))?;
+    eprintln!("prepared {DOCS} documents, {} MB, at {url}", DOCS * DOC_BYTES / 1_000_000);
+
+    let mut ours = Vec::new();
+    let mut curls = Vec::new();
+    for round in 0..rounds {
+        let profile_dir = work.path().join(format!("profile-{round}"));
+        let profile = meeting_client::Profile::open(&profile_dir)?;
+        rt.block_on(profile.login(&url, "leader", "bench"))?;
+        let t = Instant::now();
+        let report = rt.block_on(meeting_client::sync(&profile, &meeting_client::SyncOptions::default(), &|_| {}))?;
+        let took = t.elapsed();
+        if report.blobs_downloaded != DOCS || !report.failed.is_empty() {
+            bail!("sync fetched {} of {DOCS} documents: {:?}", report.blobs_downloaded, report.failed);
+        }
+        ours.push(took);
+
+        let curl_dir = work.path().join(format!("curl-{round}"));
+        let took = curl(&url, &token, &shas, &curl_dir)?;
+        curls.push(took);
+        eprintln!(
+            "round {}: sync {:.0} ms, curl {:.0} ms",
+            round + 1,
+            ours[round].as_secs_f64() * 1e3,
+            took.as_secs_f64() * 1e3
+        );
+        std::fs::remove_dir_all(&curl_dir)?;
+        if round + 1 < rounds {
+            std::fs::remove_dir_all(&profile_dir)?;
+        }
+    }
+
+    // Nothing new: the last profile is complete.
+    let profile = meeting_client::Profile::open(&work.path().join(format!("profile-{}", rounds - 1)))?;
+    let mut noop = Vec::new();
+    for _ in 0..10 {
+        let t = Instant::now();
+        let r = rt.block_on(meeting_client::sync(&profile, &meeting_client::SyncOptions::default(), &|_| {}))?;
+        noop.push(t.elapsed());
+        if r.bytes_downloaded != 0 {
+            bail!("a sync with nothing new downloaded {} bytes", r.bytes_downloaded);
+        }
+    }
+
+    let (o, c, n) = (median(&mut ours), median(&mut curls), median(&mut noop));
+    let ratio = o.as_secs_f64() / c.as_secs_f64();
+    let mb = (DOCS * DOC_BYTES) as f64 / 1e6;
+    println!("full sync of {DOCS} documents ({mb:.0} MB), parallel {PARALLEL}, median of {rounds}:");
+    println!(
+        "  meeting sync   {:>8.0} ms  ({:.0} MB/s, hashed + fsynced)",
+        o.as_secs_f64() * 1e3,
+        mb / o.as_secs_f64()
+    );
+    println!("  curl --parallel{:>8.0} ms  ({:.0} MB/s)", c.as_secs_f64() * 1e3, mb / c.as_secs_f64());
+    println!("  ratio          {ratio:>8.2}×  (target ≤ 1.20×)");
+    println!(
+        "sync with nothing new: median {:.1} ms, max {:.1} ms (target ≤ 50 ms)",
+        n.as_secs_f64() * 1e3,
+        noop.iter().max().map_or(0.0, |d| d.as_secs_f64() * 1e3)
+    );
+    let pass = ratio <= 1.2 && n <= Duration::from_millis(50);
+    println!("{}", if pass { "PASS" } else { "FAIL: a target was missed" });
+    Ok(pass || !strict)
+}
+
+/// Creates the meeting and uploads the documents; returns the leader's token and the hashes.
+async fn prepare(url: &str) -> anyhow::Result<(String, Vec<String>)> {
+    let http = reqwest::Client::new();
+    let login = |user: &'static str| {
+        let http = http.clone();
+        async move {
+            let v: serde_json::Value = http
+                .post(format!("{url}/api/v1/auth/login"))
+                .json(&serde_json::json!({"username": user, "password": "bench"}))
+                .send()
+                .await?
+                .error_for_status()?
+                .json()
+                .await?;
+            anyhow::Ok(v["token"].as_str().context("token")?.to_owned())
+        }
+    };
+    let sec = login("secretary").await?;
+    let leader = login("leader").await?;
+    let meeting: serde_json::Value = http
+        .post(format!("{url}/api/v1/meetings"))
+        .bearer_auth(&sec)
+        .json(&serde_json::json!({"title": "Họp đo hiệu năng", "starts_at": "2026-12-01T08:00:00Z"}))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let mid = meeting["id"].as_str().context("meeting id")?.to_owned();
+    let me: serde_json::Value = http.get(format!("{url}/api/v1/me")).bearer_auth(&leader).send().await?.json().await?;
+    let lid = me["id"].as_str().context("leader id")?;
+    http.put(format!("{url}/api/v1/meetings/{mid}/participants/{lid}"))
+        .bearer_auth(&sec)
+        .json(&serde_json::json!({"role": "member"}))
+        .send()
+        .await?
+        .error_for_status()?;
+    let font = meeting_server::demo::load_font()?;
+    let mut shas = Vec::new();
+    for i in 0..DOCS {
+        let title = format!("Tài liệu số {i}");
+        let blocks = [meeting_server::demo::pdf::Block::Heading(title.clone())];
+        let (pdf, _) = meeting_server::demo::pdf::render_padded(&font, &title, &blocks, 2, DOC_BYTES)?;
+        let doc: serde_json::Value = http
+            .post(format!("{url}/api/v1/meetings/{mid}/documents?filename=tai-lieu-{i}.pdf"))
+            .bearer_auth(&sec)
+            .header("content-type", "application/pdf")
+            .body(pdf)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        shas.push(doc["sha256"].as_str().context("sha")?.to_owned());
+    }
+    Ok((leader, shas))
+}
+
+fn curl(url: &str, token: &str, shas: &[String], dir: &Path) -> anyhow::Result<Duration> {
+    std::fs::create_dir_all(dir)?;
+    let mut config = String::new();
+    for sha in shas {
+        config.push_str(&format!("url = \"{url}/api/v1/blobs/{sha}\"\noutput = \"{}\"\n", dir.join(sha).display()));
+    }
+    let cfg = dir.join("curl.cfg");
+    std::fs::write(&cfg, config)?;
+    let t = Instant::now();
+    let status = Command::new("curl")
+        .args(["--silent", "--fail", "--parallel", "--parallel-max", &PARALLEL.to_string()])
+        .arg("-H")
+        .arg(format!("Authorization: Bearer {token}"))
+        .arg("-K")
+        .arg(&cfg)
+        .status()
+        .context("running curl (Debian package curl)")?;
+    let took = t.elapsed();
+    if !status.success() {
+        bail!("curl failed: {status}");
+    }
+    Ok(took)
+}

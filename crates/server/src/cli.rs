@@ -4,12 +4,9 @@ use std::io::{IsTerminal as _, Read as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::{AppState, Config, demo};
 use clap::{Parser, Subcommand};
 use meeting_protocol::Role;
-use rusqlite::{TransactionBehavior, params};
-use uuid::Uuid;
-
-use crate::{AppState, Config, auth, demo};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -159,21 +156,8 @@ fn add_user(data_dir: PathBuf, username: &str, role: &str, display_name: Option<
         );
     }
     let state = AppState::open(Config::new(&data_dir))?;
-    let hash = auth::hash_password(&password)?;
     let display = display_name.unwrap_or_else(|| username.clone());
-    let id = Uuid::now_v7().to_string();
-    let name = username.clone();
-    state.db.run_blocking(TransactionBehavior::Immediate, move |tx| {
-        let n = tx.execute(
-            "INSERT INTO users (id, username, display_name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (username) DO NOTHING",
-            params![id, name, display, role.as_str(), hash, auth::now_unix()],
-        )?;
-        if n == 0 {
-            return Err(crate::AppError::conflict(format!("a user named {name} already exists")));
-        }
-        Ok(())
-    })?;
+    crate::create_user(&state, &username, &display, role, &password)?;
     eprintln!("Added {} {username}.", role.as_str());
     Ok(())
 }

@@ -101,6 +101,42 @@ impl AppState {
     }
 }
 
+/// Adds a user account (the `user add` command; tools and benchmarks).
+pub fn create_user(
+    state: &AppState,
+    username: &str,
+    display_name: &str,
+    role: meeting_protocol::Role,
+    password: &str,
+) -> AppResult<meeting_protocol::User> {
+    let hash = auth::hash_password(password)?;
+    let user = meeting_protocol::User {
+        id: Uuid::now_v7(),
+        username: username.to_owned(),
+        display_name: display_name.to_owned(),
+        role,
+    };
+    let u = user.clone();
+    state.db.run_blocking(rusqlite::TransactionBehavior::Immediate, move |tx| {
+        if insert_user(tx, &u, &hash)? {
+            Ok(())
+        } else {
+            Err(AppError::conflict(format!("a user named {} already exists", u.username)))
+        }
+    })?;
+    Ok(user)
+}
+
+/// Inserts a user row unless the username is taken; returns whether it was inserted.
+pub(crate) fn insert_user(tx: &rusqlite::Transaction<'_>, u: &meeting_protocol::User, hash: &str) -> AppResult<bool> {
+    let n = tx.execute(
+        "INSERT INTO users (id, username, display_name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (username) DO NOTHING",
+        rusqlite::params![u.id.to_string(), u.username, u.display_name, u.role.as_str(), hash, auth::now_unix()],
+    )?;
+    Ok(n > 0)
+}
+
 /// Serves the API on `listener` until `shutdown` resolves, then finishes in-flight
 /// requests and returns.
 pub async fn serve(

@@ -8,7 +8,7 @@
 pub mod pdf;
 
 use meeting_protocol::{AgendaItemInput, Meeting, ParticipantRole, Role};
-use rusqlite::{OptionalExtension as _, TransactionBehavior, params};
+use rusqlite::{OptionalExtension as _, TransactionBehavior};
 use time::{Duration, OffsetDateTime, Time};
 use uuid::Uuid;
 
@@ -282,12 +282,13 @@ pub fn seed(state: &AppState) -> AppResult<Seeded> {
     state.db.run_blocking(TransactionBehavior::Immediate, move |tx| {
         let mut ids = Vec::new();
         for ((username, display, role), hash) in USERS.iter().zip(&hashes) {
-            let id = Uuid::now_v7().to_string();
-            tx.execute(
-                "INSERT INTO users (id, username, display_name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (username) DO NOTHING",
-                params![id, username, display, role.as_str(), hash, auth::now_unix()],
-            )?;
+            let user = meeting_protocol::User {
+                id: Uuid::now_v7(),
+                username: (*username).into(),
+                display_name: (*display).into(),
+                role: *role,
+            };
+            crate::insert_user(tx, &user, hash)?;
             let id: String = tx.query_row("SELECT id FROM users WHERE username = ?1", [username], |r| r.get(0))?;
             ids.push(id);
         }
@@ -321,7 +322,12 @@ pub fn seed(state: &AppState) -> AppResult<Seeded> {
                 let a = insert_agenda_item(tx, meeting.id, &input)?;
                 for d in item.docs {
                     let Some((sha, size, pages)) = docs.next() else { break };
-                    let new = NewDocument { meeting_id: &mid, agenda_item_id: Some(a.id), title: d.title, confidential: d.confidential };
+                    let new = NewDocument {
+                        meeting_id: &mid,
+                        agenda_item_id: Some(a.id),
+                        title: d.title,
+                        confidential: d.confidential,
+                    };
                     insert_document(tx, Uuid::now_v7(), &new, (sha, *size, *pages, d.filename), secretary)?;
                     seeded.documents += 1;
                 }

@@ -265,3 +265,61 @@ fn assemble(
     out.extend_from_slice(table.as_bytes());
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn font() -> Option<Font> {
+        match crate::demo::load_font() {
+            Ok(f) => Some(f),
+            Err(e) => {
+                eprintln!("skipping: {e}");
+                None
+            }
+        }
+    }
+
+    #[test]
+    fn long_text_flows_onto_several_pages_and_lopdf_reads_it() {
+        let Some(font) = font() else { return };
+        let para = Block::Paragraph("Đồng chí Chủ tịch chỉ đạo đẩy mạnh cải cách hành chính. ".repeat(40));
+        let blocks: Vec<Block> = std::iter::repeat_n(para, 12).collect();
+        let (bytes, pages) = render(&font, "Báo cáo", &blocks, 1).expect("render");
+        assert!(pages >= 3, "{pages} pages");
+        let doc = lopdf::Document::load_mem(&bytes).expect("a PDF lopdf can read");
+        assert_eq!(doc.get_pages().len(), pages);
+    }
+
+    #[test]
+    fn vietnamese_text_is_extractable() {
+        let Some(font) = font() else { return };
+        if std::process::Command::new("pdftotext").arg("-v").output().is_err() {
+            eprintln!("skipping: pdftotext (Debian poppler-utils) is not installed");
+            return;
+        }
+        let text = "Hội nghị đồng chí lãnh đạo — Đ đ Ư ư Ơ ơ ỹ Ỵ";
+        let (bytes, _) = render(&font, "Thử", &[Block::Paragraph(text.into())], 1).expect("render");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("t.pdf");
+        std::fs::write(&path, bytes).expect("write");
+        let out = std::process::Command::new("pdftotext").arg(&path).arg("-").output().expect("pdftotext");
+        let extracted = String::from_utf8_lossy(&out.stdout);
+        assert!(extracted.contains(text), "extracted: {extracted}");
+    }
+
+    #[test]
+    fn padding_makes_a_large_valid_file() {
+        let Some(font) = font() else { return };
+        let (bytes, _) = render_padded(&font, "Lớn", &[Block::Heading("Lớn".into())], 2, 3_000_000).expect("render");
+        assert!(bytes.len() > 3_000_000);
+        assert_eq!(lopdf::Document::load_mem(&bytes).expect("valid").get_pages().len(), 2);
+    }
+
+    #[test]
+    fn a_missing_glyph_is_a_clear_error() {
+        let Some(font) = font() else { return };
+        let r = render(&font, "x", &[Block::Paragraph("\u{10FFFD}".into())], 1);
+        assert!(matches!(r, Err(PdfGenError::MissingGlyph(..))));
+    }
+}
