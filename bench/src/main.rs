@@ -4,6 +4,10 @@
 //! alternates, `--rounds` times: a full sync into a fresh profile (parallel 4), and
 //! `curl --parallel --parallel-max 4` fetching the same 50 blobs. Reports medians, the
 //! ratio (target ≤ 1.2×), and the time of a sync with nothing new (target ≤ 50 ms).
+//!
+//! The sync fsyncs every blob before marking it available; plain curl leaves the bytes
+//! in the page cache. So a second peer, curl followed by an fsync of its files
+//! (coreutils `sync FILE…`), shows the cost of the same durability on this disk.
 //! Run with `cargo run --release -p meeting-bench -- [--rounds N] [--strict]`.
 
 use std::path::Path;
@@ -59,6 +63,7 @@ fn run() -> anyhow::Result<bool> {
 
     let mut ours = Vec::new();
     let mut curls = Vec::new();
+    let mut durable_curls = Vec::new();
     for round in 0..rounds {
         let profile_dir = work.path().join(format!("profile-{round}"));
         let profile = meeting_client::Profile::open(&profile_dir)?;
@@ -74,11 +79,14 @@ fn run() -> anyhow::Result<bool> {
         let curl_dir = work.path().join(format!("curl-{round}"));
         let took = curl(&url, &token, &shas, &curl_dir)?;
         curls.push(took);
+        let synced = took + fsync_files(&curl_dir, &shas)?;
+        durable_curls.push(synced);
         eprintln!(
-            "round {}: sync {:.0} ms, curl {:.0} ms",
+            "round {}: sync {:.0} ms, curl {:.0} ms, curl + fsync {:.0} ms",
             round + 1,
             ours[round].as_secs_f64() * 1e3,
-            took.as_secs_f64() * 1e3
+            took.as_secs_f64() * 1e3,
+            synced.as_secs_f64() * 1e3
         );
         std::fs::remove_dir_all(&curl_dir)?;
         if round + 1 < rounds {
@@ -99,6 +107,7 @@ fn run() -> anyhow::Result<bool> {
     }
 
     let (o, c, n) = (median(&mut ours), median(&mut curls), median(&mut noop));
+    let d = median(&mut durable_curls);
     let ratio = o.as_secs_f64() / c.as_secs_f64();
     let mb = (DOCS * DOC_BYTES) as f64 / 1e6;
     println!("full sync of {DOCS} documents ({mb:.0} MB), parallel {PARALLEL}, median of {rounds}:");
@@ -108,7 +117,9 @@ fn run() -> anyhow::Result<bool> {
         mb / o.as_secs_f64()
     );
     println!("  curl --parallel{:>8.0} ms  ({:.0} MB/s)", c.as_secs_f64() * 1e3, mb / c.as_secs_f64());
-    println!("  ratio          {ratio:>8.2}×  (target ≤ 1.20×)");
+    println!("  curl + fsync   {:>8.0} ms  (the same durability as the sync)", d.as_secs_f64() * 1e3);
+    println!("  ratio vs curl          {ratio:>6.2}×  (target ≤ 1.20×)");
+    println!("  ratio vs curl + fsync  {:>6.2}×", o.as_secs_f64() / d.as_secs_f64());
     println!(
         "sync with nothing new: median {:.1} ms, max {:.1} ms (target ≤ 50 ms)",
         n.as_secs_f64() * 1e3,
@@ -177,6 +188,16 @@ async fn prepare(url: &str) -> anyhow::Result<(String, Vec<String>)> {
     Ok((leader, shas))
 }
 
+/// Makes curl's files durable the way the sync makes its blobs durable.
+fn fsync_files(dir: &Path, shas: &[String]) -> anyhow::Result<Duration> {
+    let t = Instant::now();
+    let status = Command::new("sync").args(shas.iter().map(|s| dir.join(s))).status().context("running sync")?;
+    if !status.success() {
+        bail!("sync failed: {status}");
+    }
+    Ok(t.elapsed())
+}
+
 fn curl(url: &str, token: &str, shas: &[String], dir: &Path) -> anyhow::Result<Duration> {
     std::fs::create_dir_all(dir)?;
     let mut config = String::new();
@@ -187,7 +208,15 @@ fn curl(url: &str, token: &str, shas: &[String], dir: &Path) -> anyhow::Result<D
     std::fs::write(&cfg, config)?;
     let t = Instant::now();
     let status = Command::new("curl")
-        .args(["--silent", "--fail", "--parallel", "--parallel-max", &PARALLEL.to_string()])
+        .args([
+            "--silent",
+            "--show-error",
+            "--no-progress-meter",
+            "--fail",
+            "--parallel",
+            "--parallel-max",
+            &PARALLEL.to_string(),
+        ])
         .arg("-H")
         .arg(format!("Authorization: Bearer {token}"))
         .arg("-K")

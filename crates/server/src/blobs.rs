@@ -51,6 +51,26 @@ impl Drop for TempPath {
     }
 }
 
+/// Reads and discards the rest of a rejected upload, within bounds, so the client gets
+/// our error answer. Closing a socket with unread bytes makes the kernel send a reset,
+/// and a reset can destroy the answer before the client reads it.
+pub async fn drain<S, E>(mut body: S)
+where
+    S: Stream<Item = Result<axum::body::Bytes, E>> + Unpin,
+{
+    const CAP: u64 = 64 * 1024 * 1024;
+    let mut seen = 0u64;
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while let Some(Ok(chunk)) = body.next().await {
+            seen += chunk.len() as u64;
+            if seen > CAP {
+                break;
+            }
+        }
+    })
+    .await;
+}
+
 impl BlobStore {
     /// Opens (creating) the store under `root`, clearing temporary files of a crashed run.
     pub fn open(root: &Path) -> io::Result<Self> {
@@ -87,6 +107,7 @@ impl BlobStore {
             let chunk = chunk.map_err(|e| AppError::bad_request(format!("upload interrupted: {e}")))?;
             size += chunk.len() as u64;
             if size > limit {
+                drain(body).await;
                 return Err(AppError::too_large(limit));
             }
             if head.len() < 1024 {

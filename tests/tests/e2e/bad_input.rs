@@ -56,10 +56,19 @@ async fn bad_requests_get_clear_json_errors_and_write_nothing() {
     let huge = json!({"title": "x".repeat(200_000), "starts_at": "2026-12-01T08:00:00Z"});
     let r = sec.send(Method::POST, "/meetings", Some(huge)).await;
     clear_error(&r, 413, "payload_too_large", "larger");
+    // Far larger than any socket buffer: the answer must still reach the client, for
+    // rejections mid-stream and before the body is read alike.
     let mut big_pdf = b"%PDF-1.7\n".to_vec();
-    big_pdf.resize(2 * 1024 * 1024, b'x');
-    let r = sec.upload(&mid, "lon.pdf", big_pdf).await;
-    clear_error(&r, 413, "payload_too_large", "larger");
+    big_pdf.resize(12 * 1024 * 1024, b'x');
+    let leader = Http::login(&server.url, "leader1").await;
+    for _ in 0..3 {
+        let r = sec.upload(&mid, "lon.pdf", big_pdf.clone()).await;
+        clear_error(&r, 413, "payload_too_large", "larger");
+        let r = sec.upload(&mid, "../lon.pdf", big_pdf.clone()).await;
+        clear_error(&r, 400, "bad_request", "filename");
+        let r = leader.upload(&mid, "lon.pdf", big_pdf.clone()).await;
+        clear_error(&r, 403, "forbidden", "leader");
+    }
 
     // Not a PDF, or a broken one.
     let r = sec.upload(&mid, "anh.png", b"\x89PNG\r\n\x1a\n rest of an image".to_vec()).await;

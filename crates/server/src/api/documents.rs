@@ -113,12 +113,21 @@ pub async fn upload_document(
     Query(q): Query<UploadParams>,
     body: Body,
 ) -> AppResult<(StatusCode, Json<Document>)> {
-    let filename = check_filename(&q.filename)?;
-    let default_title = filename.strip_suffix(".pdf").unwrap_or(&filename).to_owned();
-    let title = crate::api::meetings::text("title", q.title.as_deref().unwrap_or(&default_title), 500, true)?;
-    let (c, mid) = (caller.clone(), meeting_id.to_string());
-    state.db.read(move |tx| check_target(tx, &c, &mid, q.agenda_item_id)).await?;
-
+    let checked = async {
+        let filename = check_filename(&q.filename)?;
+        let default_title = filename.strip_suffix(".pdf").unwrap_or(&filename).to_owned();
+        let title = crate::api::meetings::text("title", q.title.as_deref().unwrap_or(&default_title), 500, true)?;
+        let (c, mid) = (caller.clone(), meeting_id.to_string());
+        state.db.read(move |tx| check_target(tx, &c, &mid, q.agenda_item_id)).await?;
+        Ok::<_, AppError>((filename, title))
+    };
+    let (filename, title) = match checked.await {
+        Ok(v) => v,
+        Err(e) => {
+            crate::blobs::drain(body.into_data_stream()).await;
+            return Err(e);
+        }
+    };
     let (received, pages) = receive_pdf(&state, body).await?;
     let sha = received.sha256.clone();
     let size = received.size;
@@ -231,9 +240,19 @@ pub async fn replace_document(
     Query(q): Query<ReplaceParams>,
     body: Body,
 ) -> AppResult<Json<Document>> {
-    let filename = check_filename(&q.filename)?;
-    let c = caller.clone();
-    state.db.read(move |tx| editable_document(tx, &c, doc_id).map(drop)).await?;
+    let checked = async {
+        let filename = check_filename(&q.filename)?;
+        let c = caller.clone();
+        state.db.read(move |tx| editable_document(tx, &c, doc_id).map(drop)).await?;
+        Ok::<_, AppError>(filename)
+    };
+    let filename = match checked.await {
+        Ok(f) => f,
+        Err(e) => {
+            crate::blobs::drain(body.into_data_stream()).await;
+            return Err(e);
+        }
+    };
     let (received, pages) = receive_pdf(&state, body).await?;
     let (sha, size) = (received.sha256.clone(), received.size);
     let blobs = state.blobs.clone();
