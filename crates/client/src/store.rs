@@ -346,3 +346,87 @@ fn purge(tx: &Transaction<'_>, meeting_id: Uuid) -> Result<()> {
     tx.execute("DELETE FROM meetings WHERE id = ?1", [&m])?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use meeting_protocol::{Change, ChangeOp, ChangesPage, Document, Entity, Meeting};
+    use time::OffsetDateTime;
+    use uuid::Uuid;
+
+    use super::*;
+
+    fn meeting(id: Uuid) -> Meeting {
+        Meeting {
+            id,
+            title: "Họp".into(),
+            location: String::new(),
+            description: String::new(),
+            starts_at: OffsetDateTime::UNIX_EPOCH,
+            ends_at: None,
+        }
+    }
+
+    fn document(meeting_id: Uuid, sha256: &str) -> Document {
+        Document {
+            id: Uuid::now_v7(),
+            meeting_id,
+            agenda_item_id: None,
+            title: "Tài liệu".into(),
+            filename: "t.pdf".into(),
+            size: 10,
+            sha256: sha256.into(),
+            page_count: 1,
+            version: 1,
+            confidential: false,
+            uploaded_at: OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    fn page(changes: Vec<ChangeOp>, next_since: i64) -> ChangesPage {
+        ChangesPage {
+            server_id: Uuid::nil(),
+            changes: changes.into_iter().enumerate().map(|(i, op)| Change { seq: i as i64 + 1, op }).collect(),
+            next_since,
+            head: next_since,
+            has_more: false,
+        }
+    }
+
+    #[test]
+    fn a_page_and_its_cursor_apply_together_or_not_at_all() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(&dir.path().join("c.db")).expect("open");
+        let mid = Uuid::now_v7();
+        let good = ChangeOp::Upsert { entity: Entity::Meeting(meeting(mid)) };
+        // The second change is invalid: the whole page, the meeting included, must be refused.
+        let bad = ChangeOp::Upsert { entity: Entity::Document(document(mid, "../../etc/passwd")) };
+        assert!(store.apply_page(&page(vec![good.clone(), bad], 5)).is_err());
+        assert_eq!(store.cursor().expect("cursor"), 0, "the cursor must not move past a page that was not applied");
+        assert!(store.meetings().expect("meetings").is_empty(), "no half page");
+
+        store.apply_page(&page(vec![good], 5)).expect("apply");
+        assert_eq!(store.cursor().expect("cursor"), 5);
+        assert_eq!(store.meetings().expect("meetings").len(), 1);
+    }
+
+    #[test]
+    fn purge_removes_everything_of_the_meeting_and_nothing_else() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(&dir.path().join("c.db")).expect("open");
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        let sha_a = "a".repeat(64);
+        let sha_b = "b".repeat(64);
+        let ops = vec![
+            ChangeOp::Upsert { entity: Entity::Meeting(meeting(a)) },
+            ChangeOp::Upsert { entity: Entity::Meeting(meeting(b)) },
+            ChangeOp::Upsert { entity: Entity::Document(document(a, &sha_a)) },
+            ChangeOp::Upsert { entity: Entity::Document(document(b, &sha_b)) },
+        ];
+        store.apply_page(&page(ops, 4)).expect("apply");
+        store.apply_page(&page(vec![ChangeOp::Purge { meeting_id: a }], 5)).expect("purge");
+        assert!(store.meeting(&a.to_string()).expect("read").is_none());
+        assert!(store.meeting(&b.to_string()).expect("read").is_some());
+        let referenced = store.referenced_blobs().expect("blobs");
+        assert!(!referenced.contains(&sha_a) && referenced.contains(&sha_b));
+    }
+}

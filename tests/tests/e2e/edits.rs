@@ -57,6 +57,11 @@ async fn secretary_edits_arrive_and_a_removed_participant_purges_the_meeting() {
     assert!(!detached.is_empty());
     sec.send(Method::DELETE, &format!("/agenda/{deleted_item}"), None).await.expect(204);
 
+    // Delete another document outright.
+    let gone = docs.iter().find(|d| d["agenda_item_id"] == items[1].as_str()).unwrap();
+    let (gone_id, gone_sha) = (gone["id"].as_str().unwrap().to_owned(), gone["sha256"].as_str().unwrap().to_owned());
+    sec.send(Method::DELETE, &format!("/documents/{gone_id}"), None).await.expect(204);
+
     // Remove leader2 from the meeting.
     let leader2_id = sec.user_id("leader2").await;
     sec.send(Method::DELETE, &format!("/meetings/{mid}/participants/{leader2_id}"), None).await.expect(204);
@@ -76,6 +81,8 @@ async fn secretary_edits_arrive_and_a_removed_participant_purges_the_meeting() {
     let blobs = leader1.blobs().unwrap();
     assert_eq!(sha256_hex(&std::fs::read(blobs.path(&v2_sha)).unwrap()), v2_sha);
     assert!(!blobs.path(&old_sha).exists(), "the replaced version leaves the laptop");
+    assert!(!blobs.path(&gone_sha).exists(), "a deleted document leaves the laptop");
+    assert!(local.agenda.iter().flat_map(|a| &a.documents).all(|d| d.document.id.to_string() != gone_id));
     let others: Vec<String> = local.other_documents.iter().map(|d| d.document.id.to_string()).collect();
     assert_eq!(others, detached);
     assert!(!local.participants.iter().any(|p| p.username == "leader2"));

@@ -72,3 +72,17 @@ async fn logging_in_as_another_user_wipes_the_previous_users_data() {
     assert_eq!(laptop.store().unwrap().meetings().unwrap().len(), 2);
     assert!(report.failed.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_server_stops_cleanly_on_sigterm_and_keeps_its_data() {
+    let mut server = TestServer::demo().await;
+    let dir = tempfile::tempdir().unwrap();
+    let laptop = util::profile(dir.path(), "leader1");
+    util::login_and_sync(&laptop, &server.url, "leader1").await;
+    assert!(server.terminate().await, "SIGTERM must end the server with exit status 0");
+    assert!(server.log().contains("stopped"), "{}", server.log());
+
+    server.restart().await;
+    let http = Http::login(&server.url, "leader1").await;
+    assert_eq!(http.meetings().await.len(), 3, "a restart keeps the data and does not seed twice");
+}

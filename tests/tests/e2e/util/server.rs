@@ -93,6 +93,15 @@ impl TestServer {
         }
     }
 
+    /// Asks the server to stop (SIGTERM) and returns whether it exited cleanly in time.
+    pub async fn terminate(&mut self) -> bool {
+        let Some(mut child) = self.child.take() else { return false };
+        let sent = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().is_ok_and(|s| s.success());
+        let waited =
+            tokio::time::timeout(Duration::from_secs(20), tokio::task::spawn_blocking(move || child.wait())).await;
+        sent && matches!(waited, Ok(Ok(Ok(status))) if status.success())
+    }
+
     /// Starts the server again on the same data directory (on a new port).
     pub async fn restart(&mut self) {
         self.kill();
