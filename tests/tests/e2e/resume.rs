@@ -9,6 +9,15 @@ use meeting_client::Profile;
 
 use crate::util::{self, Proxy, ProxyMode, TestServer, sha256_hex};
 
+/// Bytes still to fetch for the documents not yet available offline, counting what
+/// their partial files already hold.
+fn remainder(p: &Profile) -> u64 {
+    let (missing, partial) = pending(p);
+    let kept: u64 = partial.values().sum();
+    assert!(kept > 0, "some bytes arrived before the interruption and were kept: {partial:?}");
+    missing.values().sum::<u64>() - kept
+}
+
 /// Sizes of the documents not yet available offline, and of their partial files.
 fn pending(p: &Profile) -> (HashMap<String, u64>, HashMap<String, u64>) {
     let store = p.store().unwrap();
@@ -47,11 +56,7 @@ async fn a_cut_connection_resumes_from_the_partial_file() {
     let dir = tempfile::tempdir().unwrap();
     let (proxy, laptop) = interrupted_first_sync(&server, dir.path()).await;
 
-    let (missing, partial) = pending(&laptop);
-    let kept: u64 = partial.values().sum();
-    assert!(kept > 0, "some bytes arrived before the cut and were kept");
-    let remainder: u64 = missing.values().sum::<u64>() - kept;
-
+    let remainder = remainder(&laptop);
     proxy.set_mode(ProxyMode::Forward);
     let second = util::sync(&laptop).await;
     assert!(second.failed.is_empty(), "{:?}", second.failed);
@@ -79,10 +84,7 @@ async fn a_server_killed_mid_blob_is_resumed_after_restart() {
     let first = tokio::time::timeout(Duration::from_secs(120), sync).await.unwrap().unwrap();
     assert!(!first.failed.is_empty(), "downloads in flight when the server died must fail");
 
-    let (missing, partial) = pending(&laptop);
-    let kept: u64 = partial.values().sum();
-    assert!(kept > 0, "failed: {:?}\nmissing {missing:?}\npartial {partial:?}", first.failed);
-    let remainder: u64 = missing.values().sum::<u64>() - kept;
+    let remainder = remainder(&laptop);
 
     server.restart().await;
     proxy.set_upstream(server.addr);
@@ -99,15 +101,14 @@ async fn a_corrupted_partial_file_is_detected_and_fetched_again() {
     let dir = tempfile::tempdir().unwrap();
     let (proxy, laptop) = interrupted_first_sync(&server, dir.path()).await;
 
-    let (missing, partial) = pending(&laptop);
+    let remainder = remainder(&laptop);
+    let (_, partial) = pending(&laptop);
     let (victim, victim_len) = partial.iter().find(|(_, len)| **len > 1000).map(|(s, l)| (s.clone(), *l)).unwrap();
     let path = laptop.blobs().unwrap().partial_path(&victim);
     let mut bytes = std::fs::read(&path).unwrap();
     bytes[500] ^= 0xff;
     std::fs::write(&path, bytes).unwrap();
 
-    let kept: u64 = partial.values().sum();
-    let remainder: u64 = missing.values().sum::<u64>() - kept;
     proxy.set_mode(ProxyMode::Forward);
     let second = util::sync(&laptop).await;
     assert!(second.failed.is_empty(), "{:?}", second.failed);

@@ -74,6 +74,18 @@ pub fn inspect_pdf(head: &[u8], path: &std::path::Path) -> AppResult<i64> {
     }
 }
 
+/// Runs the checks that precede reading an upload; when they fail, drains the body
+/// first so the client receives the error (see [`crate::blobs::drain`]).
+async fn or_drain<T>(checks: impl Future<Output = AppResult<T>>, body: Body) -> AppResult<(T, Body)> {
+    match checks.await {
+        Ok(v) => Ok((v, body)),
+        Err(e) => {
+            crate::blobs::drain(body.into_data_stream()).await;
+            Err(e)
+        }
+    }
+}
+
 async fn receive_pdf(state: &AppState, body: Body) -> AppResult<(Received, i64)> {
     let received = state.blobs.receive(body.into_data_stream(), state.config.max_upload_bytes).await?;
     let (received, pages) = tokio::task::spawn_blocking(move || {
@@ -121,13 +133,7 @@ pub async fn upload_document(
         state.db.read(move |tx| check_target(tx, &c, &mid, q.agenda_item_id)).await?;
         Ok::<_, AppError>((filename, title))
     };
-    let (filename, title) = match checked.await {
-        Ok(v) => v,
-        Err(e) => {
-            crate::blobs::drain(body.into_data_stream()).await;
-            return Err(e);
-        }
-    };
+    let ((filename, title), body) = or_drain(checked, body).await?;
     let (received, pages) = receive_pdf(&state, body).await?;
     let sha = received.sha256.clone();
     let size = received.size;
@@ -246,13 +252,7 @@ pub async fn replace_document(
         state.db.read(move |tx| editable_document(tx, &c, doc_id).map(drop)).await?;
         Ok::<_, AppError>(filename)
     };
-    let filename = match checked.await {
-        Ok(f) => f,
-        Err(e) => {
-            crate::blobs::drain(body.into_data_stream()).await;
-            return Err(e);
-        }
-    };
+    let (filename, body) = or_drain(checked, body).await?;
     let (received, pages) = receive_pdf(&state, body).await?;
     let (sha, size) = (received.sha256.clone(), received.size);
     let blobs = state.blobs.clone();
