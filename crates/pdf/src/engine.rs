@@ -1,0 +1,181 @@
+//! The pdfium owner: lives on the worker process's one thread and is the only code that
+//! calls pdfium. Nothing here is shared across threads; the worker loop calls it in turn.
+
+use std::collections::HashMap;
+
+use pdfium_render::prelude::*;
+
+use crate::types::{Bitmap, DocInfo, OutlineItem, PageInfo, PageText, Rect, SearchHit, TextChar};
+use crate::{PdfError, locate};
+
+/// Open documents by the handle the client chose.
+pub struct Engine {
+    pdfium: &'static Pdfium,
+    docs: HashMap<u64, PdfDocument<'static>>,
+}
+
+fn map_err(e: PdfiumError, had_password: bool) -> PdfError {
+    match e {
+        PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::PasswordError) => {
+            if had_password {
+                PdfError::WrongPassword
+            } else {
+                PdfError::PasswordRequired
+            }
+        }
+        PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::FormatError) => {
+            PdfError::Malformed("pdfium reports a format error".into())
+        }
+        PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::FileError) => {
+            PdfError::Malformed("pdfium could not read the file structure".into())
+        }
+        PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::SecurityError) => PdfError::UnsupportedSecurity,
+        PdfiumError::IoError(e) => PdfError::Io(e.to_string()),
+        other => PdfError::Engine(format!("{other:?}")),
+    }
+}
+
+fn rect(r: PdfRect) -> Rect {
+    Rect { left: r.left().value, bottom: r.bottom().value, right: r.right().value, top: r.top().value }
+}
+
+impl Engine {
+    /// Loads libpdfium. Called once per worker process.
+    pub fn load() -> Result<Self, PdfError> {
+        let path = locate::find()?;
+        let bindings =
+            Pdfium::bind_to_library(&path).map_err(|e| PdfError::LibraryLoad(format!("{}: {e:?}", path.display())))?;
+        // The engine lives as long as the worker process; leaking it gives documents the
+        // 'static borrow pdfium-render wants.
+        let pdfium: &'static Pdfium = Box::leak(Box::new(Pdfium::new(bindings)));
+        Ok(Self { pdfium, docs: HashMap::new() })
+    }
+
+    fn doc(&self, handle: u64) -> Result<&PdfDocument<'static>, PdfError> {
+        self.docs.get(&handle).ok_or(PdfError::NotOpen)
+    }
+
+    fn page(&self, handle: u64, index: u32) -> Result<PdfPage<'static>, PdfError> {
+        let doc = self.doc(handle)?;
+        let count = u32::try_from(doc.pages().len()).unwrap_or(0);
+        if index >= count {
+            return Err(PdfError::PageOutOfRange { page: index, count });
+        }
+        let i = i32::try_from(index).map_err(|_| PdfError::PageOutOfRange { page: index, count })?;
+        doc.pages().get(i).map_err(|e| map_err(e, false))
+    }
+
+    /// Opens a file under `handle` (replacing what was open under it).
+    pub fn open(&mut self, handle: u64, path: &str, password: Option<&str>) -> Result<DocInfo, PdfError> {
+        if !std::path::Path::new(path).is_file() {
+            return Err(PdfError::Io(format!("{path}: no such file")));
+        }
+        let doc = self.pdfium.load_pdf_from_file(path, password).map_err(|e| map_err(e, password.is_some()))?;
+        let info = info(&doc)?;
+        self.docs.insert(handle, doc);
+        Ok(info)
+    }
+
+    /// Forgets a document.
+    pub fn close(&mut self, handle: u64) {
+        self.docs.remove(&handle);
+    }
+
+    /// Renders a page `width` pixels wide (height follows the page's shape).
+    pub fn render(&self, handle: u64, index: u32, width: u32) -> Result<Bitmap, PdfError> {
+        if width == 0 || width > 10_000 {
+            return Err(PdfError::Invalid(format!("render width {width} is outside 1..=10000 pixels")));
+        }
+        let page = self.page(handle, index)?;
+        let config = PdfRenderConfig::new()
+            .set_target_width(width as i32)
+            .set_maximum_height(20_000)
+            .render_annotations(true)
+            .render_form_data(true)
+            // pdfium draws BGRA; asking it to swap R and B while drawing avoids a pass.
+            .set_reverse_byte_order(true);
+        let bitmap = page.render_with_config(&config).map_err(|e| map_err(e, false))?;
+        let (w, h) = (bitmap.width() as u32, bitmap.height() as u32);
+        let mut rgba = bitmap.as_rgba_bytes();
+        rgba.truncate((w * h * 4) as usize);
+        Ok(Bitmap { width: w, height: h, rgba })
+    }
+
+    /// The text layer of a page.
+    pub fn text(&self, handle: u64, index: u32) -> Result<PageText, PdfError> {
+        let page = self.page(handle, index)?;
+        let text = page.text().map_err(|e| map_err(e, false))?;
+        let mut chars = Vec::new();
+        for c in text.chars().iter() {
+            if let (Some(ch), Ok(b)) = (c.unicode_char(), c.loose_bounds()) {
+                chars.push(TextChar { ch, rect: rect(b) });
+            }
+        }
+        Ok(PageText { text: text.all(), chars })
+    }
+
+    /// Every occurrence of `query` (case-insensitive) in the document.
+    pub fn search(&self, handle: u64, query: &str, limit: usize) -> Result<Vec<SearchHit>, PdfError> {
+        if query.trim().is_empty() {
+            return Err(PdfError::Invalid("the search text is empty".into()));
+        }
+        let doc = self.doc(handle)?;
+        let mut hits = Vec::new();
+        let options = PdfSearchOptions::new().match_case(false);
+        for (i, page) in doc.pages().iter().enumerate() {
+            let text = page.text().map_err(|e| map_err(e, false))?;
+            let search = text.search(query, &options).map_err(|e| map_err(e, false))?;
+            for segments in search.iter(PdfSearchDirection::SearchForward) {
+                let rects = segments.iter().map(|s| rect(s.bounds())).collect();
+                let matched: String = segments.iter().map(|s| s.text()).collect();
+                hits.push(SearchHit { page: i as u32, rects, text: matched });
+                if hits.len() >= limit {
+                    return Ok(hits);
+                }
+            }
+        }
+        Ok(hits)
+    }
+}
+
+fn info(doc: &PdfDocument<'_>) -> Result<DocInfo, PdfError> {
+    let mut pages = Vec::new();
+    for page in doc.pages().iter() {
+        let rotation = match page.rotation() {
+            Ok(PdfPageRenderRotation::Degrees90) => 90,
+            Ok(PdfPageRenderRotation::Degrees180) => 180,
+            Ok(PdfPageRenderRotation::Degrees270) => 270,
+            _ => 0,
+        };
+        pages.push(PageInfo {
+            width: page.width().value,
+            height: page.height().value,
+            rotation,
+            label: page.label().map(str::to_owned),
+        });
+    }
+    let title =
+        doc.metadata().get(PdfDocumentMetadataTagType::Title).map(|t| t.value().to_owned()).filter(|t| !t.is_empty());
+    let outline = doc.bookmarks().root().map(|root| outline(root, 0)).unwrap_or_default();
+    Ok(DocInfo { pages, outline, title })
+}
+
+/// Siblings from `first` on, with their children. Depth and count are bounded: a
+/// hostile outline may loop.
+fn outline(first: PdfBookmark<'_>, depth: usize) -> Vec<OutlineItem> {
+    let mut out = Vec::new();
+    if depth > 16 {
+        return out;
+    }
+    let mut next = Some(first);
+    while let Some(b) = next {
+        if out.len() >= 2000 {
+            break;
+        }
+        let page = b.destination().and_then(|d| d.page_index().ok()).and_then(|p| u32::try_from(p).ok());
+        let children = b.first_child().map(|c| outline(c, depth + 1)).unwrap_or_default();
+        out.push(OutlineItem { title: b.title().unwrap_or_default(), page, children });
+        next = b.next_sibling();
+    }
+    out
+}

@@ -1,0 +1,23 @@
+//! The PDF engine of the Paperless Meeting Room, built on pdfium (via pdfium-render).
+//!
+//! pdfium is not thread-safe and may crash on hostile input, so it lives in a worker
+//! *process* with one thread ([`worker`], [`engine`]); the app talks to it through
+//! [`PdfService`]: a priority queue with per-view generations (stale renders are
+//! dropped), crash recovery with lazy reopening, and a byte-budgeted render cache.
+//! Pixels come back raw (RGBA), ready for the webview: no image encoding on the way.
+//!
+//! libpdfium comes from the PyPI wheel `pypdfium2` (`scripts/fetch-pdfium`); see
+//! [`locate`] for where it is looked for.
+
+mod cache;
+pub mod engine;
+mod error;
+pub mod locate;
+pub mod service;
+mod types;
+pub mod wire;
+pub mod worker;
+
+pub use error::PdfError;
+pub use service::{DocHandle, PdfService, ServiceOptions, Ticket, WorkerCommand};
+pub use types::*;

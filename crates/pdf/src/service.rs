@@ -1,0 +1,492 @@
+//! The engine as the app and the CLI use it: requests go through a priority queue to a
+//! worker process that owns pdfium.
+//!
+//! - **Priorities**: visible pages before their neighbours before thumbnails; first come,
+//!   first served within a priority.
+//! - **Generations**: a view (one scrolling viewer) takes a new [`Ticket`] whenever what
+//!   it wants changes; queued work of older tickets is dropped at once, so fast
+//!   scrolling never queues up stale renders.
+//! - **Crash recovery**: if the worker dies (pdfium crashed on a hostile file) or hangs
+//!   past the watchdog, the request in flight fails with [`PdfError::Crashed`], a new
+//!   worker starts on the next request and open documents are reopened lazily. A
+//!   document that kills the worker twice is refused from then on ([`PdfError::Poisoned`]).
+//! - **Cache**: rendered pages are kept in an LRU bounded in bytes.
+
+use std::collections::{BinaryHeap, HashMap};
+use std::ffi::OsString;
+use std::io::{BufReader, BufWriter};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::oneshot;
+
+use crate::PdfError;
+use crate::cache::RenderCache;
+use crate::types::{Bitmap, DocInfo, PageText, Priority, SearchHit};
+use crate::wire::{Answer, Op, Reply, read_frame, write_frame};
+
+/// How to start a worker process.
+#[derive(Debug, Clone)]
+pub struct WorkerCommand {
+    /// Executable.
+    pub program: PathBuf,
+    /// Arguments (e.g. the hidden `pdf-worker` subcommand of the app's own binary).
+    pub args: Vec<OsString>,
+}
+
+/// Settings of a service.
+#[derive(Debug, Clone)]
+pub struct ServiceOptions {
+    /// Longest a single request may take before the worker is considered hung.
+    pub request_timeout: Duration,
+    /// Byte budget of the render cache.
+    pub cache_bytes: usize,
+}
+
+impl Default for ServiceOptions {
+    fn default() -> Self {
+        Self { request_timeout: Duration::from_secs(30), cache_bytes: 160 << 20 }
+    }
+}
+
+/// An open document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DocHandle(pub u64);
+
+/// A view's claim on the queue; requests of older tickets of the same view are dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ticket {
+    view: u64,
+    generation: u64,
+}
+
+type Outcome = Result<(Reply, Vec<u8>), PdfError>;
+
+struct Job {
+    priority: Priority,
+    seq: u64,
+    ticket: Option<Ticket>,
+    op: Op,
+    reply: oneshot::Sender<Outcome>,
+}
+
+impl PartialEq for Job {
+    fn eq(&self, o: &Self) -> bool {
+        self.priority == o.priority && self.seq == o.seq
+    }
+}
+impl Eq for Job {}
+impl PartialOrd for Job {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Job {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        // Max-heap: higher priority first, then the older request.
+        self.priority.cmp(&o.priority).then(o.seq.cmp(&self.seq))
+    }
+}
+
+#[derive(Default)]
+struct Queue {
+    jobs: BinaryHeap<Job>,
+    generations: HashMap<u64, u64>,
+    closed: bool,
+}
+
+struct Shared {
+    queue: Mutex<Queue>,
+    wake: Condvar,
+    seq: AtomicU64,
+    next_doc: AtomicU64,
+    next_view: AtomicU64,
+    cache: Mutex<RenderCache>,
+}
+
+/// Closes the queue when the last service handle goes away.
+struct Closer(Arc<Shared>);
+
+impl Drop for Closer {
+    fn drop(&mut self) {
+        if let Ok(mut q) = self.0.queue.lock() {
+            q.closed = true;
+        }
+        self.0.wake.notify_all();
+    }
+}
+
+/// Handle to the engine; cheap to clone.
+#[derive(Clone)]
+pub struct PdfService {
+    shared: Arc<Shared>,
+    _closer: Arc<Closer>,
+}
+
+fn lost() -> PdfError {
+    PdfError::Engine("the PDF service stopped".into())
+}
+
+impl PdfService {
+    /// Starts the service; the worker process itself starts on the first request.
+    pub fn start(command: WorkerCommand, options: ServiceOptions) -> Self {
+        let shared = Arc::new(Shared {
+            queue: Mutex::new(Queue::default()),
+            wake: Condvar::new(),
+            seq: AtomicU64::new(0),
+            next_doc: AtomicU64::new(1),
+            next_view: AtomicU64::new(1),
+            cache: Mutex::new(RenderCache::new(options.cache_bytes)),
+        });
+        let s = shared.clone();
+        std::thread::Builder::new()
+            .name("pdf-dispatch".into())
+            .spawn(move || Dispatcher::new(s, command, options.request_timeout).run())
+            .map_err(|e| tracing::error!("cannot start the PDF dispatcher: {e}"))
+            .ok();
+        Self { _closer: Arc::new(Closer(shared.clone())), shared }
+    }
+
+    fn submit(&self, op: Op, priority: Priority, ticket: Option<Ticket>) -> oneshot::Receiver<Outcome> {
+        let (tx, rx) = oneshot::channel();
+        let seq = self.shared.seq.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut q) = self.shared.queue.lock() {
+            q.jobs.push(Job { priority, seq, ticket, op, reply: tx });
+        }
+        self.shared.wake.notify_one();
+        rx
+    }
+
+    async fn call(&self, op: Op, priority: Priority, ticket: Option<Ticket>) -> Outcome {
+        self.submit(op, priority, ticket).await.map_err(|_| lost())?
+    }
+
+    /// Opens a PDF file.
+    pub async fn open(&self, path: &Path, password: Option<&str>) -> Result<(DocHandle, DocInfo), PdfError> {
+        let doc = self.shared.next_doc.fetch_add(1, Ordering::Relaxed);
+        let op = Op::Open { doc, path: path.to_string_lossy().into_owned(), password: password.map(str::to_owned) };
+        match self.call(op, Priority::Visible, None).await? {
+            (Reply::Opened(info), _) => Ok((DocHandle(doc), info)),
+            other => Err(PdfError::Engine(format!("unexpected answer {:?}", other.0))),
+        }
+    }
+
+    /// Closes a document and drops its cached pages.
+    pub fn close(&self, doc: DocHandle) {
+        if let Ok(mut c) = self.shared.cache.lock() {
+            c.forget_doc(doc.0);
+        }
+        drop(self.submit(Op::Close { doc: doc.0 }, Priority::Visible, None));
+    }
+
+    /// A new view id, for [`PdfService::advance`].
+    pub fn new_view(&self) -> u64 {
+        self.shared.next_view.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Starts a new generation for `view`: queued requests of its older tickets are
+    /// answered [`PdfError::Cancelled`] right away.
+    pub fn advance(&self, view: u64) -> Ticket {
+        let mut cancelled = Vec::new();
+        let ticket = match self.shared.queue.lock() {
+            Ok(mut q) => {
+                let g = q.generations.entry(view).or_insert(0);
+                *g += 1;
+                let ticket = Ticket { view, generation: *g };
+                let jobs = std::mem::take(&mut q.jobs);
+                let (stale, keep): (Vec<Job>, Vec<Job>) = jobs
+                    .into_iter()
+                    .partition(|j| j.ticket.is_some_and(|t| t.view == view && t.generation < ticket.generation));
+                q.jobs = keep.into();
+                cancelled = stale;
+                ticket
+            }
+            Err(_) => Ticket { view, generation: 0 },
+        };
+        for j in cancelled {
+            let _ = j.reply.send(Err(PdfError::Cancelled));
+        }
+        ticket
+    }
+
+    /// Renders a page `width` pixels wide, from the cache when possible.
+    pub async fn render(
+        &self,
+        doc: DocHandle,
+        page: u32,
+        width: u32,
+        priority: Priority,
+        ticket: Option<Ticket>,
+    ) -> Result<Arc<Bitmap>, PdfError> {
+        if let Some(hit) = self.shared.cache.lock().ok().and_then(|mut c| c.get(doc.0, page, width)) {
+            return Ok(hit);
+        }
+        match self.call(Op::Render { doc: doc.0, page, width }, priority, ticket).await? {
+            (Reply::Rendered { width: w, height: h }, rgba) => {
+                if rgba.len() != (w as usize) * (h as usize) * 4 {
+                    return Err(PdfError::Engine(format!("a {w}x{h} render came with {} bytes", rgba.len())));
+                }
+                let bitmap = Arc::new(Bitmap { width: w, height: h, rgba });
+                if let Ok(mut c) = self.shared.cache.lock() {
+                    c.put(doc.0, page, width, bitmap.clone());
+                }
+                Ok(bitmap)
+            }
+            other => Err(PdfError::Engine(format!("unexpected answer {:?}", other.0))),
+        }
+    }
+
+    /// The text layer of a page.
+    pub async fn text(&self, doc: DocHandle, page: u32) -> Result<PageText, PdfError> {
+        match self.call(Op::Text { doc: doc.0, page }, Priority::Visible, None).await? {
+            (Reply::Text(t), _) => Ok(t),
+            other => Err(PdfError::Engine(format!("unexpected answer {:?}", other.0))),
+        }
+    }
+
+    /// Finds `query` in the whole document (case-insensitive), up to `limit` hits.
+    pub async fn search(&self, doc: DocHandle, query: &str, limit: usize) -> Result<Vec<SearchHit>, PdfError> {
+        match self.call(Op::Search { doc: doc.0, query: query.to_owned(), limit }, Priority::Visible, None).await? {
+            (Reply::Hits(h), _) => Ok(h),
+            other => Err(PdfError::Engine(format!("unexpected answer {:?}", other.0))),
+        }
+    }
+
+    /// Bytes of rendered pages held in the cache.
+    pub fn cached_bytes(&self) -> usize {
+        self.shared.cache.lock().map_or(0, |c| c.used())
+    }
+
+    /// Kills the worker as a crash would (tests of recovery).
+    #[doc(hidden)]
+    pub async fn crash_worker_for_tests(&self) -> Result<(), PdfError> {
+        self.call(Op::Abort, Priority::Visible, None).await.map(drop)
+    }
+}
+
+struct Worker {
+    child: Arc<Mutex<Child>>,
+    input: BufWriter<ChildStdin>,
+    output: BufReader<ChildStdout>,
+}
+
+struct DocEntry {
+    path: String,
+    password: Option<String>,
+    loaded_in: Option<u64>,
+    crashes: u32,
+}
+
+/// When the request in flight must be done by, and the worker to kill if it is not.
+type Deadline = Arc<Mutex<Option<(Instant, Arc<Mutex<Child>>)>>>;
+
+struct Dispatcher {
+    shared: Arc<Shared>,
+    command: WorkerCommand,
+    timeout: Duration,
+    worker: Option<Worker>,
+    incarnation: u64,
+    docs: HashMap<u64, DocEntry>,
+    deadline: Deadline,
+}
+
+impl Dispatcher {
+    fn new(shared: Arc<Shared>, command: WorkerCommand, timeout: Duration) -> Self {
+        let deadline: Deadline = Arc::new(Mutex::new(None));
+        let d = deadline.clone();
+        let s = shared.clone();
+        // Watchdog: a request running past its deadline means a hung worker; killing
+        // it turns the hang into the crash path.
+        let _ = std::thread::Builder::new().name("pdf-watchdog".into()).spawn(move || {
+            loop {
+                std::thread::sleep(Duration::from_millis(250));
+                if s.queue.lock().map_or(true, |q| q.closed) && d.lock().map_or(true, |x| x.is_none()) {
+                    return;
+                }
+                if let Ok(mut guard) = d.lock()
+                    && let Some((when, child)) = guard.as_ref()
+                    && Instant::now() > *when
+                {
+                    tracing::warn!("PDF worker hung past its deadline; killing it");
+                    if let Ok(mut c) = child.lock() {
+                        let _ = c.kill();
+                    }
+                    *guard = None;
+                }
+            }
+        });
+        Self { shared, command, timeout, worker: None, incarnation: 0, docs: HashMap::new(), deadline }
+    }
+
+    fn next_job(&self) -> Option<Job> {
+        let mut q = self.shared.queue.lock().ok()?;
+        loop {
+            if let Some(job) = q.jobs.pop() {
+                return Some(job);
+            }
+            if q.closed {
+                return None;
+            }
+            q = self.shared.wake.wait(q).ok()?;
+        }
+    }
+
+    fn is_stale(&self, t: Option<Ticket>) -> bool {
+        let Some(t) = t else { return false };
+        self.shared.queue.lock().is_ok_and(|q| q.generations.get(&t.view).is_some_and(|g| *g > t.generation))
+    }
+
+    fn run(mut self) {
+        while let Some(job) = self.next_job() {
+            if job.reply.is_closed() {
+                continue;
+            }
+            if self.is_stale(job.ticket) {
+                let _ = job.reply.send(Err(PdfError::Cancelled));
+                continue;
+            }
+            let outcome = self.handle(job.op);
+            let _ = job.reply.send(outcome);
+        }
+        if let Some(w) = self.worker.take() {
+            drop(w.input);
+            if let Ok(mut c) = w.child.lock() {
+                let _ = c.wait();
+            }
+        }
+    }
+
+    fn handle(&mut self, op: Op) -> Outcome {
+        match &op {
+            Op::Open { doc, path, password } => {
+                self.docs.insert(
+                    *doc,
+                    DocEntry { path: path.clone(), password: password.clone(), loaded_in: None, crashes: 0 },
+                );
+            }
+            Op::Close { doc } => {
+                self.docs.remove(doc);
+                if self.worker.is_some() {
+                    let _ = self.roundtrip(&op);
+                }
+                return Ok((Reply::Closed, Vec::new()));
+            }
+            Op::Abort => {}
+            other => {
+                let doc = other.doc().unwrap_or_default();
+                match self.docs.get(&doc) {
+                    None => return Err(PdfError::NotOpen),
+                    Some(e) if e.crashes >= 2 => return Err(PdfError::Poisoned),
+                    Some(_) => {}
+                }
+            }
+        }
+        self.ensure_worker()?;
+        // A document opened in an earlier worker is reopened in this one first.
+        if !matches!(op, Op::Open { .. } | Op::Abort)
+            && let Some(doc) = op.doc()
+            && let Some(e) = self.docs.get(&doc)
+            && e.loaded_in != Some(self.incarnation)
+        {
+            let reopen = Op::Open { doc, path: e.path.clone(), password: e.password.clone() };
+            self.roundtrip(&reopen)?;
+            if let Some(e) = self.docs.get_mut(&doc) {
+                e.loaded_in = Some(self.incarnation);
+            }
+        }
+        let outcome = self.roundtrip(&op);
+        if let Op::Open { doc, .. } = &op {
+            match &outcome {
+                Ok(_) => {
+                    if let Some(e) = self.docs.get_mut(doc) {
+                        e.loaded_in = Some(self.incarnation);
+                    }
+                }
+                Err(PdfError::Crashed) => {}
+                Err(_) => {
+                    self.docs.remove(doc);
+                }
+            }
+        }
+        outcome
+    }
+
+    fn ensure_worker(&mut self) -> Result<(), PdfError> {
+        if self.worker.is_some() {
+            return Ok(());
+        }
+        let mut child = Command::new(&self.command.program)
+            .args(&self.command.args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| {
+                PdfError::Engine(format!("cannot start the PDF worker {}: {e}", self.command.program.display()))
+            })?;
+        let (Some(input), Some(output)) = (child.stdin.take(), child.stdout.take()) else {
+            let _ = child.kill();
+            return Err(PdfError::Engine("the PDF worker has no pipes".into()));
+        };
+        self.incarnation += 1;
+        self.worker = Some(Worker {
+            child: Arc::new(Mutex::new(child)),
+            input: BufWriter::with_capacity(64 * 1024, input),
+            output: BufReader::with_capacity(1 << 20, output),
+        });
+        Ok(())
+    }
+
+    /// Sends one request and reads its answer; a broken pipe means the worker died.
+    fn roundtrip(&mut self, op: &Op) -> Outcome {
+        let Some(w) = self.worker.as_mut() else { return Err(PdfError::Crashed) };
+        if let Ok(mut d) = self.deadline.lock() {
+            *d = Some((Instant::now() + self.timeout, w.child.clone()));
+        }
+        let result = write_frame(&mut w.input, op, &[]).and_then(|()| read_frame::<Answer>(&mut w.output));
+        if let Ok(mut d) = self.deadline.lock() {
+            *d = None;
+        }
+        match result {
+            Ok(Some((answer, payload))) => answer.map(|r| (r, payload)),
+            Ok(None) | Err(_) => {
+                if let Some(w) = self.worker.take()
+                    && let Ok(mut c) = w.child.lock()
+                {
+                    let _ = c.kill();
+                    let _ = c.wait();
+                }
+                if let Some(doc) = op.doc()
+                    && let Some(e) = self.docs.get_mut(&doc)
+                {
+                    e.crashes += 1;
+                    e.loaded_in = None;
+                }
+                tracing::warn!(?op, "the PDF worker stopped; it restarts on the next request");
+                Err(PdfError::Crashed)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jobs_pop_by_priority_then_age() {
+        let job = |priority, seq| Job { priority, seq, ticket: None, op: Op::Abort, reply: oneshot::channel().0 };
+        let mut heap: BinaryHeap<Job> = vec![
+            job(Priority::Background, 0),
+            job(Priority::Nearby, 1),
+            job(Priority::Visible, 2),
+            job(Priority::Visible, 3),
+        ]
+        .into();
+        let order: Vec<u64> = std::iter::from_fn(|| heap.pop().map(|j| j.seq)).collect();
+        assert_eq!(order, vec![2, 3, 1, 0]);
+    }
+}

@@ -1,0 +1,118 @@
+//! What the engine answers with. Geometry is in PDF points in the page's own,
+//! unrotated user space (origin bottom-left, y up), as PDF defines it; viewers convert
+//! to pixels (and apply the page's rotation) only when drawing.
+
+use serde::{Deserialize, Serialize};
+
+/// A rectangle in page points: left, bottom, right, top.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Rect {
+    /// Left edge.
+    pub left: f32,
+    /// Bottom edge.
+    pub bottom: f32,
+    /// Right edge.
+    pub right: f32,
+    /// Top edge.
+    pub top: f32,
+}
+
+/// Size and label of one page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PageInfo {
+    /// Width in points.
+    pub width: f32,
+    /// Height in points.
+    pub height: f32,
+    /// Clockwise rotation to apply when showing the page: 0, 90, 180 or 270.
+    pub rotation: u16,
+    /// Printed page label ("iv", "A-3"), when the document defines one.
+    pub label: Option<String>,
+}
+
+/// One entry of the document outline (bookmarks).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutlineItem {
+    /// Title shown in the outline panel.
+    pub title: String,
+    /// Target page (0-based), when the entry points into the document.
+    pub page: Option<u32>,
+    /// Nested entries.
+    pub children: Vec<OutlineItem>,
+}
+
+/// What opening a document tells: everything a viewer needs before the first render.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocInfo {
+    /// Every page's size up front, so a viewer can lay out the whole scroll height.
+    pub pages: Vec<PageInfo>,
+    /// Outline, possibly empty.
+    pub outline: Vec<OutlineItem>,
+    /// Title from the document's metadata.
+    pub title: Option<String>,
+}
+
+/// A rendered page: RGBA, 8 bits per channel, rows top to bottom, no padding.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Bitmap {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// `width * height * 4` bytes.
+    pub rgba: Vec<u8>,
+}
+
+impl std::fmt::Debug for Bitmap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Bitmap({}x{}, {} bytes)", self.width, self.height, self.rgba.len())
+    }
+}
+
+impl Bitmap {
+    /// Share of pixels that are not (near-)white: 0 for a blank page.
+    pub fn ink_ratio(&self) -> f64 {
+        let px = self.rgba.chunks_exact(4).filter(|p| p[0] < 200 || p[1] < 200 || p[2] < 200).count();
+        px as f64 / (self.width as f64 * self.height as f64).max(1.0)
+    }
+}
+
+/// One character of a page's text layer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TextChar {
+    /// The character (generated characters such as line breaks included).
+    pub ch: char,
+    /// Its box, for selection and highlighting.
+    pub rect: Rect,
+}
+
+/// The text layer of a page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PageText {
+    /// The page's text in reading order, as pdfium extracts it.
+    pub text: String,
+    /// Every character with its box, in the order of `text`.
+    pub chars: Vec<TextChar>,
+}
+
+/// One occurrence of a searched string.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchHit {
+    /// Page (0-based).
+    pub page: u32,
+    /// Boxes covering the match (several when it wraps lines).
+    pub rects: Vec<Rect>,
+    /// The matched text.
+    pub text: String,
+}
+
+/// Which work goes first when several renders wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Priority {
+    /// Thumbnails and background work.
+    Background = 0,
+    /// Pages next to the visible ones (prefetch).
+    Nearby = 1,
+    /// Pages on screen.
+    Visible = 2,
+}

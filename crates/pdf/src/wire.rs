@@ -1,0 +1,138 @@
+//! Frames between the service and its worker process, over the worker's stdin/stdout:
+//! `u32 LE header length, JSON header, u32 LE payload length, payload`. Pixels travel
+//! as the raw payload: no image encoding, no base64.
+
+use std::io::{self, Read, Write};
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::PdfError;
+use crate::types::{DocInfo, PageText, SearchHit};
+
+const MAX_HEADER: usize = 64 << 20;
+const MAX_PAYLOAD: usize = 1 << 30;
+
+/// A request to the worker.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Op {
+    /// Open a file under a handle.
+    Open {
+        /// Handle chosen by the service.
+        doc: u64,
+        /// File path.
+        path: String,
+        /// Password, for encrypted documents.
+        password: Option<String>,
+    },
+    /// Forget a document.
+    Close {
+        /// Handle.
+        doc: u64,
+    },
+    /// Render a page.
+    Render {
+        /// Handle.
+        doc: u64,
+        /// Page, 0-based.
+        page: u32,
+        /// Width in pixels.
+        width: u32,
+    },
+    /// Text layer of a page.
+    Text {
+        /// Handle.
+        doc: u64,
+        /// Page, 0-based.
+        page: u32,
+    },
+    /// Search the whole document.
+    Search {
+        /// Handle.
+        doc: u64,
+        /// Text to find.
+        query: String,
+        /// Stop after this many hits.
+        limit: usize,
+    },
+    /// Ends the worker abruptly, as a crash inside pdfium would (tests of recovery).
+    #[doc(hidden)]
+    Abort,
+}
+
+impl Op {
+    /// The document a request is about.
+    pub fn doc(&self) -> Option<u64> {
+        match self {
+            Self::Open { doc, .. }
+            | Self::Close { doc }
+            | Self::Render { doc, .. }
+            | Self::Text { doc, .. }
+            | Self::Search { doc, .. } => Some(*doc),
+            Self::Abort => None,
+        }
+    }
+}
+
+/// A successful answer; a render's pixels follow as the frame's payload.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Reply {
+    /// The document is open.
+    Opened(DocInfo),
+    /// The document is closed.
+    Closed,
+    /// Pixels follow.
+    Rendered {
+        /// Width in pixels.
+        width: u32,
+        /// Height in pixels.
+        height: u32,
+    },
+    /// A page's text.
+    Text(PageText),
+    /// Search results.
+    Hits(Vec<SearchHit>),
+}
+
+/// The worker's answer to one request.
+pub type Answer = Result<Reply, PdfError>;
+
+/// Writes one frame and flushes.
+pub fn write_frame<T: Serialize>(w: &mut impl Write, header: &T, payload: &[u8]) -> io::Result<()> {
+    let json = serde_json::to_vec(header).map_err(io::Error::other)?;
+    w.write_all(&(json.len() as u32).to_le_bytes())?;
+    w.write_all(&json)?;
+    w.write_all(&(payload.len() as u32).to_le_bytes())?;
+    w.write_all(payload)?;
+    w.flush()
+}
+
+fn read_len(r: &mut impl Read, max: usize) -> io::Result<usize> {
+    let mut b = [0u8; 4];
+    r.read_exact(&mut b)?;
+    let n = u32::from_le_bytes(b) as usize;
+    if n > max {
+        return Err(io::Error::new(io::ErrorKind::InvalidData, format!("frame of {n} bytes is too large")));
+    }
+    Ok(n)
+}
+
+/// Reads one frame; `Ok(None)` at a clean end of stream.
+pub fn read_frame<T: DeserializeOwned>(r: &mut impl Read) -> io::Result<Option<(T, Vec<u8>)>> {
+    let mut first = [0u8; 4];
+    match r.read(&mut first[..1])? {
+        0 => return Ok(None),
+        _ => r.read_exact(&mut first[1..])?,
+    }
+    let n = u32::from_le_bytes(first) as usize;
+    if n > MAX_HEADER {
+        return Err(io::Error::new(io::ErrorKind::InvalidData, format!("header of {n} bytes is too large")));
+    }
+    let mut json = vec![0u8; n];
+    r.read_exact(&mut json)?;
+    let header = serde_json::from_slice(&json).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+    let len = read_len(r, MAX_PAYLOAD)?;
+    let mut payload = vec![0u8; len];
+    r.read_exact(&mut payload)?;
+    Ok(Some((header, payload)))
+}

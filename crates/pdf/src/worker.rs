@@ -1,0 +1,61 @@
+//! The worker process: reads requests from stdin, runs them on the one [`Engine`], and
+//! writes answers to stdout. If pdfium crashes on a hostile file, only this process
+//! dies; the service notices the closed pipe and starts a new one.
+
+use std::io::{BufReader, BufWriter};
+use std::process::ExitCode;
+
+use crate::PdfError;
+use crate::engine::Engine;
+use crate::wire::{Answer, Op, Reply, read_frame, write_frame};
+
+/// Runs the worker loop until stdin closes. Embed it in a binary's `main` (the app and
+/// the CLI start themselves with a worker argument; see `meeting-pdf-worker`).
+pub fn run() -> ExitCode {
+    let mut input = BufReader::with_capacity(64 * 1024, std::io::stdin().lock());
+    let mut output = BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+    // Loaded on the first request, so a missing library is reported as an answer.
+    let mut engine: Option<Result<Engine, PdfError>> = None;
+    loop {
+        let op: Op = match read_frame(&mut input) {
+            Ok(Some((op, _))) => op,
+            Ok(None) => return ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("meeting-pdf-worker: bad request stream: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        if matches!(op, Op::Abort) {
+            std::process::abort();
+        }
+        let engine = engine.get_or_insert_with(Engine::load);
+        let (answer, payload): (Answer, Vec<u8>) = match engine {
+            Err(e) => (Err(e.clone()), Vec::new()),
+            Ok(engine) => execute(engine, op),
+        };
+        if let Err(e) = write_frame(&mut output, &answer, &payload) {
+            eprintln!("meeting-pdf-worker: cannot answer: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+}
+
+fn execute(engine: &mut Engine, op: Op) -> (Answer, Vec<u8>) {
+    let nothing = Vec::new;
+    match op {
+        Op::Open { doc, path, password } => {
+            (engine.open(doc, &path, password.as_deref()).map(Reply::Opened), nothing())
+        }
+        Op::Close { doc } => {
+            engine.close(doc);
+            (Ok(Reply::Closed), nothing())
+        }
+        Op::Render { doc, page, width } => match engine.render(doc, page, width) {
+            Ok(b) => (Ok(Reply::Rendered { width: b.width, height: b.height }), b.rgba),
+            Err(e) => (Err(e), nothing()),
+        },
+        Op::Text { doc, page } => (engine.text(doc, page).map(Reply::Text), nothing()),
+        Op::Search { doc, query, limit } => (engine.search(doc, &query, limit).map(Reply::Hits), nothing()),
+        Op::Abort => (Err(PdfError::Invalid("abort".into())), nothing()),
+    }
+}

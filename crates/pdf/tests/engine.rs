@@ -1,0 +1,192 @@
+//! The engine end to end: the real worker process, the real libpdfium (run
+//! `scripts/fetch-pdfium` first), generated Vietnamese documents and, when
+//! `../shared/pdf-corpus` is present, real third-party files clean, malformed and encrypted.
+
+use std::path::{Path, PathBuf};
+
+use meeting_pdf::{PdfError, PdfService, Priority, ServiceOptions, WorkerCommand};
+
+fn service() -> PdfService {
+    if let Err(e) = meeting_pdf::locate::find() {
+        panic!("{e}");
+    }
+    let cmd = WorkerCommand { program: PathBuf::from(env!("CARGO_BIN_EXE_meeting-pdf-worker")), args: vec![] };
+    PdfService::start(cmd, ServiceOptions::default())
+}
+
+fn vietnamese_pdf(dir: &Path) -> PathBuf {
+    use meeting_server::demo::pdf::{Block, render};
+    let font = meeting_server::demo::load_font().expect("DejaVu Sans (fonts-dejavu-core)");
+    let mut blocks = vec![Block::Heading("Báo cáo cải cách hành chính".into())];
+    for i in 0..30 {
+        blocks.push(Block::Paragraph(format!(
+            "Đoạn {i}: Đồng chí Chủ tịch chỉ đạo đẩy mạnh cải cách hành chính, nâng cao chất lượng phục vụ người dân và doanh nghiệp."
+        )));
+    }
+    let (bytes, pages) = render(&font, "Báo cáo", &blocks, 3).expect("render");
+    assert!(pages >= 3);
+    let path = dir.join("bao-cao.pdf");
+    std::fs::write(&path, bytes).expect("write");
+    path
+}
+
+fn corpus(sub: &str) -> Option<Vec<PathBuf>> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/pdf-corpus").join(sub);
+    let Ok(rd) = std::fs::read_dir(&dir) else {
+        eprintln!("skipping: {} is absent (the shared PDF corpus lives beside the checkout)", dir.display());
+        return None;
+    };
+    let mut files: Vec<PathBuf> =
+        rd.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "pdf")).collect();
+    files.sort();
+    Some(files)
+}
+
+#[tokio::test]
+async fn opens_renders_extracts_and_searches_a_vietnamese_document() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pdf = service();
+    let (doc, info) = pdf.open(&vietnamese_pdf(dir.path()), None).await.expect("open");
+    assert!(info.pages.len() >= 3);
+    assert!((info.pages[0].width - 595.28).abs() < 0.5, "A4 width in points");
+
+    let page = pdf.render(doc, 0, 800, Priority::Visible, None).await.expect("render");
+    assert_eq!(page.width, 800);
+    assert_eq!(page.height, (800.0 * 841.89 / 595.28_f32).round() as u32);
+    assert!(page.ink_ratio() > 0.005, "the page has text on it, ink {}", page.ink_ratio());
+    let again = pdf.render(doc, 0, 800, Priority::Visible, None).await.expect("cached");
+    assert!(std::sync::Arc::ptr_eq(&page, &again), "a second request comes from the cache");
+
+    let text = pdf.text(doc, 0).await.expect("text");
+    assert!(text.text.contains("cải cách hành chính"), "{}", &text.text[..200.min(text.text.len())]);
+    let first = text.chars.iter().find(|c| c.ch == 'B').expect("a char box");
+    assert!(
+        first.rect.left >= 0.0 && first.rect.right <= info.pages[0].width && first.rect.top <= info.pages[0].height
+    );
+
+    let hits = pdf.search(doc, "CẢI CÁCH", 1000).await.expect("search");
+    assert!(hits.len() >= 31, "heading + 30 paragraphs, got {}", hits.len());
+    assert!(hits.iter().any(|h| h.page > 0), "hits on later pages too");
+    assert!(hits.iter().all(|h| !h.rects.is_empty()));
+
+    assert_eq!(pdf.render(doc, 99, 800, Priority::Visible, None).await.unwrap_err().code(), "page_out_of_range");
+    assert_eq!(pdf.render(doc, 0, 0, Priority::Visible, None).await.unwrap_err().code(), "invalid");
+}
+
+#[tokio::test]
+async fn the_service_survives_the_worker_dying_and_reopens_documents() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pdf = service();
+    let (doc, _) = pdf.open(&vietnamese_pdf(dir.path()), None).await.expect("open");
+    assert_eq!(pdf.crash_worker_for_tests().await, Err(PdfError::Crashed));
+    let page = pdf.render(doc, 1, 400, Priority::Visible, None).await.expect("works again after a restart");
+    assert!(page.ink_ratio() > 0.005);
+}
+
+#[tokio::test]
+async fn advancing_a_view_cancels_its_queued_renders() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pdf = service();
+    let (doc, _) = pdf.open(&vietnamese_pdf(dir.path()), None).await.expect("open");
+    let view = pdf.new_view();
+    let old = pdf.advance(view);
+    // Queue far more than the worker can finish at once, then move on.
+    let pending: Vec<_> = (0..40)
+        .map(|i| {
+            let pdf = pdf.clone();
+            tokio::spawn(async move { pdf.render(doc, i % 3, 1000 + i, Priority::Background, Some(old)).await })
+        })
+        .collect();
+    tokio::task::yield_now().await;
+    let new = pdf.advance(view);
+    let fresh = pdf.render(doc, 0, 640, Priority::Visible, Some(new)).await;
+    assert!(fresh.is_ok());
+    let mut cancelled = 0;
+    for p in pending {
+        if p.await.expect("join") == Err(PdfError::Cancelled) {
+            cancelled += 1;
+        }
+    }
+    assert!(cancelled > 0, "stale renders must be dropped, not all rendered");
+}
+
+#[tokio::test]
+async fn every_clean_corpus_file_renders_every_page() {
+    let Some(files) = corpus("clean") else { return };
+    let pdf = service();
+    for f in files {
+        let (doc, info) = pdf.open(&f, None).await.unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        assert!(!info.pages.is_empty(), "{}", f.display());
+        let mut inked = 0;
+        for p in 0..info.pages.len() as u32 {
+            let b = pdf
+                .render(doc, p, 300, Priority::Visible, None)
+                .await
+                .unwrap_or_else(|e| panic!("{} page {p}: {e}", f.display()));
+            assert_eq!(b.width, 300);
+            if b.ink_ratio() > 0.0 {
+                inked += 1;
+            }
+        }
+        assert!(inked > 0, "{}: every page rendered blank", f.display());
+        pdf.close(doc);
+    }
+}
+
+#[tokio::test]
+async fn malformed_files_render_or_fail_with_a_typed_error_and_the_engine_stays_up() {
+    let Some(files) = corpus("malformed") else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let good = vietnamese_pdf(dir.path());
+    let pdf = service();
+    for f in files {
+        match pdf.open(&f, None).await {
+            Ok((doc, info)) => {
+                for p in 0..info.pages.len().min(20) as u32 {
+                    if let Err(e) = pdf.render(doc, p, 200, Priority::Visible, None).await {
+                        eprintln!("{} page {p}: {} ({})", f.display(), e, e.code());
+                    }
+                }
+                pdf.close(doc);
+            }
+            Err(e) => {
+                eprintln!("{}: {} ({})", f.display(), e, e.code());
+                assert!(
+                    matches!(
+                        e,
+                        PdfError::Malformed(_)
+                            | PdfError::Crashed
+                            | PdfError::UnsupportedSecurity
+                            | PdfError::PasswordRequired
+                    ),
+                    "{}: untyped failure {e:?}",
+                    f.display()
+                );
+            }
+        }
+        // Whatever that file did, the engine still works.
+        let (doc, _) = pdf.open(&good, None).await.expect("the engine still opens good files");
+        pdf.render(doc, 0, 200, Priority::Visible, None).await.expect("and renders them");
+        pdf.close(doc);
+    }
+}
+
+#[tokio::test]
+async fn encrypted_files_need_the_right_password() {
+    let Some(files) = corpus("encrypted") else { return };
+    let pdf = service();
+    for f in files {
+        assert_eq!(pdf.open(&f, None).await.err(), Some(PdfError::PasswordRequired), "{}", f.display());
+        assert_eq!(pdf.open(&f, Some("sai mật khẩu")).await.err(), Some(PdfError::WrongPassword), "{}", f.display());
+        let mut opened = None;
+        for pw in ["âge", "hôtel"] {
+            if let Ok(ok) = pdf.open(&f, Some(pw)).await {
+                opened = Some(ok);
+                break;
+            }
+        }
+        let (doc, _) = opened.unwrap_or_else(|| panic!("{} opens with neither corpus password", f.display()));
+        let text = pdf.text(doc, 0).await.expect("text");
+        assert!(text.text.to_lowercase().contains("hello"), "{}: {}", f.display(), text.text);
+    }
+}
