@@ -11,6 +11,8 @@ use serde::Serialize;
 use crate::store::LocalDocument;
 use crate::{ClientError, Profile, SyncOptions, SyncProgress};
 
+pub use crate::cli_pdf::WORKER_ARG as PDF_WORKER_ARG;
+
 #[derive(Debug, Parser)]
 #[command(name = "meeting", version, about = "Paperless Meeting Room client: sync meetings for offline reading")]
 struct Cli {
@@ -63,10 +65,33 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Search the documents on this device (offline; "cai cach" finds "cải cách").
+    Search {
+        /// Words to find.
+        query: String,
+        /// Only in this meeting (id or a unique prefix).
+        #[arg(long)]
+        meeting: Option<String>,
+        /// Most hits to show.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Inspect or render a PDF file with the app's engine (no window).
+    Pdf {
+        #[command(subcommand)]
+        command: crate::cli_pdf::PdfCommand,
+    },
 }
 
 /// Runs the command line; the binary's whole `main`.
 pub fn main() -> ExitCode {
+    // The binary doubles as its own PDF engine process; nothing else may touch stdout.
+    if std::env::args_os().nth(1).is_some_and(|a| a == crate::cli_pdf::WORKER_ARG) {
+        return meeting_pdf::worker::run();
+    }
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -117,6 +142,20 @@ async fn run(cli: Cli) -> Result<ExitCode, ClientError> {
             eprintln!("Logged out.");
         }
         Command::Sync { json, parallel } => return sync(&profile, json, parallel).await,
+        Command::Search { query, meeting, limit, json } => {
+            let store = profile.store()?;
+            let meeting = meeting.map(|m| store.resolve_meeting_id(&m)).transpose()?;
+            let hits = store.search(&query, meeting.as_deref(), limit)?;
+            if json {
+                print_json(&hits)?;
+            } else if hits.is_empty() {
+                println!("No document on this device mentions {query:?}.");
+            }
+            for h in hits.iter().filter(|_| !json) {
+                println!("{} — {} (page {})\n    {}", h.meeting_title, h.document_title, h.page + 1, h.snippet);
+            }
+        }
+        Command::Pdf { command } => return crate::cli_pdf::run(command).await,
         Command::Meetings { json } => {
             let meetings = profile.store()?.meetings()?;
             if json {
@@ -234,7 +273,7 @@ async fn sync(profile: &Profile, json: bool, parallel: usize) -> Result<ExitCode
             }
         }
     };
-    let opts = SyncOptions { parallel, ..SyncOptions::default() };
+    let opts = SyncOptions { parallel, pdf: Some(crate::cli_pdf::service()?), ..SyncOptions::default() };
     let report = crate::sync(profile, &opts, &progress).await;
     if let Some(b) = &bar {
         b.finish_and_clear();
@@ -243,6 +282,12 @@ async fn sync(profile: &Profile, json: bool, parallel: usize) -> Result<ExitCode
     if json {
         print_json(&report)?;
     } else {
+        if report.index.needs_password + report.index.failed > 0 {
+            eprintln!(
+                "note: {} documents are password-protected and {} could not be read; they are available but not searchable",
+                report.index.needs_password, report.index.failed
+            );
+        }
         println!(
             "Synced: {} changes, {} documents downloaded ({} bytes), {} removed{}.",
             report.changes_applied,

@@ -12,7 +12,10 @@
 pub mod api;
 pub mod blobs;
 pub mod cli;
+mod cli_pdf;
 pub mod error;
+pub mod fold;
+pub mod search;
 pub mod store;
 pub mod sync;
 

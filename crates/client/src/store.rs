@@ -12,8 +12,10 @@ use uuid::Uuid;
 
 use crate::error::{ClientError, Result};
 
-const MIGRATIONS: &[Migration] =
-    &[Migration { name: "20261123_0001_init", sql: include_str!("../migrations/20261123_0001_init.sql") }];
+const MIGRATIONS: &[Migration] = &[
+    Migration { name: "20261123_0001_init", sql: include_str!("../migrations/20261123_0001_init.sql") },
+    Migration { name: "20261123_0002_search", sql: include_str!("../migrations/20261123_0002_search.sql") },
+];
 
 /// The one way to open a profile's database (encryption at rest will hook in here).
 pub fn open_database(path: &Path) -> Result<Connection> {
@@ -100,6 +102,14 @@ impl Store {
     /// Opens the store at `path`.
     pub fn open(path: &Path) -> Result<Self> {
         Ok(Self { conn: open_database(path)? })
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
     }
 
     /// A value from the meta table.

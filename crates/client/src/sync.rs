@@ -13,17 +13,20 @@ use crate::blobs::BlobCache;
 use crate::error::{ClientError, Result};
 
 /// Tuning of a sync run.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SyncOptions {
     /// Blob downloads in flight at once.
     pub parallel: usize,
     /// Changes asked for per page.
     pub page_size: u32,
+    /// Engine for extracting the text of new documents into the search index; without
+    /// it, documents are made available offline but not searchable yet.
+    pub pdf: Option<meeting_pdf::PdfService>,
 }
 
 impl Default for SyncOptions {
     fn default() -> Self {
-        Self { parallel: 4, page_size: 500 }
+        Self { parallel: 4, page_size: 500, pdf: None }
     }
 }
 
@@ -79,6 +82,8 @@ pub struct SyncReport {
     pub failed: Vec<FailedDownload>,
     /// Feed position after the run.
     pub cursor: i64,
+    /// Search indexing of new documents.
+    pub index: crate::search::IndexReport,
     /// Wall time of the run in milliseconds.
     pub elapsed_ms: u128,
 }
@@ -167,6 +172,11 @@ pub async fn sync(
             }
             Err(e) => report.failed.push(FailedDownload { sha256: sha, code: e.code(), error: e.to_string() }),
         }
+    }
+    drop(results);
+    store.prune_index()?;
+    if let Some(pdf) = &opts.pdf {
+        report.index = crate::search::index_missing(&mut store, &blobs, pdf).await?;
     }
     report.elapsed_ms = started.elapsed().as_millis();
     Ok(report)

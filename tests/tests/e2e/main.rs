@@ -16,4 +16,5 @@ mod edits;
 mod login;
 mod offline;
 mod resume;
+mod search;
 mod sync;
