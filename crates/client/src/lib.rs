@@ -10,10 +10,12 @@
 //! app will.
 
 pub mod api;
+pub mod app;
 pub mod blobs;
 pub mod cli;
 mod cli_pdf;
 pub mod error;
+pub mod find;
 pub mod fold;
 pub mod search;
 pub mod store;

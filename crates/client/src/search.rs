@@ -13,6 +13,7 @@ use crate::fold::{fold, fold_aligned};
 use crate::store::Store;
 
 /// One search result: a page of a document.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct SearchHit {
     /// Meeting of the document.
@@ -32,6 +33,7 @@ pub struct SearchHit {
 }
 
 /// What indexing did.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct IndexReport {
     /// Documents indexed.

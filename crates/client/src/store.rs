@@ -32,6 +32,7 @@ pub struct Applied {
 }
 
 /// A document as the client knows it, with its offline state.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct LocalDocument {
     /// The server's metadata.
@@ -42,6 +43,7 @@ pub struct LocalDocument {
 }
 
 /// An agenda item with its documents.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct LocalAgendaItem {
     /// The item.
@@ -52,6 +54,7 @@ pub struct LocalAgendaItem {
 }
 
 /// A meeting with its offline state, for the meetings list.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct MeetingSummary {
     /// The meeting.
@@ -66,6 +69,7 @@ pub struct MeetingSummary {
 }
 
 /// A meeting with everything in it, for the meeting view.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct LocalMeeting {
     /// The meeting.
@@ -166,6 +170,18 @@ impl Store {
         self.reset_for_resync()?;
         self.conn.execute_batch("DELETE FROM meta;")?;
         Ok(())
+    }
+
+    /// The verified content of a document, if it is available offline.
+    pub fn document_blob(&self, document_id: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT d.sha256 FROM documents d JOIN blobs b ON b.sha256 = d.sha256 WHERE d.id = ?1",
+                [document_id],
+                |r| r.get(0),
+            )
+            .optional()?)
     }
 
     /// Blobs referenced by a document and not yet verified on disk: (sha256, size).

@@ -31,6 +31,7 @@ impl Default for SyncOptions {
 }
 
 /// Progress reports, for a progress bar.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "phase", rename_all = "snake_case")]
 pub enum SyncProgress {
@@ -53,6 +54,7 @@ pub enum SyncProgress {
 }
 
 /// A document whose content could not be fetched in this run.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct FailedDownload {
     /// The blob.
@@ -64,6 +66,7 @@ pub struct FailedDownload {
 }
 
 /// What a sync did.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct SyncReport {
     /// Feed entries applied.

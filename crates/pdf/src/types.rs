@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A rectangle in page points: left, bottom, right, top.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Rect {
     /// Left edge.
@@ -18,6 +19,7 @@ pub struct Rect {
 }
 
 /// Size and label of one page.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PageInfo {
     /// Width in points.
@@ -31,6 +33,7 @@ pub struct PageInfo {
 }
 
 /// One entry of the document outline (bookmarks).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutlineItem {
     /// Title shown in the outline panel.
@@ -42,6 +45,7 @@ pub struct OutlineItem {
 }
 
 /// What opening a document tells: everything a viewer needs before the first render.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DocInfo {
     /// Every page's size up front, so a viewer can lay out the whole scroll height.
@@ -78,6 +82,7 @@ impl Bitmap {
 }
 
 /// One character of a page's text layer.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TextChar {
     /// The character (generated characters such as line breaks included).
@@ -87,6 +92,7 @@ pub struct TextChar {
 }
 
 /// The text layer of a page.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PageText {
     /// The page's text in reading order, as pdfium extracts it.
@@ -96,6 +102,8 @@ pub struct PageText {
 }
 
 /// One occurrence of a searched string.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "PdfSearchHit"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SearchHit {
     /// Page (0-based).
@@ -107,6 +115,7 @@ pub struct SearchHit {
 }
 
 /// Which work goes first when several renders wait.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Priority {
     /// Thumbnails and background work.

@@ -1,0 +1,202 @@
+//! What the desktop app does, without the window: the session, background sync,
+//! meetings, opening documents from the verified cache, page renders for the viewer,
+//! find-in-document and search. The Tauri shell forwards each command here in a line
+//! or three, so all of it is testable without a webview.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use meeting_pdf::{DocHandle, DocInfo, PageText, PdfError, PdfService, Priority, SearchHit as PdfHit, Ticket};
+use serde::{Deserialize, Serialize};
+
+use crate::search::SearchHit;
+use crate::store::{LocalMeeting, MeetingSummary};
+use crate::{ClientError, Profile, SyncOptions, SyncProgress, SyncReport};
+
+/// An error as the UI sees it: a stable code to branch on and a sentence to show.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct UiError {
+    /// Stable code (e.g. `server_unreachable`, `wrong_password`).
+    pub code: String,
+    /// Human-readable message.
+    pub message: String,
+}
+
+impl From<ClientError> for UiError {
+    fn from(e: ClientError) -> Self {
+        Self { code: e.code().into(), message: e.to_string() }
+    }
+}
+
+impl From<PdfError> for UiError {
+    fn from(e: PdfError) -> Self {
+        Self { code: e.code().into(), message: e.to_string() }
+    }
+}
+
+/// Result of app operations.
+pub type UiResult<T> = Result<T, UiError>;
+
+/// Who is logged in on this device.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct Session {
+    /// Logged in (a token is stored).
+    pub logged_in: bool,
+    /// Server address.
+    pub server_url: Option<String>,
+    /// Login name.
+    pub username: Option<String>,
+    /// Name to greet.
+    pub display_name: Option<String>,
+}
+
+/// An open document, as the viewer needs it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OpenedDocument {
+    /// Engine handle for render/text/find calls.
+    pub handle: u64,
+    /// Page sizes, outline, title.
+    pub info: DocInfo,
+}
+
+/// The app's state; one per window process.
+pub struct AppCore {
+    profile: Profile,
+    pdf: PdfService,
+    views: Mutex<HashMap<u64, (u64, Ticket)>>,
+    open: Mutex<HashMap<String, DocHandle>>,
+}
+
+impl AppCore {
+    /// The app on a profile directory, with a PDF engine.
+    pub fn new(profile: Profile, pdf: PdfService) -> Arc<Self> {
+        Arc::new(Self { profile, pdf, views: Mutex::new(HashMap::new()), open: Mutex::new(HashMap::new()) })
+    }
+
+    /// The stored session.
+    pub fn session(&self) -> UiResult<Session> {
+        let store = self.profile.store()?;
+        Ok(Session {
+            logged_in: store.meta("token")?.is_some(),
+            server_url: store.meta("server_url")?,
+            username: store.meta("username")?,
+            display_name: store.meta("display_name")?,
+        })
+    }
+
+    /// Logs in and returns the session.
+    pub async fn login(&self, server_url: &str, username: &str, password: &str) -> UiResult<Session> {
+        self.profile.login(server_url, username, password).await?;
+        self.session()
+    }
+
+    /// Logs out (the offline copy stays until someone else logs in).
+    pub async fn logout(&self) -> UiResult<()> {
+        Ok(self.profile.logout().await?)
+    }
+
+    /// Synchronises, reporting progress; new documents are indexed for search.
+    pub async fn sync(&self, progress: &(dyn Fn(&SyncProgress) + Sync)) -> UiResult<SyncReport> {
+        let opts = SyncOptions { pdf: Some(self.pdf.clone()), ..SyncOptions::default() };
+        Ok(crate::sync(&self.profile, &opts, progress).await?)
+    }
+
+    /// Meetings on this device.
+    pub fn meetings(&self) -> UiResult<Vec<MeetingSummary>> {
+        Ok(self.profile.store()?.meetings()?)
+    }
+
+    /// One meeting with agenda and documents.
+    pub fn meeting(&self, id: &str) -> UiResult<LocalMeeting> {
+        let store = self.profile.store()?;
+        store.meeting(id)?.ok_or_else(|| ClientError::NotFound(format!("meeting {id} is not on this device")).into())
+    }
+
+    /// Opens a document from the verified cache (offline), optionally with a password.
+    pub async fn open_document(&self, document_id: &str, password: Option<&str>) -> UiResult<OpenedDocument> {
+        let store = self.profile.store()?;
+        let sha = store.document_blob(document_id)?.ok_or_else(|| {
+            ClientError::NotFound("this document is not available offline yet: sync when the network is back".into())
+        })?;
+        let path = self.profile.blobs()?.path(&sha);
+        let (handle, info) = self.pdf.open(&path, password).await?;
+        if let Ok(mut open) = self.open.lock()
+            && let Some(old) = open.insert(document_id.to_owned(), handle)
+        {
+            self.pdf.close(old);
+        }
+        Ok(OpenedDocument { handle: handle.0, info })
+    }
+
+    /// Closes a document opened with [`AppCore::open_document`].
+    pub fn close_document(&self, handle: u64) {
+        if let Ok(mut open) = self.open.lock() {
+            open.retain(|_, h| h.0 != handle);
+        }
+        self.pdf.close(DocHandle(handle));
+    }
+
+    /// The ticket of a view's generation: a higher generation cancels the view's queued
+    /// renders of lower ones; a lower one than already seen is stale on arrival.
+    fn ticket(&self, view: u64, generation: u64) -> Result<Ticket, PdfError> {
+        let mut views = self.views.lock().map_err(|_| PdfError::Engine("view table poisoned".into()))?;
+        match views.get(&view) {
+            Some((g, t)) if *g == generation => Ok(*t),
+            Some((g, _)) if *g > generation => Err(PdfError::Cancelled),
+            _ => {
+                let t = self.pdf.advance(view);
+                views.insert(view, (generation, t));
+                Ok(t)
+            }
+        }
+    }
+
+    /// Renders a page for the viewer: `[u32 LE width][u32 LE height][RGBA…]`, the bytes
+    /// the webview turns into an ImageData without decoding anything.
+    pub async fn render_page(
+        &self,
+        handle: u64,
+        page: u32,
+        width: u32,
+        priority: Priority,
+        view: u64,
+        generation: u64,
+    ) -> UiResult<Vec<u8>> {
+        let ticket = self.ticket(view, generation)?;
+        let b = self.pdf.render(DocHandle(handle), page, width, priority, Some(ticket)).await?;
+        let mut out = Vec::with_capacity(8 + b.rgba.len());
+        out.extend_from_slice(&b.width.to_le_bytes());
+        out.extend_from_slice(&b.height.to_le_bytes());
+        out.extend_from_slice(&b.rgba);
+        Ok(out)
+    }
+
+    /// The text layer of a page (selection, copy).
+    pub async fn page_text(&self, handle: u64, page: u32) -> UiResult<PageText> {
+        Ok(self.pdf.text(DocHandle(handle), page).await?)
+    }
+
+    /// Finds text in one document; the query is folded like the search index, so
+    /// "cai cach" highlights "cải cách".
+    pub async fn find_in_document(&self, handle: u64, query: &str) -> UiResult<Vec<PdfHit>> {
+        Ok(crate::find::find(&self.pdf, DocHandle(handle), query).await?)
+    }
+
+    /// Searches every document on the device, or one meeting's.
+    pub fn search(&self, query: &str, meeting_id: Option<&str>) -> UiResult<Vec<SearchHit>> {
+        Ok(self.profile.store()?.search(query, meeting_id, 200)?)
+    }
+
+    /// A UI preference kept in the profile (language, ...).
+    pub fn preference(&self, key: &str) -> UiResult<Option<String>> {
+        Ok(self.profile.store()?.meta(&format!("pref:{key}"))?)
+    }
+
+    /// Stores a UI preference.
+    pub fn set_preference(&self, key: &str, value: &str) -> UiResult<()> {
+        Ok(self.profile.store()?.set_meta(&format!("pref:{key}"), Some(value))?)
+    }
+}

@@ -1,0 +1,92 @@
+//! IPC commands: each forwards to `AppCore`.
+
+use std::sync::Arc;
+
+use meeting_client::app::{AppCore, OpenedDocument, Session, UiResult};
+use meeting_client::search::SearchHit;
+use meeting_client::store::{LocalMeeting, MeetingSummary};
+use meeting_client::{SyncProgress, SyncReport};
+use meeting_pdf::{PageText, Priority};
+use tauri::State;
+use tauri::ipc::{Channel, Response};
+
+type Core<'a> = State<'a, Arc<AppCore>>;
+
+#[tauri::command]
+pub fn session(core: Core<'_>) -> UiResult<Session> {
+    core.session()
+}
+
+#[tauri::command]
+pub async fn login(core: Core<'_>, server_url: String, username: String, password: String) -> UiResult<Session> {
+    core.login(&server_url, &username, &password).await
+}
+
+#[tauri::command]
+pub async fn logout(core: Core<'_>) -> UiResult<()> {
+    core.logout().await
+}
+
+#[tauri::command]
+pub async fn sync(core: Core<'_>, progress: Channel<SyncProgress>) -> UiResult<SyncReport> {
+    core.sync(&|p| drop(progress.send(p.clone()))).await
+}
+
+#[tauri::command]
+pub fn meetings(core: Core<'_>) -> UiResult<Vec<MeetingSummary>> {
+    core.meetings()
+}
+
+#[tauri::command]
+pub fn meeting(core: Core<'_>, id: String) -> UiResult<LocalMeeting> {
+    core.meeting(&id)
+}
+
+#[tauri::command]
+pub async fn open_document(core: Core<'_>, document_id: String, password: Option<String>) -> UiResult<OpenedDocument> {
+    core.open_document(&document_id, password.as_deref()).await
+}
+
+#[tauri::command]
+pub fn close_document(core: Core<'_>, handle: u64) {
+    core.close_document(handle);
+}
+
+/// Raw `[width][height][RGBA…]` bytes: arrives in JS as an ArrayBuffer, no encoding.
+#[tauri::command]
+pub async fn render_page(
+    core: Core<'_>,
+    handle: u64,
+    page: u32,
+    width: u32,
+    priority: Priority,
+    view: u64,
+    generation: u64,
+) -> UiResult<Response> {
+    core.render_page(handle, page, width, priority, view, generation).await.map(Response::new)
+}
+
+#[tauri::command]
+pub async fn page_text(core: Core<'_>, handle: u64, page: u32) -> UiResult<PageText> {
+    core.page_text(handle, page).await
+}
+
+#[tauri::command]
+pub async fn find_in_document(core: Core<'_>, handle: u64, query: String) -> UiResult<Vec<meeting_pdf::SearchHit>> {
+    core.find_in_document(handle, &query).await
+}
+
+#[tauri::command]
+pub fn search(core: Core<'_>, query: String, meeting_id: Option<String>) -> UiResult<Vec<SearchHit>> {
+    core.search(&query, meeting_id.as_deref())
+}
+
+#[tauri::command]
+pub fn preference(core: Core<'_>, key: String) -> UiResult<Option<String>> {
+    core.preference(&key)
+}
+
+#[tauri::command]
+pub fn set_preference(core: Core<'_>, key: String, value: String) -> UiResult<()> {
+    core.set_preference(&key, &value)
+}

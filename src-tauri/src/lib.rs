@@ -1,0 +1,70 @@
+//! The desktop shell of the Paperless Meeting Room: windows, IPC and the page-image
+//! transport. It owns no logic: every command forwards to `meeting_client::app::AppCore`
+//! (session, sync, meetings, documents, search) in one to three lines. Errors cross IPC
+//! as `{code, message}` (`UiError`); pages cross as raw RGBA bytes (`ipc::Response`).
+
+mod commands;
+
+use std::process::ExitCode;
+
+use meeting_client::Profile;
+use meeting_client::app::AppCore;
+use meeting_pdf::{PdfService, ServiceOptions, WorkerCommand};
+
+/// Profile directory: `MEETING_PROFILE`, else the same default as the CLI.
+fn profile_dir() -> std::path::PathBuf {
+    if let Some(p) = std::env::var_os("MEETING_PROFILE") {
+        return p.into();
+    }
+    let base = std::env::var_os("XDG_DATA_HOME").map(std::path::PathBuf::from).unwrap_or_else(|| {
+        std::env::var_os("HOME").map(std::path::PathBuf::from).unwrap_or_else(|| ".".into()).join(".local/share")
+    });
+    base.join("phonghop")
+}
+
+/// Runs the app until its window closes.
+pub fn run() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let profile = match Profile::open(&profile_dir()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("phonghop: cannot open the profile: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let program = std::env::current_exe().unwrap_or_else(|_| "phonghop".into());
+    let worker = WorkerCommand { program, args: vec![meeting_client::cli::PDF_WORKER_ARG.into()] };
+    let core = AppCore::new(profile, PdfService::start(worker, ServiceOptions::default()));
+    let result = tauri::Builder::default()
+        .manage(core)
+        .invoke_handler(tauri::generate_handler![
+            commands::session,
+            commands::login,
+            commands::logout,
+            commands::sync,
+            commands::meetings,
+            commands::meeting,
+            commands::open_document,
+            commands::close_document,
+            commands::render_page,
+            commands::page_text,
+            commands::find_in_document,
+            commands::search,
+            commands::preference,
+            commands::set_preference,
+        ])
+        .run(tauri::generate_context!());
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("phonghop: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,51 @@
+// Typed wrappers around the app's IPC commands. The shapes come from Rust
+// (src/lib/bindings/, generated; CI fails when they drift).
+import { Channel, invoke } from "@tauri-apps/api/core";
+import type { DocInfo } from "./bindings/DocInfo";
+import type { LocalMeeting } from "./bindings/LocalMeeting";
+import type { MeetingSummary } from "./bindings/MeetingSummary";
+import type { OpenedDocument } from "./bindings/OpenedDocument";
+import type { PageText } from "./bindings/PageText";
+import type { Priority } from "./bindings/Priority";
+import type { SearchHit } from "./bindings/SearchHit";
+import type { PdfSearchHit } from "./bindings/PdfSearchHit";
+import type { Session } from "./bindings/Session";
+import type { SyncProgress } from "./bindings/SyncProgress";
+import type { SyncReport } from "./bindings/SyncReport";
+import type { UiError } from "./bindings/UiError";
+
+export type { DocInfo, LocalMeeting, MeetingSummary, OpenedDocument, PageText, PdfSearchHit, SearchHit, Session, SyncProgress, SyncReport, UiError };
+
+/** Every command rejects with a `{code, message}` UiError; the UI branches on `code`. */
+export function isUiError(e: unknown): e is UiError {
+  return typeof e === "object" && e !== null && "code" in e && "message" in e;
+}
+
+export function errorOf(e: unknown): UiError {
+  return isUiError(e) ? e : { code: "internal", message: String(e) };
+}
+
+export const api = {
+  session: () => invoke<Session>("session"),
+  login: (serverUrl: string, username: string, password: string) =>
+    invoke<Session>("login", { serverUrl, username, password }),
+  logout: () => invoke<void>("logout"),
+  sync: (onProgress: (p: SyncProgress) => void) => {
+    const progress = new Channel<SyncProgress>();
+    progress.onmessage = onProgress;
+    return invoke<SyncReport>("sync", { progress });
+  },
+  meetings: () => invoke<MeetingSummary[]>("meetings"),
+  meeting: (id: string) => invoke<LocalMeeting>("meeting", { id }),
+  openDocument: (documentId: string, password: string | null) =>
+    invoke<OpenedDocument>("open_document", { documentId, password }),
+  closeDocument: (handle: number) => invoke<void>("close_document", { handle }),
+  /** Raw page pixels: [u32 width][u32 height][RGBA...], little-endian. */
+  renderPage: (handle: number, page: number, width: number, priority: Priority, view: number, generation: number) =>
+    invoke<ArrayBuffer>("render_page", { handle, page, width, priority, view, generation }),
+  pageText: (handle: number, page: number) => invoke<PageText>("page_text", { handle, page }),
+  findInDocument: (handle: number, query: string) => invoke<PdfSearchHit[]>("find_in_document", { handle, query }),
+  search: (query: string, meetingId: string | null) => invoke<SearchHit[]>("search", { query, meetingId }),
+  preference: (key: string) => invoke<string | null>("preference", { key }),
+  setPreference: (key: string, value: string) => invoke<void>("set_preference", { key, value }),
+};
