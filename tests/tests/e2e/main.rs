@@ -12,6 +12,7 @@ mod util;
 mod access;
 mod bad_input;
 mod concurrency;
+mod desktop;
 mod edits;
 mod login;
 mod offline;

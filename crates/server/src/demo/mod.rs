@@ -271,7 +271,7 @@ pub fn seed(state: &AppState) -> AppResult<Seeded> {
         for item in m.items {
             for d in item.docs {
                 n += 1;
-                let (bytes, pages) = pdf::render(&font, d.title, &blocks(d.title, d.headings, n, 9), 2)
+                let (bytes, pages) = pdf::render(&font, d.title, &blocks(d.title, d.headings, n, 15), 3)
                     .map_err(|e| AppError::bad_request(format!("demo document {}: {e}", d.filename)))?;
                 let sha = state.blobs.put(&bytes)?;
                 rendered.push((sha, bytes.len() as u64, pages as i64));

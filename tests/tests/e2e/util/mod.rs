@@ -6,6 +6,7 @@
 pub mod http;
 pub mod proxy;
 pub mod server;
+pub mod webdriver;
 
 use std::path::Path;
 

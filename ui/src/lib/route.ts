@@ -1,0 +1,5 @@
+export type Route =
+  | { name: "meetings" }
+  | { name: "meeting"; id: string }
+  | { name: "search"; meetingId: string | null }
+  | { name: "viewer"; meetingId: string; documentId: string; title: string; page: number; query: string };
