@@ -139,20 +139,30 @@ impl Engine {
 }
 
 fn info(doc: &PdfDocument<'_>) -> Result<DocInfo, PdfError> {
-    let mut pages = Vec::new();
-    for page in doc.pages().iter() {
-        let rotation = match page.rotation() {
-            Ok(PdfPageRenderRotation::Degrees90) => 90,
-            Ok(PdfPageRenderRotation::Degrees180) => 180,
-            Ok(PdfPageRenderRotation::Degrees270) => 270,
+    // Sizes without loading any page: loading all of a 500-page document just to lay
+    // out the scroll height tripled the time to first pixels. Labels and rotation need
+    // the page loaded, so only short documents get them up front.
+    let count = doc.pages().len();
+    let detailed = count <= 64;
+    let mut pages = Vec::with_capacity(count.max(0) as usize);
+    for i in 0..count {
+        // One damaged page must not make the whole document unopenable: fall back to
+        // loading it, then to A4; rendering that page later reports its own error.
+        let size = doc.pages().page_size(i).ok();
+        let loaded = if detailed || size.is_none() { doc.pages().get(i).ok() } else { None };
+        let (width, height) = match (size, &loaded) {
+            (Some(r), _) => (r.width().value, r.height().value),
+            (None, Some(p)) => (p.width().value, p.height().value),
+            (None, None) => (595.0, 842.0),
+        };
+        let rotation = match loaded.as_ref().map(|p| p.rotation()) {
+            Some(Ok(PdfPageRenderRotation::Degrees90)) => 90,
+            Some(Ok(PdfPageRenderRotation::Degrees180)) => 180,
+            Some(Ok(PdfPageRenderRotation::Degrees270)) => 270,
             _ => 0,
         };
-        pages.push(PageInfo {
-            width: page.width().value,
-            height: page.height().value,
-            rotation,
-            label: page.label().map(str::to_owned),
-        });
+        let label = loaded.as_ref().and_then(|p| p.label().map(str::to_owned));
+        pages.push(PageInfo { width, height, rotation, label });
     }
     let title =
         doc.metadata().get(PdfDocumentMetadataTagType::Title).map(|t| t.value().to_owned()).filter(|t| !t.is_empty());

@@ -431,6 +431,10 @@ impl Dispatcher {
             let _ = child.kill();
             return Err(PdfError::Engine("the PDF worker has no pipes".into()));
         };
+        // A page is ~15 MB of pixels; through the default 64 KiB pipe that is hundreds
+        // of wake-ups per page. A larger pipe (best effort: capped by
+        // /proc/sys/fs/pipe-max-size) cut the transfer overhead noticeably (bench-render).
+        let _ = rustix::pipe::fcntl_setpipe_size(&output, 1 << 20);
         self.incarnation += 1;
         self.worker = Some(Worker {
             child: Arc::new(Mutex::new(child)),

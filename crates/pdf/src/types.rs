@@ -26,9 +26,11 @@ pub struct PageInfo {
     pub width: f32,
     /// Height in points.
     pub height: f32,
-    /// Clockwise rotation to apply when showing the page: 0, 90, 180 or 270.
+    /// Clockwise rotation to apply when showing the page: 0, 90, 180 or 270 (reported for
+    /// documents of up to 64 pages, 0 for longer ones: see `engine::info`).
     pub rotation: u16,
-    /// Printed page label ("iv", "A-3"), when the document defines one.
+    /// Printed page label ("iv", "A-3"), when the document defines one (documents of up
+    /// to 64 pages).
     pub label: Option<String>,
 }
 

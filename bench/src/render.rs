@@ -1,0 +1,183 @@
+//! `bench-render`: the page pipeline against a floor and peers, in one run.
+//!
+//! On a generated 500-page document, at the width a 2× screen needs (1600 px):
+//! - floor: bare pdfium in this process (same engine code, no queue, no process hop);
+//! - ours: `PdfService` → worker process → raw RGBA framed for `ipc::Response`
+//!   (target ≤ 1.25× the floor);
+//! - peers: `mutool draw` and `pdftoppm` rendering the same pages (Debian packages);
+//! - open → first page pixels (target ≤ 150 ms), with the worker already running;
+//! - reading in order with prefetch of the next two pages: page-turn p95 (target ≤ 16 ms).
+//!
+//! `cargo run --release -p meeting-bench --bin bench-render [-- --pages N]`; needs
+//! libpdfium (scripts/fetch-pdfium).
+
+use std::path::Path;
+use std::process::{Command, ExitCode};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use meeting_pdf::{PdfService, Priority, ServiceOptions, WorkerCommand};
+
+const WIDTH: u32 = 1600;
+const WORKER: &str = "pdf-worker";
+
+fn main() -> ExitCode {
+    if std::env::args().nth(1).as_deref() == Some(WORKER) {
+        return meeting_pdf::worker::run();
+    }
+    match run() {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("bench-render: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn document(path: &Path) -> anyhow::Result<usize> {
+    use meeting_server::demo::pdf::{Block, render};
+    let font = meeting_server::demo::load_font()?;
+    let para = "Ủy ban nhân dân tỉnh giao Văn phòng theo dõi, đôn đốc việc thực hiện các nhiệm vụ được giao \
+                và báo cáo kết quả tại phiên họp tiếp theo; đẩy mạnh cải cách hành chính, chuyển đổi số. ";
+    let mut blocks = Vec::new();
+    for i in 0..500 {
+        blocks.push(Block::Heading(format!("Phần {}", i + 1)));
+        for _ in 0..4 {
+            blocks.push(Block::Paragraph(para.repeat(3)));
+        }
+    }
+    let (bytes, pages) = render(&font, "Tài liệu 500 trang", &blocks, 500)?;
+    std::fs::write(path, bytes)?;
+    Ok(pages)
+}
+
+fn per_page(total: Duration, n: usize) -> f64 {
+    total.as_secs_f64() * 1e3 / n as f64
+}
+
+fn peer(cmd: &mut Command, n: usize) -> anyhow::Result<Option<f64>> {
+    let t = Instant::now();
+    match cmd.status() {
+        Ok(s) if s.success() => Ok(Some(per_page(t.elapsed(), n))),
+        Ok(s) => anyhow::bail!("{cmd:?} failed: {s}"),
+        Err(_) => Ok(None),
+    }
+}
+
+fn run() -> anyhow::Result<bool> {
+    let args: Vec<String> = std::env::args().collect();
+    let sample: usize = args
+        .iter()
+        .position(|a| a == "--pages")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    let dir = tempfile::tempdir()?;
+    let pdf = dir.path().join("500.pdf");
+    let pages = document(&pdf)?;
+    eprintln!("generated {pages} pages; sampling {sample} pages at {WIDTH} px");
+    let sample_pages: Vec<u32> = (0..sample as u32).map(|i| (i * 7) % pages as u32).collect();
+
+    // Floor: the engine in this process.
+    let mut engine = meeting_pdf::engine::Engine::load()?;
+    engine.open(1, &pdf.to_string_lossy(), None)?;
+    engine.render(1, 0, WIDTH)?; // warm fonts and caches as the service's worker will be
+    let t = Instant::now();
+    for &p in &sample_pages {
+        std::hint::black_box(engine.render(1, p, WIDTH)?);
+    }
+    let floor = per_page(t.elapsed(), sample);
+
+    let rt = tokio::runtime::Runtime::new()?;
+    let program = std::env::current_exe()?;
+    let service = || {
+        PdfService::start(
+            WorkerCommand { program: program.clone(), args: vec![WORKER.into()] },
+            ServiceOptions::default(),
+        )
+    };
+
+    // Ours: through the queue, the worker process, and the IPC framing.
+    let svc = service();
+    let (ours, first_ms) = rt.block_on(async {
+        let (doc, _) = svc.open(&pdf, None).await?;
+        svc.render(doc, 0, WIDTH, Priority::Visible, None).await?;
+        let t = Instant::now();
+        for &p in &sample_pages {
+            let b = svc.render(doc, p, WIDTH + 1, Priority::Visible, None).await?; // +1: never a cache hit
+            let mut framed = Vec::with_capacity(8 + b.rgba.len());
+            framed.extend_from_slice(&b.width.to_le_bytes());
+            framed.extend_from_slice(&b.height.to_le_bytes());
+            framed.extend_from_slice(&b.rgba);
+            std::hint::black_box(framed);
+        }
+        let ours = per_page(t.elapsed(), sample);
+        // Open → first page pixels, the worker already running (the app keeps it).
+        let t = Instant::now();
+        let (doc2, _) = svc.open(&pdf, None).await?;
+        svc.render(doc2, 0, WIDTH - 1, Priority::Visible, None).await?;
+        anyhow::Ok((ours, t.elapsed().as_secs_f64() * 1e3))
+    })?;
+
+    // Reading in order with prefetch of the next two pages while the reader reads.
+    let turns = rt.block_on(async {
+        let svc = service();
+        let (doc, _) = svc.open(&pdf, None).await?;
+        svc.render(doc, 0, WIDTH, Priority::Visible, None).await?;
+        let mut lat = Vec::new();
+        for p in 1..=60u32 {
+            let t = Instant::now();
+            svc.render(doc, p, WIDTH, Priority::Visible, None).await?;
+            lat.push(t.elapsed());
+            for ahead in [p + 1, p + 2] {
+                let s = svc.clone();
+                tokio::spawn(async move { s.render(doc, ahead, WIDTH, Priority::Nearby, None).await });
+            }
+            tokio::time::sleep(Duration::from_millis(150)).await; // reading
+        }
+        lat.sort();
+        anyhow::Ok(lat)
+    })?;
+    let p95 = turns[turns.len() * 95 / 100].as_secs_f64() * 1e3;
+
+    // Peers on the same pages (first `sample` pages: the tools take ranges).
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out)?;
+    let mutool = peer(
+        Command::new("mutool")
+            .args(["draw", "-q", "-w", &WIDTH.to_string(), "-o"])
+            .arg(out.join("m%d.pam"))
+            .arg(&pdf)
+            .arg(format!("1-{sample}")),
+        sample,
+    )
+    .context("mutool")?;
+    let pdftoppm = peer(
+        Command::new("pdftoppm")
+            .args(["-scale-to-x", &WIDTH.to_string(), "-scale-to-y", "-1", "-f", "1", "-l", &sample.to_string()])
+            .arg(&pdf)
+            .arg(out.join("p")),
+        sample,
+    )
+    .context("pdftoppm")?;
+
+    let ratio = ours / floor;
+    println!("render at {WIDTH} px, {sample} pages of a {pages}-page document (ms per page):");
+    println!("  bare pdfium (floor)      {floor:7.1}");
+    println!("  pipeline (worker + IPC)  {ours:7.1}   ratio {ratio:.2}× (target ≤ 1.25×)");
+    if let Some(m) = mutool {
+        println!("  mutool draw (peer)       {m:7.1}   pipeline / mutool {:.2}×", ours / m);
+    }
+    if let Some(p) = pdftoppm {
+        println!("  pdftoppm (peer)          {p:7.1}   pipeline / pdftoppm {:.2}×", ours / p);
+    }
+    println!("open 500-page document → first page pixels: {first_ms:.1} ms (target ≤ 150 ms)");
+    println!(
+        "page turn with prefetch: p95 {p95:.1} ms, max {:.1} ms (target p95 ≤ 16 ms)",
+        turns.last().map_or(0.0, |d| d.as_secs_f64() * 1e3)
+    );
+    let pass = ratio <= 1.25 && first_ms <= 150.0 && p95 <= 16.0;
+    println!("{}", if pass { "PASS" } else { "FAIL: a target was missed" });
+    Ok(pass)
+}
