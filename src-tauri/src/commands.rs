@@ -72,6 +72,11 @@ pub async fn page_text(core: Core<'_>, handle: u64, page: u32) -> UiResult<PageT
 }
 
 #[tauri::command]
+pub async fn page_links(core: Core<'_>, handle: u64, page: u32) -> UiResult<Vec<meeting_pdf::PageLink>> {
+    core.page_links(handle, page).await
+}
+
+#[tauri::command]
 pub async fn find_in_document(core: Core<'_>, handle: u64, query: String) -> UiResult<Vec<meeting_pdf::SearchHit>> {
     core.find_in_document(handle, &query).await
 }

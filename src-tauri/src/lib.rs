@@ -11,17 +11,6 @@ use meeting_client::Profile;
 use meeting_client::app::AppCore;
 use meeting_pdf::{PdfService, ServiceOptions, WorkerCommand};
 
-/// Profile directory: `MEETING_PROFILE`, else the same default as the CLI.
-fn profile_dir() -> std::path::PathBuf {
-    if let Some(p) = std::env::var_os("MEETING_PROFILE") {
-        return p.into();
-    }
-    let base = std::env::var_os("XDG_DATA_HOME").map(std::path::PathBuf::from).unwrap_or_else(|| {
-        std::env::var_os("HOME").map(std::path::PathBuf::from).unwrap_or_else(|| ".".into()).join(".local/share")
-    });
-    base.join("phonghop")
-}
-
 /// Runs the app until its window closes.
 pub fn run() -> ExitCode {
     tracing_subscriber::fmt()
@@ -31,7 +20,7 @@ pub fn run() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let profile = match Profile::open(&profile_dir()) {
+    let profile = match Profile::open(&Profile::default_dir()) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("phonghop: cannot open the profile: {e}");
@@ -54,6 +43,7 @@ pub fn run() -> ExitCode {
             commands::close_document,
             commands::render_page,
             commands::page_text,
+            commands::page_links,
             commands::find_in_document,
             commands::search,
             commands::preference,

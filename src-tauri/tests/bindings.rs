@@ -25,6 +25,7 @@ fn export(dir: &Path) {
         meeting_pdf::PageText,
         meeting_pdf::SearchHit,
         meeting_pdf::Priority,
+        meeting_pdf::PageLink,
     );
 }
 

@@ -179,6 +179,11 @@ impl AppCore {
         Ok(self.pdf.text(DocHandle(handle), page).await?)
     }
 
+    /// The links of a page (internal targets, external addresses).
+    pub async fn page_links(&self, handle: u64, page: u32) -> UiResult<Vec<meeting_pdf::PageLink>> {
+        Ok(self.pdf.links(DocHandle(handle), page).await?)
+    }
+
     /// Finds text in one document; the query is folded like the search index, so
     /// "cai cach" highlights "cải cách".
     pub async fn find_in_document(&self, handle: u64, query: &str) -> UiResult<Vec<PdfHit>> {

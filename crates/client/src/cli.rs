@@ -116,13 +116,6 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn default_profile() -> PathBuf {
-    let base = std::env::var_os("XDG_DATA_HOME").map(PathBuf::from).unwrap_or_else(|| {
-        std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(".")).join(".local/share")
-    });
-    base.join("phonghop")
-}
-
 fn print_json<T: Serialize>(v: &T) -> Result<(), ClientError> {
     let s = serde_json::to_string_pretty(v).map_err(|e| ClientError::Protocol(e.to_string()))?;
     println!("{s}");
@@ -130,7 +123,7 @@ fn print_json<T: Serialize>(v: &T) -> Result<(), ClientError> {
 }
 
 async fn run(cli: Cli) -> Result<ExitCode, ClientError> {
-    let profile = Profile::open(&cli.profile.unwrap_or_else(default_profile))?;
+    let profile = Profile::open(&cli.profile.unwrap_or_else(Profile::default_dir))?;
     match cli.command {
         Command::Login { server, username } => {
             let password = read_password()?;

@@ -44,6 +44,19 @@ pub struct Profile {
 pub struct SyncLock(#[allow(dead_code)] File);
 
 impl Profile {
+    /// Where the profile lives unless told otherwise: `$MEETING_PROFILE`, else
+    /// `$XDG_DATA_HOME/phonghop` (`~/.local/share/phonghop`). The CLI and the desktop app
+    /// share it, so a profile prepared with one opens in the other.
+    pub fn default_dir() -> PathBuf {
+        if let Some(p) = std::env::var_os("MEETING_PROFILE") {
+            return p.into();
+        }
+        let base = std::env::var_os("XDG_DATA_HOME").map(PathBuf::from).unwrap_or_else(|| {
+            std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(".")).join(".local/share")
+        });
+        base.join("phonghop")
+    }
+
     /// Opens (creating) the profile at `dir`.
     pub fn open(dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(dir).map_err(ClientError::io(format!("creating profile {}", dir.display())))?;

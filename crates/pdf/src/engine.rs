@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use pdfium_render::prelude::*;
 
-use crate::types::{Bitmap, DocInfo, OutlineItem, PageInfo, PageText, Rect, SearchHit, TextChar};
+use crate::types::{Bitmap, DocInfo, LinkTarget, OutlineItem, PageInfo, PageLink, PageText, Rect, SearchHit, TextChar};
 use crate::{PdfError, locate};
 
 /// Open documents by the handle the client chose.
@@ -112,6 +112,29 @@ impl Engine {
             }
         }
         Ok(PageText { text: text.all(), chars })
+    }
+
+    /// The links of a page: internal targets and external addresses.
+    pub fn links(&self, handle: u64, index: u32) -> Result<Vec<PageLink>, PdfError> {
+        let page = self.page(handle, index)?;
+        let mut out = Vec::new();
+        for link in page.links().iter() {
+            let Ok(r) = link.rect() else { continue };
+            let page_of = |d: PdfDestination<'_>| d.page_index().ok().and_then(|p| u32::try_from(p).ok());
+            let internal = link.destination().and_then(page_of).or_else(|| {
+                link.action()
+                    .and_then(|a| a.as_local_destination_action().and_then(|l| l.destination().ok().and_then(page_of)))
+            });
+            let target = match internal {
+                Some(page) => LinkTarget::Page { page },
+                None => match link.action().and_then(|a| a.as_uri_action().and_then(|u| u.uri().ok())) {
+                    Some(uri) => LinkTarget::Uri { uri },
+                    None => continue,
+                },
+            };
+            out.push(PageLink { rect: rect(r), target });
+        }
+        Ok(out)
     }
 
     /// Every occurrence of `query` (case-insensitive) in the document.

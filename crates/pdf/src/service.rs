@@ -247,6 +247,14 @@ impl PdfService {
         }
     }
 
+    /// The links of a page.
+    pub async fn links(&self, doc: DocHandle, page: u32) -> Result<Vec<crate::PageLink>, PdfError> {
+        match self.call(Op::Links { doc: doc.0, page }, Priority::Visible, None).await? {
+            (Reply::Links(l), _) => Ok(l),
+            other => Err(PdfError::Engine(format!("unexpected answer {:?}", other.0))),
+        }
+    }
+
     /// Finds `query` in the whole document (case-insensitive), up to `limit` hits.
     pub async fn search(&self, doc: DocHandle, query: &str, limit: usize) -> Result<Vec<SearchHit>, PdfError> {
         match self.call(Op::Search { doc: doc.0, query: query.to_owned(), limit }, Priority::Visible, None).await? {

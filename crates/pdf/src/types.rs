@@ -116,6 +116,33 @@ pub struct SearchHit {
     pub text: String,
 }
 
+/// Where a link on a page leads.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LinkTarget {
+    /// A page of the same document (0-based).
+    Page {
+        /// Target page.
+        page: u32,
+    },
+    /// An address outside the document.
+    Uri {
+        /// The address.
+        uri: String,
+    },
+}
+
+/// A clickable area of a page.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PageLink {
+    /// The area, in page points.
+    pub rect: Rect,
+    /// Where it leads.
+    pub target: LinkTarget,
+}
+
 /// Which work goes first when several renders wait.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::PdfError;
-use crate::types::{DocInfo, PageText, SearchHit};
+use crate::types::{DocInfo, PageLink, PageText, SearchHit};
 
 const MAX_HEADER: usize = 64 << 20;
 const MAX_PAYLOAD: usize = 1 << 30;
@@ -46,6 +46,13 @@ pub enum Op {
         /// Page, 0-based.
         page: u32,
     },
+    /// Links of a page.
+    Links {
+        /// Handle.
+        doc: u64,
+        /// Page, 0-based.
+        page: u32,
+    },
     /// Search the whole document.
     Search {
         /// Handle.
@@ -68,6 +75,7 @@ impl Op {
             | Self::Close { doc }
             | Self::Render { doc, .. }
             | Self::Text { doc, .. }
+            | Self::Links { doc, .. }
             | Self::Search { doc, .. } => Some(*doc),
             Self::Abort => None,
         }
@@ -92,6 +100,8 @@ pub enum Reply {
     Text(PageText),
     /// Search results.
     Hits(Vec<SearchHit>),
+    /// A page's links.
+    Links(Vec<PageLink>),
 }
 
 /// The worker's answer to one request.

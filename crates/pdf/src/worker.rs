@@ -55,6 +55,7 @@ fn execute(engine: &mut Engine, op: Op) -> (Answer, Vec<u8>) {
             Err(e) => (Err(e), nothing()),
         },
         Op::Text { doc, page } => (engine.text(doc, page).map(Reply::Text), nothing()),
+        Op::Links { doc, page } => (engine.links(doc, page).map(Reply::Links), nothing()),
         Op::Search { doc, query, limit } => (engine.search(doc, &query, limit).map(Reply::Hits), nothing()),
         Op::Abort => (Err(PdfError::Invalid("abort".into())), nothing()),
     }

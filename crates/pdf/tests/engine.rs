@@ -134,6 +134,38 @@ async fn every_clean_corpus_file_renders_every_page() {
 }
 
 #[tokio::test]
+async fn links_lead_to_pages_or_addresses() {
+    let Some(files) = corpus("clean") else { return };
+    let pdf = service();
+    let mut internal = 0;
+    let mut external = 0;
+    for f in files.iter().filter(|f| f.to_string_lossy().contains("link") || f.to_string_lossy().contains("outline")) {
+        let (doc, info) = pdf.open(f, None).await.expect("open");
+        for p in 0..info.pages.len() as u32 {
+            for link in pdf.links(doc, p).await.expect("links") {
+                assert!(
+                    link.rect.right > link.rect.left && link.rect.top > link.rect.bottom,
+                    "{}: empty link box",
+                    f.display()
+                );
+                match link.target {
+                    meeting_pdf::LinkTarget::Page { page } => {
+                        assert!((page as usize) < info.pages.len());
+                        internal += 1;
+                    }
+                    meeting_pdf::LinkTarget::Uri { uri } => {
+                        assert!(!uri.is_empty());
+                        external += 1;
+                    }
+                }
+            }
+        }
+    }
+    eprintln!("links: {internal} internal, {external} external");
+    assert!(internal + external > 0, "the corpus link documents carry links");
+}
+
+#[tokio::test]
 async fn malformed_files_render_or_fail_with_a_typed_error_and_the_engine_stays_up() {
     let Some(files) = corpus("malformed") else { return };
     let dir = tempfile::tempdir().expect("tempdir");

@@ -17,13 +17,21 @@ use serde_json::json;
 use crate::util::TestServer;
 use crate::util::webdriver::Session;
 
-/// A child process killed on drop, together with everything it started (tauri-driver
-/// starts WebKitWebDriver, which starts the app): it runs in its own process group and
-/// the whole group goes. An orphan would keep the test's output pipe open forever.
+/// A child process stopped on drop. tauri-driver stops the WebKitWebDriver it started
+/// (which stops the app) when it gets SIGTERM, so it gets that first, by its plain pid,
+/// then SIGKILL if it has not exited. (An earlier version signalled the process group
+/// with `kill -KILL -PGID` and took every process of the machine down; never signal a
+/// negative pid from here.)
 struct Kill(Child);
 impl Drop for Kill {
     fn drop(&mut self) {
-        let _ = Command::new("kill").arg("-KILL").arg(format!("-{}", self.0.id())).status();
+        let _ = Command::new("kill").args(["-s", "TERM", &self.0.id().to_string()]).status();
+        for _ in 0..40 {
+            if matches!(self.0.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }

@@ -5,6 +5,7 @@ import type { DocInfo } from "./bindings/DocInfo";
 import type { LocalMeeting } from "./bindings/LocalMeeting";
 import type { MeetingSummary } from "./bindings/MeetingSummary";
 import type { OpenedDocument } from "./bindings/OpenedDocument";
+import type { PageLink } from "./bindings/PageLink";
 import type { PageText } from "./bindings/PageText";
 import type { Priority } from "./bindings/Priority";
 import type { SearchHit } from "./bindings/SearchHit";
@@ -14,7 +15,7 @@ import type { SyncProgress } from "./bindings/SyncProgress";
 import type { SyncReport } from "./bindings/SyncReport";
 import type { UiError } from "./bindings/UiError";
 
-export type { DocInfo, LocalMeeting, MeetingSummary, OpenedDocument, PageText, PdfSearchHit, SearchHit, Session, SyncProgress, SyncReport, UiError };
+export type { DocInfo, LocalMeeting, MeetingSummary, OpenedDocument, PageLink, PageText, PdfSearchHit, SearchHit, Session, SyncProgress, SyncReport, UiError };
 
 /** Every command rejects with a `{code, message}` UiError; the UI branches on `code`. */
 export function isUiError(e: unknown): e is UiError {
@@ -44,6 +45,7 @@ export const api = {
   renderPage: (handle: number, page: number, width: number, priority: Priority, view: number, generation: number) =>
     invoke<ArrayBuffer>("render_page", { handle, page, width, priority, view, generation }),
   pageText: (handle: number, page: number) => invoke<PageText>("page_text", { handle, page }),
+  pageLinks: (handle: number, page: number) => invoke<PageLink[]>("page_links", { handle, page }),
   findInDocument: (handle: number, query: string) => invoke<PdfSearchHit[]>("find_in_document", { handle, query }),
   search: (query: string, meetingId: string | null) => invoke<SearchHit[]>("search", { query, meetingId }),
   preference: (key: string) => invoke<string | null>("preference", { key }),

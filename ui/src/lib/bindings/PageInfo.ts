@@ -13,10 +13,12 @@ width: number,
  */
 height: number, 
 /**
- * Clockwise rotation to apply when showing the page: 0, 90, 180 or 270.
+ * Clockwise rotation to apply when showing the page: 0, 90, 180 or 270 (reported for
+ * documents of up to 64 pages, 0 for longer ones: see `engine::info`).
  */
 rotation: number, 
 /**
- * Printed page label ("iv", "A-3"), when the document defines one.
+ * Printed page label ("iv", "A-3"), when the document defines one (documents of up
+ * to 64 pages).
  */
 label: string | null, };
