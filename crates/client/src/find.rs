@@ -8,7 +8,7 @@ use crate::fold::fold_char;
 
 /// Every occurrence of `query` in the document, in page order (at most 1000).
 pub async fn find(pdf: &PdfService, doc: DocHandle, query: &str) -> Result<Vec<SearchHit>, PdfError> {
-    let needle = normalise(query.chars().map(fold_char));
+    let needle = normalise(query);
     if needle.iter().all(|c| *c == ' ') {
         return Err(PdfError::Invalid("type something to find".into()));
     }
@@ -29,34 +29,36 @@ pub async fn find(pdf: &PdfService, doc: DocHandle, query: &str) -> Result<Vec<S
     }
 }
 
-/// Folded chars with whitespace runs collapsed to one space and trimmed.
-fn normalise(chars: impl Iterator<Item = char>) -> Vec<char> {
-    let mut out: Vec<char> = Vec::new();
-    for c in chars {
-        let c = if c.is_whitespace() { ' ' } else { c };
-        if c == '\u{200B}' || (c == ' ' && (out.is_empty() || out.last() == Some(&' '))) {
+/// Folds `chars`, collapsing whitespace runs to one space and dropping lone combining
+/// marks; returns the folded chars and, for each, the index of the char it came from.
+fn collapse(chars: impl Iterator<Item = char>) -> (Vec<char>, Vec<usize>) {
+    let (mut out, mut origin) = (Vec::new(), Vec::new());
+    for (i, c) in chars.enumerate() {
+        let f = if c.is_whitespace() { ' ' } else { fold_char(c) };
+        if f == '\u{200B}' || (f == ' ' && out.last() == Some(&' ')) {
             continue;
         }
-        out.push(c);
+        out.push(f);
+        origin.push(i);
     }
+    (out, origin)
+}
+
+/// The query folded and collapsed, without leading or trailing space.
+fn normalise(query: &str) -> Vec<char> {
+    let (mut out, _) = collapse(query.chars());
     while out.last() == Some(&' ') {
         out.pop();
+    }
+    if out.first() == Some(&' ') {
+        out.remove(0);
     }
     out
 }
 
 fn find_on_page(page: u32, chars: &[TextChar], needle: &[char]) -> Vec<SearchHit> {
     // The page's text folded and collapsed, remembering which char each position is.
-    let mut hay: Vec<char> = Vec::with_capacity(chars.len());
-    let mut origin: Vec<usize> = Vec::with_capacity(chars.len());
-    for (i, c) in chars.iter().enumerate() {
-        let f = if c.ch.is_whitespace() { ' ' } else { fold_char(c.ch) };
-        if f == '\u{200B}' || (f == ' ' && hay.last() == Some(&' ')) {
-            continue;
-        }
-        hay.push(f);
-        origin.push(i);
-    }
+    let (hay, origin) = collapse(chars.iter().map(|c| c.ch));
     let mut hits = Vec::new();
     let mut at = 0;
     while needle.len() <= hay.len() && at + needle.len() <= hay.len() {
@@ -113,12 +115,12 @@ mod tests {
     #[test]
     fn finds_without_diacritics_across_a_line_break() {
         let chars = layout(&["Đẩy mạnh cải", "cách hành chính. Đồng chí"]);
-        let hits = find_on_page(2, &chars, &normalise("cai cach".chars().map(fold_char)));
+        let hits = find_on_page(2, &chars, &normalise("cai cach"));
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].page, 2);
         assert_eq!(hits[0].rects.len(), 2, "one box per line");
         assert!(hits[0].text.starts_with("cải") && hits[0].text.ends_with("cách"));
-        let dong = find_on_page(0, &chars, &normalise("DONG".chars().map(fold_char)));
+        let dong = find_on_page(0, &chars, &normalise("DONG"));
         assert_eq!(dong.len(), 1);
         assert_eq!(dong[0].text, "Đồng");
     }

@@ -187,8 +187,10 @@ fn snippet(text: &str, phrase: &str) -> (String, (usize, usize)) {
     }
     let folded: Vec<char> = fold_aligned(&chars.iter().collect::<String>()).chars().collect();
     let needle: Vec<char> = phrase.chars().collect();
-    let at = folded.windows(needle.len().max(1)).position(|w| w == needle.as_slice()).unwrap_or(0);
-    let len = if folded.windows(needle.len().max(1)).any(|w| w == needle.as_slice()) { needle.len() } else { 0 };
+    let (at, len) = match folded.windows(needle.len().max(1)).position(|w| w == needle.as_slice()) {
+        Some(at) => (at, needle.len()),
+        None => (0, 0),
+    };
     let start = at.saturating_sub(60);
     let end = (at + len + 100).min(chars.len());
     let prefix = if start > 0 { "…" } else { "" };

@@ -192,17 +192,15 @@ async fn fetch_with_retry(
     size: u64,
     on_bytes: &(dyn Fn(u64) + Sync),
 ) -> Result<u64> {
-    let mut transferred = 0;
     let mut attempt = 0;
     loop {
         attempt += 1;
         match blobs.fetch(api, sha, size, on_bytes).await {
-            Ok(n) => return Ok(transferred + n),
+            Ok(n) => return Ok(n),
             // A corrupt partial was discarded, or the connection dropped mid-body:
             // one more try (from scratch, or resuming) is cheap and usually enough.
             Err(e @ (ClientError::HashMismatch { .. } | ClientError::Interrupted { .. })) if attempt < 3 => {
                 tracing::warn!(%sha, error = %e, "retrying download");
-                transferred = 0;
             }
             Err(e) => return Err(e),
         }
