@@ -15,7 +15,7 @@ use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
-use meeting_protocol::Role;
+use meeting_bench::{LocalServer, PASSWORD, Prepared};
 
 const DOCS: usize = 50;
 const DOC_BYTES: usize = 4 * 1024 * 1024 + 200 * 1024;
@@ -48,14 +48,8 @@ fn run() -> anyhow::Result<bool> {
         .unwrap_or(3);
     let work = tempfile::tempdir()?;
 
-    // The server runs in this process on its own runtime: real sockets, same code.
-    let state = meeting_server::AppState::open(meeting_server::Config::new(work.path().join("server")))?;
-    meeting_server::create_user(&state, "secretary", "Thư ký", Role::Secretary, "bench")?;
-    meeting_server::create_user(&state, "leader", "Lãnh đạo", Role::Leader, "bench")?;
-    let server_rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    let listener = server_rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
-    let url = format!("http://{}", listener.local_addr()?);
-    server_rt.spawn(meeting_server::serve(listener, state, std::future::pending()));
+    let server = LocalServer::start(&work.path().join("server"))?;
+    let url = server.url.clone();
 
     let rt = tokio::runtime::Runtime::new()?;
     let (token, shas) = rt.block_on(prepare(&url))?;
@@ -67,7 +61,7 @@ fn run() -> anyhow::Result<bool> {
     for round in 0..rounds {
         let profile_dir = work.path().join(format!("profile-{round}"));
         let profile = meeting_client::Profile::open(&profile_dir)?;
-        rt.block_on(profile.login(&url, "leader", "bench"))?;
+        rt.block_on(profile.login(&url, "leader", PASSWORD))?;
         let t = Instant::now();
         let report = rt.block_on(meeting_client::sync(&profile, &meeting_client::SyncOptions::default(), &|_| {}))?;
         let took = t.elapsed();
@@ -132,60 +126,16 @@ fn run() -> anyhow::Result<bool> {
 
 /// Creates the meeting and uploads the documents; returns the leader's token and the hashes.
 async fn prepare(url: &str) -> anyhow::Result<(String, Vec<String>)> {
-    let http = reqwest::Client::new();
-    let login = |user: &'static str| {
-        let http = http.clone();
-        async move {
-            let v: serde_json::Value = http
-                .post(format!("{url}/api/v1/auth/login"))
-                .json(&serde_json::json!({"username": user, "password": "bench"}))
-                .send()
-                .await?
-                .error_for_status()?
-                .json()
-                .await?;
-            anyhow::Ok(v["token"].as_str().context("token")?.to_owned())
-        }
-    };
-    let sec = login("secretary").await?;
-    let leader = login("leader").await?;
-    let meeting: serde_json::Value = http
-        .post(format!("{url}/api/v1/meetings"))
-        .bearer_auth(&sec)
-        .json(&serde_json::json!({"title": "Họp đo hiệu năng", "starts_at": "2026-12-01T08:00:00Z"}))
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
-    let mid = meeting["id"].as_str().context("meeting id")?.to_owned();
-    let me: serde_json::Value = http.get(format!("{url}/api/v1/me")).bearer_auth(&leader).send().await?.json().await?;
-    let lid = me["id"].as_str().context("leader id")?;
-    http.put(format!("{url}/api/v1/meetings/{mid}/participants/{lid}"))
-        .bearer_auth(&sec)
-        .json(&serde_json::json!({"role": "member"}))
-        .send()
-        .await?
-        .error_for_status()?;
+    let prepared = Prepared::meeting(url, "Họp đo hiệu năng").await?;
     let font = meeting_server::demo::load_font()?;
     let mut shas = Vec::new();
     for i in 0..DOCS {
         let title = format!("Tài liệu số {i}");
         let blocks = [meeting_server::demo::pdf::Block::Heading(title.clone())];
         let (pdf, _) = meeting_server::demo::pdf::render_padded(&font, &title, &blocks, 2, DOC_BYTES)?;
-        let doc: serde_json::Value = http
-            .post(format!("{url}/api/v1/meetings/{mid}/documents?filename=tai-lieu-{i}.pdf"))
-            .bearer_auth(&sec)
-            .header("content-type", "application/pdf")
-            .body(pdf)
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
-        shas.push(doc["sha256"].as_str().context("sha")?.to_owned());
+        shas.push(prepared.upload(&format!("tai-lieu-{i}.pdf"), pdf).await?);
     }
-    Ok((leader, shas))
+    Ok((prepared.leader, shas))
 }
 
 /// Makes curl's files durable the way the sync makes its blobs durable.

@@ -36,18 +36,7 @@ fn main() -> ExitCode {
 }
 
 fn document(path: &Path) -> anyhow::Result<usize> {
-    use meeting_server::demo::pdf::{Block, render};
-    let font = meeting_server::demo::load_font()?;
-    let para = "Ủy ban nhân dân tỉnh giao Văn phòng theo dõi, đôn đốc việc thực hiện các nhiệm vụ được giao \
-                và báo cáo kết quả tại phiên họp tiếp theo; đẩy mạnh cải cách hành chính, chuyển đổi số. ";
-    let mut blocks = Vec::new();
-    for i in 0..500 {
-        blocks.push(Block::Heading(format!("Phần {}", i + 1)));
-        for _ in 0..4 {
-            blocks.push(Block::Paragraph(para.repeat(3)));
-        }
-    }
-    let (bytes, pages) = render(&font, "Tài liệu 500 trang", &blocks, 500)?;
+    let (bytes, pages) = meeting_bench::long_document(500)?;
     std::fs::write(path, bytes)?;
     Ok(pages)
 }

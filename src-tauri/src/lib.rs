@@ -4,12 +4,13 @@
 //! as `{code, message}` (`UiError`); pages cross as raw RGBA bytes (`ipc::Response`).
 
 mod commands;
+mod webview;
 
 use std::process::ExitCode;
 
 use meeting_client::Profile;
 use meeting_client::app::AppCore;
-use meeting_pdf::{PdfService, ServiceOptions, WorkerCommand};
+use meeting_pdf::{PdfService, WorkerCommand};
 
 /// Runs the app until its window closes.
 pub fn run() -> ExitCode {
@@ -29,9 +30,13 @@ pub fn run() -> ExitCode {
     };
     let program = std::env::current_exe().unwrap_or_else(|_| "phonghop".into());
     let worker = WorkerCommand { program, args: vec![meeting_client::cli::PDF_WORKER_ARG.into()] };
-    let core = AppCore::new(profile, PdfService::start(worker, ServiceOptions::default()));
+    let core = AppCore::new(profile, PdfService::start(worker, meeting_client::app::pdf_options()));
     let result = tauri::Builder::default()
         .manage(core)
+        .setup(|app| {
+            webview::configure(app);
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::session,
             commands::login,

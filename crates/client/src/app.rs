@@ -38,6 +38,14 @@ impl From<PdfError> for UiError {
 /// Result of app operations.
 pub type UiResult<T> = Result<T, UiError>;
 
+/// The PDF engine's settings for the app. The viewer's canvases already hold the pages
+/// on screen and the two beyond each side, so the render cache only has to cover a
+/// step back or a zoom round trip: a few pages, not the 160 MB a batch renderer may
+/// want. Measured by `bench-memory`.
+pub fn pdf_options() -> meeting_pdf::ServiceOptions {
+    meeting_pdf::ServiceOptions { cache_bytes: 32 << 20, ..Default::default() }
+}
+
 /// Who is logged in on this device.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]

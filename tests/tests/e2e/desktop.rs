@@ -9,69 +9,19 @@
 //! when they are missing, except under CI, where that is a failure.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use meeting_e2e::desktop::{Desktop, INK, missing};
+use meeting_e2e::webdriver::Session;
 use serde_json::json;
 
 use crate::util::TestServer;
-use crate::util::webdriver::Session;
-
-/// A child process stopped on drop. tauri-driver stops the WebKitWebDriver it started
-/// (which stops the app) when it gets SIGTERM, so it gets that first, by its plain pid,
-/// then SIGKILL if it has not exited. (An earlier version signalled the process group
-/// with `kill -KILL -PGID` and took every process of the machine down; never signal a
-/// negative pid from here.)
-struct Kill(Child);
-impl Drop for Kill {
-    fn drop(&mut self) {
-        let _ = Command::new("kill").args(["-s", "TERM", &self.0.id().to_string()]).status();
-        for _ in 0..40 {
-            if matches!(self.0.try_wait(), Ok(Some(_))) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn group(cmd: &mut Command) -> &mut Command {
-    use std::os::unix::process::CommandExt as _;
-    cmd.process_group(0).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null())
-}
-
-fn which(name: &str) -> Option<PathBuf> {
-    let home = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo/bin"));
-    std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .unwrap_or_default()
-        .into_iter()
-        .chain(home)
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-}
 
 fn app_binary() -> PathBuf {
     // target/<profile>/deps/e2e-… → target/<profile>/phonghop
     let exe = std::env::current_exe().unwrap();
     exe.parent().and_then(Path::parent).unwrap().join("phonghop")
 }
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// Counts non-white pixels (sampled) on a page's canvas: 0 means blank or not painted.
-const INK: &str = "(function (page) {
-    const c = document.querySelector(`[data-testid=page][data-page=\"${page}\"] canvas`);
-    if (!c || c.width === 0) return 0;
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let ink = 0;
-    for (let i = 0; i < d.length; i += 28) if (d[i] < 200 || d[i + 1] < 200 || d[i + 2] < 200) ink++;
-    return ink;
-  })(arguments[0])";
 
 fn click_text(selector: &str, text: &str) -> (String, serde_json::Value) {
     (
@@ -92,44 +42,15 @@ async fn save(session: &Session, name: &str) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_leader_reads_a_meeting_online_then_offline() {
-    let tools = [which("tauri-driver"), which("WebKitWebDriver"), Some(app_binary()).filter(|p| p.is_file())];
-    if tools.iter().any(Option::is_none) {
-        let msg = format!(
-            "desktop E2E needs tauri-driver, WebKitWebDriver and {} (scripts/test builds it): {tools:?}",
-            app_binary().display()
-        );
+    if let Some(msg) = missing(&app_binary()) {
         assert!(std::env::var_os("CI").is_none(), "{msg}");
         eprintln!("skipping: {msg}");
         return;
     }
     let mut server = TestServer::demo().await;
     let profile = tempfile::tempdir().unwrap();
-
-    let mut display = std::env::var("DISPLAY").ok();
-    let _xvfb = if display.is_none() {
-        let n = 90 + free_port() % 400;
-        let x =
-            group(Command::new("Xvfb").arg(format!(":{n}")).args(["-screen", "0", "1400x900x24", "-nolisten", "tcp"]))
-                .spawn()
-                .expect("Xvfb");
-        display = Some(format!(":{n}"));
-        tokio::time::sleep(Duration::from_millis(800)).await;
-        Some(Kill(x))
-    } else {
-        None
-    };
-    let (port, native) = (free_port(), free_port());
-    let _driver = Kill(
-        group(
-            Command::new(which("tauri-driver").unwrap())
-                .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
-                .env("DISPLAY", display.as_deref().unwrap_or(":0"))
-                .env("MEETING_PROFILE", profile.path()),
-        )
-        .spawn()
-        .expect("tauri-driver"),
-    );
-    let s = Session::start(&format!("http://127.0.0.1:{port}"), &app_binary().to_string_lossy()).await;
+    let desktop = Desktop::launch(&app_binary(), profile.path()).await;
+    let s = &desktop.session;
     let long = Duration::from_secs(60);
 
     // First run: log in (Vietnamese UI by default).
@@ -141,7 +62,7 @@ async fn a_leader_reads_a_meeting_online_then_offline() {
 
     // Background sync: every meeting becomes ready offline.
     s.wait_for("[data-testid=ready-offline]", 3, Duration::from_secs(120)).await;
-    save(&s, "1-meetings.png").await;
+    save(s, "1-meetings.png").await;
 
     let (js, args) = click_text("[data-testid=meeting]", "Phiên họp thường kỳ");
     assert_eq!(s.script(&js, args).await, json!(true));
@@ -163,7 +84,7 @@ async fn a_leader_reads_a_meeting_online_then_offline() {
     s.wait_until("page 3 painted", &format!("return ({INK}) > 500"), json!([2]), long).await;
     let shown = s.script("return document.querySelector('[data-testid=page-input]').value", json!([])).await;
     assert_eq!(shown, json!("3"), "the viewer is on page 3");
-    save(&s, "2-page-3.png").await;
+    save(s, "2-page-3.png").await;
 
     // Find without diacritics.
     s.click(&s.wait_for("[data-testid=find-open]", 1, long).await[0]).await;
@@ -172,7 +93,17 @@ async fn a_leader_reads_a_meeting_online_then_offline() {
     s.keys(&find[0], "\u{E007}").await;
     let hits = s.wait_for("[data-testid=hit]", 1, long).await;
     assert!(!hits.is_empty());
-    save(&s, "3-find.png").await;
+    // The selectable text layer over the hit's page holds the words found there.
+    s.wait_until(
+        "the text layer of the hit's page",
+        "const page = document.querySelector('[data-testid=hit]').closest('[data-testid=page]');
+         const layer = page && page.querySelector('.textlayer');
+         return !!layer && layer.innerText.replace(/\\s+/g, ' ').toLowerCase().includes('ủy ban nhân dân');",
+        json!([]),
+        long,
+    )
+    .await;
+    save(s, "3-find.png").await;
 
     // Network gone: another document of the same meeting still opens.
     server.kill();
@@ -183,6 +114,6 @@ async fn a_leader_reads_a_meeting_online_then_offline() {
     assert_eq!(s.script(&js, args).await, json!(true));
     s.wait_until("the other document painted offline", &format!("return ({INK}) > 0"), json!([0]), long).await;
     assert!(s.find_all("[data-testid=viewer-error]").await.is_empty(), "no error offline");
-    save(&s, "4-offline.png").await;
-    s.quit().await;
+    save(s, "4-offline.png").await;
+    desktop.quit().await;
 }

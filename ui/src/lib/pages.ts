@@ -50,3 +50,59 @@ export function paint(canvas: HTMLCanvasElement, buf: ArrayBuffer): { width: num
   ctx?.putImageData(new ImageData(new Uint8ClampedArray(buf, 8, width * height * 4), width, height), 0, 0);
   return { width, height };
 }
+
+/** A run of characters laid out on one line: one element of the text layer. */
+export type TextRun = { text: string; rect: Rect; eol: boolean };
+
+/**
+ * Groups a page's characters into runs (a line, or the part of a line before a wide
+ * gap such as a table column), so the text layer holds a few dozen elements per page
+ * rather than one per character: thousands of absolutely placed spans per page cost
+ * the web process hundreds of MB while scrolling (measured by `bench-memory`).
+ * Characters without a box (spaces pdfium infers) join the run they sit in.
+ */
+export function textRuns(chars: { ch: string; rect: Rect }[]): TextRun[] {
+  const runs: TextRun[] = [];
+  let cur: TextRun | null = null as TextRun | null;
+  let pending = "";
+  const flush = (eol: boolean) => {
+    if (cur && cur.text.trim()) runs.push({ ...cur, eol });
+    cur = null;
+    pending = "";
+  };
+  for (const c of chars) {
+    const r = c.rect;
+    if (c.ch === "\n" || c.ch === "\r") { flush(true); continue; }
+    if (!(r.right > r.left)) { if (cur) pending += c.ch; continue; }
+    if (cur) {
+      const h = Math.max(r.top - r.bottom, cur.rect.top - cur.rect.bottom, 1);
+      const sameLine = Math.abs(r.bottom - cur.rect.bottom) < h * 0.5 && r.left >= cur.rect.left;
+      const gap = r.left - cur.rect.right;
+      if (!sameLine || gap > h * 2.5) flush(!sameLine);
+    }
+    if (!cur) {
+      cur = { text: c.ch, rect: { ...r }, eol: false };
+    } else {
+      cur.text += pending + c.ch;
+      cur.rect = {
+        left: Math.min(cur.rect.left, r.left),
+        right: Math.max(cur.rect.right, r.right),
+        bottom: Math.min(cur.rect.bottom, r.bottom),
+        top: Math.max(cur.rect.top, r.top),
+      };
+    }
+    pending = "";
+  }
+  flush(true);
+  return runs;
+}
+
+let measurer: CanvasRenderingContext2D | null = null;
+
+/** Natural width of `text` at `px` in the text layer's font, to stretch a run to its box. */
+export function textWidth(text: string, px: number): number {
+  measurer ??= document.createElement("canvas").getContext("2d");
+  if (!measurer) return 0;
+  measurer.font = `${px}px sans-serif`;
+  return measurer.measureText(text).width;
+}

@@ -6,7 +6,6 @@
 pub mod http;
 pub mod proxy;
 pub mod server;
-pub mod webdriver;
 
 use std::path::Path;
 

@@ -20,7 +20,8 @@ const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 impl Session {
     /// Starts a session of `application` on the driver at `driver_url`.
     pub async fn start(driver_url: &str, application: &str) -> Self {
-        let http = reqwest::Client::new();
+        // No call may hang a test: a driver that stops answering fails it instead.
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(120)).build().unwrap();
         let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "wry", "tauri:options": {"application": application}}}});
         let mut last = String::new();
         // The driver may take a moment to listen.

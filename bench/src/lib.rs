@@ -1,0 +1,118 @@
+//! Shared set-up of the benchmarks: an office server running in the benchmark's own
+//! process (real sockets, same code as `meeting-server`), a meeting prepared through the
+//! HTTP API as a secretary would, and generated documents.
+
+use std::path::Path;
+
+use anyhow::Context as _;
+use meeting_protocol::Role;
+
+/// The password of every benchmark user (`secretary`, `leader`).
+pub const PASSWORD: &str = "bench";
+
+/// A server on 127.0.0.1 on its own runtime; it stops when this is dropped.
+pub struct LocalServer {
+    /// `http://127.0.0.1:PORT`
+    pub url: String,
+    _rt: tokio::runtime::Runtime,
+}
+
+impl LocalServer {
+    /// Opens a fresh data directory with a secretary and a leader, and serves it.
+    pub fn start(data_dir: &Path) -> anyhow::Result<Self> {
+        let state = meeting_server::AppState::open(meeting_server::Config::new(data_dir.to_owned()))?;
+        meeting_server::create_user(&state, "secretary", "Thư ký", Role::Secretary, PASSWORD)?;
+        meeting_server::create_user(&state, "leader", "Lãnh đạo", Role::Leader, PASSWORD)?;
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+        let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+        let url = format!("http://{}", listener.local_addr()?);
+        rt.spawn(meeting_server::serve(listener, state, std::future::pending()));
+        Ok(Self { url, _rt: rt })
+    }
+}
+
+/// A secretary's view of the server: creates a meeting with the leader in it and
+/// uploads documents to it.
+pub struct Prepared {
+    http: reqwest::Client,
+    url: String,
+    secretary: String,
+    /// The leader's token.
+    pub leader: String,
+    /// The meeting's id.
+    pub meeting: String,
+}
+
+async fn login(http: &reqwest::Client, url: &str, user: &str) -> anyhow::Result<String> {
+    let v: serde_json::Value = http
+        .post(format!("{url}/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": user, "password": PASSWORD}))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    Ok(v["token"].as_str().context("token")?.to_owned())
+}
+
+impl Prepared {
+    /// Creates the meeting `title` and adds the leader to it.
+    pub async fn meeting(url: &str, title: &str) -> anyhow::Result<Self> {
+        let http = reqwest::Client::new();
+        let secretary = login(&http, url, "secretary").await?;
+        let leader = login(&http, url, "leader").await?;
+        let meeting: serde_json::Value = http
+            .post(format!("{url}/api/v1/meetings"))
+            .bearer_auth(&secretary)
+            .json(&serde_json::json!({"title": title, "starts_at": "2026-12-01T08:00:00Z"}))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        let meeting = meeting["id"].as_str().context("meeting id")?.to_owned();
+        let me: serde_json::Value =
+            http.get(format!("{url}/api/v1/me")).bearer_auth(&leader).send().await?.json().await?;
+        let lid = me["id"].as_str().context("leader id")?;
+        http.put(format!("{url}/api/v1/meetings/{meeting}/participants/{lid}"))
+            .bearer_auth(&secretary)
+            .json(&serde_json::json!({"role": "member"}))
+            .send()
+            .await?
+            .error_for_status()?;
+        Ok(Self { http, url: url.to_owned(), secretary, leader, meeting })
+    }
+
+    /// Uploads a PDF to the meeting; returns its SHA-256.
+    pub async fn upload(&self, filename: &str, pdf: Vec<u8>) -> anyhow::Result<String> {
+        let doc: serde_json::Value = self
+            .http
+            .post(format!("{}/api/v1/meetings/{}/documents?filename={filename}", self.url, self.meeting))
+            .bearer_auth(&self.secretary)
+            .header("content-type", "application/pdf")
+            .body(pdf)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        Ok(doc["sha256"].as_str().context("sha")?.to_owned())
+    }
+}
+
+/// A generated document of `pages` pages of Vietnamese text; returns the PDF and its
+/// page count.
+pub fn long_document(pages: usize) -> anyhow::Result<(Vec<u8>, usize)> {
+    use meeting_server::demo::pdf::{Block, render};
+    let font = meeting_server::demo::load_font()?;
+    let para = "Ủy ban nhân dân tỉnh giao Văn phòng theo dõi, đôn đốc việc thực hiện các nhiệm vụ được giao \
+                và báo cáo kết quả tại phiên họp tiếp theo; đẩy mạnh cải cách hành chính, chuyển đổi số. ";
+    let mut blocks = Vec::new();
+    for i in 0..pages {
+        blocks.push(Block::Heading(format!("Phần {}", i + 1)));
+        for _ in 0..4 {
+            blocks.push(Block::Paragraph(para.repeat(3)));
+        }
+    }
+    Ok(render(&font, &format!("Tài liệu {pages} trang"), &blocks, pages)?)
+}

@@ -1,0 +1,208 @@
+//! `bench-memory`: the desktop app's memory while a leader reads a 500-page document
+//! from the first page to the last.
+//!
+//! A server in this process holds a meeting with a generated 500-page document; a
+//! client profile is logged in and synced; the real app (`phonghop`, release build by
+//! default) starts on it under Xvfb through tauri-driver, opens the meeting and the
+//! document, and is scrolled a screen at a time to the end, each step waiting until the
+//! pages on screen are painted. Every process of the app is sampled at each step (found
+//! by the profile in its environment): the app, WebKit's web and network processes, and
+//! the PDF worker. PSS splits shared pages fairly between processes, so their sum is
+//! the app's real footprint; RSS is shown beside it.
+//!
+//! Target: the peak of the summed PSS ≤ 250 MB.
+//! `cargo run --release -p meeting-bench --bin bench-memory [-- --app PATH] [--pages N]`;
+//! needs what the desktop E2E needs (scripts/setup) and the app built
+//! (`cargo build --release -p phonghop-desktop` after `npm run build` in ui/).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use meeting_bench::{LocalServer, PASSWORD, Prepared};
+use meeting_e2e::desktop::{Desktop, INK, missing};
+use serde_json::json;
+
+const TARGET_MB: f64 = 250.0;
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("bench-memory: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
+}
+
+/// Memory of one process, in kB.
+#[derive(Clone, Copy, Default, Debug)]
+struct Mem {
+    rss: u64,
+    pss: u64,
+}
+
+/// The app's processes (by role) and their memory now. The drivers carry the profile
+/// in their environment too (they pass it on) and are not part of the app.
+fn sample(profile: &Path) -> BTreeMap<String, Mem> {
+    let needle = format!("MEETING_PROFILE={}", profile.display()).into_bytes();
+    let mut out: BTreeMap<String, Mem> = BTreeMap::new();
+    let Ok(dir) = std::fs::read_dir("/proc") else { return out };
+    for entry in dir.flatten() {
+        let path = entry.path();
+        let Ok(environ) = std::fs::read(path.join("environ")) else { continue };
+        if !environ.split(|&b| b == 0).any(|v| v == needle.as_slice()) {
+            continue;
+        }
+        let comm = std::fs::read_to_string(path.join("comm")).unwrap_or_default().trim().to_owned();
+        let cmdline = std::fs::read(path.join("cmdline")).unwrap_or_default();
+        let role = match comm.as_str() {
+            "tauri-driver" | "WebKitWebDriver" => continue,
+            _ if cmdline.windows(10).any(|w| w == b"pdf-worker") => "PDF worker".to_owned(),
+            "phonghop" => "app (phonghop)".to_owned(),
+            other => other.to_owned(),
+        };
+        let rollup = std::fs::read_to_string(path.join("smaps_rollup")).unwrap_or_default();
+        let field = |name: &str| {
+            rollup
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        let m = out.entry(role).or_default();
+        m.rss += field("Rss:");
+        m.pss += field("Pss:");
+    }
+    out
+}
+
+fn total(s: &BTreeMap<String, Mem>) -> Mem {
+    s.values().fold(Mem::default(), |a, m| Mem { rss: a.rss + m.rss, pss: a.pss + m.pss })
+}
+
+fn mb(kb: u64) -> f64 {
+    kb as f64 / 1024.0
+}
+
+/// True when every page intersecting the scroller's viewport has pixels.
+const VISIBLE_PAINTED: &str = "const s = document.querySelector('[data-testid=scroller]');
+  const r = s.getBoundingClientRect();
+  for (const el of document.querySelectorAll('[data-testid=page]')) {
+    const b = el.getBoundingClientRect();
+    if (b.bottom <= r.top || b.top >= r.bottom) continue;
+    const c = el.querySelector('canvas');
+    if (!c || c.width === 0) return false;
+  }
+  return true;";
+
+const SCROLL: &str = "const s = document.querySelector('[data-testid=scroller]');
+  s.scrollTop = s.scrollTop + Math.round(s.clientHeight * 0.9);
+  return [s.scrollTop, s.scrollHeight - s.clientHeight];";
+
+fn run() -> anyhow::Result<bool> {
+    let app = arg("--app").map(PathBuf::from).unwrap_or_else(|| {
+        let exe = std::env::current_exe().unwrap_or_default();
+        exe.parent().map(|d| d.join("phonghop")).unwrap_or_default()
+    });
+    let pages: usize = arg("--pages").and_then(|s| s.parse().ok()).unwrap_or(500);
+    if let Some(msg) = missing(&app) {
+        bail!("{msg}");
+    }
+    let work = tempfile::tempdir()?;
+    let server = LocalServer::start(&work.path().join("server"))?;
+    let profile_dir = work.path().join("profile");
+    let rt = tokio::runtime::Runtime::new()?;
+    let (pdf, pages) = meeting_bench::long_document(pages)?;
+    rt.block_on(async {
+        let prepared = Prepared::meeting(&server.url, "Họp đọc tài liệu dài").await?;
+        prepared.upload("tai-lieu-dai.pdf", pdf).await?;
+        let profile = meeting_client::Profile::open(&profile_dir)?;
+        profile.login(&server.url, "leader", PASSWORD).await?;
+        meeting_client::sync(&profile, &meeting_client::SyncOptions::default(), &|_| {}).await?;
+        anyhow::Ok(())
+    })?;
+    eprintln!("synced a {pages}-page document; starting {}", app.display());
+
+    let (idle, opened, samples, steps, took) = rt.block_on(async {
+        let desktop = Desktop::launch(&app, &profile_dir).await;
+        let s = &desktop.session;
+        let long = Duration::from_secs(60);
+        let meeting = s.wait_for("[data-testid=meeting]", 1, long).await;
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        let idle = sample(&profile_dir);
+        s.click(&meeting[0]).await;
+        s.click(&s.wait_for("[data-testid=document][data-available=true]", 1, long).await[0]).await;
+        s.wait_until("the first page painted", &format!("return ({INK}) > 0"), json!([0]), long).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let opened = sample(&profile_dir);
+
+        let mut samples = vec![opened.clone()];
+        let t = Instant::now();
+        let mut steps = 0usize;
+        loop {
+            let v = s.script(SCROLL, json!([])).await;
+            let (top, max) = (v[0].as_f64().unwrap_or(0.0), v[1].as_f64().unwrap_or(0.0));
+            s.wait_until("the pages on screen painted", VISIBLE_PAINTED, json!([]), Duration::from_secs(20)).await;
+            samples.push(sample(&profile_dir));
+            steps += 1;
+            if top >= max - 1.0 || steps > pages * 10 {
+                break;
+            }
+        }
+        let took = t.elapsed();
+        s.wait_until(
+            "the last page painted",
+            &format!("return ({INK}) > 0"),
+            json!([pages - 1]),
+            Duration::from_secs(20),
+        )
+        .await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        samples.push(sample(&profile_dir));
+        desktop.quit().await;
+        anyhow::Ok((idle, opened, samples, steps, took))
+    })?;
+    let end = samples.last().cloned().context("no sample")?;
+
+    let roles: Vec<&String> =
+        samples.iter().flat_map(|s| s.keys()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    println!(
+        "desktop app reading a {pages}-page document: opened, then scrolled to the end in {steps} screens ({:.1} s)",
+        took.as_secs_f64()
+    );
+    let row = |name: &str, cols: [Mem; 4]| {
+        print!("  {name:<22}");
+        for c in cols {
+            print!("   {:>6.0} / {:>5.0}", mb(c.pss), mb(c.rss));
+        }
+        println!();
+    };
+    let max = |a: Mem, m: Mem| Mem { rss: a.rss.max(m.rss), pss: a.pss.max(m.pss) };
+    println!("  MB (PSS / RSS)           meetings list           opened             peak              end");
+    let mut app_peak = Mem::default();
+    for role in roles {
+        let get = |s: &BTreeMap<String, Mem>| s.get(role).copied().unwrap_or_default();
+        let peak = samples.iter().map(get).fold(Mem::default(), max);
+        if role.starts_with("app") {
+            app_peak = peak;
+        }
+        row(role, [get(&idle), get(&opened), peak, get(&end)]);
+    }
+    let peak = samples.iter().map(total).fold(Mem::default(), max);
+    row("all processes", [total(&idle), total(&opened), peak, total(&end)]);
+    let peak_pss = peak.pss;
+    println!("the app's own process alone: peak RSS {:.0} MB", mb(app_peak.rss));
+    let pass = mb(peak_pss) <= TARGET_MB;
+    println!("peak of the summed PSS: {:.0} MB (target ≤ {TARGET_MB:.0} MB)", mb(peak_pss));
+    println!("{}", if pass { "PASS" } else { "FAIL: a target was missed" });
+    Ok(pass)
+}

@@ -1,0 +1,136 @@
+//! The real app under Xvfb, driven through tauri-driver and WebKitWebDriver.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use crate::webdriver::Session;
+
+/// A child process stopped on drop. tauri-driver stops the WebKitWebDriver it started
+/// (which stops the app) when it gets SIGTERM, so it gets that first, by its plain pid,
+/// then SIGKILL if it has not exited. (An earlier version signalled the process group
+/// with `kill -KILL -PGID` and took every process of the machine down; never signal a
+/// negative pid from here.)
+pub struct Kill(pub Child);
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-s", "TERM", &self.0.id().to_string()]).status();
+        for _ in 0..40 {
+            if matches!(self.0.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn quiet(cmd: &mut Command) -> &mut Command {
+    use std::os::unix::process::CommandExt as _;
+    cmd.process_group(0).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null())
+}
+
+/// A program on PATH or in ~/.cargo/bin.
+pub fn which(name: &str) -> Option<PathBuf> {
+    let home = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo/bin"));
+    std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .chain(home)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+/// Why the desktop cannot be driven here (a missing tool or app binary), if it cannot.
+pub fn missing(app: &Path) -> Option<String> {
+    let tools = [which("tauri-driver"), which("WebKitWebDriver"), Some(app.to_owned()).filter(|p| p.is_file())];
+    tools.iter().any(Option::is_none).then(|| {
+        format!(
+            "driving the desktop app needs tauri-driver, WebKitWebDriver and {} (scripts/build-app builds it): {tools:?}",
+            app.display()
+        )
+    })
+}
+
+/// Starts Xvfb on a display number it picks itself (`-displayfd`): killed runs leave
+/// lock files behind, so a number chosen here may be taken. Returns once the server
+/// accepts clients.
+fn xvfb() -> (Kill, String) {
+    use std::io::BufRead as _;
+    use std::os::unix::process::CommandExt as _;
+    let mut child = Command::new("Xvfb")
+        .args(["-displayfd", "1", "-screen", "0", "1400x900x24", "-nolisten", "tcp"])
+        .process_group(0)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("Xvfb (Debian package xvfb)");
+    let mut line = String::new();
+    let stdout = child.stdout.take().expect("Xvfb's stdout");
+    std::io::BufReader::new(stdout).read_line(&mut line).expect("Xvfb's display number");
+    let n = line.trim().to_owned();
+    assert!(!n.is_empty(), "Xvfb exited without a display");
+    (Kill(child), n)
+}
+
+/// A port the OS just handed out (free a moment ago).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// The app running on a profile, with a WebDriver session on it. Dropping it stops the
+/// driver (and with it the app) and Xvfb.
+pub struct Desktop {
+    /// The WebDriver session.
+    pub session: Session,
+    // Dropped in this order: the driver before the display it draws on.
+    _driver: Kill,
+    _xvfb: Option<Kill>,
+}
+
+impl Desktop {
+    /// Starts `app` with `MEETING_PROFILE=profile`, on `$DISPLAY` or a fresh Xvfb.
+    pub async fn launch(app: &Path, profile: &Path) -> Self {
+        let mut display = std::env::var("DISPLAY").ok();
+        let xvfb = if display.is_none() {
+            let (x, n) = xvfb();
+            display = Some(format!(":{n}"));
+            Some(x)
+        } else {
+            None
+        };
+        let (port, native) = (free_port(), free_port());
+        let driver = Kill(
+            quiet(
+                Command::new(which("tauri-driver").expect("tauri-driver"))
+                    .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+                    .env("DISPLAY", display.as_deref().unwrap_or(":0"))
+                    .env("MEETING_PROFILE", profile),
+            )
+            .spawn()
+            .expect("tauri-driver"),
+        );
+        let session = Session::start(&format!("http://127.0.0.1:{port}"), &app.to_string_lossy()).await;
+        Self { session, _driver: driver, _xvfb: xvfb }
+    }
+
+    /// Ends the session (the app closes), then stops the driver and the display.
+    pub async fn quit(self) {
+        let Self { session, _driver, _xvfb } = self;
+        session.quit().await;
+    }
+}
+
+/// Counts non-white pixels (sampled) on a page's canvas: 0 means blank or not painted.
+/// Takes the page index as `arguments[0]`.
+pub const INK: &str = "(function (page) {
+    const c = document.querySelector(`[data-testid=page][data-page=\"${page}\"] canvas`);
+    if (!c || c.width === 0) return 0;
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let ink = 0;
+    for (let i = 0; i < d.length; i += 28) if (d[i] < 200 || d[i + 1] < 200 || d[i + 2] < 200) ink++;
+    return ink;
+  })(arguments[0])";

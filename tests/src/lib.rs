@@ -1,0 +1,12 @@
+//! Fixtures for driving the real desktop app: a minimal W3C WebDriver client and
+//! [`desktop::Desktop`], which starts Xvfb (when there is no display), `tauri-driver`
+//! and the app on a given client profile.
+//!
+//! A library (not only test code) because `bench/`'s memory benchmark drives the app
+//! the same way the desktop E2E test does. Fixtures panic with the reason when they
+//! cannot do their job: their callers are a test and a benchmark, both of which must
+//! stop on the spot.
+#![allow(clippy::unwrap_used)]
+
+pub mod desktop;
+pub mod webdriver;
