@@ -38,12 +38,14 @@ impl From<PdfError> for UiError {
 /// Result of app operations.
 pub type UiResult<T> = Result<T, UiError>;
 
-/// The PDF engine's settings for the app. The viewer's canvases already hold the pages
-/// on screen and the two beyond each side, so the render cache only has to cover a
-/// step back or a zoom round trip: a few pages, not the 160 MB a batch renderer may
-/// want. Measured by `bench-memory`.
+/// The PDF engine's settings for the app: no render cache. The viewer keeps pixels
+/// where they are shown (the canvases of the pages on screen and two beyond each side,
+/// which is also where prefetched pages land), so a cache in this process would only
+/// hold a second copy of them (up to 160 MB by default, see `bench-memory`), and every
+/// cached page would have to be copied again into its IPC answer; uncached, a render
+/// becomes its answer without a copy (`bench-render`).
 pub fn pdf_options() -> meeting_pdf::ServiceOptions {
-    meeting_pdf::ServiceOptions { cache_bytes: 32 << 20, ..Default::default() }
+    meeting_pdf::ServiceOptions { cache_bytes: 0, ..Default::default() }
 }
 
 /// Who is logged in on this device.
@@ -162,8 +164,9 @@ impl AppCore {
         }
     }
 
-    /// Renders a page for the viewer: `[u32 LE width][u32 LE height][RGBA…]`, the bytes
-    /// the webview turns into an ImageData without decoding anything.
+    /// Renders a page for the viewer: `[RGBA…][u32 LE width][u32 LE height]`, the
+    /// bytes the webview turns into an ImageData without decoding anything (see
+    /// [`meeting_pdf::Bitmap::into_frame`]).
     pub async fn render_page(
         &self,
         handle: u64,
@@ -174,12 +177,7 @@ impl AppCore {
         generation: u64,
     ) -> UiResult<Vec<u8>> {
         let ticket = self.ticket(view, generation)?;
-        let b = self.pdf.render(DocHandle(handle), page, width, priority, Some(ticket)).await?;
-        let mut out = Vec::with_capacity(8 + b.rgba.len());
-        out.extend_from_slice(&b.width.to_le_bytes());
-        out.extend_from_slice(&b.height.to_le_bytes());
-        out.extend_from_slice(&b.rgba);
-        Ok(out)
+        Ok(self.pdf.render(DocHandle(handle), page, width, priority, Some(ticket)).await?.into_frame())
     }
 
     /// The text layer of a page (selection, copy).

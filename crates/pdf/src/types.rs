@@ -69,6 +69,30 @@ pub struct Bitmap {
     pub rgba: Vec<u8>,
 }
 
+/// Bytes after the pixels in a [`Bitmap::into_frame`] frame; buffers that receive
+/// pixels reserve them so that framing never moves the pixels.
+pub const FRAME_TRAILER: usize = 8;
+
+impl Bitmap {
+    /// The bytes the viewer gets: `[RGBA…][u32 LE width][u32 LE height]`. The size
+    /// goes last so that a bitmap nobody else holds (the app renders uncached) becomes
+    /// the frame without copying its ~15 MB; a shared one is copied once.
+    pub fn into_frame(self: std::sync::Arc<Self>) -> Vec<u8> {
+        let (width, height) = (self.width, self.height);
+        let mut out = match std::sync::Arc::try_unwrap(self) {
+            Ok(b) => b.rgba,
+            Err(shared) => {
+                let mut v = Vec::with_capacity(shared.rgba.len() + FRAME_TRAILER);
+                v.extend_from_slice(&shared.rgba);
+                v
+            }
+        };
+        out.extend_from_slice(&width.to_le_bytes());
+        out.extend_from_slice(&height.to_le_bytes());
+        out
+    }
+}
+
 impl std::fmt::Debug for Bitmap {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Bitmap({}x{}, {} bytes)", self.width, self.height, self.rgba.len())
@@ -153,4 +177,33 @@ pub enum Priority {
     Nearby = 1,
     /// Pages on screen.
     Visible = 2,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::{Bitmap, FRAME_TRAILER};
+
+    fn bitmap() -> Bitmap {
+        let mut rgba = Vec::with_capacity(2 * 3 * 4 + FRAME_TRAILER);
+        rgba.extend((0..24).map(|i| i as u8));
+        Bitmap { width: 2, height: 3, rgba }
+    }
+
+    #[test]
+    fn a_frame_is_the_pixels_then_the_size() {
+        let frame = Arc::new(bitmap()).into_frame();
+        assert_eq!(&frame[..24], &bitmap().rgba[..]);
+        assert_eq!(&frame[24..], &[2, 0, 0, 0, 3, 0, 0, 0]);
+    }
+
+    #[test]
+    fn an_unshared_bitmap_becomes_its_frame_without_moving() {
+        let b = Arc::new(bitmap());
+        let pixels = b.rgba.as_ptr();
+        assert_eq!(b.clone().into_frame().len(), 32, "a shared bitmap is copied");
+        let frame = b.into_frame();
+        assert_eq!(frame.as_ptr(), pixels, "the last holder's pixels are reused in place");
+    }
 }

@@ -89,12 +89,15 @@ pub enum Reply {
     Opened(DocInfo),
     /// The document is closed.
     Closed,
-    /// Pixels follow.
+    /// Pixels follow as the payload, or wait in the shared pixel file.
     Rendered {
         /// Width in pixels.
         width: u32,
         /// Height in pixels.
         height: u32,
+        /// The pixels were written to the start of the shared pixel file, not sent.
+        #[serde(default)]
+        shared: bool,
     },
     /// A page's text.
     Text(PageText),
@@ -143,7 +146,7 @@ pub fn read_frame<T: DeserializeOwned>(r: &mut impl Read) -> io::Result<Option<(
     let header = serde_json::from_slice(&json).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
     let len = read_len(r, MAX_PAYLOAD)?;
     // Not vec![0; len]: zero-filling a 15 MB page only to overwrite it costs ~2 ms.
-    let mut payload = Vec::with_capacity(len);
+    let mut payload = Vec::with_capacity(len + crate::types::FRAME_TRAILER);
     r.take(len as u64).read_to_end(&mut payload)?;
     if payload.len() != len {
         return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "frame payload cut short"));

@@ -2,7 +2,9 @@
 //! writes answers to stdout. If pdfium crashes on a hostile file, only this process
 //! dies; the service notices the closed pipe and starts a new one.
 
+use std::fs::File;
 use std::io::{BufReader, BufWriter};
+use std::os::unix::fs::FileExt as _;
 use std::process::ExitCode;
 
 use crate::PdfError;
@@ -16,6 +18,8 @@ pub fn run() -> ExitCode {
     let mut output = BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
     // Loaded on the first request, so a missing library is reported as an answer.
     let mut engine: Option<Result<Engine, PdfError>> = None;
+    // The service's shared pixel file (see `service::pixel_file`), when it offers one.
+    let pixels = std::env::var_os(PIXELS_ENV).and_then(|p| File::options().read(true).write(true).open(p).ok());
     loop {
         let op: Op = match read_frame(&mut input) {
             Ok(Some((op, _))) => op,
@@ -31,7 +35,7 @@ pub fn run() -> ExitCode {
         let engine = engine.get_or_insert_with(Engine::load);
         let (answer, payload): (Answer, Vec<u8>) = match engine {
             Err(e) => (Err(e.clone()), Vec::new()),
-            Ok(engine) => execute(engine, op),
+            Ok(engine) => execute(engine, op, pixels.as_ref()),
         };
         if let Err(e) = write_frame(&mut output, &answer, &payload) {
             eprintln!("meeting-pdf-worker: cannot answer: {e}");
@@ -40,7 +44,10 @@ pub fn run() -> ExitCode {
     }
 }
 
-fn execute(engine: &mut Engine, op: Op) -> (Answer, Vec<u8>) {
+/// Where the service's shared pixel file can be opened (a `/proc/PID/fd/N` path).
+pub const PIXELS_ENV: &str = "MEETING_PDF_PIXELS";
+
+fn execute(engine: &mut Engine, op: Op, pixels: Option<&File>) -> (Answer, Vec<u8>) {
     let nothing = Vec::new;
     match op {
         Op::Open { doc, path, password } => {
@@ -51,7 +58,11 @@ fn execute(engine: &mut Engine, op: Op) -> (Answer, Vec<u8>) {
             (Ok(Reply::Closed), nothing())
         }
         Op::Render { doc, page, width } => match engine.render(doc, page, width) {
-            Ok(b) => (Ok(Reply::Rendered { width: b.width, height: b.height }), b.rgba),
+            Ok(b) => match pixels.map(|f| f.write_all_at(&b.rgba, 0)) {
+                Some(Ok(())) => (Ok(Reply::Rendered { width: b.width, height: b.height, shared: true }), nothing()),
+                // No shared file, or it cannot take the page (a full /dev/shm): the pipe.
+                _ => (Ok(Reply::Rendered { width: b.width, height: b.height, shared: false }), b.rgba),
+            },
             Err(e) => (Err(e), nothing()),
         },
         Op::Text { doc, page } => (engine.text(doc, page).map(Reply::Text), nothing()),

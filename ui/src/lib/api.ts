@@ -41,7 +41,7 @@ export const api = {
   openDocument: (documentId: string, password: string | null) =>
     invoke<OpenedDocument>("open_document", { documentId, password }),
   closeDocument: (handle: number) => invoke<void>("close_document", { handle }),
-  /** Raw page pixels: [u32 width][u32 height][RGBA...], little-endian. */
+  /** Raw page pixels: [RGBA...][u32 width][u32 height], little-endian. */
   renderPage: (handle: number, page: number, width: number, priority: Priority, view: number, generation: number) =>
     invoke<ArrayBuffer>("render_page", { handle, page, width, priority, view, generation }),
   pageText: (handle: number, page: number) => invoke<PageText>("page_text", { handle, page }),

@@ -39,15 +39,15 @@ export function cssBox(r: Rect, page: PageInfo, scale: number) {
   };
 }
 
-/** Draws a `[u32 w][u32 h][RGBA…]` buffer into a canvas; returns the pixel size. */
+/** Draws a `[RGBA…][u32 w][u32 h]` buffer into a canvas; returns the pixel size. */
 export function paint(canvas: HTMLCanvasElement, buf: ArrayBuffer): { width: number; height: number } {
-  const view = new DataView(buf);
+  const view = new DataView(buf, buf.byteLength - 8);
   const width = view.getUint32(0, true);
   const height = view.getUint32(4, true);
   canvas.width = width;
   canvas.height = height;
   const ctx = canvas.getContext("2d");
-  ctx?.putImageData(new ImageData(new Uint8ClampedArray(buf, 8, width * height * 4), width, height), 0, 0);
+  ctx?.putImageData(new ImageData(new Uint8ClampedArray(buf, 0, width * height * 4), width, height), 0, 0);
   return { width, height };
 }
 
