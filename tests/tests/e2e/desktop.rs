@@ -15,7 +15,7 @@ use meeting_e2e::desktop::{Desktop, INK, missing};
 use meeting_e2e::webdriver::Session;
 use serde_json::json;
 
-use crate::util::TestServer;
+use crate::util::{Http, TestServer, make_pdf};
 
 fn app_binary() -> PathBuf {
     // target/<profile>/deps/e2e-… → target/<profile>/phonghop
@@ -49,6 +49,11 @@ async fn a_leader_reads_a_meeting_online_then_offline() {
     }
     let mut server = TestServer::demo().await;
     let profile = tempfile::tempdir().unwrap();
+    // A password-protected document in the meeting (qpdf, AES-256).
+    let secretary = Http::login(&server.url, "secretary1").await;
+    let meeting = secretary.meeting_id("Phiên họp thường kỳ").await;
+    let encrypted = encrypt(&make_pdf("Tài liệu mật", "Nội dung chỉ dành cho đại biểu."), "matkhau");
+    secretary.upload(&meeting, "tai-lieu-mat.pdf", encrypted).await.expect(201);
     let desktop = Desktop::launch(&app_binary(), profile.path()).await;
     let s = &desktop.session;
     let long = Duration::from_secs(60);
@@ -115,5 +120,38 @@ async fn a_leader_reads_a_meeting_online_then_offline() {
     s.wait_until("the other document painted offline", &format!("return ({INK}) > 0"), json!([0]), long).await;
     assert!(s.find_all("[data-testid=viewer-error]").await.is_empty(), "no error offline");
     save(s, "4-offline.png").await;
+
+    // The protected document asks for its password, says so when it is wrong, and
+    // opens with the right one (still offline).
+    let (js, args) = click_text(".toolbar button", "←");
+    assert_eq!(s.script(&js, args).await, json!(true));
+    let (js, args) = click_text("[data-testid=document]", "tai-lieu-mat");
+    s.wait_until("the protected document listed", &js, args, long).await;
+    s.wait_for("[data-testid=viewer-error][data-code=password_required]", 1, long).await;
+    let field = s.wait_for("[data-testid=doc-password]", 1, long).await;
+    s.type_into(&field[0], "sai").await;
+    s.keys(&field[0], "\u{E007}").await;
+    // (No screenshot here: WebKitWebDriver took ~55 s to take one of this screen.)
+    s.wait_for("[data-testid=viewer-error][data-code=wrong_password]", 1, long).await;
+    let field = s.wait_for("[data-testid=doc-password]", 1, long).await;
+    s.type_into(&field[0], "matkhau").await;
+    s.keys(&field[0], "\u{E007}").await;
+    s.wait_until("the protected document painted", &format!("return ({INK}) > 0"), json!([0]), long).await;
+    assert!(s.find_all("[data-testid=viewer-error]").await.is_empty(), "no error with the right password");
     desktop.quit().await;
+}
+
+/// `pdf` encrypted with AES-256 for `password` (Debian package qpdf).
+fn encrypt(pdf: &[u8], password: &str) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let (plain, locked) = (dir.path().join("plain.pdf"), dir.path().join("locked.pdf"));
+    std::fs::write(&plain, pdf).unwrap();
+    let status = std::process::Command::new("qpdf")
+        .args(["--encrypt", password, "owner-secret", "256", "--"])
+        .arg(&plain)
+        .arg(&locked)
+        .status()
+        .expect("qpdf (Debian package qpdf)");
+    assert!(status.success(), "qpdf --encrypt failed: {status}");
+    std::fs::read(locked).unwrap()
 }
