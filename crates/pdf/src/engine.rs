@@ -111,7 +111,7 @@ impl Engine {
                 chars.push(TextChar { ch, rect: rect(b) });
             }
         }
-        Ok(PageText { text: text.all(), chars })
+        Ok(PageText { text: text.all(), chars, rotation: degrees(&page) })
     }
 
     /// The links of a page: internal targets and external addresses.
@@ -178,12 +178,7 @@ fn info(doc: &PdfDocument<'_>) -> Result<DocInfo, PdfError> {
             (None, Some(p)) => (p.width().value, p.height().value),
             (None, None) => (595.0, 842.0),
         };
-        let rotation = match loaded.as_ref().map(|p| p.rotation()) {
-            Some(Ok(PdfPageRenderRotation::Degrees90)) => 90,
-            Some(Ok(PdfPageRenderRotation::Degrees180)) => 180,
-            Some(Ok(PdfPageRenderRotation::Degrees270)) => 270,
-            _ => 0,
-        };
+        let rotation = loaded.as_ref().map_or(0, degrees);
         let label = loaded.as_ref().and_then(|p| p.label().map(str::to_owned));
         pages.push(PageInfo { width, height, rotation, label });
     }
@@ -191,6 +186,16 @@ fn info(doc: &PdfDocument<'_>) -> Result<DocInfo, PdfError> {
         doc.metadata().get(PdfDocumentMetadataTagType::Title).map(|t| t.value().to_owned()).filter(|t| !t.is_empty());
     let outline = doc.bookmarks().root().map(|root| outline(root, 0)).unwrap_or_default();
     Ok(DocInfo { pages, outline, title })
+}
+
+/// A page's clockwise display rotation in degrees.
+fn degrees(page: &PdfPage<'_>) -> u16 {
+    match page.rotation() {
+        Ok(PdfPageRenderRotation::Degrees90) => 90,
+        Ok(PdfPageRenderRotation::Degrees180) => 180,
+        Ok(PdfPageRenderRotation::Degrees270) => 270,
+        _ => 0,
+    }
 }
 
 /// Siblings from `first` on, with their children. Depth and count are bounded: a

@@ -123,8 +123,14 @@ pub struct TextChar {
 pub struct PageText {
     /// The page's text in reading order, as pdfium extracts it.
     pub text: String,
-    /// Every character with its box, in the order of `text`.
+    /// Every character with its box, in the order of `text`. Boxes are in the page's
+    /// unrotated user space, like every rectangle this crate returns.
     pub chars: Vec<TextChar>,
+    /// Clockwise rotation the page is shown with (0, 90, 180, 270): what a viewer needs
+    /// to place those boxes over the rendered page, for pages of any document (unlike
+    /// `PageInfo::rotation`, known up front for short documents only).
+    #[serde(default)]
+    pub rotation: u16,
 }
 
 /// One occurrence of a searched string.

@@ -222,3 +222,30 @@ async fn encrypted_files_need_the_right_password() {
         assert!(text.text.to_lowercase().contains("hello"), "{}: {}", f.display(), text.text);
     }
 }
+
+#[tokio::test]
+async fn a_rotated_page_reports_its_rotation_with_boxes_in_unrotated_space() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plain = vietnamese_pdf(dir.path());
+    let rotated = dir.path().join("xoay.pdf");
+    // Long documents learn a page's rotation from its text layer, not from `info`.
+    let status = std::process::Command::new("qpdf")
+        .arg("--rotate=+90:1")
+        .arg(&plain)
+        .arg(&rotated)
+        .status()
+        .expect("qpdf (Debian package qpdf)");
+    assert!(status.success());
+    let pdf = service();
+    let (doc, info) = pdf.open(&rotated, None).await.expect("open");
+    assert!(info.pages[0].width > info.pages[0].height, "the first page is shown landscape: {:?}", info.pages[0]);
+    let text = pdf.text(doc, 0).await.expect("text");
+    assert_eq!(text.rotation, 90);
+    assert_eq!(pdf.text(doc, 1).await.expect("text").rotation, 0, "only the first page was turned");
+    // Boxes stay in the unrotated page (595 wide, 842 tall), where a viewer maps them.
+    // (In the shown, landscape space no box could sit above y = 595.)
+    assert!(text.chars.iter().all(|c| c.rect.right <= 596.0 && c.rect.top <= 842.0));
+    assert!(text.chars.iter().any(|c| c.rect.top > 700.0), "the heading sits near the unrotated top");
+    let page = pdf.render(doc, 0, 842, Priority::Visible, None).await.expect("render");
+    assert_eq!((page.width, page.height), (842, 595), "rendered as shown");
+}

@@ -29,13 +29,29 @@ export function visibleRange(tops: number[], pages: PageInfo[], scale: number, t
   return [first, last];
 }
 
-/** A rectangle in PDF points (origin bottom-left) as CSS box inside its page. */
-export function cssBox(r: Rect, page: PageInfo, scale: number) {
+/**
+ * A point of the page's unrotated PDF space (points, origin bottom-left) in CSS pixels
+ * over the page as shown: `page` carries the shown size, `rotation` the clockwise turn
+ * pdfium applied when rendering (0, 90, 180, 270).
+ */
+export function cssPoint(x: number, y: number, page: PageInfo, scale: number, rotation = 0): [number, number] {
+  const odd = rotation === 90 || rotation === 270;
+  const w = odd ? page.height : page.width; // unrotated width
+  const h = odd ? page.width : page.height; // unrotated height
+  const [px, py] =
+    rotation === 90 ? [y, x] : rotation === 180 ? [w - x, y] : rotation === 270 ? [h - y, w - x] : [x, h - y];
+  return [px * scale, py * scale];
+}
+
+/** A rectangle of the page's unrotated PDF space as a CSS box over the page as shown. */
+export function cssBox(r: Rect, page: PageInfo, scale: number, rotation = 0) {
+  const [x1, y1] = cssPoint(r.left, r.top, page, scale, rotation);
+  const [x2, y2] = cssPoint(r.right, r.bottom, page, scale, rotation);
   return {
-    left: r.left * scale,
-    top: (page.height - r.top) * scale,
-    width: Math.max(1, (r.right - r.left) * scale),
-    height: Math.max(1, (r.top - r.bottom) * scale),
+    left: Math.min(x1, x2),
+    top: Math.min(y1, y2),
+    width: Math.max(1, Math.abs(x2 - x1)),
+    height: Math.max(1, Math.abs(y2 - y1)),
   };
 }
 

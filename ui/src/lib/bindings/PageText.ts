@@ -10,6 +10,13 @@ export type PageText = {
  */
 text: string, 
 /**
- * Every character with its box, in the order of `text`.
+ * Every character with its box, in the order of `text`. Boxes are in the page's
+ * unrotated user space, like every rectangle this crate returns.
  */
-chars: Array<TextChar>, };
+chars: Array<TextChar>, 
+/**
+ * Clockwise rotation the page is shown with (0, 90, 180, 270): what a viewer needs
+ * to place those boxes over the rendered page, for pages of any document (unlike
+ * `PageInfo::rotation`, known up front for short documents only).
+ */
+rotation: number, };
