@@ -15,6 +15,7 @@ use crate::error::{ClientError, Result};
 const MIGRATIONS: &[Migration] = &[
     Migration { name: "20261123_0001_init", sql: include_str!("../migrations/20261123_0001_init.sql") },
     Migration { name: "20261123_0002_search", sql: include_str!("../migrations/20261123_0002_search.sql") },
+    Migration { name: "20261123_0003_annotations", sql: include_str!("../migrations/20261123_0003_annotations.sql") },
 ];
 
 /// The one way to open a profile's database (encryption at rest will hook in here).
@@ -338,6 +339,17 @@ fn upsert(tx: &Transaction<'_>, entity: &Entity) -> Result<()> {
                 ],
             )?
         }
+        Entity::Annotation(a) => tx.execute(
+            "INSERT OR REPLACE INTO annotations (id, meeting_id, document_id, version, deleted, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                a.id.to_string(),
+                a.meeting_id.to_string(),
+                a.document_id.map(|d| d.to_string()),
+                a.version,
+                a.deleted,
+                json(a)?
+            ],
+        )?,
     };
     Ok(())
 }
@@ -360,13 +372,16 @@ fn delete(tx: &Transaction<'_>, kind: EntityKind, id: &str) -> Result<()> {
         EntityKind::Document => {
             tx.execute("DELETE FROM documents WHERE id = ?1", [id])?;
         }
+        EntityKind::Annotation => {
+            tx.execute("DELETE FROM annotations WHERE id = ?1", [id])?;
+        }
     }
     Ok(())
 }
 
 fn purge(tx: &Transaction<'_>, meeting_id: Uuid) -> Result<()> {
     let m = meeting_id.to_string();
-    for table in ["documents", "agenda_items", "participants"] {
+    for table in ["annotations", "documents", "agenda_items", "participants"] {
         tx.execute(&format!("DELETE FROM {table} WHERE meeting_id = ?1"), [&m])?;
     }
     tx.execute("DELETE FROM meetings WHERE id = ?1", [&m])?;

@@ -1,7 +1,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{AgendaItem, Document, Meeting, Participant};
+use crate::{AgendaItem, Annotation, Document, Meeting, Participant};
 
 /// One page of `GET /changes?since=N&limit=M`.
 ///
@@ -74,6 +74,8 @@ pub enum EntityKind {
     Participant,
     /// [`Document`].
     Document,
+    /// [`Annotation`].
+    Annotation,
 }
 
 impl EntityKind {
@@ -84,6 +86,7 @@ impl EntityKind {
             Self::AgendaItem => "agenda_item",
             Self::Participant => "participant",
             Self::Document => "document",
+            Self::Annotation => "annotation",
         }
     }
 
@@ -94,6 +97,7 @@ impl EntityKind {
             "agenda_item" => Some(Self::AgendaItem),
             "participant" => Some(Self::Participant),
             "document" => Some(Self::Document),
+            "annotation" => Some(Self::Annotation),
             _ => None,
         }
     }
@@ -112,6 +116,8 @@ pub enum Entity {
     Participant(Participant),
     /// A document (current version).
     Document(Document),
+    /// An annotation the reader may see.
+    Annotation(Box<Annotation>),
 }
 
 /// Key of a participant in the feed's `id` fields.

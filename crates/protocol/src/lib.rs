@@ -9,10 +9,12 @@
 //! Errors are always [`ApiError`] bodies: a stable machine-readable `code` that
 //! clients branch on, and a human `message` that may change wording at any time.
 
+mod annotations;
 mod changes;
 mod entities;
 mod errors;
 
+pub use annotations::*;
 pub use changes::*;
 pub use entities::*;
 pub use errors::*;

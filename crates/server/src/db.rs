@@ -13,8 +13,10 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::error::{AppError, AppResult};
 
-const MIGRATIONS: &[Migration] =
-    &[Migration { name: "20261123_0001_init", sql: include_str!("../migrations/20261123_0001_init.sql") }];
+const MIGRATIONS: &[Migration] = &[
+    Migration { name: "20261123_0001_init", sql: include_str!("../migrations/20261123_0001_init.sql") },
+    Migration { name: "20261123_0002_annotations", sql: include_str!("../migrations/20261123_0002_annotations.sql") },
+];
 
 /// Shared handle to the database; cheap to clone.
 #[derive(Clone)]

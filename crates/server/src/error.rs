@@ -31,6 +31,10 @@ pub enum AppError {
     /// A blocking task panicked or was cancelled.
     #[error("worker: {0}")]
     Join(#[from] tokio::task::JoinError),
+    /// Stored data the server wrote itself does not read back (a bug or a damaged
+    /// database); the details go to the log, the client gets a plain 500.
+    #[error("stored data: {0}")]
+    Stored(String),
 }
 
 /// Handlers' result type.

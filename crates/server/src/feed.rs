@@ -40,7 +40,7 @@ pub fn record_grant(tx: &Transaction<'_>, meeting_id: &str, user_id: &str) -> Ap
     for d in model::documents_of(tx, meeting_id)? {
         record(tx, meeting_id, "document", &d.id.to_string(), who)?;
     }
-    Ok(())
+    crate::api::annotations::record_grant(tx, meeting_id, user_id)
 }
 
 /// Tells `user_id` to drop the meeting and everything in it.
@@ -66,7 +66,7 @@ pub fn page(tx: &Transaction<'_>, server_id: Uuid, user_id: &str, since: i64, li
     let has_more = rows.len() > limit as usize;
     let mut changes = Vec::with_capacity(rows.len().min(limit as usize));
     for (seq, meeting_id, kind, entity_id) in rows.into_iter().take(limit as usize) {
-        changes.push(Change { seq, op: resolve(tx, &meeting_id, &kind, &entity_id)? });
+        changes.push(Change { seq, op: resolve(tx, user_id, &meeting_id, &kind, &entity_id)? });
     }
     // With nothing more to see, jump to head: the invisible changes in between never
     // need to be scanned again. Safe because head and the rows come from one snapshot.
@@ -74,7 +74,8 @@ pub fn page(tx: &Transaction<'_>, server_id: Uuid, user_id: &str, since: i64, li
     Ok(ChangesPage { server_id, changes, next_since, head, has_more })
 }
 
-fn resolve(tx: &Transaction<'_>, meeting_id: &str, kind: &str, entity_id: &str) -> AppResult<ChangeOp> {
+/// The entity's state as `user_id` may see it now (or a delete).
+fn resolve(tx: &Transaction<'_>, user_id: &str, meeting_id: &str, kind: &str, entity_id: &str) -> AppResult<ChangeOp> {
     let gone = |kind| Ok(ChangeOp::Delete { kind, id: entity_id.to_owned() });
     let upsert = |entity| Ok(ChangeOp::Upsert { entity });
     match kind {
@@ -94,6 +95,12 @@ fn resolve(tx: &Transaction<'_>, meeting_id: &str, kind: &str, entity_id: &str) 
                 None => gone(EntityKind::Participant),
             }
         }
+        "annotation" => match crate::api::annotations::load(tx, entity_id)? {
+            Some(a) if crate::api::annotations::may_see(tx, &a, user_id)? => {
+                upsert(Entity::Annotation(Box::new(a.annotation)))
+            }
+            _ => gone(EntityKind::Annotation),
+        },
         _ => match model::document(tx, entity_id)? {
             Some(d) => upsert(Entity::Document(d)),
             None => gone(EntityKind::Document),

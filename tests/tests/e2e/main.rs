@@ -10,6 +10,7 @@
 mod util;
 
 mod access;
+mod annotations;
 mod bad_input;
 mod concurrency;
 mod desktop;

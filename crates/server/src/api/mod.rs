@@ -6,6 +6,7 @@
 //! document with the committed `crates/server/openapi.json` so API changes show in review.
 
 mod account;
+pub(crate) mod annotations;
 mod blobs;
 mod changes;
 pub(crate) mod documents;
@@ -32,6 +33,7 @@ use crate::{AppState, JSON_BODY_LIMIT};
         (name = "meetings", description = "Meetings, agenda, participants"),
         (name = "documents", description = "Documents and their versions"),
         (name = "sync", description = "Change feed and blobs"),
+        (name = "annotations", description = "Leaders' marks and notes: the idempotent push"),
     )
 )]
 struct ApiDoc;
@@ -66,6 +68,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(documents::replace_document))
         .routes(routes!(blobs::get_blob))
         .routes(routes!(changes::get_changes))
+        .routes(routes!(annotations::push))
 }
 
 /// The OpenAPI document of `/api/v1`, as served at `/api/v1/openapi.json`.

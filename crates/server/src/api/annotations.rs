@@ -1,0 +1,254 @@
+//! Annotations: the idempotent push, and who may see what.
+//!
+//! A push is a batch of ops applied in order inside one write transaction. Each op is
+//! answered on its own (applied, duplicate, conflict, rejected) so one stale or
+//! forbidden change never blocks the rest of a device's outbox. Every applied op is
+//! remembered by its `op_id`: the same op pushed again after a lost answer changes
+//! nothing and is answered as a duplicate.
+//!
+//! Visibility is enforced in the feed: every write records the change for the union of
+//! who could see the annotation before and after it, and the feed resolves the state per
+//! reader at read time, so a reader who may no longer see it gets a delete.
+
+use axum::body::Body;
+use axum::extract::State;
+use meeting_protocol::{
+    Annotation, AnnotationOp, ApiError, MAX_PUSH_OPS, OpOutcome, OpResult, PushRequest, PushResponse, Role, Shape,
+    Visibility,
+};
+use rusqlite::{OptionalExtension as _, Transaction, params};
+use uuid::Uuid;
+
+use crate::auth::{AuthUser, now_unix};
+use crate::error::{AppError, AppResult, Json};
+use crate::{AppState, feed, model};
+
+/// Largest push body: [`MAX_PUSH_OPS`] annotations of ~16 KiB each.
+pub const PUSH_BODY_LIMIT: usize = 16 << 20;
+
+/// Applies a device's annotation changes.
+#[utoipa::path(post, path = "/annotations/push", tag = "annotations", security(("bearer" = [])),
+    request_body = PushRequest,
+    responses((status = 200, body = PushResponse), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
+pub async fn push(State(state): State<AppState>, caller: AuthUser, body: Body) -> AppResult<Json<PushResponse>> {
+    // Read here rather than through `Json`: a full push (ink strokes included) is far
+    // above the small body limit every other JSON endpoint has.
+    let bytes =
+        axum::body::to_bytes(body, PUSH_BODY_LIMIT).await.map_err(|_| AppError::too_large(PUSH_BODY_LIMIT as u64))?;
+    let req: PushRequest =
+        serde_json::from_slice(&bytes).map_err(|e| AppError::bad_request(format!("invalid push body: {e}")))?;
+    if req.ops.len() > MAX_PUSH_OPS {
+        return Err(AppError::bad_request(format!(
+            "a push carries at most {MAX_PUSH_OPS} changes, this one {}: send them in several pushes",
+            req.ops.len()
+        )));
+    }
+    let results = state
+        .db
+        .write(move |tx| req.ops.into_iter().map(|op| apply(tx, &caller, op)).collect::<AppResult<Vec<_>>>())
+        .await?;
+    Ok(Json(PushResponse { results }))
+}
+
+/// The stored annotation with the columns access depends on.
+pub struct Stored {
+    /// The annotation as last accepted.
+    pub annotation: Annotation,
+    /// Its author.
+    pub author_id: String,
+    /// Who else may see it.
+    pub visibility: Visibility,
+}
+
+/// Loads an annotation by id.
+pub fn load(tx: &Transaction<'_>, id: &str) -> AppResult<Option<Stored>> {
+    let row: Option<(String, String, String)> = tx
+        .query_row("SELECT data, author_id, visibility FROM annotations WHERE id = ?1", [id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()?;
+    let Some((data, author_id, visibility)) = row else { return Ok(None) };
+    let annotation =
+        serde_json::from_str(&data).map_err(|e| AppError::Stored(format!("annotation {id} does not parse: {e}")))?;
+    Ok(Some(Stored { annotation, author_id, visibility: Visibility::parse(&visibility).unwrap_or_default() }))
+}
+
+fn is_secretary(tx: &Transaction<'_>, meeting_id: &str, user_id: &str) -> AppResult<bool> {
+    Ok(tx
+        .query_row(
+            "SELECT 1 FROM participants p JOIN users u ON u.id = p.user_id
+              WHERE p.meeting_id = ?1 AND p.user_id = ?2
+                AND (p.role = 'organizer' OR u.role IN ('secretary', 'admin'))",
+            [meeting_id, user_id],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+/// True when `user_id` may see the stored annotation now.
+pub fn may_see(tx: &Transaction<'_>, stored: &Stored, user_id: &str) -> AppResult<bool> {
+    let meeting = stored.annotation.meeting_id.to_string();
+    if !model::is_participant(tx, &meeting, user_id)? {
+        return Ok(false);
+    }
+    Ok(match stored.visibility {
+        _ if stored.author_id == user_id => true,
+        Visibility::Participants => true,
+        Visibility::Secretariat => is_secretary(tx, &meeting, user_id)?,
+        Visibility::Private => false,
+    })
+}
+
+/// Who the feed must tell about a write: `None` is every participant.
+fn audience(tx: &Transaction<'_>, meeting_id: &str, author: &str, v: Visibility) -> AppResult<Option<Vec<String>>> {
+    Ok(match v {
+        Visibility::Participants => None,
+        Visibility::Private => Some(vec![author.to_owned()]),
+        Visibility::Secretariat => {
+            let mut stmt = tx.prepare_cached(
+                "SELECT p.user_id FROM participants p JOIN users u ON u.id = p.user_id
+                  WHERE p.meeting_id = ?1 AND (p.role = 'organizer' OR u.role IN ('secretary', 'admin'))",
+            )?;
+            let mut users: Vec<String> = stmt.query_map([meeting_id], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            users.push(author.to_owned());
+            Some(users)
+        }
+    })
+}
+
+/// Records a write for everyone who could see the annotation before or after it.
+fn announce(tx: &Transaction<'_>, meeting_id: &str, id: &str, author: &str, sides: &[Visibility]) -> AppResult<()> {
+    let mut users: Vec<String> = Vec::new();
+    for &v in sides {
+        match audience(tx, meeting_id, author, v)? {
+            None => {
+                feed::record(tx, meeting_id, "annotation", id, None)?;
+                return Ok(());
+            }
+            Some(u) => users.extend(u),
+        }
+    }
+    users.sort();
+    users.dedup();
+    for u in users {
+        feed::record(tx, meeting_id, "annotation", id, Some(&u))?;
+    }
+    Ok(())
+}
+
+/// Re-announces to a user who just joined a meeting the annotations they may see.
+pub fn record_grant(tx: &Transaction<'_>, meeting_id: &str, user_id: &str) -> AppResult<()> {
+    let ids: Vec<String> = {
+        let mut stmt = tx.prepare_cached("SELECT id FROM annotations WHERE meeting_id = ?1 AND deleted = 0")?;
+        stmt.query_map([meeting_id], |r| r.get(0))?.collect::<Result<_, _>>()?
+    };
+    for id in ids {
+        if let Some(stored) = load(tx, &id)?
+            && may_see(tx, &stored, user_id)?
+        {
+            feed::record(tx, meeting_id, "annotation", &id, Some(user_id))?;
+        }
+    }
+    Ok(())
+}
+
+fn answer(op_id: Uuid, outcome: OpOutcome, status: u16, annotation: Annotation) -> OpResult {
+    OpResult { op_id, outcome, status, annotation }
+}
+
+/// Why an op cannot be applied at all, if it cannot.
+fn refusal(tx: &Transaction<'_>, caller: &AuthUser, a: &Annotation) -> AppResult<Option<(u16, String)>> {
+    let meeting = a.meeting_id.to_string();
+    if !model::is_participant(tx, &meeting, &caller.id())? {
+        return Ok(Some((404, "meeting".into())));
+    }
+    if caller.user.role == Role::Admin && !is_secretary(tx, &meeting, &caller.id())? {
+        return Ok(Some((403, "admins do not annotate".into())));
+    }
+    let on_page = !matches!(a.shape, Shape::ItemNote);
+    match (a.document_id, on_page) {
+        (Some(doc), true) => {
+            if model::document_meeting(tx, &doc.to_string())?.as_deref() != Some(meeting.as_str()) {
+                return Ok(Some((404, "document".into())));
+            }
+            if a.page.is_none() || !a.document_sha256.as_deref().is_some_and(meeting_protocol::is_sha256_hex) {
+                return Ok(Some((400, "a page mark needs its page and the document version's sha256".into())));
+            }
+        }
+        (_, false) => {
+            let item = a.agenda_item_id.map(|i| i.to_string()).unwrap_or_default();
+            if model::agenda_meeting(tx, &item)?.as_deref() != Some(meeting.as_str()) {
+                return Ok(Some((404, "agenda item".into())));
+            }
+        }
+        (None, true) => return Ok(Some((400, "a page mark needs its document".into()))),
+    }
+    let bad_number = |v: f32| !v.is_finite();
+    if bad_number(a.opacity) || !(0.0..=1.0).contains(&a.opacity) || a.text.len() > 64 * 1024 {
+        return Ok(Some((400, "opacity must be 0..1 and text at most 64 KiB".into())));
+    }
+    Ok(None)
+}
+
+fn apply(tx: &Transaction<'_>, caller: &AuthUser, op: AnnotationOp) -> AppResult<OpResult> {
+    let id = op.annotation.id.to_string();
+    let seen: Option<u16> = tx
+        .query_row("SELECT status FROM annotation_ops WHERE op_id = ?1", [op.op_id.to_string()], |r| r.get(0))
+        .optional()?;
+    if seen.is_some()
+        && let Some(stored) = load(tx, &id)?
+    {
+        return Ok(answer(op.op_id, OpOutcome::Duplicate, 200, stored.annotation));
+    }
+    if let Some((status, why)) = refusal(tx, caller, &op.annotation)? {
+        tracing::info!(op = %op.op_id, %status, %why, "annotation op rejected");
+        return Ok(answer(op.op_id, OpOutcome::Rejected, status, op.annotation));
+    }
+    let current = load(tx, &id)?;
+    let mut next = op.annotation.clone();
+    next.author_id = caller.user.id;
+    next.needs_review = false;
+    let (status, before) = match &current {
+        None => {
+            next.version = 1;
+            (201, None)
+        }
+        Some(cur) if cur.author_id != caller.id() || cur.annotation.meeting_id != next.meeting_id => {
+            return Ok(answer(op.op_id, OpOutcome::Rejected, 403, op.annotation));
+        }
+        Some(cur) if cur.annotation.version != op.base_version => {
+            return Ok(answer(op.op_id, OpOutcome::Conflict, 412, cur.annotation.clone()));
+        }
+        Some(cur) => {
+            next.version = cur.annotation.version + 1;
+            next.needs_review = cur.annotation.needs_review && next.document_sha256 == cur.annotation.document_sha256;
+            (200, Some(cur.visibility))
+        }
+    };
+    let data = serde_json::to_string(&next)
+        .map_err(|e| AppError::Stored(format!("annotation {id} does not serialise: {e}")))?;
+    tx.execute(
+        "INSERT INTO annotations (id, meeting_id, document_id, author_id, visibility, version, deleted, data)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (id) DO UPDATE SET visibility = excluded.visibility, version = excluded.version,
+            deleted = excluded.deleted, data = excluded.data",
+        params![
+            id,
+            next.meeting_id.to_string(),
+            next.document_id.map(|d| d.to_string()),
+            caller.id(),
+            next.visibility.as_str(),
+            next.version,
+            next.deleted,
+            data
+        ],
+    )?;
+    tx.execute(
+        "INSERT INTO annotation_ops (op_id, annotation_id, user_id, status, applied_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![op.op_id.to_string(), id, caller.id(), status, now_unix()],
+    )?;
+    let sides: Vec<Visibility> = before.into_iter().chain([next.visibility]).collect();
+    announce(tx, &next.meeting_id.to_string(), &id, &caller.id(), &sides)?;
+    Ok(answer(op.op_id, OpOutcome::Applied, status, next))
+}
