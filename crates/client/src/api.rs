@@ -104,6 +104,19 @@ impl Api {
         serde_json::from_slice(&bytes).map_err(|e| ClientError::Protocol(format!("change feed page: {e}")))
     }
 
+    /// Pushes annotation changes; one answer per change, in order.
+    pub async fn push_annotations(
+        &self,
+        ops: Vec<meeting_protocol::AnnotationOp>,
+    ) -> Result<meeting_protocol::PushResponse> {
+        let body = meeting_protocol::PushRequest { ops };
+        let req = self.http.post(self.url("/annotations/push")).json(&body);
+        let resp = self.authed(req)?.send().await.map_err(|e| self.net_error(&e))?;
+        let resp = self.check(resp).await?;
+        let bytes = resp.bytes().await.map_err(|e| self.net_error(&e))?;
+        serde_json::from_slice(&bytes).map_err(|e| ClientError::Protocol(format!("push answer: {e}")))
+    }
+
     /// Starts fetching a blob, from byte `from` when resuming. The caller checks
     /// whether the answer is a 206 continuation or a 200 restart.
     pub async fn blob(&self, sha256: &str, from: u64) -> Result<Response> {

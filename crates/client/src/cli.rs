@@ -79,6 +79,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Annotations on this device: list them, add a note.
+    Annotations {
+        #[command(subcommand)]
+        command: crate::cli_annotations::AnnotationsCommand,
+    },
     /// Inspect or render a PDF file with the app's engine (no window).
     Pdf {
         #[command(subcommand)]
@@ -116,7 +121,7 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn print_json<T: Serialize>(v: &T) -> Result<(), ClientError> {
+pub(crate) fn print_json<T: Serialize>(v: &T) -> Result<(), ClientError> {
     let s = serde_json::to_string_pretty(v).map_err(|e| ClientError::Protocol(e.to_string()))?;
     println!("{s}");
     Ok(())
@@ -149,6 +154,7 @@ async fn run(cli: Cli) -> Result<ExitCode, ClientError> {
             }
         }
         Command::Pdf { command } => return crate::cli_pdf::run(command).await,
+        Command::Annotations { command } => crate::cli_annotations::run(&profile, command)?,
         Command::Meetings { json } => {
             let meetings = profile.store()?.meetings()?;
             if json {

@@ -66,6 +66,15 @@ pub enum ClientError {
     /// Something asked for is not on this device.
     #[error("{0}")]
     NotFound(String),
+    /// Logging in as someone else would wipe annotations that have not reached the
+    /// server yet.
+    #[error(
+        "{0} annotation change(s) of the previous user have not reached the server yet: log in as that user and sync first, so nothing is lost"
+    )]
+    UnsyncedAnnotations(usize),
+    /// A value given to a command is not acceptable.
+    #[error("{0}")]
+    Invalid(String),
     /// The local database failed.
     #[error("local database: {0}")]
     Database(#[from] rusqlite::Error),
@@ -103,6 +112,8 @@ impl ClientError {
             Self::HashMismatch { .. } => "hash_mismatch",
             Self::Busy => "sync_busy",
             Self::NotFound(_) => "not_found",
+            Self::UnsyncedAnnotations(_) => "unsynced_annotations",
+            Self::Invalid(_) => "invalid",
             Self::Database(_) | Self::Open(_) => "local_database",
             Self::Io { source, .. } if source.raw_os_error() == Some(28) => "disk_full",
             Self::Io { .. } => "local_io",

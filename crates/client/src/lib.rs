@@ -9,10 +9,12 @@
 //! network unplugged. The `meeting` CLI ([`cli`]) drives the same engine the desktop
 //! app will.
 
+pub mod annotations;
 pub mod api;
 pub mod app;
 pub mod blobs;
 pub mod cli;
+mod cli_annotations;
 mod cli_pdf;
 pub mod error;
 pub mod find;
@@ -108,6 +110,10 @@ impl Profile {
         let same_user = store.meta("user_id")?.as_deref() == Some(&resp.user.id.to_string())
             && store.meta("server_url")?.as_deref() == Some(api.base());
         if !same_user {
+            let unsynced = store.unsynced_changes()?;
+            if unsynced > 0 && store.meta("user_id")?.is_some() {
+                return Err(ClientError::UnsyncedAnnotations(unsynced));
+            }
             store.reset_all()?;
             self.blobs()?.remove_unreferenced(&Default::default())?;
         }

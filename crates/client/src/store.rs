@@ -88,10 +88,10 @@ pub struct LocalMeeting {
 
 /// The profile's database.
 pub struct Store {
-    conn: Connection,
+    pub(crate) conn: Connection,
 }
 
-fn json<T: Serialize>(v: &T) -> Result<String> {
+pub(crate) fn json<T: Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| ClientError::Protocol(e.to_string()))
 }
 
@@ -160,6 +160,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         tx.execute_batch(
             "DELETE FROM meetings; DELETE FROM agenda_items; DELETE FROM participants; DELETE FROM documents;
+             DELETE FROM annotations WHERE pending = 0;
              DELETE FROM meta WHERE key IN ('cursor', 'server_id');",
         )?;
         tx.commit()?;
@@ -169,7 +170,8 @@ impl Store {
     /// Forgets everything, session included (logout, or login as someone else).
     pub fn reset_all(&mut self) -> Result<()> {
         self.reset_for_resync()?;
-        self.conn.execute_batch("DELETE FROM meta;")?;
+        // Callers check `unsynced_changes` first: local edits go only with consent.
+        self.conn.execute_batch("DELETE FROM annotations; DELETE FROM annotation_outbox; DELETE FROM meta;")?;
         Ok(())
     }
 
@@ -339,8 +341,12 @@ fn upsert(tx: &Transaction<'_>, entity: &Entity) -> Result<()> {
                 ],
             )?
         }
+        // A row with local changes waiting keeps them: the push answer brings the
+        // server's copy for it.
         Entity::Annotation(a) => tx.execute(
-            "INSERT OR REPLACE INTO annotations (id, meeting_id, document_id, version, deleted, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO annotations (id, meeting_id, document_id, version, deleted, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (id) DO UPDATE SET version = excluded.version, deleted = excluded.deleted, data = excluded.data
+             WHERE annotations.pending = 0",
             params![
                 a.id.to_string(),
                 a.meeting_id.to_string(),

@@ -87,6 +87,8 @@ pub struct SyncReport {
     pub cursor: i64,
     /// Search indexing of new documents.
     pub index: crate::search::IndexReport,
+    /// Annotation changes pushed before pulling.
+    pub annotations: crate::annotations::PushReport,
     /// Wall time of the run in milliseconds.
     pub elapsed_ms: u128,
 }
@@ -104,8 +106,10 @@ pub async fn sync(
     let mut store = profile.store()?;
     let api = profile.api(&store)?;
     let blobs = profile.blobs()?;
-    let mut report = SyncReport::default();
-
+    // Push first: the pull then brings back the server's copies, and a change waiting
+    // here is never overwritten by an older copy from the feed.
+    let annotations = crate::annotations::push(&mut store, &api).await?;
+    let mut report = SyncReport { annotations, ..Default::default() };
     let mut cursor = store.cursor()?;
     let known_server = store.meta("server_id")?;
     loop {

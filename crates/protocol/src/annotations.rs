@@ -234,6 +234,10 @@ pub struct OpResult {
     /// The HTTP status this change alone would have had: 201 created, 200 updated or
     /// duplicate, 412 conflict, 400/403/404 rejected.
     pub status: u16,
+    /// The version this op produced (for a duplicate: what it produced the first
+    /// time); a device bases its next change of the annotation on it. 0 when nothing
+    /// was applied.
+    pub version: i64,
     /// The server's copy after the push.
     pub annotation: Annotation,
 }

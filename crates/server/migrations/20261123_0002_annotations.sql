@@ -23,6 +23,7 @@ CREATE TABLE annotation_ops (
     annotation_id TEXT NOT NULL,
     user_id       TEXT NOT NULL,
     status        INTEGER NOT NULL,
+    version       INTEGER NOT NULL,
     applied_at    INTEGER NOT NULL
 );
 

@@ -153,8 +153,8 @@ pub fn record_grant(tx: &Transaction<'_>, meeting_id: &str, user_id: &str) -> Ap
     Ok(())
 }
 
-fn answer(op_id: Uuid, outcome: OpOutcome, status: u16, annotation: Annotation) -> OpResult {
-    OpResult { op_id, outcome, status, annotation }
+fn answer(op_id: Uuid, outcome: OpOutcome, status: u16, version: i64, annotation: Annotation) -> OpResult {
+    OpResult { op_id, outcome, status, version, annotation }
 }
 
 /// Why an op cannot be applied at all, if it cannot.
@@ -193,17 +193,17 @@ fn refusal(tx: &Transaction<'_>, caller: &AuthUser, a: &Annotation) -> AppResult
 
 fn apply(tx: &Transaction<'_>, caller: &AuthUser, op: AnnotationOp) -> AppResult<OpResult> {
     let id = op.annotation.id.to_string();
-    let seen: Option<u16> = tx
-        .query_row("SELECT status FROM annotation_ops WHERE op_id = ?1", [op.op_id.to_string()], |r| r.get(0))
+    let seen: Option<i64> = tx
+        .query_row("SELECT version FROM annotation_ops WHERE op_id = ?1", [op.op_id.to_string()], |r| r.get(0))
         .optional()?;
-    if seen.is_some()
+    if let Some(version) = seen
         && let Some(stored) = load(tx, &id)?
     {
-        return Ok(answer(op.op_id, OpOutcome::Duplicate, 200, stored.annotation));
+        return Ok(answer(op.op_id, OpOutcome::Duplicate, 200, version, stored.annotation));
     }
     if let Some((status, why)) = refusal(tx, caller, &op.annotation)? {
         tracing::info!(op = %op.op_id, %status, %why, "annotation op rejected");
-        return Ok(answer(op.op_id, OpOutcome::Rejected, status, op.annotation));
+        return Ok(answer(op.op_id, OpOutcome::Rejected, status, 0, op.annotation));
     }
     let current = load(tx, &id)?;
     let mut next = op.annotation.clone();
@@ -215,10 +215,10 @@ fn apply(tx: &Transaction<'_>, caller: &AuthUser, op: AnnotationOp) -> AppResult
             (201, None)
         }
         Some(cur) if cur.author_id != caller.id() || cur.annotation.meeting_id != next.meeting_id => {
-            return Ok(answer(op.op_id, OpOutcome::Rejected, 403, op.annotation));
+            return Ok(answer(op.op_id, OpOutcome::Rejected, 403, 0, op.annotation));
         }
         Some(cur) if cur.annotation.version != op.base_version => {
-            return Ok(answer(op.op_id, OpOutcome::Conflict, 412, cur.annotation.clone()));
+            return Ok(answer(op.op_id, OpOutcome::Conflict, 412, 0, cur.annotation.clone()));
         }
         Some(cur) => {
             next.version = cur.annotation.version + 1;
@@ -245,10 +245,11 @@ fn apply(tx: &Transaction<'_>, caller: &AuthUser, op: AnnotationOp) -> AppResult
         ],
     )?;
     tx.execute(
-        "INSERT INTO annotation_ops (op_id, annotation_id, user_id, status, applied_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![op.op_id.to_string(), id, caller.id(), status, now_unix()],
+        "INSERT INTO annotation_ops (op_id, annotation_id, user_id, status, version, applied_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![op.op_id.to_string(), id, caller.id(), status, next.version, now_unix()],
     )?;
     let sides: Vec<Visibility> = before.into_iter().chain([next.visibility]).collect();
     announce(tx, &next.meeting_id.to_string(), &id, &caller.id(), &sides)?;
-    Ok(answer(op.op_id, OpOutcome::Applied, status, next))
+    Ok(answer(op.op_id, OpOutcome::Applied, status, next.version, next))
 }

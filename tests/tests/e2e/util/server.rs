@@ -50,7 +50,7 @@ impl TestServer {
 
     async fn spawn(&mut self) {
         let mut cmd = Command::new(binary());
-        cmd.arg("serve").arg("--data-dir").arg(self.data.path()).arg("--listen").arg("127.0.0.1:0");
+        cmd.arg("serve").arg("--data-dir").arg(self.data.path()).arg("--listen").arg(self.addr.to_string());
         if self.opts.demo {
             cmd.arg("--demo");
         }
@@ -104,6 +104,14 @@ impl TestServer {
 
     /// Starts the server again on the same data directory (on a new port).
     pub async fn restart(&mut self) {
+        self.kill();
+        self.addr.set_port(0);
+        self.spawn().await;
+    }
+
+    /// Starts the server again on the same data directory and address, as after a
+    /// reboot: clients keep the URL they were given.
+    pub async fn restart_same_port(&mut self) {
         self.kill();
         self.spawn().await;
     }
