@@ -83,8 +83,8 @@ impl Prepared {
         Ok(Self { http, url: url.to_owned(), secretary, leader, meeting })
     }
 
-    /// Uploads a PDF to the meeting; returns its SHA-256.
-    pub async fn upload(&self, filename: &str, pdf: Vec<u8>) -> anyhow::Result<String> {
+    /// Uploads a PDF to the meeting; returns the document's id and SHA-256.
+    pub async fn upload(&self, filename: &str, pdf: Vec<u8>) -> anyhow::Result<(String, String)> {
         let doc: serde_json::Value = self
             .http
             .post(format!("{}/api/v1/meetings/{}/documents?filename={filename}", self.url, self.meeting))
@@ -96,7 +96,7 @@ impl Prepared {
             .error_for_status()?
             .json()
             .await?;
-        Ok(doc["sha256"].as_str().context("sha")?.to_owned())
+        Ok((doc["id"].as_str().context("id")?.to_owned(), doc["sha256"].as_str().context("sha")?.to_owned()))
     }
 }
 

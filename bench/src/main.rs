@@ -133,7 +133,7 @@ async fn prepare(url: &str) -> anyhow::Result<(String, Vec<String>)> {
         let title = format!("Tài liệu số {i}");
         let blocks = [meeting_server::demo::pdf::Block::Heading(title.clone())];
         let (pdf, _) = meeting_server::demo::pdf::render_padded(&font, &title, &blocks, 2, DOC_BYTES)?;
-        shas.push(prepared.upload(&format!("tai-lieu-{i}.pdf"), pdf).await?);
+        shas.push(prepared.upload(&format!("tai-lieu-{i}.pdf"), pdf).await?.1);
     }
     Ok((prepared.leader, shas))
 }

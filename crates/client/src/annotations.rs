@@ -128,72 +128,79 @@ impl Store {
         Ok(out)
     }
 
-    /// Stores the server's answer to one pushed change, and only then forgets it.
-    fn settle(&mut self, seq: i64, result: &OpResult) -> Result<()> {
+    /// Stores the server's answers to a pushed batch, and only then forgets the changes;
+    /// one transaction for the batch.
+    fn settle(&mut self, answered: &[(i64, &OpResult)]) -> Result<()> {
         let tx = self.conn.transaction()?;
-        let id = result.annotation.id.to_string();
-        tx.execute("DELETE FROM annotation_outbox WHERE seq = ?1", [seq])?;
-        let more: bool =
-            tx.query_row("SELECT EXISTS (SELECT 1 FROM annotation_outbox WHERE annotation_id = ?1)", [&id], |r| {
-                r.get(0)
-            })?;
-        let server = json(&result.annotation)?;
-        match result.outcome {
-            OpOutcome::Applied | OpOutcome::Duplicate => {
-                // Later local changes of it stand on what this one became.
-                tx.execute(
-                    "UPDATE annotation_outbox SET base_version = ?2 WHERE annotation_id = ?1",
-                    params![id, result.version],
-                )?;
-                if more {
-                    tx.execute("UPDATE annotations SET version = ?2 WHERE id = ?1", params![id, result.version])?;
-                } else {
-                    tx.execute(
-                        "UPDATE annotations SET version = ?2, deleted = ?3, pending = 0, error = NULL, data = ?4
-                          WHERE id = ?1",
-                        params![id, result.annotation.version, result.annotation.deleted, server],
-                    )?;
-                }
-            }
-            OpOutcome::Conflict => {
-                // Ours (with any later local edits) becomes a new annotation; the
-                // server's copy takes the original id.
-                let local: String = tx.query_row("SELECT data FROM annotations WHERE id = ?1", [&id], |r| r.get(0))?;
-                let mut mine: Annotation = serde_json::from_str(&local)
-                    .map_err(|e| ClientError::Protocol(format!("stored annotation does not parse: {e}")))?;
-                mine.id = Uuid::now_v7();
-                mine.version = 0;
-                let copy = json(&mine)?;
-                tx.execute("DELETE FROM annotation_outbox WHERE annotation_id = ?1", [&id])?;
-                tx.execute(
-                    "INSERT INTO annotations (id, meeting_id, document_id, version, deleted, pending, conflict_of, data)
-                     VALUES (?1, ?2, ?3, 0, ?4, 1, ?5, ?6)",
-                    params![
-                        mine.id.to_string(),
-                        mine.meeting_id.to_string(),
-                        mine.document_id.map(|d| d.to_string()),
-                        mine.deleted,
-                        id,
-                        copy
-                    ],
-                )?;
-                tx.execute(
-                    "INSERT INTO annotation_outbox (op_id, annotation_id, base_version, data) VALUES (?1, ?2, 0, ?3)",
-                    params![Uuid::now_v7().to_string(), mine.id.to_string(), copy],
-                )?;
-                tx.execute(
-                    "UPDATE annotations SET version = ?2, deleted = ?3, pending = 0, error = NULL, data = ?4 WHERE id = ?1",
-                    params![id, result.annotation.version, result.annotation.deleted, server],
-                )?;
-            }
-            OpOutcome::Rejected => {
-                let why = format!("the server refused this change ({})", result.status);
-                tx.execute("UPDATE annotations SET pending = ?2, error = ?3 WHERE id = ?1", params![id, more, why])?;
-            }
+        for (seq, result) in answered {
+            settle_one(&tx, *seq, result)?;
         }
         tx.commit()?;
         Ok(())
     }
+}
+
+/// One answer of a push batch, inside the batch's transaction.
+fn settle_one(tx: &rusqlite::Transaction<'_>, seq: i64, result: &OpResult) -> Result<()> {
+    let id = result.annotation.id.to_string();
+    tx.execute("DELETE FROM annotation_outbox WHERE seq = ?1", [seq])?;
+    let more: bool =
+        tx.query_row("SELECT EXISTS (SELECT 1 FROM annotation_outbox WHERE annotation_id = ?1)", [&id], |r| r.get(0))?;
+    let server = json(&result.annotation)?;
+    match result.outcome {
+        OpOutcome::Applied | OpOutcome::Duplicate => {
+            // Later local changes of it stand on what this one became.
+            tx.execute(
+                "UPDATE annotation_outbox SET base_version = ?2 WHERE annotation_id = ?1",
+                params![id, result.version],
+            )?;
+            if more {
+                tx.execute("UPDATE annotations SET version = ?2 WHERE id = ?1", params![id, result.version])?;
+            } else {
+                tx.execute(
+                    "UPDATE annotations SET version = ?2, deleted = ?3, pending = 0, error = NULL, data = ?4
+                      WHERE id = ?1",
+                    params![id, result.annotation.version, result.annotation.deleted, server],
+                )?;
+            }
+        }
+        OpOutcome::Conflict => {
+            // Ours (with any later local edits) becomes a new annotation; the
+            // server's copy takes the original id.
+            let local: String = tx.query_row("SELECT data FROM annotations WHERE id = ?1", [&id], |r| r.get(0))?;
+            let mut mine: Annotation = serde_json::from_str(&local)
+                .map_err(|e| ClientError::Protocol(format!("stored annotation does not parse: {e}")))?;
+            mine.id = Uuid::now_v7();
+            mine.version = 0;
+            let copy = json(&mine)?;
+            tx.execute("DELETE FROM annotation_outbox WHERE annotation_id = ?1", [&id])?;
+            tx.execute(
+                "INSERT INTO annotations (id, meeting_id, document_id, version, deleted, pending, conflict_of, data)
+                 VALUES (?1, ?2, ?3, 0, ?4, 1, ?5, ?6)",
+                params![
+                    mine.id.to_string(),
+                    mine.meeting_id.to_string(),
+                    mine.document_id.map(|d| d.to_string()),
+                    mine.deleted,
+                    id,
+                    copy
+                ],
+            )?;
+            tx.execute(
+                "INSERT INTO annotation_outbox (op_id, annotation_id, base_version, data) VALUES (?1, ?2, 0, ?3)",
+                params![Uuid::now_v7().to_string(), mine.id.to_string(), copy],
+            )?;
+            tx.execute(
+                "UPDATE annotations SET version = ?2, deleted = ?3, pending = 0, error = NULL, data = ?4 WHERE id = ?1",
+                params![id, result.annotation.version, result.annotation.deleted, server],
+            )?;
+        }
+        OpOutcome::Rejected => {
+            let why = format!("the server refused this change ({})", result.status);
+            tx.execute("UPDATE annotations SET pending = ?2, error = ?3 WHERE id = ?1", params![id, more, why])?;
+        }
+    }
+    Ok(())
 }
 
 /// What a push did.
@@ -225,11 +232,15 @@ pub async fn push(store: &mut Store, api: &Api) -> Result<PushReport> {
                 heads.len()
             )));
         }
+        let mut answered = Vec::with_capacity(heads.len());
         for ((seq, op), result) in heads.iter().zip(&answer.results) {
             if result.op_id != op.op_id {
                 return Err(ClientError::Protocol("the server answered pushed changes out of order".into()));
             }
-            store.settle(*seq, result)?;
+            answered.push((*seq, result));
+        }
+        store.settle(&answered)?;
+        for result in &answer.results {
             match result.outcome {
                 OpOutcome::Applied | OpOutcome::Duplicate => report.applied += 1,
                 OpOutcome::Conflict => report.conflicts += 1,
