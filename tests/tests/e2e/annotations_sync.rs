@@ -125,3 +125,34 @@ async fn two_devices_editing_one_shared_note_keep_both_texts() {
     let copy = listed(&tablet).into_iter().find(|(_, (t, ..))| t == "sửa trên tablet").unwrap();
     assert_eq!(copy.1.2.as_deref(), Some(id.as_str()), "marked as a conflict copy of the original");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_push_whose_answer_is_lost_five_times_lands_once() {
+    use crate::util::{Proxy, ProxyMode};
+    let server = TestServer::demo().await;
+    let proxy = Proxy::start(server.addr, ProxyMode::Forward).await;
+    let dir = tempfile::tempdir().unwrap();
+    let laptop = util::profile(dir.path(), "laptop");
+    util::login_and_sync(&laptop, &proxy.url, "leader1").await;
+    let sec = util::Http::login(&server.url, "secretary1").await;
+    let mid = sec.meeting_id("Phiên họp thường kỳ").await;
+    let doc = sec.get(&format!("/meetings/{mid}")).await["documents"][0]["id"].as_str().unwrap().to_owned();
+    let path = dir.path().join("laptop");
+    let id = add_note(&path, &doc, "private", "chỉ một lần");
+
+    proxy.set_mode(ProxyMode::DropPushAnswers(5));
+    for attempt in 1..=5 {
+        let out = Command::new(env!("CARGO_BIN_EXE_e2e-meeting")).arg("--profile").arg(&path).arg("sync").output();
+        let out = out.unwrap();
+        assert!(!out.status.success(), "attempt {attempt}: the answer was cut, so the sync fails");
+        assert_eq!(listed(&path)[&id].1, "saved", "still waiting after attempt {attempt}");
+    }
+    let report = meeting(&path, &["sync", "--json"]);
+    assert_eq!(report["annotations"]["applied"], 1, "{report}");
+    assert_eq!(listed(&path)[&id].1, "synced");
+    let (count, version): (i64, i64) = server
+        .db()
+        .query_row("SELECT COUNT(*), MAX(version) FROM annotations", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    assert_eq!((count, version), (1, 1), "exactly one annotation, written once");
+}

@@ -23,6 +23,10 @@ pub enum ProxyMode {
     CutAfterBlobBytes(u64),
     /// Accept and immediately close connections.
     Refuse,
+    /// Pass annotation pushes to the server, but cut the connection instead of passing
+    /// the answer back, this many times: the server has committed, the client never
+    /// learns it (a lost acknowledgement).
+    DropPushAnswers(u32),
 }
 
 struct State {
@@ -101,6 +105,8 @@ async fn handle(s: Arc<State>, client: TcpStream) {
     let (mut sr, mut sw) = server.into_split();
     let blob_seen = Arc::new(AtomicBool::new(false));
     let seen = blob_seen.clone();
+    let push_seen = Arc::new(AtomicBool::new(false));
+    let pushing = push_seen.clone();
     let up = tokio::spawn(async move {
         let mut buf = vec![0u8; 16 * 1024];
         loop {
@@ -110,6 +116,9 @@ async fn handle(s: Arc<State>, client: TcpStream) {
             };
             if buf[..n].windows(18).any(|w| w == b"GET /api/v1/blobs/") {
                 seen.store(true, Ordering::SeqCst);
+            }
+            if buf[..n].windows(29).any(|w| w == b"POST /api/v1/annotations/push") {
+                pushing.store(true, Ordering::SeqCst);
             }
             if sw.write_all(&buf[..n]).await.is_err() {
                 break;
@@ -126,6 +135,14 @@ async fn handle(s: Arc<State>, client: TcpStream) {
             Ok(n) => n,
         };
         let mode = *s.mode.lock().unwrap();
+        if let ProxyMode::DropPushAnswers(left) = mode
+            && left > 0
+            && push_seen.load(Ordering::SeqCst)
+        {
+            // The answer has started to arrive, so the server has committed: drop it.
+            *s.mode.lock().unwrap() = if left > 1 { ProxyMode::DropPushAnswers(left - 1) } else { ProxyMode::Forward };
+            break;
+        }
         if blob_seen.load(Ordering::SeqCst) {
             let total = s.blob_bytes.fetch_add(n as u64, Ordering::SeqCst) + n as u64;
             s.progress.send_replace(total);
