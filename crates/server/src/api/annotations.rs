@@ -72,15 +72,18 @@ pub fn load(tx: &Transaction<'_>, id: &str) -> AppResult<Option<Stored>> {
     Ok(Some(Stored { annotation, author_id, visibility: Visibility::parse(&visibility).unwrap_or_default() }))
 }
 
+/// The meeting's secretariat (`?1` = meeting id): its organisers and the secretaries and
+/// admins taking part. One definition for who may see and who is told.
+macro_rules! secretariat_sql {
+    () => {
+        "SELECT p.user_id FROM participants p JOIN users u ON u.id = p.user_id
+          WHERE p.meeting_id = ?1 AND (p.role = 'organizer' OR u.role IN ('secretary', 'admin'))"
+    };
+}
+
 fn is_secretary(tx: &Transaction<'_>, meeting_id: &str, user_id: &str) -> AppResult<bool> {
     Ok(tx
-        .query_row(
-            "SELECT 1 FROM participants p JOIN users u ON u.id = p.user_id
-              WHERE p.meeting_id = ?1 AND p.user_id = ?2
-                AND (p.role = 'organizer' OR u.role IN ('secretary', 'admin'))",
-            [meeting_id, user_id],
-            |_| Ok(()),
-        )
+        .query_row(concat!(secretariat_sql!(), " AND p.user_id = ?2"), [meeting_id, user_id], |_| Ok(()))
         .optional()?
         .is_some())
 }
@@ -105,10 +108,7 @@ fn audience(tx: &Transaction<'_>, meeting_id: &str, author: &str, v: Visibility)
         Visibility::Participants => None,
         Visibility::Private => Some(vec![author.to_owned()]),
         Visibility::Secretariat => {
-            let mut stmt = tx.prepare_cached(
-                "SELECT p.user_id FROM participants p JOIN users u ON u.id = p.user_id
-                  WHERE p.meeting_id = ?1 AND (p.role = 'organizer' OR u.role IN ('secretary', 'admin'))",
-            )?;
+            let mut stmt = tx.prepare_cached(secretariat_sql!())?;
             let mut users: Vec<String> = stmt.query_map([meeting_id], |r| r.get(0))?.collect::<Result<_, _>>()?;
             users.push(author.to_owned());
             Some(users)
@@ -180,8 +180,8 @@ fn refusal(tx: &Transaction<'_>, caller: &AuthUser, a: &Annotation) -> AppResult
         }
         (None, true) => return Ok(Some((400, "a page mark needs its document".into()))),
     }
-    let bad_number = |v: f32| !v.is_finite();
-    if bad_number(a.opacity) || !(0.0..=1.0).contains(&a.opacity) || a.text.len() > 64 * 1024 {
+    // (A NaN opacity is outside the range too.)
+    if !(0.0..=1.0).contains(&a.opacity) || a.text.len() > 64 * 1024 {
         return Ok(Some((400, "opacity must be 0..1 and text at most 64 KiB".into())));
     }
     Ok(None)
