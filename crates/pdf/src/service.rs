@@ -514,17 +514,10 @@ impl Dispatcher {
 
 /// The pixels of the last render from the shared pixel file.
 fn read_pixels(file: Option<&File>, width: u32, height: u32) -> std::io::Result<Vec<u8>> {
-    use std::io::{Read as _, Seek as _};
+    use std::io::Seek as _;
     let mut file = file.ok_or_else(|| std::io::Error::other("pixels in a shared file the service has not got"))?;
-    let len = (width as usize) * (height as usize) * 4;
     file.seek(std::io::SeekFrom::Start(0))?;
-    // Into spare capacity: zero-filling a 15 MB page first would cost ~2 ms.
-    let mut rgba = Vec::with_capacity(len + crate::types::FRAME_TRAILER);
-    file.take(len as u64).read_to_end(&mut rgba)?;
-    if rgba.len() != len {
-        return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "the shared pixel file is short"));
-    }
-    Ok(rgba)
+    crate::wire::read_payload(file, (width as usize) * (height as usize) * 4)
 }
 
 #[cfg(test)]

@@ -145,11 +145,17 @@ pub fn read_frame<T: DeserializeOwned>(r: &mut impl Read) -> io::Result<Option<(
     r.read_exact(&mut json)?;
     let header = serde_json::from_slice(&json).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
     let len = read_len(r, MAX_PAYLOAD)?;
-    // Not vec![0; len]: zero-filling a 15 MB page only to overwrite it costs ~2 ms.
+    Ok(Some((header, read_payload(r, len)?)))
+}
+
+/// Exactly `len` bytes into a new buffer with room for the frame trailer (see
+/// `Bitmap::into_frame`). Not `vec![0; len]`: zero-filling a 15 MB page only to
+/// overwrite it costs ~2 ms.
+pub(crate) fn read_payload(r: impl Read, len: usize) -> io::Result<Vec<u8>> {
     let mut payload = Vec::with_capacity(len + crate::types::FRAME_TRAILER);
     r.take(len as u64).read_to_end(&mut payload)?;
     if payload.len() != len {
-        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "frame payload cut short"));
+        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "payload cut short"));
     }
-    Ok(Some((header, payload)))
+    Ok(payload)
 }
