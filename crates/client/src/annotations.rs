@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::api::Api;
-use crate::store::{Store, json};
+use crate::store::{Store, json, parse};
 use crate::{ClientError, Result};
 
 /// Where an annotation stands between this device and the server.
@@ -74,13 +74,16 @@ impl Store {
               WHERE deleted = 0 AND (?1 IS NULL OR meeting_id = ?1) ORDER BY id",
         )?;
         let rows = stmt.query_map([meeting_id], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?, r.get::<_, Option<String>>(2)?, r.get(3)?))
+            Ok((
+                parse::<Annotation>(&r.get::<_, String>(0)?)?,
+                r.get::<_, bool>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get(3)?,
+            ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (data, pending, conflict_of, error) = row?;
-            let annotation: Annotation = serde_json::from_str(&data)
-                .map_err(|e| ClientError::Protocol(format!("stored annotation does not parse: {e}")))?;
+            let (annotation, pending, conflict_of, error) = row?;
             let sync = match (pending, &error) {
                 (_, Some(_)) => SyncState::Refused,
                 (true, None) => SyncState::Saved,
@@ -94,12 +97,11 @@ impl Store {
 
     /// The meeting, current version and page count of a document on this device.
     pub fn document_target(&self, document_id: &str) -> Result<Option<(Uuid, String, i64)>> {
-        let row: Option<String> =
-            self.conn.query_row("SELECT data FROM documents WHERE id = ?1", [document_id], |r| r.get(0)).optional()?;
-        let Some(data) = row else { return Ok(None) };
-        let d: meeting_protocol::Document = serde_json::from_str(&data)
-            .map_err(|e| ClientError::Protocol(format!("stored document does not parse: {e}")))?;
-        Ok(Some((d.meeting_id, d.sha256, d.page_count)))
+        let row: Option<meeting_protocol::Document> = self
+            .conn
+            .query_row("SELECT data FROM documents WHERE id = ?1", [document_id], |r| parse(&r.get::<_, String>(0)?))
+            .optional()?;
+        Ok(row.map(|d| (d.meeting_id, d.sha256, d.page_count)))
     }
 
     /// Changes waiting for the server.
@@ -115,17 +117,16 @@ impl Store {
               ORDER BY seq LIMIT ?1",
         )?;
         let rows = stmt.query_map([limit as i64], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?))
+            let op = AnnotationOp {
+                op_id: Uuid::parse_str(&r.get::<_, String>(1)?).map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e))
+                })?,
+                base_version: r.get(2)?,
+                annotation: parse(&r.get::<_, String>(3)?)?,
+            };
+            Ok((r.get::<_, i64>(0)?, op))
         })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (seq, op_id, base_version, data) = row?;
-            let op_id = Uuid::parse_str(&op_id).map_err(|e| ClientError::Protocol(format!("outbox op id: {e}")))?;
-            let annotation = serde_json::from_str(&data)
-                .map_err(|e| ClientError::Protocol(format!("outbox entry does not parse: {e}")))?;
-            out.push((seq, AnnotationOp { op_id, base_version, annotation }));
-        }
-        Ok(out)
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Stores the server's answers to a pushed batch, and only then forgets the changes;
@@ -168,8 +169,7 @@ fn settle_one(tx: &rusqlite::Transaction<'_>, seq: i64, result: &OpResult) -> Re
             // Ours (with any later local edits) becomes a new annotation; the
             // server's copy takes the original id.
             let local: String = tx.query_row("SELECT data FROM annotations WHERE id = ?1", [&id], |r| r.get(0))?;
-            let mut mine: Annotation = serde_json::from_str(&local)
-                .map_err(|e| ClientError::Protocol(format!("stored annotation does not parse: {e}")))?;
+            let mut mine: Annotation = parse(&local)?;
             mine.id = Uuid::now_v7();
             mine.version = 0;
             let copy = json(&mine)?;
