@@ -7,6 +7,17 @@ use std::path::Path;
 use anyhow::Context as _;
 use meeting_protocol::Role;
 
+/// The value after `name` on the command line (`--pages 60`), if given.
+pub fn arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
+}
+
+/// The value after `name` parsed as a number, or `default`.
+pub fn arg_or(name: &str, default: usize) -> usize {
+    arg(name).and_then(|s| s.parse().ok()).unwrap_or(default)
+}
+
 /// The password of every benchmark user (`secretary`, `leader`).
 pub const PASSWORD: &str = "bench";
 

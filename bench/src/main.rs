@@ -38,14 +38,8 @@ fn main() -> ExitCode {
 }
 
 fn run() -> anyhow::Result<bool> {
-    let args: Vec<String> = std::env::args().collect();
-    let strict = args.iter().any(|a| a == "--strict");
-    let rounds: usize = args
-        .iter()
-        .position(|a| a == "--rounds")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3);
+    let strict = std::env::args().any(|a| a == "--strict");
+    let rounds = meeting_bench::arg_or("--rounds", 3);
     let work = tempfile::tempdir()?;
 
     let server = LocalServer::start(&work.path().join("server"))?;

@@ -21,7 +21,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
-use meeting_bench::{LocalServer, PASSWORD, Prepared};
+use meeting_bench::{LocalServer, PASSWORD, Prepared, arg, arg_or};
 use meeting_e2e::desktop::{Desktop, INK, missing};
 use serde_json::json;
 
@@ -36,11 +36,6 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
 }
 
 /// Memory of one process, in kB.
@@ -113,7 +108,7 @@ fn run() -> anyhow::Result<bool> {
         let exe = std::env::current_exe().unwrap_or_default();
         exe.parent().map(|d| d.join("phonghop")).unwrap_or_default()
     });
-    let pages: usize = arg("--pages").and_then(|s| s.parse().ok()).unwrap_or(500);
+    let pages = arg_or("--pages", 500);
     if let Some(msg) = missing(&app) {
         bail!("{msg}");
     }

@@ -62,13 +62,7 @@ fn peer(cmd: &mut Command, n: usize) -> anyhow::Result<Option<f64>> {
 }
 
 fn run() -> anyhow::Result<bool> {
-    let args: Vec<String> = std::env::args().collect();
-    let sample: usize = args
-        .iter()
-        .position(|a| a == "--pages")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(30);
+    let sample = meeting_bench::arg_or("--pages", 30);
     let dir = tempfile::tempdir()?;
     let pdf = dir.path().join("500.pdf");
     let pages = document(&pdf)?;
