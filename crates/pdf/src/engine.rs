@@ -5,7 +5,9 @@ use std::collections::HashMap;
 
 use pdfium_render::prelude::*;
 
-use crate::types::{Bitmap, DocInfo, LinkTarget, OutlineItem, PageInfo, PageLink, PageText, Rect, SearchHit, TextChar};
+use crate::types::{
+    Bitmap, DocInfo, LinkTarget, OutlineItem, PageAnnotation, PageInfo, PageLink, PageText, Rect, SearchHit, TextChar,
+};
 use crate::{PdfError, locate};
 
 /// Open documents by the handle the client chose.
@@ -137,6 +139,18 @@ impl Engine {
         Ok(out)
     }
 
+    /// The annotations a page holds.
+    pub fn annotations(&self, handle: u64, index: u32) -> Result<Vec<PageAnnotation>, PdfError> {
+        let page = self.page(handle, index)?;
+        let mut out = Vec::new();
+        for a in page.annotations().iter() {
+            let Ok(r) = a.bounds() else { continue };
+            let kind = format!("{:?}", a.annotation_type());
+            out.push(PageAnnotation { kind: snake(&kind), rect: rect(r), contents: a.contents(), name: a.name() });
+        }
+        Ok(out)
+    }
+
     /// Every occurrence of `query` (case-insensitive) in the document.
     pub fn search(&self, handle: u64, query: &str, limit: usize) -> Result<Vec<SearchHit>, PdfError> {
         if query.trim().is_empty() {
@@ -186,6 +200,18 @@ fn info(doc: &PdfDocument<'_>) -> Result<DocInfo, PdfError> {
         doc.metadata().get(PdfDocumentMetadataTagType::Title).map(|t| t.value().to_owned()).filter(|t| !t.is_empty());
     let outline = doc.bookmarks().root().map(|root| outline(root, 0)).unwrap_or_default();
     Ok(DocInfo { pages, outline, title })
+}
+
+/// `FreeText` → `free_text`.
+fn snake(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
 }
 
 /// A page's clockwise display rotation in degrees.

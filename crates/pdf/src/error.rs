@@ -49,6 +49,9 @@ pub enum PdfError {
     /// Reading the file failed.
     #[error("cannot read the file: {0}")]
     Io(String),
+    /// The document cannot be exported this way (the reason says why).
+    #[error("cannot export this document: {0}")]
+    ExportUnsupported(String),
     /// Invalid arguments (empty search, zero-size render, ...).
     #[error("{0}")]
     Invalid(String),
@@ -73,6 +76,7 @@ impl PdfError {
             Self::Poisoned => "document_poisoned",
             Self::Cancelled => "cancelled",
             Self::Io(_) => "io",
+            Self::ExportUnsupported(_) => "export_unsupported",
             Self::Invalid(_) => "invalid",
             Self::Engine(_) => "engine",
         }

@@ -6,18 +6,25 @@
 //! dropped), crash recovery with lazy reopening, and a byte-budgeted render cache.
 //! Pixels come back raw (RGBA), ready for the webview: no image encoding on the way.
 //!
+//! Annotated copies ([`export`]) are written by the worker too: lopdf appends an
+//! incremental update, the original bytes stay the copy's prefix; [`xfdf`] writes the
+//! same marks as XFDF.
+//!
 //! libpdfium comes from the PyPI wheel `pypdfium2` (`scripts/fetch-pdfium`); see
 //! [`locate`] for where it is looked for.
 
 mod cache;
 pub mod engine;
 mod error;
+pub mod export;
 pub mod locate;
 pub mod service;
 mod types;
 pub mod wire;
 pub mod worker;
+pub mod xfdf;
 
 pub use error::PdfError;
+pub use export::{ExportMode, Markup, MarkupKind};
 pub use service::{DocHandle, PdfService, ServiceOptions, Ticket, WorkerCommand};
 pub use types::*;

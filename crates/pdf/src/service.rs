@@ -264,6 +264,34 @@ impl PdfService {
         }
     }
 
+    /// The annotations a page holds.
+    pub async fn annotations(&self, doc: DocHandle, page: u32) -> Result<Vec<crate::PageAnnotation>, PdfError> {
+        match self.call(Op::Annotations { doc: doc.0, page }, Priority::Visible, None).await? {
+            (Reply::Annotations(a), _) => Ok(a),
+            other => Err(PdfError::Engine(format!("unexpected answer {:?}", other.0))),
+        }
+    }
+
+    /// Writes a copy of the PDF at `path` with `marks` added to `out` (see
+    /// [`crate::export`]). The file appears whole or not at all; the original is only read.
+    pub async fn export(
+        &self,
+        path: &Path,
+        marks: Vec<crate::Markup>,
+        mode: crate::ExportMode,
+        out: &Path,
+    ) -> Result<u64, PdfError> {
+        let op = Op::Export { path: path.to_string_lossy().into_owned(), marks, mode };
+        let bytes = match self.call(op, Priority::Visible, None).await? {
+            (Reply::Exported, bytes) => bytes,
+            other => return Err(PdfError::Engine(format!("unexpected answer {:?}", other.0))),
+        };
+        let out = out.to_owned();
+        tokio::task::spawn_blocking(move || crate::export::write_whole(&out, &bytes))
+            .await
+            .map_err(|e| PdfError::Io(e.to_string()))?
+    }
+
     /// Bytes of rendered pages held in the cache.
     pub fn cached_bytes(&self) -> usize {
         self.shared.cache.lock().map_or(0, |c| c.used())
@@ -397,7 +425,8 @@ impl Dispatcher {
                 }
                 return Ok((Reply::Closed, Vec::new()));
             }
-            Op::Abort => {}
+            // Not about an open document: an export reads its file itself.
+            Op::Abort | Op::Export { .. } => {}
             other => {
                 let doc = other.doc().unwrap_or_default();
                 match self.docs.get(&doc) {

@@ -213,3 +213,18 @@ mod tests {
         assert_eq!(frame.as_ptr(), pixels, "the last holder's pixels are reused in place");
     }
 }
+
+/// An annotation a page holds, as pdfium reads it (to check exported copies, and to
+/// recognise marks written by this app: their `name` is the mark's id).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PageAnnotation {
+    /// PDF subtype: `highlight`, `ink`, `text`, `free_text`, ...
+    pub kind: String,
+    /// Where it sits.
+    pub rect: Rect,
+    /// Its words (`/Contents`).
+    pub contents: Option<String>,
+    /// Its unique name (`/NM`).
+    pub name: Option<String>,
+}

@@ -8,7 +8,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::PdfError;
-use crate::types::{DocInfo, PageLink, PageText, SearchHit};
+use crate::export::{ExportMode, Markup};
+use crate::types::{DocInfo, PageAnnotation, PageLink, PageText, SearchHit};
 
 const MAX_HEADER: usize = 64 << 20;
 const MAX_PAYLOAD: usize = 1 << 30;
@@ -62,6 +63,23 @@ pub enum Op {
         /// Stop after this many hits.
         limit: usize,
     },
+    /// The annotations a page already holds, as pdfium reads them.
+    Annotations {
+        /// Handle.
+        doc: u64,
+        /// Page, 0-based.
+        page: u32,
+    },
+    /// An annotated copy of a file (see [`crate::export`]); the bytes come back as the
+    /// payload.
+    Export {
+        /// File path of the original.
+        path: String,
+        /// The marks to add.
+        marks: Vec<Markup>,
+        /// Annotations or flattened.
+        mode: ExportMode,
+    },
     /// Ends the worker abruptly, as a crash inside pdfium would (tests of recovery).
     #[doc(hidden)]
     Abort,
@@ -76,8 +94,9 @@ impl Op {
             | Self::Render { doc, .. }
             | Self::Text { doc, .. }
             | Self::Links { doc, .. }
-            | Self::Search { doc, .. } => Some(*doc),
-            Self::Abort => None,
+            | Self::Search { doc, .. }
+            | Self::Annotations { doc, .. } => Some(*doc),
+            Self::Export { .. } | Self::Abort => None,
         }
     }
 }
@@ -105,6 +124,10 @@ pub enum Reply {
     Hits(Vec<SearchHit>),
     /// A page's links.
     Links(Vec<PageLink>),
+    /// A page's annotations.
+    Annotations(Vec<PageAnnotation>),
+    /// The annotated copy follows as the payload.
+    Exported,
 }
 
 /// The worker's answer to one request.

@@ -68,6 +68,16 @@ fn execute(engine: &mut Engine, op: Op, pixels: Option<&File>) -> (Answer, Vec<u
         Op::Text { doc, page } => (engine.text(doc, page).map(Reply::Text), nothing()),
         Op::Links { doc, page } => (engine.links(doc, page).map(Reply::Links), nothing()),
         Op::Search { doc, query, limit } => (engine.search(doc, &query, limit).map(Reply::Hits), nothing()),
+        Op::Annotations { doc, page } => (engine.annotations(doc, page).map(Reply::Annotations), nothing()),
+        Op::Export { path, marks, mode } => {
+            match std::fs::read(&path).map_err(|e| PdfError::Io(format!("{path}: {e}"))) {
+                Ok(original) => match crate::export::annotate(&original, &marks, mode) {
+                    Ok(copy) => (Ok(Reply::Exported), copy),
+                    Err(e) => (Err(e), nothing()),
+                },
+                Err(e) => (Err(e), nothing()),
+            }
+        }
         Op::Abort => (Err(PdfError::Invalid("abort".into())), nothing()),
     }
 }
