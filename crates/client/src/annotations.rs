@@ -47,6 +47,14 @@ impl Store {
     /// Saves a new or changed annotation and queues the change for the server, in one
     /// transaction: after this returns, a crash loses nothing.
     pub fn save_annotation(&mut self, a: &Annotation) -> Result<Uuid> {
+        let op_id = Uuid::now_v7();
+        self.save_annotation_as(a, op_id)?;
+        Ok(op_id)
+    }
+
+    /// [`Store::save_annotation`] with a given op id: a change every device of the user
+    /// makes identically (see [`crate::carry`]) is then one change to the server.
+    pub fn save_annotation_as(&mut self, a: &Annotation, op_id: Uuid) -> Result<()> {
         let tx = self.conn.transaction()?;
         let id = a.id.to_string();
         let known: Option<i64> =
@@ -58,13 +66,35 @@ impl Store {
              ON CONFLICT (id) DO UPDATE SET deleted = excluded.deleted, pending = 1, error = NULL, data = excluded.data",
             params![id, a.meeting_id.to_string(), a.document_id.map(|d| d.to_string()), a.deleted, data],
         )?;
-        let op_id = Uuid::now_v7();
         tx.execute(
             "INSERT INTO annotation_outbox (op_id, annotation_id, base_version, data) VALUES (?1, ?2, ?3, ?4)",
             params![op_id.to_string(), id, known.unwrap_or(0), data],
         )?;
         tx.commit()?;
-        Ok(op_id)
+        Ok(())
+    }
+
+    /// This user's marks drawn on a version of their document that is no longer the
+    /// current one, with the current version's sha256 (only when its file is here).
+    pub fn superseded_annotations(&self) -> Result<Vec<(Annotation, String)>> {
+        let me = self.meta("user_id")?;
+        let mut stmt = self.conn.prepare(
+            "SELECT a.data, d.sha256 FROM annotations a
+               JOIN documents d ON d.id = a.document_id
+               JOIN blobs b ON b.sha256 = d.sha256
+              WHERE a.deleted = 0 ORDER BY a.id",
+        )?;
+        let rows =
+            stmt.query_map([], |r| Ok((parse::<Annotation>(&r.get::<_, String>(0)?)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (a, sha) = row?;
+            let mine = me.as_deref() == Some(a.author_id.to_string().as_str());
+            if mine && a.page.is_some() && a.document_sha256.as_deref() != Some(sha.as_str()) {
+                out.push((a, sha));
+            }
+        }
+        Ok(out)
     }
 
     /// Annotations of a meeting (or all), deleted ones left out, oldest first.

@@ -79,10 +79,28 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Annotations on this device: list them, add a note.
+    /// Annotations on this device: list them, add a note or a highlight.
     Annotations {
         #[command(subcommand)]
         command: crate::cli_annotations::AnnotationsCommand,
+    },
+    /// Write a copy of a document with the annotations on this device (the cached
+    /// original is not changed).
+    Export {
+        /// The document's id.
+        document_id: String,
+        /// Where to write the annotated PDF.
+        #[arg(long)]
+        out: PathBuf,
+        /// Draw the annotations into the pages instead of adding PDF annotations.
+        #[arg(long)]
+        flatten: bool,
+        /// Also write the annotations as XFDF to this file.
+        #[arg(long)]
+        xfdf: Option<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Inspect or render a PDF file with the app's engine (no window).
     Pdf {
@@ -154,7 +172,24 @@ async fn run(cli: Cli) -> Result<ExitCode, ClientError> {
             }
         }
         Command::Pdf { command } => return crate::cli_pdf::run(command).await,
-        Command::Annotations { command } => crate::cli_annotations::run(&profile, command)?,
+        Command::Export { document_id, out, flatten, xfdf, json } => {
+            let mode = if flatten { meeting_pdf::ExportMode::Flattened } else { meeting_pdf::ExportMode::Annotations };
+            let pdf = crate::cli_pdf::service()?;
+            let report =
+                crate::export::export_document(&profile, &pdf, &document_id, &out, mode, xfdf.as_deref()).await?;
+            if json {
+                print_json(&report)?;
+            } else {
+                eprintln!("Wrote {} ({} annotations, {} bytes).", out.display(), report.annotations, report.bytes);
+                if report.left_out > 0 {
+                    eprintln!(
+                        "{} annotation(s) were drawn on another version of this document and are not in the copy.",
+                        report.left_out
+                    );
+                }
+            }
+        }
+        Command::Annotations { command } => crate::cli_annotations::run(&profile, command).await?,
         Command::Meetings { json } => {
             let meetings = profile.store()?.meetings()?;
             if json {

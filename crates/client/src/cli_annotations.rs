@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::annotations::SyncState;
+use crate::store::Store;
 use crate::{ClientError, Profile};
 
 /// The `annotations` subcommands.
@@ -36,9 +37,92 @@ pub enum AnnotationsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Highlight words of a document (the first place they occur, or on one page).
+    Highlight {
+        /// The document's id.
+        document_id: String,
+        /// The words, exactly as the document has them.
+        #[arg(long)]
+        find: String,
+        /// Only on this page (from 1).
+        #[arg(long)]
+        page: Option<u32>,
+        /// A comment on the highlight.
+        #[arg(long, default_value = "")]
+        text: String,
+        /// Who else may see it: private, secretariat or participants.
+        #[arg(long, default_value = "private")]
+        visibility: String,
+        /// Print the saved annotation as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
-pub(crate) fn run(profile: &Profile, command: AnnotationsCommand) -> Result<(), ClientError> {
+fn visibility(v: &str) -> Result<Visibility, ClientError> {
+    Visibility::parse(v)
+        .ok_or_else(|| ClientError::Invalid(format!("visibility {v:?}: say private, secretariat or participants")))
+}
+
+fn new_annotation(store: &Store, document_id: &str, page: u32, shape: Shape) -> Result<Annotation, ClientError> {
+    let (meeting_id, sha256, pages) = store
+        .document_target(document_id)?
+        .ok_or_else(|| ClientError::NotFound(format!("document {document_id} is not on this device: sync first")))?;
+    if i64::from(page) >= pages {
+        return Err(ClientError::Invalid(format!("page {}: the document has pages 1 to {pages}", page + 1)));
+    }
+    let author_id = store.meta("user_id")?.and_then(|u| Uuid::parse_str(&u).ok()).ok_or(ClientError::NotLoggedIn)?;
+    let now = OffsetDateTime::now_utc();
+    Ok(Annotation {
+        id: Uuid::now_v7(),
+        meeting_id,
+        document_id: Uuid::parse_str(document_id).ok(),
+        agenda_item_id: None,
+        document_sha256: Some(sha256),
+        page: Some(page),
+        shape,
+        color: "#ffd400".into(),
+        opacity: 1.0,
+        text: String::new(),
+        anchor: None,
+        author_id,
+        visibility: Visibility::Private,
+        created_at: now,
+        updated_at: now,
+        version: 0,
+        deleted: false,
+        needs_review: false,
+    })
+}
+
+/// The first place `words` occur in the document (on `only` page, if given).
+async fn find_words(
+    profile: &Profile,
+    store: &Store,
+    document_id: &str,
+    words: &str,
+    only: Option<u32>,
+) -> Result<(u32, meeting_pdf::PageText, usize), ClientError> {
+    let sha = store.document_blob(document_id)?.ok_or_else(|| {
+        ClientError::NotFound(format!("document {document_id} is not available offline yet: sync first"))
+    })?;
+    let pdf = crate::cli_pdf::service()?;
+    let (doc, info) = pdf.open(&profile.blobs()?.path(&sha), None).await?;
+    let needle: Vec<char> = words.chars().collect();
+    for p in 0..info.pages.len() as u32 {
+        if only.is_some_and(|o| o != p) {
+            continue;
+        }
+        let text = pdf.text(doc, p).await?;
+        let chars = crate::anchor::page_chars(&text);
+        if let Some(at) = chars.windows(needle.len().max(1)).position(|w| w == needle.as_slice()) {
+            return Ok((p, text, at));
+        }
+    }
+    Err(ClientError::NotFound(format!("{words:?} does not occur in document {document_id}")))
+}
+
+pub(crate) async fn run(profile: &Profile, command: AnnotationsCommand) -> Result<(), ClientError> {
     let mut store = profile.store()?;
     match command {
         AnnotationsCommand::List { meeting, json } => {
@@ -58,52 +142,45 @@ pub(crate) fn run(profile: &Profile, command: AnnotationsCommand) -> Result<(), 
                 };
                 let page = a.annotation.page.map_or(String::new(), |p| format!(" page {}", p + 1));
                 let copy = if a.conflict_of.is_some() { " (conflict copy)" } else { "" };
+                let review = if a.annotation.needs_review {
+                    " (needs review: its place on the new version is not certain)"
+                } else {
+                    ""
+                };
                 println!(
-                    "{}{page} [{}, {state}]{copy}: {}",
+                    "{}{page} [{}, {state}]{copy}{review}: {}",
                     a.annotation.id,
                     a.annotation.visibility.as_str(),
                     a.annotation.text
                 );
             }
         }
-        AnnotationsCommand::AddNote { document_id, page, text, visibility, json } => {
-            let visibility = Visibility::parse(&visibility).ok_or_else(|| {
-                ClientError::Invalid(format!("visibility {visibility:?}: say private, secretariat or participants"))
-            })?;
-            let (meeting_id, sha256, pages) = store.document_target(&document_id)?.ok_or_else(|| {
-                ClientError::NotFound(format!("document {document_id} is not on this device: sync first"))
-            })?;
-            if page == 0 || i64::from(page) > pages {
-                return Err(ClientError::Invalid(format!("page {page}: the document has pages 1 to {pages}")));
-            }
-            let author_id =
-                store.meta("user_id")?.and_then(|u| Uuid::parse_str(&u).ok()).ok_or(ClientError::NotLoggedIn)?;
-            let now = OffsetDateTime::now_utc();
-            let note = Annotation {
-                id: Uuid::now_v7(),
-                meeting_id,
-                document_id: Uuid::parse_str(&document_id).ok(),
-                agenda_item_id: None,
-                document_sha256: Some(sha256),
-                page: Some(page - 1),
-                shape: Shape::Note { at: Point { x: 36.0, y: 36.0 } },
-                color: "#ffd400".into(),
-                opacity: 1.0,
-                text,
-                anchor: None,
-                author_id,
-                visibility,
-                created_at: now,
-                updated_at: now,
-                version: 0,
-                deleted: false,
-                needs_review: false,
-            };
+        AnnotationsCommand::AddNote { document_id, page, text, visibility: v, json } => {
+            let page = page.checked_sub(1).ok_or_else(|| ClientError::Invalid("pages count from 1".into()))?;
+            let mut note = new_annotation(&store, &document_id, page, Shape::Note { at: Point { x: 36.0, y: 72.0 } })?;
+            note.text = text;
+            note.visibility = visibility(&v)?;
             store.save_annotation(&note)?;
             if json {
                 return crate::cli::print_json(&note);
             }
             println!("Saved note {} (sent to the server on the next sync).", note.id);
+        }
+        AnnotationsCommand::Highlight { document_id, find, page, text, visibility: v, json } => {
+            let only = page.map(|p| p.saturating_sub(1));
+            let (page, page_text, at) = find_words(profile, &store, &document_id, &find, only).await?;
+            let (quads, anchor) = crate::anchor::text_mark(&page_text, at, at + find.chars().count())
+                .ok_or_else(|| ClientError::Invalid(format!("{find:?} has no visible characters to highlight")))?;
+            let mut mark = new_annotation(&store, &document_id, page, Shape::Highlight { quads })?;
+            mark.anchor = Some(anchor);
+            mark.text = text;
+            mark.opacity = 0.4;
+            mark.visibility = visibility(&v)?;
+            store.save_annotation(&mark)?;
+            if json {
+                return crate::cli::print_json(&mark);
+            }
+            println!("Saved highlight {} on page {} (sent on the next sync).", mark.id, page + 1);
         }
     }
     Ok(())

@@ -75,6 +75,9 @@ pub enum ClientError {
     /// A value given to a command is not acceptable.
     #[error("{0}")]
     Invalid(String),
+    /// The PDF engine refused or failed (a damaged document, an export it cannot do).
+    #[error(transparent)]
+    Pdf(#[from] meeting_pdf::PdfError),
     /// The local database failed.
     #[error("local database: {0}")]
     Database(#[from] rusqlite::Error),
@@ -114,6 +117,7 @@ impl ClientError {
             Self::NotFound(_) => "not_found",
             Self::UnsyncedAnnotations(_) => "unsynced_annotations",
             Self::Invalid(_) => "invalid",
+            Self::Pdf(e) => e.code(),
             Self::Database(_) | Self::Open(_) => "local_database",
             Self::Io { source, .. } if source.raw_os_error() == Some(28) => "disk_full",
             Self::Io { .. } => "local_io",

@@ -9,14 +9,17 @@
 //! network unplugged. The `meeting` CLI ([`cli`]) drives the same engine the desktop
 //! app will.
 
+pub mod anchor;
 pub mod annotations;
 pub mod api;
 pub mod app;
 pub mod blobs;
+pub mod carry;
 pub mod cli;
 mod cli_annotations;
 mod cli_pdf;
 pub mod error;
+pub mod export;
 pub mod find;
 pub mod fold;
 pub mod search;

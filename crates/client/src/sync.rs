@@ -87,8 +87,10 @@ pub struct SyncReport {
     pub cursor: i64,
     /// Search indexing of new documents.
     pub index: crate::search::IndexReport,
-    /// Annotation changes pushed before pulling.
+    /// Annotation changes pushed (before pulling, and after carry-over).
     pub annotations: crate::annotations::PushReport,
+    /// This user's marks moved onto new versions of their documents.
+    pub carried_over: crate::carry::CarryReport,
     /// Wall time of the run in milliseconds.
     pub elapsed_ms: u128,
 }
@@ -184,6 +186,13 @@ pub async fn sync(
     store.prune_index()?;
     if let Some(pdf) = &opts.pdf {
         report.index = crate::search::index_missing(&mut store, &blobs, pdf).await?;
+        report.carried_over = crate::carry::carry_over(&mut store, &blobs, pdf).await?;
+        if report.carried_over != crate::carry::CarryReport::default() {
+            let again = crate::annotations::push(&mut store, &api).await?;
+            report.annotations.applied += again.applied;
+            report.annotations.conflicts += again.conflicts;
+            report.annotations.refused += again.refused;
+        }
     }
     report.elapsed_ms = started.elapsed().as_millis();
     Ok(report)

@@ -397,7 +397,7 @@ fn appearance(m: &Markup) -> (String, [f32; 4]) {
 
 /// Writes `bytes` to `out` through a temporary file beside it, fsynced and renamed: a
 /// reader (or a crash) never sees half a copy, and a full disk leaves no litter.
-pub(crate) fn write_whole(out: &Path, bytes: &[u8]) -> Result<u64, PdfError> {
+pub fn write_whole(out: &Path, bytes: &[u8]) -> Result<u64, PdfError> {
     let io = |e: std::io::Error| PdfError::Io(format!("{}: {e}", out.display()));
     let dir = match out.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,

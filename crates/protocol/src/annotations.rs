@@ -3,8 +3,9 @@
 //!
 //! Geometry is in the page's unrotated PDF user space (points, origin bottom-left), so a
 //! mark stays on its words at any zoom and rotation. The server owns `version` (bumped on
-//! every accepted write), `author_id` and the review flag; a device owns the id (UUIDv7)
-//! and everything it draws.
+//! every accepted write) and `author_id`; a device owns the id (UUIDv7), everything it
+//! draws, and the review flag (the author's devices move marks onto new versions of a
+//! document: they have the PDF engine that finds the words again).
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -178,7 +179,8 @@ pub struct Annotation {
     pub version: i64,
     /// Deleted (a tombstone, so the deletion reaches every device).
     pub deleted: bool,
-    /// Could not be placed on a new version of its document: a person should look.
+    /// Moved onto a new version of its document without certainty (its words are gone,
+    /// or it is not tied to words): a person should look.
     pub needs_review: bool,
 }
 

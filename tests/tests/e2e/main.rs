@@ -11,6 +11,7 @@ mod util;
 
 mod access;
 mod annotations;
+mod annotations_export;
 mod annotations_sync;
 mod bad_input;
 mod concurrency;

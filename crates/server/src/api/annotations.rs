@@ -204,7 +204,6 @@ fn apply(tx: &Transaction<'_>, caller: &AuthUser, op: AnnotationOp) -> AppResult
     let current = load(tx, &id)?;
     let mut next = op.annotation.clone();
     next.author_id = caller.user.id;
-    next.needs_review = false;
     let (status, before) = match &current {
         None => {
             next.version = 1;
@@ -218,7 +217,6 @@ fn apply(tx: &Transaction<'_>, caller: &AuthUser, op: AnnotationOp) -> AppResult
         }
         Some(cur) => {
             next.version = cur.annotation.version + 1;
-            next.needs_review = cur.annotation.needs_review && next.document_sha256 == cur.annotation.document_sha256;
             (200, Some(cur.visibility))
         }
     };
