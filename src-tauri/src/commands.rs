@@ -2,7 +2,10 @@
 
 use std::sync::Arc;
 
+use meeting_client::annotations::LocalAnnotation;
 use meeting_client::app::{AppCore, OpenedDocument, Session, UiResult};
+use meeting_client::drafts::AnnotationDraft;
+use meeting_client::export::ExportReport;
 use meeting_client::search::SearchHit;
 use meeting_client::store::{LocalMeeting, MeetingSummary};
 use meeting_client::{SyncProgress, SyncReport};
@@ -94,4 +97,35 @@ pub fn preference(core: Core<'_>, key: String) -> UiResult<Option<String>> {
 #[tauri::command]
 pub fn set_preference(core: Core<'_>, key: String, value: String) -> UiResult<()> {
     core.set_preference(&key, &value)
+}
+
+#[tauri::command]
+pub fn document_annotations(core: Core<'_>, document_id: String) -> UiResult<Vec<LocalAnnotation>> {
+    core.document_annotations(&document_id)
+}
+
+#[tauri::command]
+pub fn meeting_annotations(core: Core<'_>, meeting_id: String) -> UiResult<Vec<LocalAnnotation>> {
+    core.meeting_annotations(&meeting_id)
+}
+
+#[tauri::command]
+pub fn save_annotation(core: Core<'_>, draft: AnnotationDraft) -> UiResult<LocalAnnotation> {
+    core.save_annotation(draft)
+}
+
+#[tauri::command]
+pub async fn mark_text(
+    core: Core<'_>,
+    draft: AnnotationDraft,
+    handle: u64,
+    start: usize,
+    end: usize,
+) -> UiResult<LocalAnnotation> {
+    core.mark_text(draft, handle, start, end).await
+}
+
+#[tauri::command]
+pub async fn export_document(core: Core<'_>, document_id: String, flatten: bool) -> UiResult<ExportReport> {
+    core.export_document(&document_id, flatten).await
 }

@@ -1,6 +1,6 @@
 //! The desktop shell of the Paperless Meeting Room: windows, IPC and the page-image
 //! transport. It owns no logic: every command forwards to `meeting_client::app::AppCore`
-//! (session, sync, meetings, documents, search) in one to three lines. Errors cross IPC
+//! (session, sync, meetings, documents, search, annotations) in one to three lines. Errors cross IPC
 //! as `{code, message}` (`UiError`); pages cross as raw RGBA bytes (`ipc::Response`).
 
 mod commands;
@@ -53,6 +53,11 @@ pub fn run() -> ExitCode {
             commands::search,
             commands::preference,
             commands::set_preference,
+            commands::document_annotations,
+            commands::meeting_annotations,
+            commands::save_annotation,
+            commands::mark_text,
+            commands::export_document,
         ])
         .run(tauri::generate_context!());
     match result {

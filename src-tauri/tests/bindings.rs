@@ -26,6 +26,9 @@ fn export(dir: &Path) {
         meeting_pdf::SearchHit,
         meeting_pdf::Priority,
         meeting_pdf::PageLink,
+        meeting_client::annotations::LocalAnnotation,
+        meeting_client::drafts::AnnotationDraft,
+        meeting_client::export::ExportReport,
     );
 }
 

@@ -9,6 +9,8 @@ use std::sync::{Arc, Mutex};
 use meeting_pdf::{DocHandle, DocInfo, PageText, PdfError, PdfService, Priority, SearchHit as PdfHit, Ticket};
 use serde::{Deserialize, Serialize};
 
+mod annotate;
+
 use crate::search::SearchHit;
 use crate::store::{LocalMeeting, MeetingSummary};
 use crate::{ClientError, Profile, SyncOptions, SyncProgress, SyncReport};

@@ -18,6 +18,7 @@ pub mod carry;
 pub mod cli;
 mod cli_annotations;
 mod cli_pdf;
+pub mod drafts;
 pub mod error;
 pub mod export;
 pub mod find;
