@@ -41,6 +41,12 @@ pub struct LocalAnnotation {
     pub conflict_of: Option<Uuid>,
     /// Why the server refused the last change.
     pub error: Option<String>,
+    /// Made by the user logged in here (only those can be changed).
+    #[serde(default)]
+    pub mine: bool,
+    /// The author's name, when the meeting's participant list has it.
+    #[serde(default)]
+    pub author_name: Option<String>,
 }
 
 impl Store {
@@ -99,9 +105,13 @@ impl Store {
 
     /// Annotations of a meeting (or all), deleted ones left out, oldest first.
     pub fn annotations(&self, meeting_id: Option<&str>) -> Result<Vec<LocalAnnotation>> {
+        let me = self.meta("user_id")?;
         let mut stmt = self.conn.prepare(
-            "SELECT data, pending, conflict_of, error FROM annotations
-              WHERE deleted = 0 AND (?1 IS NULL OR meeting_id = ?1) ORDER BY id",
+            "SELECT a.data, a.pending, a.conflict_of, a.error, json_extract(p.data, '$.display_name')
+               FROM annotations a
+               LEFT JOIN participants p
+                 ON p.meeting_id = a.meeting_id AND p.user_id = json_extract(a.data, '$.author_id')
+              WHERE a.deleted = 0 AND (?1 IS NULL OR a.meeting_id = ?1) ORDER BY a.id",
         )?;
         let rows = stmt.query_map([meeting_id], |r| {
             Ok((
@@ -109,18 +119,20 @@ impl Store {
                 r.get::<_, bool>(1)?,
                 r.get::<_, Option<String>>(2)?,
                 r.get(3)?,
+                r.get::<_, Option<String>>(4)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (annotation, pending, conflict_of, error) = row?;
+            let (annotation, pending, conflict_of, error, author_name) = row?;
+            let mine = me.as_deref() == Some(annotation.author_id.to_string().as_str());
             let sync = match (pending, &error) {
                 (_, Some(_)) => SyncState::Refused,
                 (true, None) => SyncState::Saved,
                 (false, None) => SyncState::Synced,
             };
             let conflict_of = conflict_of.and_then(|c| Uuid::parse_str(&c).ok());
-            out.push(LocalAnnotation { annotation, sync, conflict_of, error });
+            out.push(LocalAnnotation { annotation, sync, conflict_of, error, mine, author_name });
         }
         Ok(out)
     }

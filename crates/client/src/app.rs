@@ -72,6 +72,8 @@ pub struct OpenedDocument {
     pub handle: u64,
     /// Page sizes, outline, title.
     pub info: DocInfo,
+    /// The version on screen (annotations drawn on another one are listed, not drawn).
+    pub sha256: String,
 }
 
 /// The app's state; one per window process.
@@ -140,7 +142,7 @@ impl AppCore {
         {
             self.pdf.close(old);
         }
-        Ok(OpenedDocument { handle: handle.0, info })
+        Ok(OpenedDocument { handle: handle.0, info, sha256: sha })
     }
 
     /// Closes a document opened with [`AppCore::open_document`].

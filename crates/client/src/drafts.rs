@@ -125,7 +125,14 @@ impl Store {
             }
         };
         self.save_annotation(&a)?;
-        Ok(LocalAnnotation { annotation: a, sync: SyncState::Saved, conflict_of: None, error: None })
+        Ok(LocalAnnotation {
+            annotation: a,
+            sync: SyncState::Saved,
+            conflict_of: None,
+            error: None,
+            mine: true,
+            author_name: None,
+        })
     }
 
     /// A document's title, when it is on this device.

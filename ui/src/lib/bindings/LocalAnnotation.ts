@@ -21,4 +21,12 @@ conflict_of: string | null,
 /**
  * Why the server refused the last change.
  */
-error: string | null, };
+error: string | null, 
+/**
+ * Made by the user logged in here (only those can be changed).
+ */
+mine: boolean, 
+/**
+ * The author's name, when the meeting's participant list has it.
+ */
+author_name: string | null, };

@@ -12,4 +12,8 @@ handle: number,
 /**
  * Page sizes, outline, title.
  */
-info: DocInfo, };
+info: DocInfo, 
+/**
+ * The version on screen (annotations drawn on another one are listed, not drawn).
+ */
+sha256: string, };
