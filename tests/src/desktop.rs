@@ -117,6 +117,28 @@ impl Desktop {
         Self { session, _driver: driver, _xvfb: xvfb }
     }
 
+    /// Kills the app's processes with SIGKILL, as a crash or a pulled plug would, then
+    /// stops the driver and the display. The app is found by its profile, so other
+    /// instances (another test, a benchmark) are left alone.
+    pub fn kill_app(self, profile: &Path) -> usize {
+        let wanted = format!("MEETING_PROFILE={}", profile.display());
+        let mut killed = 0;
+        for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let dir = entry.path();
+            let Some(pid) = dir.file_name().and_then(|n| n.to_str()).and_then(|n| n.parse::<u32>().ok()) else {
+                continue;
+            };
+            let comm = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
+            let env = std::fs::read(dir.join("environ")).unwrap_or_default();
+            let ours = env.split(|b| *b == 0).any(|v| v == wanted.as_bytes());
+            if comm.trim() == "phonghop" && ours && pid > 1 {
+                let _ = Command::new("kill").args(["-s", "KILL", &pid.to_string()]).status();
+                killed += 1;
+            }
+        }
+        killed
+    }
+
     /// Ends the session (the app closes), then stops the driver and the display.
     pub async fn quit(self) {
         let Self { session, _driver, _xvfb } = self;

@@ -103,6 +103,22 @@ impl Session {
         self.call(reqwest::Method::POST, &format!("/element/{}/value", e.0), Some(json!({"text": keys}))).await;
     }
 
+    /// Presses the mouse at the first point, moves through the others and releases it at
+    /// the last (viewport CSS pixels): real pointer events, as a hand on a mouse makes.
+    pub async fn drag(&self, points: &[(f64, f64)]) {
+        let at = |(x, y): (f64, f64)| json!({"type": "pointerMove", "duration": 16, "origin": "viewport", "x": x.round() as i64, "y": y.round() as i64});
+        let mut actions = Vec::new();
+        if let Some(first) = points.first() {
+            actions.push(at(*first));
+            actions.push(json!({"type": "pointerDown", "button": 0}));
+        }
+        actions.extend(points.iter().skip(1).map(|p| at(*p)));
+        actions.push(json!({"type": "pointerUp", "button": 0}));
+        let body = json!({"actions": [{"type": "pointer", "id": "mouse", "parameters": {"pointerType": "mouse"}, "actions": actions}]});
+        self.call(reqwest::Method::POST, "/actions", Some(body)).await;
+        let _ = self.http.delete(format!("{}/actions", self.base)).send().await;
+    }
+
     /// Runs a script in the page; returns its result.
     pub async fn script(&self, script: &str, args: Value) -> Value {
         self.call(reqwest::Method::POST, "/execute/sync", Some(json!({"script": script, "args": args}))).await

@@ -17,13 +17,13 @@ use serde_json::json;
 
 use crate::util::{Http, TestServer, make_pdf};
 
-fn app_binary() -> PathBuf {
+pub(crate) fn app_binary() -> PathBuf {
     // target/<profile>/deps/e2e-… → target/<profile>/phonghop
     let exe = std::env::current_exe().unwrap();
     exe.parent().and_then(Path::parent).unwrap().join("phonghop")
 }
 
-fn click_text(selector: &str, text: &str) -> (String, serde_json::Value) {
+pub(crate) fn click_text(selector: &str, text: &str) -> (String, serde_json::Value) {
     (
         "const el = [...document.querySelectorAll(arguments[0])].find(e => e.innerText.includes(arguments[1]));
          if (!el) return false; el.click(); return true;"
@@ -32,7 +32,7 @@ fn click_text(selector: &str, text: &str) -> (String, serde_json::Value) {
     )
 }
 
-async fn save(session: &Session, name: &str) {
+pub(crate) async fn save(session: &Session, name: &str) {
     let dir = app_binary().parent().and_then(Path::parent).unwrap().join("e2e-screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     let png = session.screenshot().await;

@@ -16,6 +16,7 @@ mod annotations_sync;
 mod bad_input;
 mod concurrency;
 mod desktop;
+mod desktop_marks;
 mod edits;
 mod login;
 mod offline;

@@ -14,7 +14,11 @@ import type { Session } from "./bindings/Session";
 import type { SyncProgress } from "./bindings/SyncProgress";
 import type { SyncReport } from "./bindings/SyncReport";
 import type { UiError } from "./bindings/UiError";
+import type { AnnotationDraft } from "./bindings/AnnotationDraft";
+import type { ExportReport } from "./bindings/ExportReport";
+import type { LocalAnnotation } from "./bindings/LocalAnnotation";
 
+export type { AnnotationDraft, ExportReport, LocalAnnotation };
 export type { DocInfo, LocalMeeting, MeetingSummary, OpenedDocument, PageLink, PageText, PdfSearchHit, SearchHit, Session, SyncProgress, SyncReport, UiError };
 
 /** Every command rejects with a `{code, message}` UiError; the UI branches on `code`. */
@@ -50,4 +54,10 @@ export const api = {
   search: (query: string, meetingId: string | null) => invoke<SearchHit[]>("search", { query, meetingId }),
   preference: (key: string) => invoke<string | null>("preference", { key }),
   setPreference: (key: string, value: string) => invoke<void>("set_preference", { key, value }),
+  documentAnnotations: (documentId: string) => invoke<LocalAnnotation[]>("document_annotations", { documentId }),
+  meetingAnnotations: (meetingId: string) => invoke<LocalAnnotation[]>("meeting_annotations", { meetingId }),
+  saveAnnotation: (draft: AnnotationDraft) => invoke<LocalAnnotation>("save_annotation", { draft }),
+  markText: (draft: AnnotationDraft, handle: number, start: number, end: number) =>
+    invoke<LocalAnnotation>("mark_text", { draft, handle, start, end }),
+  exportDocument: (documentId: string, flatten: boolean) => invoke<ExportReport>("export_document", { documentId, flatten }),
 };

@@ -1,0 +1,144 @@
+//! Desktop E2E of annotations (issue 4, acceptance 3 and 7): in the real app a leader
+//! draws a pen stroke and highlights words with the mouse (real pointer events through
+//! WebDriver actions), undoes and redoes; the app is then killed with SIGKILL while the
+//! server is down, started again, and the marks are still there; once the server is
+//! back they reach it.
+
+use std::time::Duration;
+
+use meeting_e2e::desktop::{Desktop, INK, missing};
+use meeting_e2e::webdriver::Session;
+use serde_json::{Value, json};
+
+use super::desktop::{app_binary, click_text, save};
+use crate::util::TestServer;
+
+/// The viewport rectangle of a page and of its first line of text.
+async fn page_geometry(s: &Session) -> (Value, Value) {
+    let v = s
+        .script(
+            "const page = document.querySelector('[data-testid=page][data-page=\"0\"]');
+             const span = page.querySelector('.textlayer span');
+             const r = page.getBoundingClientRect(), t = span.getBoundingClientRect();
+             return [{x: r.left, y: r.top, w: r.width, h: r.height}, {x: t.left, y: t.top, w: t.width, h: t.height}];",
+            json!([]),
+        )
+        .await;
+    (v[0].clone(), v[1].clone())
+}
+
+async fn open_report(s: &Session, long: Duration) {
+    let (js, args) = click_text("[data-testid=meeting]", "Phiên họp thường kỳ");
+    s.wait_until("the meeting listed", &js, args, long).await;
+    let (js, args) = click_text("[data-testid=document]", "Báo cáo tình hình kinh tế");
+    s.wait_until("the document listed", &js, args, long).await;
+    s.wait_until("page 1 painted", &format!("return ({INK}) > 0"), json!([0]), long).await;
+    // The whole page on screen: every point dragged below lies inside the window.
+    let (js, args) = click_text(".toolbar button", "Vừa trang");
+    assert_eq!(s.script(&js, args).await, json!(true));
+    s.wait_until("page 1 painted at the new size", &format!("return ({INK}) > 0"), json!([0]), long).await;
+    s.wait_for("[data-testid=page][data-page=\"0\"] .textlayer span", 1, long).await;
+}
+
+/// A script expression: how many marks of a kind (in a sync state) are on screen.
+fn count(kind: &str, sync: Option<&str>) -> String {
+    let sync = sync.map_or(String::new(), |s| format!("[data-sync={s}]"));
+    format!("document.querySelectorAll('[data-testid=mark][data-kind={kind}]{sync}').length")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn marks_drawn_in_the_app_survive_a_kill_and_reach_the_server() {
+    if let Some(msg) = missing(&app_binary()) {
+        assert!(std::env::var_os("CI").is_none(), "{msg}");
+        eprintln!("skipping: {msg}");
+        return;
+    }
+    let mut server = TestServer::demo().await;
+    let profile = tempfile::tempdir().unwrap();
+    let long = Duration::from_secs(60);
+    let desktop = Desktop::launch(&app_binary(), profile.path()).await;
+    let s = &desktop.session;
+    s.type_into(&s.wait_for("[data-testid=server]", 1, long).await[0], &server.url).await;
+    s.type_into(&s.wait_for("[data-testid=username]", 1, long).await[0], "leader1").await;
+    s.type_into(&s.wait_for("[data-testid=password]", 1, long).await[0], "demo").await;
+    s.click(&s.wait_for("[data-testid=login]", 1, long).await[0]).await;
+    s.wait_for("[data-testid=ready-offline]", 3, Duration::from_secs(120)).await;
+    // The network goes: everything below is saved on the laptop only.
+    server.kill();
+    open_report(s, long).await;
+
+    // A pen stroke across the bottom margin of page 1.
+    s.click(&s.wait_for("[data-testid=tool-pen]", 1, long).await[0]).await;
+    let (page, line) = page_geometry(s).await;
+    let f = |v: &Value, k: &str| v[k].as_f64().unwrap();
+    let y = f(&page, "y") + f(&page, "h") * 0.93;
+    let stroke: Vec<(f64, f64)> =
+        (0..12).map(|i| (f(&page, "x") + f(&page, "w") * (0.2 + 0.05 * i as f64), y - 6.0 * (i % 3) as f64)).collect();
+    s.drag(&stroke).await;
+    s.wait_until("the stroke saved", &format!("return ({}) === 1", count("ink", Some("saved"))), json!([]), long).await;
+
+    // A highlight over the first line of text, by dragging the highlighter across it.
+    s.click(&s.wait_for("[data-testid=tool-highlight]", 1, long).await[0]).await;
+    let mid = f(&line, "y") + f(&line, "h") / 2.0;
+    let (from, to) = (f(&line, "x") + 2.0, f(&line, "x") + f(&line, "w") - 2.0);
+    s.drag(&[(from, mid), ((from + to) / 2.0, mid), (to, mid)]).await;
+    s.wait_until(
+        "the highlight saved",
+        &format!("return ({}) === 1", count("highlight", Some("saved"))),
+        json!([]),
+        long,
+    )
+    .await;
+    save(s, "5-marks.png").await;
+
+    // Undo takes the highlight away, redo brings it back.
+    let body = s.wait_for("body", 1, long).await;
+    s.keys(&body[0], "\u{E009}z\u{E000}").await;
+    s.wait_until("undone", &format!("return ({}) === 0", count("highlight", None)), json!([]), long).await;
+    s.keys(&body[0], "\u{E009}\u{E008}z\u{E000}").await;
+    s.wait_until("redone", &format!("return ({}) === 1", count("highlight", None)), json!([]), long).await;
+
+    // The panel lists both, waiting to sync.
+    s.click(&s.wait_for("[data-testid=marks-panel-toggle]", 1, long).await[0]).await;
+    s.wait_for("[data-testid=mark-row][data-sync=saved]", 2, long).await;
+
+    // Killed right after saving, with the server still down.
+    assert!(desktop.kill_app(profile.path()) >= 1, "the app's process was found and killed");
+
+    server.restart_same_port().await;
+    let desktop = Desktop::launch(&app_binary(), profile.path()).await;
+    let s = &desktop.session;
+    open_report(s, long).await;
+    s.wait_for("[data-testid=mark][data-kind=ink]", 1, long).await;
+    s.wait_for("[data-testid=mark][data-kind=highlight]", 1, long).await;
+    // The launch syncs in the background; the marks turn "synced" when it is done.
+    s.click(&s.wait_for("[data-testid=sync-now]", 1, long).await[0]).await;
+    s.wait_until(
+        "both marks on the server",
+        &format!("return ({}) + ({}) === 2", count("ink", Some("synced")), count("highlight", Some("synced"))),
+        json!([]),
+        Duration::from_secs(90),
+    )
+    .await;
+    save(s, "6-marks-after-restart.png").await;
+    desktop.quit().await;
+
+    let kinds: Vec<String> = server
+        .db()
+        .prepare("SELECT json_extract(data, '$.shape.type') FROM annotations WHERE deleted = 0 ORDER BY 1")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(kinds, ["highlight", "ink"], "exactly the two marks, once each");
+    let quote: String = server
+        .db()
+        .query_row(
+            "SELECT json_extract(data, '$.anchor.quote') FROM annotations WHERE data LIKE '%highlight%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(!quote.trim().is_empty(), "the highlight carries the words it covers");
+}
