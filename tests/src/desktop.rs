@@ -94,6 +94,11 @@ pub struct Desktop {
 impl Desktop {
     /// Starts `app` with `MEETING_PROFILE=profile`, on `$DISPLAY` or a fresh Xvfb.
     pub async fn launch(app: &Path, profile: &Path) -> Self {
+        Self::launch_with(app, profile, &[]).await
+    }
+
+    /// [`Desktop::launch`] with more environment for the app (e.g. where exports go).
+    pub async fn launch_with(app: &Path, profile: &Path, env: &[(&str, &Path)]) -> Self {
         let mut display = std::env::var("DISPLAY").ok();
         let xvfb = if display.is_none() {
             let (x, n) = xvfb();
@@ -108,7 +113,8 @@ impl Desktop {
                 Command::new(which("tauri-driver").expect("tauri-driver"))
                     .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
                     .env("DISPLAY", display.as_deref().unwrap_or(":0"))
-                    .env("MEETING_PROFILE", profile),
+                    .env("MEETING_PROFILE", profile)
+                    .envs(env.iter().map(|(k, v)| (*k, *v))),
             )
             .spawn()
             .expect("tauri-driver"),

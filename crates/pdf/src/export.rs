@@ -5,7 +5,8 @@
 //! The original bytes are kept as the copy's prefix, untouched: what was signed or
 //! checked stays as it was, and a reader that ignores the update sees the original. This
 //! is pure Rust (lopdf), but it parses untrusted files, so the service runs it in the
-//! worker process like everything else that reads a PDF.
+//! worker process like everything else that reads a PDF. Free-text boxes are drawn with
+//! an embedded font ([`font`]).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -75,6 +76,8 @@ pub enum ExportMode {
     Flattened,
 }
 
+mod font;
+
 fn malformed(e: lopdf::Error) -> PdfError {
     PdfError::Malformed(format!("cannot write an annotated copy: {e}"))
 }
@@ -104,19 +107,31 @@ pub fn annotate(original: &[u8], marks: &[Markup], mode: ExportMode) -> Result<V
         by_page.entry(m.page).or_default().push(m);
     }
     let mut inc = IncrementalDocument::create_from(original.to_vec(), prev);
+    // Words of free-text boxes need a font; its object is written after every
+    // appearance, once the glyphs they use are known.
+    let words = marks.iter().any(|m| matches!(m.kind, MarkupKind::FreeText(_)) && !m.text.trim().is_empty());
+    let mut font = if words { font::Embedded::find().map(|f| (f, inc.new_document.new_object_id())) } else { None };
     for (page, marks) in by_page {
         let page_id = pages.get(&(page + 1)).copied().ok_or(PdfError::PageOutOfRange { page, count })?;
-        let forms: Vec<(ObjectId, &Markup, [f32; 4])> = marks
-            .iter()
-            .map(|m| {
-                let (content, rect) = appearance(m);
-                (inc.new_document.add_object(form(content, rect, m.opacity, is_text_mark(&m.kind))), *m, rect)
-            })
-            .collect();
+        let mut forms: Vec<(ObjectId, &Markup, [f32; 4])> = Vec::with_capacity(marks.len());
+        for m in marks {
+            let (mut content, rect) = appearance(m);
+            let mut uses_font = None;
+            if let (MarkupKind::FreeText(r), Some((f, id))) = (&m.kind, font.as_mut()) {
+                content.push_str(&f.draw(&m.text, *r, m.color));
+                uses_font = Some(*id);
+            }
+            let stream = form(content, rect, m.opacity, is_text_mark(&m.kind), uses_font);
+            forms.push((inc.new_document.add_object(stream), m, rect));
+        }
         match mode {
             ExportMode::Annotations => add_annotations(&mut inc, page_id, &forms)?,
             ExportMode::Flattened => draw_into_page(&mut inc, page_id, &forms)?,
         }
+    }
+    if let Some((f, id)) = &font {
+        f.write(&mut inc.new_document, *id)
+            .ok_or_else(|| PdfError::Io("the font for free-text boxes could not be embedded".into()))?;
     }
     let mut out = Vec::with_capacity(original.len() + 4096 * marks.len().min(1024));
     inc.save_to(&mut out).map_err(|e| PdfError::Io(format!("cannot write the annotated copy: {e}")))?;
@@ -283,7 +298,7 @@ fn effective_resources(doc: &Document, page_id: ObjectId) -> Dictionary {
 }
 
 /// A form XObject in page space (identity matrix, box = the annotation's rectangle).
-fn form(content: String, rect: [f32; 4], opacity: f32, multiply: bool) -> Stream {
+fn form(content: String, rect: [f32; 4], opacity: f32, multiply: bool, font: Option<ObjectId>) -> Stream {
     let mut gs = Dictionary::from_iter([
         ("Type", Object::Name(b"ExtGState".to_vec())),
         ("CA", Object::Real(opacity)),
@@ -293,10 +308,13 @@ fn form(content: String, rect: [f32; 4], opacity: f32, multiply: bool) -> Stream
         // Highlighter ink darkens the words under it instead of covering them.
         gs.set("BM", Object::Name(b"Multiply".to_vec()));
     }
-    let resources = Dictionary::from_iter([(
+    let mut resources = Dictionary::from_iter([(
         "ExtGState",
         Object::Dictionary(Dictionary::from_iter([("PhGs", Object::Dictionary(gs))])),
     )]);
+    if let Some(f) = font {
+        resources.set("Font", Object::Dictionary(Dictionary::from_iter([("PhF", Object::Reference(f))])));
+    }
     let dict = Dictionary::from_iter([
         ("Type", Object::Name(b"XObject".to_vec())),
         ("Subtype", Object::Name(b"Form".to_vec())),

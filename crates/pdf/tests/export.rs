@@ -118,7 +118,18 @@ async fn a_flattened_copy_draws_the_marks_into_the_page_without_annotations() {
     let original = vietnamese_pdf(dir.path());
     let pdf = service();
     let stroke = vec![[100.0, 30.0], [300.0, 30.0]];
-    let marks = vec![mark("ink", 0, MarkupKind::Ink(vec![stroke], 6.0), [0.0, 0.0, 1.0], "")];
+    let marks = vec![
+        mark("ink", 0, MarkupKind::Ink(vec![stroke], 6.0), [0.0, 0.0, 1.0], ""),
+        // Words in a box, wrapped inside it: drawn with the embedded font, so they are
+        // part of the page's text once flattened.
+        mark(
+            "box",
+            0,
+            MarkupKind::FreeText([330.0, 40.0, 560.0, 110.0]),
+            [0.0, 0.4, 0.0],
+            "Đề nghị Sở Tài chính bổ sung số liệu quý III trước phiên họp",
+        ),
+    ];
     let out = dir.path().join("ban-in.pdf");
     pdf.export(&original, marks, ExportMode::Flattened, &out).await.expect("export");
     qpdf_check(&out).expect("qpdf --check passes on the flattened copy");
@@ -127,6 +138,9 @@ async fn a_flattened_copy_draws_the_marks_into_the_page_without_annotations() {
     let page = pdf.render(doc, 0, info.pages[0].width.round() as u32, Priority::Visible, None).await.expect("render");
     let [red, green, blue] = pixel(&page, info.pages[0].height, 200.0, 30.0);
     assert!(blue > 200 && red < 60 && green < 60, "the stroke is part of the page: {red},{green},{blue}");
+    let text = pdf.text(doc, 0).await.expect("text").text;
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("Đề nghị Sở Tài chính bổ sung số liệu quý III"), "the box's words are on the page: {flat}");
 }
 
 #[tokio::test]

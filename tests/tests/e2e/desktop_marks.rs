@@ -1,8 +1,9 @@
 //! Desktop E2E of annotations (issue 4, acceptance 3 and 7): in the real app a leader
 //! draws a pen stroke and highlights words with the mouse (real pointer events through
-//! WebDriver actions), undoes and redoes; the app is then killed with SIGKILL while the
-//! server is down, started again, and the marks are still there; once the server is
-//! back they reach it.
+//! WebDriver actions), undoes and redoes, adds a sticky note shared with the participants
+//! and exports an annotated copy; the app is then killed with SIGKILL while the server is
+//! down, started again, and the marks are still there; once the server is back they
+//! reach it.
 
 use std::time::Duration;
 
@@ -55,8 +56,10 @@ async fn marks_drawn_in_the_app_survive_a_kill_and_reach_the_server() {
     }
     let mut server = TestServer::demo().await;
     let profile = tempfile::tempdir().unwrap();
+    let exports = tempfile::tempdir().unwrap();
+    let env = [("PHONGHOP_EXPORT_DIR", exports.path())];
     let long = Duration::from_secs(60);
-    let desktop = Desktop::launch(&app_binary(), profile.path()).await;
+    let desktop = Desktop::launch_with(&app_binary(), profile.path(), &env).await;
     let s = &desktop.session;
     s.type_into(&s.wait_for("[data-testid=server]", 1, long).await[0], &server.url).await;
     s.type_into(&s.wait_for("[data-testid=username]", 1, long).await[0], "leader1").await;
@@ -98,15 +101,45 @@ async fn marks_drawn_in_the_app_survive_a_kill_and_reach_the_server() {
     s.keys(&body[0], "\u{E009}\u{E008}z\u{E000}").await;
     s.wait_until("redone", &format!("return ({}) === 1", count("highlight", None)), json!([]), long).await;
 
-    // The panel lists both, waiting to sync.
-    s.click(&s.wait_for("[data-testid=marks-panel-toggle]", 1, long).await[0]).await;
-    s.wait_for("[data-testid=mark-row][data-sync=saved]", 2, long).await;
+    // A sticky note: a click with the note tool, then its words in the panel's editor,
+    // shared with every participant.
+    s.click(&s.wait_for("[data-testid=tool-note]", 1, long).await[0]).await;
+    let (x, y) = (f(&page, "x") + f(&page, "w") * 0.85, f(&page, "y") + f(&page, "h") * 0.5);
+    s.drag(&[(x, y)]).await;
+    let editor = s.wait_for("[data-testid=mark-text]", 1, long).await;
+    s.keys(&editor[0], "Đề nghị bổ sung số liệu quý III").await;
+    s.keys(&editor[0], "\u{E009}\u{E007}\u{E000}").await;
+    s.script(
+        "const v = document.querySelector('[data-testid=mark-visibility]');
+         v.value = 'participants'; v.dispatchEvent(new Event('change', {bubbles: true}));",
+        json!([]),
+    )
+    .await;
+    s.wait_until(
+        "the note's words and visibility saved",
+        "return [...document.querySelectorAll('[data-testid=mark-row]')].some(r => r.innerText.includes('quý III'))",
+        json!([]),
+        long,
+    )
+    .await;
+    // The panel lists all three, waiting to sync.
+    s.wait_for("[data-testid=mark-row][data-sync=saved]", 3, long).await;
+
+    // An annotated copy, offline.
+    s.click(&s.wait_for("[data-testid=export-open]", 1, long).await[0]).await;
+    s.click(&s.wait_for("[data-testid=export-annotated]", 1, long).await[0]).await;
+    s.wait_for("[data-testid=export-done]", 1, long).await;
+    let copies: Vec<_> = std::fs::read_dir(exports.path()).unwrap().flatten().map(|e| e.path()).collect();
+    let pdf = copies.iter().find(|p| p.extension().is_some_and(|x| x == "pdf")).expect("the exported PDF");
+    assert!(copies.iter().any(|p| p.extension().is_some_and(|x| x == "xfdf")), "and its XFDF: {copies:?}");
+    let check = std::process::Command::new("qpdf").arg("--check").arg(pdf).output().unwrap();
+    assert!(check.status.success(), "qpdf --check: {}", String::from_utf8_lossy(&check.stdout));
 
     // Killed right after saving, with the server still down.
     assert!(desktop.kill_app(profile.path()) >= 1, "the app's process was found and killed");
 
     server.restart_same_port().await;
-    let desktop = Desktop::launch(&app_binary(), profile.path()).await;
+    let desktop = Desktop::launch_with(&app_binary(), profile.path(), &env).await;
     let s = &desktop.session;
     open_report(s, long).await;
     s.wait_for("[data-testid=mark][data-kind=ink]", 1, long).await;
@@ -131,7 +164,16 @@ async fn marks_drawn_in_the_app_survive_a_kill_and_reach_the_server() {
         .unwrap()
         .map(Result::unwrap)
         .collect();
-    assert_eq!(kinds, ["highlight", "ink"], "exactly the two marks, once each");
+    assert_eq!(kinds, ["highlight", "ink", "note"], "exactly the three marks, once each");
+    let (text, visibility): (String, String) = server
+        .db()
+        .query_row(
+            "SELECT json_extract(data, '$.text'), visibility FROM annotations WHERE data LIKE '%\"note\"%'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((text.as_str(), visibility.as_str()), ("Đề nghị bổ sung số liệu quý III", "participants"));
     let quote: String = server
         .db()
         .query_row(
