@@ -171,23 +171,32 @@ impl Store {
 
     /// Stores the server's answers to a pushed batch, and only then forgets the changes;
     /// one transaction for the batch.
-    fn settle(&mut self, answered: &[(i64, &OpResult)]) -> Result<()> {
+    fn settle(&mut self, answered: &[(i64, Uuid, &OpResult)]) -> Result<()> {
         let tx = self.conn.transaction()?;
-        for (seq, result) in answered {
-            settle_one(&tx, *seq, result)?;
+        for (seq, id, result) in answered {
+            settle_one(&tx, *seq, *id, result)?;
         }
         tx.commit()?;
         Ok(())
     }
 }
 
-/// One answer of a push batch, inside the batch's transaction.
-fn settle_one(tx: &rusqlite::Transaction<'_>, seq: i64, result: &OpResult) -> Result<()> {
-    let id = result.annotation.id.to_string();
+/// One answer of a push batch (about annotation `id`), inside the batch's transaction.
+fn settle_one(tx: &rusqlite::Transaction<'_>, seq: i64, id: Uuid, result: &OpResult) -> Result<()> {
+    let id = id.to_string();
     tx.execute("DELETE FROM annotation_outbox WHERE seq = ?1", [seq])?;
     let more: bool =
         tx.query_row("SELECT EXISTS (SELECT 1 FROM annotation_outbox WHERE annotation_id = ?1)", [&id], |r| r.get(0))?;
-    let server = json(&result.annotation)?;
+    let local = || -> Result<Annotation> {
+        let data: String = tx.query_row("SELECT data FROM annotations WHERE id = ?1", [&id], |r| r.get(0))?;
+        parse(&data).map_err(ClientError::from)
+    };
+    // The server's copy: sent for a duplicate and a conflict; an applied change is ours
+    // at the version the server gave it.
+    let server = match &result.annotation {
+        Some(a) => a.clone(),
+        None => Annotation { version: result.version, ..local()? },
+    };
     match result.outcome {
         OpOutcome::Applied | OpOutcome::Duplicate => {
             // Later local changes of it stand on what this one became.
@@ -201,15 +210,17 @@ fn settle_one(tx: &rusqlite::Transaction<'_>, seq: i64, result: &OpResult) -> Re
                 tx.execute(
                     "UPDATE annotations SET version = ?2, deleted = ?3, pending = 0, error = NULL, data = ?4
                       WHERE id = ?1",
-                    params![id, result.annotation.version, result.annotation.deleted, server],
+                    params![id, server.version, server.deleted, json(&server)?],
                 )?;
             }
         }
         OpOutcome::Conflict => {
             // Ours (with any later local edits) becomes a new annotation; the
             // server's copy takes the original id.
-            let local: String = tx.query_row("SELECT data FROM annotations WHERE id = ?1", [&id], |r| r.get(0))?;
-            let mut mine: Annotation = parse(&local)?;
+            if result.annotation.is_none() {
+                return Err(ClientError::Protocol("a conflict answer without the server's copy".into()));
+            }
+            let mut mine = local()?;
             mine.id = Uuid::now_v7();
             mine.version = 0;
             let copy = json(&mine)?;
@@ -232,7 +243,7 @@ fn settle_one(tx: &rusqlite::Transaction<'_>, seq: i64, result: &OpResult) -> Re
             )?;
             tx.execute(
                 "UPDATE annotations SET version = ?2, deleted = ?3, pending = 0, error = NULL, data = ?4 WHERE id = ?1",
-                params![id, result.annotation.version, result.annotation.deleted, server],
+                params![id, server.version, server.deleted, json(&server)?],
             )?;
         }
         OpOutcome::Rejected => {
@@ -277,7 +288,7 @@ pub async fn push(store: &mut Store, api: &Api) -> Result<PushReport> {
             if result.op_id != op.op_id {
                 return Err(ClientError::Protocol("the server answered pushed changes out of order".into()));
             }
-            answered.push((*seq, result));
+            answered.push((*seq, op.annotation.id, result));
         }
         store.settle(&answered)?;
         for result in &answer.results {

@@ -240,8 +240,12 @@ pub struct OpResult {
     /// time); a device bases its next change of the annotation on it. 0 when nothing
     /// was applied.
     pub version: i64,
-    /// The server's copy after the push.
-    pub annotation: Annotation,
+    /// The server's copy, when the device does not already have it: for a duplicate
+    /// (it may have changed since) and a conflict. Absent for an applied change (the
+    /// device pushed exactly that; `version` is all that is new) and a rejection, which
+    /// halves what a large push downloads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub annotation: Option<Annotation>,
 }
 
 /// `POST /annotations/push` answer: one result per op, in order.

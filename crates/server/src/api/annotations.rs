@@ -152,7 +152,7 @@ pub fn record_grant(tx: &Transaction<'_>, meeting_id: &str, user_id: &str) -> Ap
     Ok(())
 }
 
-fn answer(op_id: Uuid, outcome: OpOutcome, status: u16, version: i64, annotation: Annotation) -> OpResult {
+fn answer(op_id: Uuid, outcome: OpOutcome, status: u16, version: i64, annotation: Option<Annotation>) -> OpResult {
     OpResult { op_id, outcome, status, version, annotation }
 }
 
@@ -195,11 +195,11 @@ fn apply(tx: &Transaction<'_>, caller: &AuthUser, op: AnnotationOp) -> AppResult
     if let Some(version) = seen
         && let Some(stored) = load(tx, &id)?
     {
-        return Ok(answer(op.op_id, OpOutcome::Duplicate, 200, version, stored.annotation));
+        return Ok(answer(op.op_id, OpOutcome::Duplicate, 200, version, Some(stored.annotation)));
     }
     if let Some((status, why)) = refusal(tx, caller, &op.annotation)? {
         tracing::info!(op = %op.op_id, %status, %why, "annotation op rejected");
-        return Ok(answer(op.op_id, OpOutcome::Rejected, status, 0, op.annotation));
+        return Ok(answer(op.op_id, OpOutcome::Rejected, status, 0, None));
     }
     let current = load(tx, &id)?;
     let mut next = op.annotation.clone();
@@ -210,10 +210,10 @@ fn apply(tx: &Transaction<'_>, caller: &AuthUser, op: AnnotationOp) -> AppResult
             (201, None)
         }
         Some(cur) if cur.author_id != caller.id() || cur.annotation.meeting_id != next.meeting_id => {
-            return Ok(answer(op.op_id, OpOutcome::Rejected, 403, 0, op.annotation));
+            return Ok(answer(op.op_id, OpOutcome::Rejected, 403, 0, None));
         }
         Some(cur) if cur.annotation.version != op.base_version => {
-            return Ok(answer(op.op_id, OpOutcome::Conflict, 412, 0, cur.annotation.clone()));
+            return Ok(answer(op.op_id, OpOutcome::Conflict, 412, 0, Some(cur.annotation.clone())));
         }
         Some(cur) => {
             next.version = cur.annotation.version + 1;
@@ -245,5 +245,5 @@ fn apply(tx: &Transaction<'_>, caller: &AuthUser, op: AnnotationOp) -> AppResult
     )?;
     let sides: Vec<Visibility> = before.into_iter().chain([next.visibility]).collect();
     announce(tx, &next.meeting_id.to_string(), &id, &caller.id(), &sides)?;
-    Ok(answer(op.op_id, OpOutcome::Applied, status, next.version, next))
+    Ok(answer(op.op_id, OpOutcome::Applied, status, next.version, None))
 }
