@@ -28,9 +28,12 @@ async fn page_geometry(s: &Session) -> (Value, Value) {
     (v[0].clone(), v[1].clone())
 }
 
-async fn open_report(s: &Session, long: Duration) {
+async fn open_meeting(s: &Session, long: Duration) {
     let (js, args) = click_text("[data-testid=meeting]", "Phiên họp thường kỳ");
     s.wait_until("the meeting listed", &js, args, long).await;
+}
+
+async fn open_report(s: &Session, long: Duration) {
     let (js, args) = click_text("[data-testid=document]", "Báo cáo tình hình kinh tế");
     s.wait_until("the document listed", &js, args, long).await;
     s.wait_until("page 1 painted", &format!("return ({INK}) > 0"), json!([0]), long).await;
@@ -68,6 +71,12 @@ async fn marks_drawn_in_the_app_survive_a_kill_and_reach_the_server() {
     s.wait_for("[data-testid=ready-offline]", 3, Duration::from_secs(120)).await;
     // The network goes: everything below is saved on the laptop only.
     server.kill();
+    open_meeting(s, long).await;
+    // A note on the first agenda item, not tied to any page.
+    s.click(&s.wait_for("[data-testid=item-note-add]", 1, long).await[0]).await;
+    s.type_into(&s.wait_for("[data-testid=item-note-text]", 1, long).await[0], "Hỏi thêm về tiến độ giải ngân").await;
+    s.click(&s.wait_for("[data-testid=item-note-save]", 1, long).await[0]).await;
+    s.wait_for("[data-testid=item-note][data-sync=saved]", 1, long).await;
     open_report(s, long).await;
 
     // A pen stroke across the bottom margin of page 1.
@@ -141,6 +150,8 @@ async fn marks_drawn_in_the_app_survive_a_kill_and_reach_the_server() {
     server.restart_same_port().await;
     let desktop = Desktop::launch_with(&app_binary(), profile.path(), &env).await;
     let s = &desktop.session;
+    open_meeting(s, long).await;
+    s.wait_for("[data-testid=item-note]", 1, long).await;
     open_report(s, long).await;
     s.wait_for("[data-testid=mark][data-kind=ink]", 1, long).await;
     s.wait_for("[data-testid=mark][data-kind=highlight]", 1, long).await;
@@ -164,7 +175,7 @@ async fn marks_drawn_in_the_app_survive_a_kill_and_reach_the_server() {
         .unwrap()
         .map(Result::unwrap)
         .collect();
-    assert_eq!(kinds, ["highlight", "ink", "note"], "exactly the three marks, once each");
+    assert_eq!(kinds, ["highlight", "ink", "item_note", "note"], "exactly the four, once each");
     let (text, visibility): (String, String) = server
         .db()
         .query_row(
