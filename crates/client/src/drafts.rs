@@ -61,68 +61,27 @@ impl Store {
         }
         let me = self.meta("user_id")?.and_then(|u| Uuid::parse_str(&u).ok()).ok_or(ClientError::NotLoggedIn)?;
         let now = OffsetDateTime::now_utc();
-        let a = match d.id.map(|id| self.annotation(id)).transpose()?.flatten() {
-            Some(old) => {
-                if old.author_id != me {
-                    return Err(ClientError::Invalid("only its author can change an annotation".into()));
-                }
-                Annotation {
-                    page: d.page,
-                    shape: d.shape,
-                    color: d.color,
-                    opacity: d.opacity,
-                    text: d.text,
-                    anchor: d.anchor,
-                    visibility: d.visibility,
-                    deleted: d.deleted,
-                    updated_at: now,
-                    ..old
-                }
+        // What the device owns (id, meeting, version drawn on, author, creation) comes
+        // from the stored annotation, or is decided now for a new one; what was drawn
+        // or typed comes from the draft.
+        let base = match d.id.map(|id| self.annotation(id)).transpose()?.flatten() {
+            Some(old) if old.author_id != me => {
+                return Err(ClientError::Invalid("only its author can change an annotation".into()));
             }
-            None => {
-                let (meeting_id, sha) = match d.document_id {
-                    Some(doc) => {
-                        let (meeting, sha, pages) = self
-                            .document_target(&doc.to_string())?
-                            .ok_or_else(|| ClientError::NotFound(format!("document {doc} is not on this device")))?;
-                        let page =
-                            d.page.ok_or_else(|| ClientError::Invalid("a mark on a document needs a page".into()))?;
-                        if i64::from(page) >= pages {
-                            return Err(ClientError::Invalid(format!("page {} is not in the document", page + 1)));
-                        }
-                        (meeting, Some(sha))
-                    }
-                    None => {
-                        let meeting = d
-                            .meeting_id
-                            .ok_or_else(|| ClientError::Invalid("a note needs its document or its meeting".into()))?;
-                        if matches!(d.shape, Shape::ItemNote) && d.agenda_item_id.is_none() {
-                            return Err(ClientError::Invalid("an item note needs its agenda item".into()));
-                        }
-                        (meeting, None)
-                    }
-                };
-                Annotation {
-                    id: d.id.unwrap_or_else(Uuid::now_v7),
-                    meeting_id,
-                    document_id: d.document_id,
-                    agenda_item_id: d.agenda_item_id,
-                    document_sha256: sha,
-                    page: d.page,
-                    shape: d.shape,
-                    color: d.color,
-                    opacity: d.opacity,
-                    text: d.text,
-                    anchor: d.anchor,
-                    author_id: me,
-                    visibility: d.visibility,
-                    created_at: now,
-                    updated_at: now,
-                    version: 0,
-                    deleted: d.deleted,
-                    needs_review: false,
-                }
-            }
+            Some(old) => old,
+            None => self.new_annotation(&d, me, now)?,
+        };
+        let a = Annotation {
+            page: d.page,
+            shape: d.shape,
+            color: d.color,
+            opacity: d.opacity,
+            text: d.text,
+            anchor: d.anchor,
+            visibility: d.visibility,
+            deleted: d.deleted,
+            updated_at: now,
+            ..base
         };
         self.save_annotation(&a)?;
         Ok(LocalAnnotation {
@@ -132,6 +91,51 @@ impl Store {
             error: None,
             mine: true,
             author_name: None,
+        })
+    }
+
+    /// The device-owned part of a new annotation, checked against what is on this device.
+    fn new_annotation(&self, d: &AnnotationDraft, me: Uuid, now: OffsetDateTime) -> Result<Annotation> {
+        let (meeting_id, sha) = match d.document_id {
+            Some(doc) => {
+                let (meeting, sha, pages) = self
+                    .document_target(&doc.to_string())?
+                    .ok_or_else(|| ClientError::NotFound(format!("document {doc} is not on this device")))?;
+                let page = d.page.ok_or_else(|| ClientError::Invalid("a mark on a document needs a page".into()))?;
+                if i64::from(page) >= pages {
+                    return Err(ClientError::Invalid(format!("page {} is not in the document", page + 1)));
+                }
+                (meeting, Some(sha))
+            }
+            None => {
+                let meeting = d
+                    .meeting_id
+                    .ok_or_else(|| ClientError::Invalid("a note needs its document or its meeting".into()))?;
+                if matches!(d.shape, Shape::ItemNote) && d.agenda_item_id.is_none() {
+                    return Err(ClientError::Invalid("an item note needs its agenda item".into()));
+                }
+                (meeting, None)
+            }
+        };
+        Ok(Annotation {
+            id: d.id.unwrap_or_else(Uuid::now_v7),
+            meeting_id,
+            document_id: d.document_id,
+            agenda_item_id: d.agenda_item_id,
+            document_sha256: sha,
+            page: d.page,
+            shape: Shape::ItemNote,
+            color: String::new(),
+            opacity: 1.0,
+            text: String::new(),
+            anchor: None,
+            author_id: me,
+            visibility: d.visibility,
+            created_at: now,
+            updated_at: now,
+            version: 0,
+            deleted: false,
+            needs_review: false,
         })
     }
 

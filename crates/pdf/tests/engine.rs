@@ -2,44 +2,13 @@
 //! `scripts/fetch-pdfium` first), generated Vietnamese documents and, when
 //! `../shared/pdf-corpus` is present, real third-party files clean, malformed and encrypted.
 
-use std::path::{Path, PathBuf};
+mod common;
 
-use meeting_pdf::{PdfError, PdfService, Priority, ServiceOptions, WorkerCommand};
+use common::{corpus, service};
+use meeting_pdf::{PdfError, Priority};
 
-fn service() -> PdfService {
-    if let Err(e) = meeting_pdf::locate::find() {
-        panic!("{e}");
-    }
-    let cmd = WorkerCommand { program: PathBuf::from(env!("CARGO_BIN_EXE_meeting-pdf-worker")), args: vec![] };
-    PdfService::start(cmd, ServiceOptions::default())
-}
-
-fn vietnamese_pdf(dir: &Path) -> PathBuf {
-    use meeting_server::demo::pdf::{Block, render};
-    let font = meeting_server::demo::load_font().expect("DejaVu Sans (fonts-dejavu-core)");
-    let mut blocks = vec![Block::Heading("Báo cáo cải cách hành chính".into())];
-    for i in 0..30 {
-        blocks.push(Block::Paragraph(format!(
-            "Đoạn {i}: Đồng chí Chủ tịch chỉ đạo đẩy mạnh cải cách hành chính, nâng cao chất lượng phục vụ người dân và doanh nghiệp."
-        )));
-    }
-    let (bytes, pages) = render(&font, "Báo cáo", &blocks, 3).expect("render");
-    assert!(pages >= 3);
-    let path = dir.join("bao-cao.pdf");
-    std::fs::write(&path, bytes).expect("write");
-    path
-}
-
-fn corpus(sub: &str) -> Option<Vec<PathBuf>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/pdf-corpus").join(sub);
-    let Ok(rd) = std::fs::read_dir(&dir) else {
-        eprintln!("skipping: {} is absent (the shared PDF corpus lives beside the checkout)", dir.display());
-        return None;
-    };
-    let mut files: Vec<PathBuf> =
-        rd.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "pdf")).collect();
-    files.sort();
-    Some(files)
+fn vietnamese_pdf(dir: &std::path::Path) -> std::path::PathBuf {
+    common::vietnamese_pdf(dir, 30, 3)
 }
 
 #[tokio::test]

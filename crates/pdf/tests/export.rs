@@ -2,30 +2,16 @@
 //! real libpdfium opens and draws them, `qpdf --check` judges their structure, and the
 //! original file's bytes are compared before and after.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::Command;
 
-use meeting_pdf::{ExportMode, Markup, MarkupKind, PdfService, Priority, ServiceOptions, WorkerCommand};
+use common::{corpus, service};
+use meeting_pdf::{ExportMode, Markup, MarkupKind, Priority};
 
-fn service() -> PdfService {
-    if let Err(e) = meeting_pdf::locate::find() {
-        panic!("{e}");
-    }
-    let cmd = WorkerCommand { program: PathBuf::from(env!("CARGO_BIN_EXE_meeting-pdf-worker")), args: vec![] };
-    PdfService::start(cmd, ServiceOptions::default())
-}
-
-fn vietnamese_pdf(dir: &Path) -> PathBuf {
-    use meeting_server::demo::pdf::{Block, render};
-    let font = meeting_server::demo::load_font().expect("DejaVu Sans (fonts-dejavu-core)");
-    let mut blocks = vec![Block::Heading("Báo cáo cải cách hành chính".into())];
-    for i in 0..8 {
-        blocks.push(Block::Paragraph(format!("Đoạn {i}: Đồng chí Chủ tịch chỉ đạo đẩy mạnh cải cách hành chính.")));
-    }
-    let (bytes, _) = render(&font, "Báo cáo", &blocks, 2).expect("render");
-    let path = dir.join("bao-cao.pdf");
-    std::fs::write(&path, bytes).expect("write");
-    path
+fn vietnamese_pdf(dir: &Path) -> std::path::PathBuf {
+    common::vietnamese_pdf(dir, 8, 2)
 }
 
 /// `qpdf --check`: exit 0 is clean, 3 is "warnings only" (as for many real files).
@@ -165,18 +151,6 @@ async fn exporting_refuses_a_missing_file_a_wrong_page_and_protected_documents_c
     let err = pdf.export(&locked, note(0), ExportMode::Annotations, &out).await.unwrap_err();
     assert_eq!(err.code(), "export_unsupported", "{err}");
     assert!(!out.exists(), "a failed export leaves no file");
-}
-
-fn corpus(sub: &str) -> Option<Vec<PathBuf>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/pdf-corpus").join(sub);
-    let Ok(rd) = std::fs::read_dir(&dir) else {
-        eprintln!("skipping: {} is absent (the shared PDF corpus lives beside the checkout)", dir.display());
-        return None;
-    };
-    let mut files: Vec<PathBuf> =
-        rd.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "pdf")).collect();
-    files.sort();
-    Some(files)
 }
 
 /// Real third-party files, some already annotated: their own annotations survive, ours

@@ -40,6 +40,17 @@ pub(crate) async fn save(session: &Session, name: &str) {
     std::fs::write(dir.join(name), png).unwrap();
 }
 
+/// Logs in on the first-run screen and waits until the demo's three meetings are ready
+/// offline.
+pub(crate) async fn log_in(s: &Session, url: &str, user: &str) {
+    let long = Duration::from_secs(60);
+    s.type_into(&s.wait_for("[data-testid=server]", 1, long).await[0], url).await;
+    s.type_into(&s.wait_for("[data-testid=username]", 1, long).await[0], user).await;
+    s.type_into(&s.wait_for("[data-testid=password]", 1, long).await[0], "demo").await;
+    s.click(&s.wait_for("[data-testid=login]", 1, long).await[0]).await;
+    s.wait_for("[data-testid=ready-offline]", 3, Duration::from_secs(120)).await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_leader_reads_a_meeting_online_then_offline() {
     if let Some(msg) = missing(&app_binary()) {
@@ -58,15 +69,9 @@ async fn a_leader_reads_a_meeting_online_then_offline() {
     let s = &desktop.session;
     let long = Duration::from_secs(60);
 
-    // First run: log in (Vietnamese UI by default).
-    let fields = s.wait_for("[data-testid=server]", 1, long).await;
-    s.type_into(&fields[0], &server.url).await;
-    s.type_into(&s.wait_for("[data-testid=username]", 1, long).await[0], "leader1").await;
-    s.type_into(&s.wait_for("[data-testid=password]", 1, long).await[0], "demo").await;
-    s.click(&s.wait_for("[data-testid=login]", 1, long).await[0]).await;
-
-    // Background sync: every meeting becomes ready offline.
-    s.wait_for("[data-testid=ready-offline]", 3, Duration::from_secs(120)).await;
+    // First run: log in (Vietnamese UI by default); the background sync makes every
+    // meeting ready offline.
+    log_in(s, &server.url, "leader1").await;
     save(s, "1-meetings.png").await;
 
     let (js, args) = click_text("[data-testid=meeting]", "Phiên họp thường kỳ");

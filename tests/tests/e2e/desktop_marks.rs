@@ -11,7 +11,7 @@ use meeting_e2e::desktop::{Desktop, INK, missing};
 use meeting_e2e::webdriver::Session;
 use serde_json::{Value, json};
 
-use super::desktop::{app_binary, click_text, save};
+use super::desktop::{app_binary, click_text, log_in, save};
 use crate::util::TestServer;
 
 /// The viewport rectangle of a page and of its first line of text.
@@ -64,11 +64,7 @@ async fn marks_drawn_in_the_app_survive_a_kill_and_reach_the_server() {
     let long = Duration::from_secs(60);
     let desktop = Desktop::launch_with(&app_binary(), profile.path(), &env).await;
     let s = &desktop.session;
-    s.type_into(&s.wait_for("[data-testid=server]", 1, long).await[0], &server.url).await;
-    s.type_into(&s.wait_for("[data-testid=username]", 1, long).await[0], "leader1").await;
-    s.type_into(&s.wait_for("[data-testid=password]", 1, long).await[0], "demo").await;
-    s.click(&s.wait_for("[data-testid=login]", 1, long).await[0]).await;
-    s.wait_for("[data-testid=ready-offline]", 3, Duration::from_secs(120)).await;
+    log_in(s, &server.url, "leader1").await;
     // The network goes: everything below is saved on the laptop only.
     server.kill();
     open_meeting(s, long).await;
