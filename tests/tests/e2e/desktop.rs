@@ -40,6 +40,15 @@ pub(crate) async fn save(session: &Session, name: &str) {
     std::fs::write(dir.join(name), png).unwrap();
 }
 
+/// Whether the app and its drivers are here; without them the test is skipped with a
+/// message, except under CI, where that is a failure.
+pub(crate) fn can_run() -> bool {
+    let Some(msg) = missing(&app_binary()) else { return true };
+    assert!(std::env::var_os("CI").is_none(), "{msg}");
+    eprintln!("skipping: {msg}");
+    false
+}
+
 /// Logs in on the first-run screen and waits until the demo's three meetings are ready
 /// offline.
 pub(crate) async fn log_in(s: &Session, url: &str, user: &str) {
@@ -53,9 +62,7 @@ pub(crate) async fn log_in(s: &Session, url: &str, user: &str) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_leader_reads_a_meeting_online_then_offline() {
-    if let Some(msg) = missing(&app_binary()) {
-        assert!(std::env::var_os("CI").is_none(), "{msg}");
-        eprintln!("skipping: {msg}");
+    if !can_run() {
         return;
     }
     let mut server = TestServer::demo().await;
