@@ -1,7 +1,7 @@
 //! Desktop E2E of annotations (issue 4, acceptance 3 and 7): in the real app a leader
 //! draws a pen stroke and highlights words with the mouse (real pointer events through
-//! WebDriver actions), undoes and redoes, adds a sticky note shared with the participants
-//! and exports an annotated copy; the app is then killed with SIGKILL while the server is
+//! WebDriver actions), undoes and redoes, adds a sticky note shared with the participants,
+//! erases and moves, and exports an annotated copy; the app is then killed with SIGKILL while the server is
 //! down, started again, and the marks are still there; once the server is back they
 //! reach it.
 
@@ -127,6 +127,45 @@ async fn marks_drawn_in_the_app_survive_a_kill_and_reach_the_server() {
     .await;
     // The panel lists all three, waiting to sync.
     s.wait_for("[data-testid=mark-row][data-sync=saved]", 3, long).await;
+
+    // The eraser wipes the stroke where it passes; undo brings it back.
+    // (Across where the stroke is now: the panel took room and the page moved.)
+    s.click(&s.wait_for("[data-testid=tool-eraser]", 1, long).await[0]).await;
+    let ink = s
+        .script(
+            "const r = document.querySelector('[data-testid=mark][data-kind=ink]').getBoundingClientRect();
+             return [r.left + r.width / 2, r.top - 8, r.bottom + 8];",
+            json!([]),
+        )
+        .await;
+    let (ix, top, bottom) = (ink[0].as_f64().unwrap(), ink[1].as_f64().unwrap(), ink[2].as_f64().unwrap());
+    s.drag(&[(ix, top), (ix, (top + bottom) / 2.0), (ix, bottom)]).await;
+    s.wait_until("the stroke erased", &format!("return ({}) === 0", count("ink", None)), json!([]), long).await;
+    s.keys(&body[0], "\u{E009}z\u{E000}").await;
+    s.wait_until("the stroke back", &format!("return ({}) === 1", count("ink", None)), json!([]), long).await;
+
+    // The select tool picks the note, and a second press drags it elsewhere.
+    s.click(&s.wait_for("[data-testid=tool-select]", 1, long).await[0]).await;
+    let where_note = "const r = document.querySelector('[data-testid=mark][data-kind=note]').getBoundingClientRect();
+                      return [r.left + r.width / 2, r.top + r.height / 2];";
+    s.script(
+        "document.querySelector('[data-testid=mark][data-kind=note]').scrollIntoView({block: 'center'})",
+        json!([]),
+    )
+    .await;
+    let at = s.script(where_note, json!([])).await;
+    let (nx, ny) = (at[0].as_f64().unwrap(), at[1].as_f64().unwrap());
+    s.drag(&[(nx, ny)]).await;
+    s.wait_for("[data-testid=mark-selected]", 1, long).await;
+    s.drag(&[(nx, ny), (nx - 20.0, ny + 20.0), (nx - 40.0, ny + 40.0)]).await;
+    s.wait_until(
+        "the note moved",
+        "const r = document.querySelector('[data-testid=mark][data-kind=note]').getBoundingClientRect();
+         return Math.abs(r.left + r.width / 2 - arguments[0] + 40) < 3 && Math.abs(r.top + r.height / 2 - arguments[1] - 40) < 3;",
+        json!([nx, ny]),
+        long,
+    )
+    .await;
 
     // An annotated copy, offline.
     s.click(&s.wait_for("[data-testid=export-open]", 1, long).await[0]).await;
