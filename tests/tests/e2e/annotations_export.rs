@@ -39,6 +39,18 @@ async fn setup(server: &TestServer, dir: &Path, body: &str) -> (PathBuf, String,
     (laptop, doc, pdf, sec)
 }
 
+/// The characters of a page whose centres lie inside `r`: the words a mark covers.
+fn covered(text: &meeting_pdf::PageText, r: meeting_pdf::Rect) -> String {
+    text.chars
+        .iter()
+        .filter(|c| {
+            let (x, y) = ((c.rect.left + c.rect.right) / 2.0, (c.rect.bottom + c.rect.top) / 2.0);
+            x > r.left && x < r.right && y > r.bottom && y < r.top
+        })
+        .map(|c| c.ch)
+        .collect()
+}
+
 fn qpdf_check(path: &Path) {
     let out = Command::new("qpdf").arg("--check").arg(path).output().expect("qpdf (scripts/setup installs it)");
     assert!(out.status.success(), "qpdf --check {}: {}", path.display(), String::from_utf8_lossy(&out.stdout));
@@ -74,16 +86,7 @@ async fn an_exported_copy_passes_qpdf_holds_the_annotations_and_the_cached_origi
     assert_eq!((sticky.kind.as_str(), sticky.contents.as_deref()), ("text", Some("Cần số liệu quý III")));
     // The highlight sits on the words it was made from.
     let text = pdf.text(copy, 0).await.unwrap();
-    let covered: String = text
-        .chars
-        .iter()
-        .filter(|c| {
-            let (x, y) = ((c.rect.left + c.rect.right) / 2.0, (c.rect.bottom + c.rect.top) / 2.0);
-            x > highlight.rect.left && x < highlight.rect.right && y > highlight.rect.bottom && y < highlight.rect.top
-        })
-        .map(|c| c.ch)
-        .collect();
-    assert_eq!(covered.trim(), "tăng ngân sách");
+    assert_eq!(covered(&text, highlight.rect).trim(), "tăng ngân sách");
 
     let xml = std::fs::read_to_string(&xfdf).unwrap();
     assert!(xml.contains(&format!("name=\"{}\"", hl["id"].as_str().unwrap())), "{xml}");
@@ -165,16 +168,8 @@ async fn highlights_follow_their_words_into_a_new_version_or_are_flagged_for_rev
     let quad = &moved["annotation"]["shape"]["quads"][0]["points"];
     let (top, bottom) = (quad[0]["y"].as_f64().unwrap() as f32, quad[2]["y"].as_f64().unwrap() as f32);
     let (left, right) = (quad[0]["x"].as_f64().unwrap() as f32, quad[1]["x"].as_f64().unwrap() as f32);
-    let covered: String = text
-        .chars
-        .iter()
-        .filter(|c| {
-            let (x, y) = ((c.rect.left + c.rect.right) / 2.0, (c.rect.bottom + c.rect.top) / 2.0);
-            x > left && x < right && y > bottom && y < top
-        })
-        .map(|c| c.ch)
-        .collect();
-    assert_eq!(covered.trim(), "tăng ngân sách cho y tế");
+    let box_ = meeting_pdf::Rect { left, bottom, right, top };
+    assert_eq!(covered(&text, box_).trim(), "tăng ngân sách cho y tế");
 
     // The other device does the same move: the server takes it once, no conflict copies.
     let report = meeting(&tablet, &["sync", "--json"]);
