@@ -1,9 +1,9 @@
 //! Desktop E2E of annotations (issue 4, acceptance 3 and 7): in the real app a leader
 //! draws a pen stroke and highlights words with the mouse (real pointer events through
 //! WebDriver actions), undoes and redoes, adds a sticky note shared with the participants,
-//! erases and moves, and exports an annotated copy; the app is then killed with SIGKILL while the server is
-//! down, started again, and the marks are still there; once the server is back they
-//! reach it.
+//! erases and moves, underlines a line selected as text, and exports an annotated copy;
+//! the app is then killed with SIGKILL while the server is down, started again, and the
+//! marks are still there; once the server is back they reach it.
 
 use std::time::Duration;
 
@@ -167,6 +167,40 @@ async fn marks_drawn_in_the_app_survive_a_kill_and_reach_the_server() {
     )
     .await;
 
+    // Words selected with the select tool (a plain mouse drag over the text layer) get a
+    // bar over them; its underline button marks exactly those words. (A line clear of
+    // the highlight, the note and the stroke, so the press lands on text.)
+    let line2 = s
+        .script(
+            "const page = document.querySelector('[data-testid=page][data-page=\"0\"]');
+             const spans = [...page.querySelectorAll('.textlayer span')];
+             const p = page.getBoundingClientRect(), first = spans[0].getBoundingClientRect();
+             const note = document.querySelector('[data-testid=mark][data-kind=note]').getBoundingClientRect();
+             const clear = (r) => r.top > first.bottom + 2 && r.bottom < p.top + p.height * 0.8 && r.width > 80
+               && (r.bottom < note.top || r.top > note.bottom || r.right < note.left || r.left > note.right);
+             const span = spans.find((x) => clear(x.getBoundingClientRect()));
+             span.scrollIntoView({block: 'center'});
+             const r = span.getBoundingClientRect();
+             return [r.left, r.top + r.height / 2, r.right, span.textContent];",
+            json!([]),
+        )
+        .await;
+    let (left, mid, right) = (line2[0].as_f64().unwrap(), line2[1].as_f64().unwrap(), line2[2].as_f64().unwrap());
+    let words = line2[3].as_str().unwrap().split_whitespace().collect::<Vec<_>>().join(" ");
+    s.drag(&[(left + 1.0, mid), ((left + right) / 2.0, mid), (right - 1.0, mid)]).await;
+    s.wait_for("[data-testid=selection-bar]", 1, long).await;
+    save(s, "5b-selection-bar.png").await;
+    s.click(&s.wait_for("[data-testid=mark-selection-underline]", 1, long).await[0]).await;
+    s.wait_until(
+        "the underline saved",
+        &format!("return ({}) === 1", count("underline", Some("saved"))),
+        json!([]),
+        long,
+    )
+    .await;
+    s.wait_until("the bar gone", "return !document.querySelector('[data-testid=selection-bar]')", json!([]), long)
+        .await;
+
     // An annotated copy, offline.
     s.click(&s.wait_for("[data-testid=export-open]", 1, long).await[0]).await;
     s.click(&s.wait_for("[data-testid=export-annotated]", 1, long).await[0]).await;
@@ -191,8 +225,13 @@ async fn marks_drawn_in_the_app_survive_a_kill_and_reach_the_server() {
     // The launch syncs in the background; the marks turn "synced" when it is done.
     s.click(&s.wait_for("[data-testid=sync-now]", 1, long).await[0]).await;
     s.wait_until(
-        "both marks on the server",
-        &format!("return ({}) + ({}) === 2", count("ink", Some("synced")), count("highlight", Some("synced"))),
+        "the marks on the server",
+        &format!(
+            "return ({}) + ({}) + ({}) === 3",
+            count("ink", Some("synced")),
+            count("highlight", Some("synced")),
+            count("underline", Some("synced"))
+        ),
         json!([]),
         Duration::from_secs(90),
     )
@@ -208,7 +247,7 @@ async fn marks_drawn_in_the_app_survive_a_kill_and_reach_the_server() {
         .unwrap()
         .map(Result::unwrap)
         .collect();
-    assert_eq!(kinds, ["highlight", "ink", "item_note", "note"], "exactly the four, once each");
+    assert_eq!(kinds, ["highlight", "ink", "item_note", "note", "underline"], "exactly the five, once each");
     let (text, visibility): (String, String) = server
         .db()
         .query_row(
@@ -227,4 +266,17 @@ async fn marks_drawn_in_the_app_survive_a_kill_and_reach_the_server() {
         )
         .unwrap();
     assert!(!quote.trim().is_empty(), "the highlight carries the words it covers");
+    let underlined: String = server
+        .db()
+        .query_row(
+            "SELECT json_extract(data, '$.anchor.quote') FROM annotations WHERE data LIKE '%underline%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        underlined.split_whitespace().collect::<Vec<_>>().join(" "),
+        words,
+        "the underline covers exactly the selected line"
+    );
 }

@@ -67,8 +67,10 @@ export function paint(canvas: HTMLCanvasElement, buf: ArrayBuffer): { width: num
   return { width, height };
 }
 
-/** A run of characters laid out on one line: one element of the text layer. */
-export type TextRun = { text: string; rect: Rect; eol: boolean };
+/** A run of characters laid out on one line: one element of the text layer. `at[k]` is
+ *  the page character (index into the page's chars) that code unit `k` of `text` comes
+ *  from, so a DOM selection inside the run maps back to the page's characters. */
+export type TextRun = { text: string; rect: Rect; eol: boolean; at: number[] };
 
 /**
  * Groups a page's characters into runs (a line, or the part of a line before a wide
@@ -81,15 +83,18 @@ export function textRuns(chars: { ch: string; rect: Rect }[]): TextRun[] {
   const runs: TextRun[] = [];
   let cur: TextRun | null = null as TextRun | null;
   let pending = "";
+  let pendingAt: number[] = [];
+  const units = (ch: string, i: number) => Array.from({ length: ch.length }, () => i);
   const flush = (eol: boolean) => {
     if (cur && cur.text.trim()) runs.push({ ...cur, eol });
     cur = null;
     pending = "";
+    pendingAt = [];
   };
-  for (const c of chars) {
+  chars.forEach((c, i) => {
     const r = c.rect;
-    if (c.ch === "\n" || c.ch === "\r") { flush(true); continue; }
-    if (!(r.right > r.left)) { if (cur) pending += c.ch; continue; }
+    if (c.ch === "\n" || c.ch === "\r") { flush(true); return; }
+    if (!(r.right > r.left)) { if (cur) { pending += c.ch; pendingAt.push(...units(c.ch, i)); } return; }
     if (cur) {
       const h = Math.max(r.top - r.bottom, cur.rect.top - cur.rect.bottom, 1);
       const sameLine = Math.abs(r.bottom - cur.rect.bottom) < h * 0.5 && r.left >= cur.rect.left;
@@ -97,9 +102,10 @@ export function textRuns(chars: { ch: string; rect: Rect }[]): TextRun[] {
       if (!sameLine || gap > h * 2.5) flush(!sameLine);
     }
     if (!cur) {
-      cur = { text: c.ch, rect: { ...r }, eol: false };
+      cur = { text: c.ch, rect: { ...r }, eol: false, at: units(c.ch, i) };
     } else {
       cur.text += pending + c.ch;
+      cur.at.push(...pendingAt, ...units(c.ch, i));
       cur.rect = {
         left: Math.min(cur.rect.left, r.left),
         right: Math.max(cur.rect.right, r.right),
@@ -108,7 +114,8 @@ export function textRuns(chars: { ch: string; rect: Rect }[]): TextRun[] {
       };
     }
     pending = "";
-  }
+    pendingAt = [];
+  });
   flush(true);
   return runs;
 }
