@@ -6,6 +6,7 @@ use meeting_client::annotations::LocalAnnotation;
 use meeting_client::app::{AppCore, OpenedDocument, Session, UiResult};
 use meeting_client::drafts::AnnotationDraft;
 use meeting_client::export::ExportReport;
+use meeting_client::mark_search::MarkHit;
 use meeting_client::search::SearchHit;
 use meeting_client::store::{LocalMeeting, MeetingSummary};
 use meeting_client::{SyncProgress, SyncReport};
@@ -87,6 +88,11 @@ pub async fn find_in_document(core: Core<'_>, handle: u64, query: String) -> UiR
 #[tauri::command]
 pub fn search(core: Core<'_>, query: String, meeting_id: Option<String>) -> UiResult<Vec<SearchHit>> {
     core.search(&query, meeting_id.as_deref())
+}
+
+#[tauri::command]
+pub fn search_marks(core: Core<'_>, query: String, meeting_id: Option<String>) -> UiResult<Vec<MarkHit>> {
+    core.search_marks(&query, meeting_id.as_deref())
 }
 
 #[tauri::command]

@@ -51,6 +51,7 @@ pub fn run() -> ExitCode {
             commands::page_links,
             commands::find_in_document,
             commands::search,
+            commands::search_marks,
             commands::preference,
             commands::set_preference,
             commands::document_annotations,

@@ -20,6 +20,7 @@ fn export(dir: &Path) {
         meeting_client::store::MeetingSummary,
         meeting_client::store::LocalMeeting,
         meeting_client::search::SearchHit,
+        meeting_client::mark_search::MarkHit,
         meeting_client::SyncProgress,
         meeting_client::SyncReport,
         meeting_pdf::PageText,

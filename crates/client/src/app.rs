@@ -205,6 +205,12 @@ impl AppCore {
         Ok(self.profile.store()?.search(query, meeting_id, 200)?)
     }
 
+    /// Searches the words of the marks on the device (notes, and the words highlights
+    /// cover), or one meeting's.
+    pub fn search_marks(&self, query: &str, meeting_id: Option<&str>) -> UiResult<Vec<crate::mark_search::MarkHit>> {
+        Ok(self.profile.store()?.search_marks(query, meeting_id, 200)?)
+    }
+
     /// A UI preference kept in the profile (language, ...).
     pub fn preference(&self, key: &str) -> UiResult<Option<String>> {
         Ok(self.profile.store()?.meta(&format!("pref:{key}"))?)

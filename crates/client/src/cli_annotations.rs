@@ -22,6 +22,21 @@ pub enum AnnotationsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Find marks by their words: a note's words or the words a highlight covers
+    /// (offline; "giai ngan" finds "giải ngân").
+    Search {
+        /// The words to look for.
+        query: String,
+        /// Only this meeting (id or a unique prefix).
+        #[arg(long)]
+        meeting: Option<String>,
+        /// At most this many marks.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Add a sticky note to a page of a document (saved now, sent on the next sync).
     AddNote {
         /// The document's id.
@@ -153,6 +168,20 @@ pub(crate) async fn run(profile: &Profile, command: AnnotationsCommand) -> Resul
                     a.annotation.visibility.as_str(),
                     a.annotation.text
                 );
+            }
+        }
+        AnnotationsCommand::Search { query, meeting, limit, json } => {
+            let meeting = meeting.map(|m| store.resolve_meeting_id(&m)).transpose()?;
+            let hits = store.search_marks(&query, meeting.as_deref(), limit)?;
+            if json {
+                return crate::cli::print_json(&hits);
+            }
+            if hits.is_empty() {
+                println!("No mark on this device mentions {query:?}.");
+            }
+            for h in &hits {
+                let page = h.mark.annotation.page.map_or(String::new(), |p| format!(", page {}", p + 1));
+                println!("{} — {}{page} ({})\n    {}", h.meeting_title, h.place, h.mark.annotation.id, h.snippet);
             }
         }
         AnnotationsCommand::AddNote { document_id, page, text, visibility: v, json } => {

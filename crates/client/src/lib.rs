@@ -23,6 +23,7 @@ pub mod error;
 pub mod export;
 pub mod find;
 pub mod fold;
+pub mod mark_search;
 pub mod search;
 pub mod store;
 pub mod sync;

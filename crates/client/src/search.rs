@@ -47,7 +47,7 @@ pub struct IndexReport {
 }
 
 /// Words of a query, folded; punctuation separates words.
-fn terms(query: &str) -> Vec<String> {
+pub(crate) fn terms(query: &str) -> Vec<String> {
     fold(query).split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()).map(str::to_owned).collect()
 }
 
@@ -175,7 +175,7 @@ fn delete_index(tx: &rusqlite::Transaction<'_>, sha256: &str) -> Result<()> {
 
 /// About 160 characters of `text` around the first occurrence of the folded `phrase`,
 /// whitespace collapsed, with the match's char range in the result.
-fn snippet(text: &str, phrase: &str) -> (String, (usize, usize)) {
+pub(crate) fn snippet(text: &str, phrase: &str) -> (String, (usize, usize)) {
     // Collapse whitespace runs (pdfium ends lines with \r\n) before folding, so the
     // folded copy stays aligned with what is shown.
     let mut chars: Vec<char> = Vec::with_capacity(text.len());

@@ -9,14 +9,7 @@ use meeting_pdf::{PdfService, ServiceOptions, WorkerCommand};
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::util::{self, Http, TestServer, make_pdf, sha256_hex};
-
-fn meeting(profile: &Path, args: &[&str]) -> Value {
-    let out =
-        Command::new(env!("CARGO_BIN_EXE_e2e-meeting")).arg("--profile").arg(profile).args(args).output().unwrap();
-    assert!(out.status.success(), "meeting {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
-}
+use crate::util::{self, Http, TestServer, make_pdf, meeting, sha256_hex};
 
 fn pdf_engine() -> PdfService {
     let program = PathBuf::from(env!("CARGO_BIN_EXE_e2e-meeting"));

@@ -4,16 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use serde_json::Value;
-
-use crate::util::{self, TestServer};
-
-fn meeting(profile: &Path, args: &[&str]) -> Value {
-    let out =
-        Command::new(env!("CARGO_BIN_EXE_e2e-meeting")).arg("--profile").arg(profile).args(args).output().unwrap();
-    assert!(out.status.success(), "meeting {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
-}
+use crate::util::{self, TestServer, meeting};
 
 fn add_note(profile: &Path, doc: &str, visibility: &str, text: &str) -> String {
     let v = meeting(profile, &["annotations", "add-note", doc, "1", text, "--visibility", visibility, "--json"]);

@@ -3,7 +3,8 @@
 //! WebDriver actions), undoes and redoes, adds a sticky note shared with the participants,
 //! erases and moves, underlines a line selected as text, and exports an annotated copy;
 //! the app is then killed with SIGKILL while the server is down, started again, and the
-//! marks are still there; once the server is back they reach it.
+//! marks are still there; once the server is back they reach it, and the search page
+//! finds the note by its words.
 
 use std::time::Duration;
 
@@ -237,6 +238,31 @@ async fn marks_drawn_in_the_app_survive_a_kill_and_reach_the_server() {
     )
     .await;
     save(s, "6-marks-after-restart.png").await;
+
+    // The search page finds the note by its words typed without diacritics, and opens
+    // the document with the note selected in the panel.
+    s.click(&s.wait_for("[data-testid=open-search]", 1, long).await[0]).await;
+    let input = s.wait_for("[data-testid=search-all-input]", 1, long).await;
+    s.type_into(&input[0], "bo sung so lieu").await;
+    s.keys(&input[0], "\u{E007}").await;
+    s.wait_until(
+        "the note found",
+        "const h = document.querySelectorAll('[data-testid=mark-hit]');
+         return h.length === 1 && h[0].innerText.includes('bổ sung số liệu');",
+        json!([]),
+        long,
+    )
+    .await;
+    save(s, "7-search-marks.png").await;
+    s.click(&s.wait_for("[data-testid=mark-hit]", 1, long).await[0]).await;
+    s.wait_for("[data-testid=mark-selected]", 1, long).await;
+    s.wait_until(
+        "the note open in the panel",
+        "return document.querySelector('[data-testid=mark-text]')?.value === 'Đề nghị bổ sung số liệu quý III'",
+        json!([]),
+        long,
+    )
+    .await;
     desktop.quit().await;
 
     let kinds: Vec<String> = server

@@ -17,8 +17,9 @@ import type { UiError } from "./bindings/UiError";
 import type { AnnotationDraft } from "./bindings/AnnotationDraft";
 import type { ExportReport } from "./bindings/ExportReport";
 import type { LocalAnnotation } from "./bindings/LocalAnnotation";
+import type { MarkHit } from "./bindings/MarkHit";
 
-export type { AnnotationDraft, ExportReport, LocalAnnotation };
+export type { AnnotationDraft, ExportReport, LocalAnnotation, MarkHit };
 export type { DocInfo, LocalMeeting, MeetingSummary, OpenedDocument, PageLink, PageText, PdfSearchHit, SearchHit, Session, SyncProgress, SyncReport, UiError };
 
 /** Every command rejects with a `{code, message}` UiError; the UI branches on `code`. */
@@ -52,6 +53,7 @@ export const api = {
   pageLinks: (handle: number, page: number) => invoke<PageLink[]>("page_links", { handle, page }),
   findInDocument: (handle: number, query: string) => invoke<PdfSearchHit[]>("find_in_document", { handle, query }),
   search: (query: string, meetingId: string | null) => invoke<SearchHit[]>("search", { query, meetingId }),
+  searchMarks: (query: string, meetingId: string | null) => invoke<MarkHit[]>("search_marks", { query, meetingId }),
   preference: (key: string) => invoke<string | null>("preference", { key }),
   setPreference: (key: string, value: string) => invoke<void>("set_preference", { key, value }),
   documentAnnotations: (documentId: string) => invoke<LocalAnnotation[]>("document_annotations", { documentId }),

@@ -2,4 +2,4 @@ export type Route =
   | { name: "meetings" }
   | { name: "meeting"; id: string }
   | { name: "search"; meetingId: string | null }
-  | { name: "viewer"; meetingId: string; documentId: string; title: string; page: number; query: string };
+  | { name: "viewer"; meetingId: string; documentId: string; title: string; page: number; query: string; mark?: string };
