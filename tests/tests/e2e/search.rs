@@ -101,14 +101,14 @@ async fn notes_and_highlighted_words_are_found_typed_without_diacritics() {
     assert_eq!(found[0]["place"].as_str(), Some(title));
     assert!(found[0]["meeting_title"].as_str().unwrap().starts_with("Phiên họp thường kỳ"));
     // đ folds to d, case is ignored, the last word may be cut short; words in order.
-    assert_eq!(ids(&search(&mine, "DONG VON")), [shared.clone()]);
-    assert_eq!(ids(&search(&mine, "so lieu qu")), [private.clone()]);
+    assert_eq!(ids(&search(&mine, "DONG VON")), [shared.as_str()]);
+    assert_eq!(ids(&search(&mine, "so lieu qu")), [private.as_str()]);
     assert!(search(&mine, "von dong").is_empty(), "the words in the query's order");
 
     // Another participant, once both have synced: the shared note only.
     meeting(&mine, &["sync", "--json"]);
     meeting(&other, &["sync", "--json"]);
-    assert_eq!(ids(&search(&other, "dong von")), [shared]);
+    assert_eq!(ids(&search(&other, "dong von")), [shared.as_str()]);
     assert!(search(&other, "so lieu").is_empty(), "a private note stays its author's");
     assert!(search(&other, "giai ngan").is_empty(), "a private highlight too");
 }
