@@ -23,6 +23,22 @@ struct Cli {
     command: Command,
 }
 
+/// What to search for, in documents (`meeting search`) or in marks (`meeting annotations search`).
+#[derive(Debug, clap::Args)]
+pub(crate) struct SearchArgs {
+    /// Words to find.
+    pub query: String,
+    /// Only in this meeting (id or a unique prefix).
+    #[arg(long)]
+    pub meeting: Option<String>,
+    /// Most hits to show.
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Log in; the password is read from standard input when it is not a terminal.
@@ -66,19 +82,7 @@ enum Command {
         json: bool,
     },
     /// Search the documents on this device (offline; "cai cach" finds "cải cách").
-    Search {
-        /// Words to find.
-        query: String,
-        /// Only in this meeting (id or a unique prefix).
-        #[arg(long)]
-        meeting: Option<String>,
-        /// Most hits to show.
-        #[arg(long, default_value_t = 50)]
-        limit: usize,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    Search(SearchArgs),
     /// Annotations on this device: list them, add a note or a highlight.
     Annotations {
         #[command(subcommand)]
@@ -158,7 +162,7 @@ async fn run(cli: Cli) -> Result<ExitCode, ClientError> {
             eprintln!("Logged out.");
         }
         Command::Sync { json, parallel } => return sync(&profile, json, parallel).await,
-        Command::Search { query, meeting, limit, json } => {
+        Command::Search(SearchArgs { query, meeting, limit, json }) => {
             let store = profile.store()?;
             let meeting = meeting.map(|m| store.resolve_meeting_id(&m)).transpose()?;
             let hits = store.search(&query, meeting.as_deref(), limit)?;

@@ -24,19 +24,7 @@ pub enum AnnotationsCommand {
     },
     /// Find marks by their words: a note's words or the words a highlight covers
     /// (offline; "giai ngan" finds "giải ngân").
-    Search {
-        /// The words to look for.
-        query: String,
-        /// Only this meeting (id or a unique prefix).
-        #[arg(long)]
-        meeting: Option<String>,
-        /// At most this many marks.
-        #[arg(long, default_value_t = 50)]
-        limit: usize,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    Search(crate::cli::SearchArgs),
     /// Add a sticky note to a page of a document (saved now, sent on the next sync).
     AddNote {
         /// The document's id.
@@ -170,7 +158,7 @@ pub(crate) async fn run(profile: &Profile, command: AnnotationsCommand) -> Resul
                 );
             }
         }
-        AnnotationsCommand::Search { query, meeting, limit, json } => {
+        AnnotationsCommand::Search(crate::cli::SearchArgs { query, meeting, limit, json }) => {
             let meeting = meeting.map(|m| store.resolve_meeting_id(&m)).transpose()?;
             let hits = store.search_marks(&query, meeting.as_deref(), limit)?;
             if json {

@@ -283,25 +283,21 @@ async fn marks_drawn_in_the_app_survive_a_kill_and_reach_the_server() {
         )
         .unwrap();
     assert_eq!((text.as_str(), visibility.as_str()), ("Đề nghị bổ sung số liệu quý III", "participants"));
-    let quote: String = server
-        .db()
-        .query_row(
-            "SELECT json_extract(data, '$.anchor.quote') FROM annotations WHERE data LIKE '%highlight%'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert!(!quote.trim().is_empty(), "the highlight carries the words it covers");
-    let underlined: String = server
-        .db()
-        .query_row(
-            "SELECT json_extract(data, '$.anchor.quote') FROM annotations WHERE data LIKE '%underline%'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    // The words a text mark covers, as the server has them.
+    let quote = |kind: &str| -> String {
+        server
+            .db()
+            .query_row(
+                "SELECT json_extract(data, '$.anchor.quote') FROM annotations
+                  WHERE json_extract(data, '$.shape.type') = ?1",
+                [kind],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert!(!quote("highlight").trim().is_empty(), "the highlight carries the words it covers");
     assert_eq!(
-        underlined.split_whitespace().collect::<Vec<_>>().join(" "),
+        quote("underline").split_whitespace().collect::<Vec<_>>().join(" "),
         words,
         "the underline covers exactly the selected line"
     );
