@@ -2,19 +2,17 @@
 //! embedded TrueType font (CIDFontType2, Identity-H) with a ToUnicode map, so viewers
 //! render the Vietnamese text exactly and text extraction (search) gets it back.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write as _;
+
+use meeting_pdf_font::{FontError, Subset};
 
 /// Why a PDF could not be produced.
 #[derive(Debug, thiserror::Error)]
 pub enum PdfGenError {
-    /// The font file is not a TrueType font we can read.
-    #[error("the font cannot be read: {0}")]
-    Font(String),
-    /// The font lacks a glyph for a character of the text.
-    #[error("the font has no glyph for {0:?} (U+{1:04X})")]
-    MissingGlyph(char, u32),
+    /// The font cannot draw the text (unreadable, or a glyph missing).
+    #[error(transparent)]
+    Font(#[from] FontError),
     /// Compressing a stream failed.
     #[error("compression failed: {0}")]
     Io(#[from] std::io::Error),
@@ -29,28 +27,17 @@ pub enum Block {
     Paragraph(String),
 }
 
-/// A font prepared once and reused for many documents.
+/// A font prepared once (read and compressed) and reused for many documents.
 pub struct Font {
-    data: Vec<u8>,
+    font: meeting_pdf_font::Font,
     compressed: Vec<u8>,
-    units_per_em: f32,
-    bbox: [i16; 4],
-    ascender: i16,
-    descender: i16,
 }
 
 impl Font {
     /// Reads and compresses a TrueType font.
     pub fn load(data: Vec<u8>) -> Result<Self, PdfGenError> {
-        let face = ttf_parser::Face::parse(&data, 0).map_err(|e| PdfGenError::Font(e.to_string()))?;
-        let b = face.global_bounding_box();
-        let (units_per_em, ascender, descender) = (f32::from(face.units_per_em()), face.ascender(), face.descender());
         let compressed = deflate(&data)?;
-        Ok(Self { compressed, units_per_em, bbox: [b.x_min, b.y_min, b.x_max, b.y_max], ascender, descender, data })
-    }
-
-    fn face(&self) -> Result<ttf_parser::Face<'_>, PdfGenError> {
-        ttf_parser::Face::parse(&self.data, 0).map_err(|e| PdfGenError::Font(e.to_string()))
+        Ok(Self { font: meeting_pdf_font::Font::parse(data)?, compressed })
     }
 }
 
@@ -63,56 +50,6 @@ fn deflate(data: &[u8]) -> Result<Vec<u8>, PdfGenError> {
 const PAGE_W: f32 = 595.28;
 const PAGE_H: f32 = 841.89;
 const MARGIN: f32 = 64.0;
-
-struct Layout<'a> {
-    face: ttf_parser::Face<'a>,
-    scale: f32,
-    used: BTreeMap<u16, (char, u16)>,
-}
-
-impl Layout<'_> {
-    fn glyph(&mut self, c: char) -> Result<u16, PdfGenError> {
-        let gid = self.face.glyph_index(c).ok_or(PdfGenError::MissingGlyph(c, c as u32))?;
-        let adv = self.face.glyph_hor_advance(gid).unwrap_or(0);
-        self.used.entry(gid.0).or_insert((c, adv));
-        Ok(gid.0)
-    }
-
-    fn width(&mut self, s: &str, size: f32) -> Result<f32, PdfGenError> {
-        let mut w = 0.0;
-        for c in s.chars() {
-            let g = self.glyph(c)?;
-            w += f32::from(self.used.get(&g).map_or(0, |u| u.1)) * self.scale * size / 1000.0;
-        }
-        Ok(w)
-    }
-
-    fn wrap(&mut self, text: &str, size: f32, width: f32) -> Result<Vec<String>, PdfGenError> {
-        let mut lines = Vec::new();
-        let mut line = String::new();
-        for word in text.split_whitespace() {
-            let candidate = if line.is_empty() { word.to_owned() } else { format!("{line} {word}") };
-            if self.width(&candidate, size)? > width && !line.is_empty() {
-                lines.push(std::mem::replace(&mut line, word.to_owned()));
-            } else {
-                line = candidate;
-            }
-        }
-        if !line.is_empty() {
-            lines.push(line);
-        }
-        Ok(lines)
-    }
-
-    fn hex(&mut self, s: &str) -> Result<String, PdfGenError> {
-        let mut out = String::with_capacity(s.len() * 4);
-        for c in s.chars() {
-            let g = self.glyph(c)?;
-            let _ = write!(out, "{g:04X}");
-        }
-        Ok(out)
-    }
-}
 
 /// Lays `blocks` out on as many A4 pages as they need (at least `min_pages`) and
 /// returns the PDF bytes and the page count.
@@ -129,7 +66,8 @@ pub fn render_padded(
     min_pages: usize,
     padding: usize,
 ) -> Result<(Vec<u8>, usize), PdfGenError> {
-    let mut lay = Layout { face: font.face()?, scale: 1000.0 / font.units_per_em, used: BTreeMap::new() };
+    // Documents we make must show every letter: a missing glyph is an error.
+    let mut used = Subset::strict();
     let width = PAGE_W - 2.0 * MARGIN;
     // (font size, text) per line; None = paragraph gap.
     let mut lines: Vec<Option<(f32, String)>> = Vec::new();
@@ -138,7 +76,7 @@ pub fn render_padded(
             Block::Heading(t) => (15.0, t),
             Block::Paragraph(t) => (11.0, t),
         };
-        for l in lay.wrap(text, size, width)? {
+        for l in used.wrap(&font.font, text, size, width)? {
             lines.push(Some((size, l)));
         }
         lines.push(None);
@@ -154,7 +92,7 @@ pub fn render_padded(
         }
         y -= lead;
         if let Some((size, text)) = line {
-            let _ = writeln!(content, "BT /F1 {size} Tf {MARGIN} {y:.2} Td <{}> Tj ET", lay.hex(text)?);
+            let _ = writeln!(content, "BT /F1 {size} Tf {MARGIN} {y:.2} Td <{}> Tj ET", used.encode(&font.font, text)?);
         }
     }
     pages.push(content);
@@ -164,9 +102,14 @@ pub fn render_padded(
     let total = pages.len();
     for (i, page) in pages.iter_mut().enumerate() {
         let footer = format!("{title} — Trang {} / {total}", i + 1);
-        let _ = writeln!(page, "BT /F1 9 Tf {MARGIN} {:.2} Td <{}> Tj ET", MARGIN - 20.0, lay.hex(&footer)?);
+        let _ = writeln!(
+            page,
+            "BT /F1 9 Tf {MARGIN} {:.2} Td <{}> Tj ET",
+            MARGIN - 20.0,
+            used.encode(&font.font, &footer)?
+        );
     }
-    Ok((assemble(font, &lay, title, &pages, padding)?, total))
+    Ok((assemble(font, &used, title, &pages, padding)?, total))
 }
 
 /// Deterministic incompressible bytes (xorshift), different per seed.
@@ -193,13 +136,7 @@ fn pdf_text(s: &str) -> String {
     out
 }
 
-fn assemble(
-    font: &Font,
-    lay: &Layout<'_>,
-    title: &str,
-    pages: &[String],
-    padding: usize,
-) -> Result<Vec<u8>, PdfGenError> {
+fn assemble(font: &Font, used: &Subset, title: &str, pages: &[String], padding: usize) -> Result<Vec<u8>, PdfGenError> {
     let mut objs: Vec<Vec<u8>> = Vec::new();
     let stream = |dict: &str, data: &[u8]| -> Vec<u8> {
         let mut o = format!("<< {dict} /Length {} >>\nstream\n", data.len()).into_bytes();
@@ -213,30 +150,16 @@ fn assemble(
     objs.push(format!("<< /Type /Pages /Kids [{}] /Count {} >>", kids.join(" "), pages.len()).into_bytes());
     objs.push(b"<< /Type /Font /Subtype /Type0 /BaseFont /DejaVuSans /Encoding /Identity-H /DescendantFonts [4 0 R] /ToUnicode 6 0 R >>".to_vec());
     let mut widths = String::new();
-    for (gid, (_, adv)) in &lay.used {
-        let _ = write!(widths, "{gid} [{:.0}] ", f32::from(*adv) * lay.scale);
+    for (gid, w) in used.widths(&font.font) {
+        let _ = write!(widths, "{gid} [{w}] ");
     }
     objs.push(format!("<< /Type /Font /Subtype /CIDFontType2 /BaseFont /DejaVuSans /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor 5 0 R /DW 600 /W [{widths}] /CIDToGIDMap /Identity >>").into_bytes());
-    let s = lay.scale;
-    let [x0, y0, x1, y1] = font.bbox.map(|v| (f32::from(v) * s) as i32);
-    objs.push(format!("<< /Type /FontDescriptor /FontName /DejaVuSans /Flags 32 /FontBBox [{x0} {y0} {x1} {y1}] /ItalicAngle 0 /Ascent {:.0} /Descent {:.0} /CapHeight {:.0} /StemV 80 /FontFile2 7 0 R >>",
-        f32::from(font.ascender) * s, f32::from(font.descender) * s, f32::from(font.ascender) * s).into_bytes());
-    let mut cmap = String::from(
-        "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n",
-    );
-    let used: Vec<_> = lay.used.iter().collect();
-    for chunk in used.chunks(100) {
-        let _ = writeln!(cmap, "{} beginbfchar", chunk.len());
-        for (gid, (c, _)) in chunk {
-            let mut buf = [0u16; 2];
-            let utf16: String = c.encode_utf16(&mut buf).iter().map(|u| format!("{u:04X}")).collect();
-            let _ = writeln!(cmap, "<{gid:04X}> <{utf16}>");
-        }
-        cmap.push_str("endbfchar\n");
-    }
-    cmap.push_str("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n");
-    objs.push(stream("", cmap.as_bytes()));
-    objs.push(stream(&format!("/Filter /FlateDecode /Length1 {}", font.data.len()), &font.compressed));
+    let m = font.font.metrics()?;
+    let [x0, y0, x1, y1] = m.bbox;
+    objs.push(format!("<< /Type /FontDescriptor /FontName /DejaVuSans /Flags 32 /FontBBox [{x0} {y0} {x1} {y1}] /ItalicAngle 0 /Ascent {} /Descent {} /CapHeight {} /StemV 80 /FontFile2 7 0 R >>",
+        m.ascent, m.descent, m.ascent).into_bytes());
+    objs.push(stream("", used.to_unicode().as_bytes()));
+    objs.push(stream(&format!("/Filter /FlateDecode /Length1 {}", font.font.data().len()), &font.compressed));
     objs.push(format!("<< /Title {} /Producer (Paperless Meeting Room demo) >>", pdf_text(title)).into_bytes());
     for (i, content) in pages.iter().enumerate() {
         let content_id = first_page + 2 * i + 1;
@@ -320,6 +243,6 @@ mod tests {
     fn a_missing_glyph_is_a_clear_error() {
         let Some(font) = font() else { return };
         let r = render(&font, "x", &[Block::Paragraph("\u{10FFFD}".into())], 1);
-        assert!(matches!(r, Err(PdfGenError::MissingGlyph(..))));
+        assert!(matches!(r, Err(PdfGenError::Font(FontError::MissingGlyph(_)))));
     }
 }
