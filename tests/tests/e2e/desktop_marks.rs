@@ -74,6 +74,20 @@ async fn marks_drawn_in_the_app_survive_a_kill_and_reach_the_server() {
     s.wait_for("[data-testid=item-note][data-sync=saved]", 1, long).await;
     open_report(s, long).await;
 
+    // "?" lists the keyboard shortcuts; Esc closes the list.
+    let body = s.wait_for("body", 1, long).await;
+    s.keys(&body[0], "?").await;
+    s.wait_until(
+        "the shortcuts listed",
+        "return document.querySelector('[data-testid=shortcuts]')?.innerText.includes('Ctrl+Shift+Z') === true",
+        json!([]),
+        long,
+    )
+    .await;
+    save(s, "4b-shortcuts.png").await;
+    s.keys(&s.wait_for("[data-testid=shortcuts]", 1, long).await[0], "\u{E00C}").await;
+    s.wait_until("the list closed", "return !document.querySelector('[data-testid=shortcuts]')", json!([]), long).await;
+
     // A pen stroke across the bottom margin of page 1.
     s.click(&s.wait_for("[data-testid=tool-pen]", 1, long).await[0]).await;
     let (page, line) = page_geometry(s).await;
@@ -99,7 +113,6 @@ async fn marks_drawn_in_the_app_survive_a_kill_and_reach_the_server() {
     save(s, "5-marks.png").await;
 
     // Undo takes the highlight away, redo brings it back.
-    let body = s.wait_for("body", 1, long).await;
     s.keys(&body[0], "\u{E009}z\u{E000}").await;
     s.wait_until("undone", &format!("return ({}) === 0", count("highlight", None)), json!([]), long).await;
     s.keys(&body[0], "\u{E009}\u{E008}z\u{E000}").await;
