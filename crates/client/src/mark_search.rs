@@ -11,7 +11,6 @@ use serde::Serialize;
 
 use crate::annotations::LocalAnnotation;
 use crate::error::{ClientError, Result};
-use crate::fold::fold;
 use crate::search::{snippet, terms};
 use crate::store::Store;
 
@@ -31,13 +30,15 @@ pub struct MarkHit {
     pub highlight: (usize, usize),
 }
 
-/// True when the folded `text` holds the query's words one after another, the last one
-/// possibly cut short (as it is being typed) — what the page index matches too.
+/// True when `text`'s words (cut and folded as a query's are, by [`terms`]) hold the
+/// query's words one after another, the last one possibly cut short (as it is being
+/// typed) — what the page index matches too.
 pub fn matches(text: &str, query: &[String]) -> bool {
     let Some((last, whole)) = query.split_last() else { return false };
-    let folded = fold(text);
-    let words: Vec<&str> = folded.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
-    words.windows(query.len()).any(|w| w.iter().zip(whole).all(|(a, b)| a == b) && w[whole.len()].starts_with(last))
+    let words = terms(text);
+    words
+        .windows(query.len())
+        .any(|w| w.iter().zip(whole).all(|(a, b)| a == b) && w[whole.len()].starts_with(last.as_str()))
 }
 
 impl Store {
