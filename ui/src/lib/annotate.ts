@@ -8,11 +8,29 @@ import type { Point } from "./bindings/Point";
 import type { Rect } from "./bindings/Rect";
 import type { Shape } from "./bindings/Shape";
 import type { TextChar } from "./bindings/TextChar";
+import type { Key } from "./i18n.svelte";
 
 /** Side of a sticky note's icon, in points (as the exported PDF draws it). */
 export const NOTE_ICON = 20;
 
 export type Tool = "select" | "highlight" | "underline" | "strike_out" | "pen" | "note" | "free_text" | "eraser";
+
+/** The tools that mark words (by a drag over them, or a selection). */
+export type TextMarkKind = "highlight" | "underline" | "strike_out";
+export const isTextMark = (t: string): t is TextMarkKind => t === "highlight" || t === "underline" || t === "strike_out";
+
+/** Every tool with its icon, name and key: the tool strip, the selection bar, the key
+ *  handler and the shortcuts list all read this one table. */
+export const TOOLS: { id: Tool; icon: string; label: Key; key: string }[] = [
+  { id: "select", icon: "↖", label: "toolSelect", key: "V" },
+  { id: "highlight", icon: "▬", label: "toolHighlight", key: "H" },
+  { id: "underline", icon: "U̲", label: "toolUnderline", key: "U" },
+  { id: "strike_out", icon: "S̶", label: "toolStrike", key: "S" },
+  { id: "pen", icon: "✎", label: "toolPen", key: "P" },
+  { id: "note", icon: "▤", label: "toolNote", key: "N" },
+  { id: "free_text", icon: "T", label: "toolText", key: "T" },
+  { id: "eraser", icon: "⌫", label: "toolEraser", key: "E" },
+];
 
 /** A CSS point over the page as shown (pixels from its top-left) in unrotated PDF space. */
 export function pdfPoint(px: number, py: number, page: PageInfo, scale: number, rotation = 0): Point {

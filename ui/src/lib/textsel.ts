@@ -6,8 +6,6 @@ import type { TextRun } from "./pages";
 /** A range of one page's characters; `end` is exclusive. */
 export type CharRange = { page: number; start: number; end: number };
 
-export type TextMarkKind = "highlight" | "underline" | "strike_out";
-
 /**
  * The page characters the current selection covers inside `root`, one range per page
  * in page order. `runsOf(page)` must give the runs the page's text layer was drawn from
