@@ -67,7 +67,7 @@ async fn login(http: &reqwest::Client, url: &str, user: &str) -> anyhow::Result<
 }
 
 impl Prepared {
-    /// Creates the meeting `title` and adds the leader to it.
+    /// Creates the meeting `title`, adds the leader to it and publishes it.
     pub async fn meeting(url: &str, title: &str) -> anyhow::Result<Self> {
         let http = reqwest::Client::new();
         let secretary = login(&http, url, "secretary").await?;
@@ -88,6 +88,12 @@ impl Prepared {
         http.put(format!("{url}/api/v1/meetings/{meeting}/participants/{lid}"))
             .bearer_auth(&secretary)
             .json(&serde_json::json!({"role": "member"}))
+            .send()
+            .await?
+            .error_for_status()?;
+        // New meetings are drafts; a leader sees one only once it is published.
+        http.post(format!("{url}/api/v1/meetings/{meeting}/publish"))
+            .bearer_auth(&secretary)
             .send()
             .await?
             .error_for_status()?;

@@ -410,6 +410,8 @@ mod tests {
             description: String::new(),
             starts_at: OffsetDateTime::UNIX_EPOCH,
             ends_at: None,
+            status: meeting_protocol::MeetingStatus::Published,
+            cancel_reason: String::new(),
         }
     }
 
@@ -426,6 +428,7 @@ mod tests {
             version: 1,
             confidential: false,
             uploaded_at: OffsetDateTime::UNIX_EPOCH,
+            original_filename: None,
         }
     }
 

@@ -126,6 +126,13 @@ pub struct Meeting {
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub ends_at: Option<OffsetDateTime>,
+    /// Draft, published or cancelled (absent in data from before drafts existed:
+    /// everything was published then).
+    #[serde(default)]
+    pub status: crate::MeetingStatus,
+    /// Why it was cancelled; empty unless `status` is `cancelled`.
+    #[serde(default)]
+    pub cancel_reason: String,
 }
 
 /// Fields to create a meeting, or (all optional) to change one.
@@ -285,6 +292,9 @@ pub struct Document {
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub uploaded_at: OffsetDateTime,
+    /// The office file (DOCX, XLSX, …) this PDF was converted from, if any.
+    #[serde(default)]
+    pub original_filename: Option<String>,
 }
 
 /// `PATCH /documents/{id}` body.

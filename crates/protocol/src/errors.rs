@@ -1,6 +1,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The body of every non-2xx response.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiError {
@@ -11,6 +12,7 @@ pub struct ApiError {
 }
 
 /// Stable error codes. New codes may be added; clients treat unknown ones as `internal`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -29,10 +31,20 @@ pub enum ErrorCode {
     Conflict,
     /// The body is larger than the server accepts (413).
     PayloadTooLarge,
-    /// The upload is not a PDF (415).
+    /// The upload is neither a PDF nor a supported office file (415).
     UnsupportedMediaType,
     /// The content is of the right type but unusable, e.g. a PDF that cannot be parsed (422).
     UnprocessableEntity,
+    /// The file is damaged: a PDF that cannot be parsed, or an office file LibreOffice
+    /// cannot open (422).
+    DamagedFile,
+    /// LibreOffice did not finish converting the file in time; it was stopped (422).
+    ConversionTimeout,
+    /// LibreOffice failed on the file for another reason (422).
+    ConversionFailed,
+    /// This server has no converter (LibreOffice is not installed): only PDFs can be
+    /// uploaded (503).
+    ConverterUnavailable,
     /// The requested byte range lies outside the blob (416).
     RangeNotSatisfiable,
     /// Too many failed logins; retry after the `Retry-After` header (429).
@@ -57,6 +69,10 @@ impl ErrorCode {
             Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::UnprocessableEntity => "unprocessable_entity",
+            Self::DamagedFile => "damaged_file",
+            Self::ConversionTimeout => "conversion_timeout",
+            Self::ConversionFailed => "conversion_failed",
+            Self::ConverterUnavailable => "converter_unavailable",
             Self::RangeNotSatisfiable => "range_not_satisfiable",
             Self::TooManyRequests => "too_many_requests",
             Self::Internal => "internal",

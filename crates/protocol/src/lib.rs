@@ -13,11 +13,13 @@ mod annotations;
 mod changes;
 mod entities;
 mod errors;
+mod prepare;
 
 pub use annotations::*;
 pub use changes::*;
 pub use entities::*;
 pub use errors::*;
+pub use prepare::*;
 
 /// Path segment of the current API version; every route lives under `/api/{API_VERSION}`.
 pub const API_VERSION: &str = "v1";

@@ -22,20 +22,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the API (creates the data directory on first start).
-    Serve {
-        /// Holds server.db and blobs/.
-        #[arg(long, env = "MEETING_DATA_DIR")]
-        data_dir: PathBuf,
-        /// Address to listen on; port 0 picks a free port (printed at start-up).
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        listen: String,
-        /// Seed the demo office (once per data directory).
-        #[arg(long)]
-        demo: bool,
-        /// Largest document upload, in MiB.
-        #[arg(long, default_value_t = 512)]
-        max_upload_mib: u64,
-    },
+    Serve(ServeArgs),
     /// Manage user accounts.
     User {
         #[command(subcommand)]
@@ -43,6 +30,37 @@ enum Command {
     },
     /// Print the OpenAPI document of the API.
     Openapi,
+}
+
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// Holds server.db and blobs/.
+    #[arg(long, env = "MEETING_DATA_DIR")]
+    data_dir: PathBuf,
+    /// Address to listen on; port 0 picks a free port (printed at start-up).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Seed the demo office (once per data directory): users, meetings, documents.
+    #[arg(long)]
+    demo: bool,
+    /// Seed only the demo office's users (leader1, leader2, secretary1, admin), no meetings.
+    #[arg(long, conflicts_with = "demo")]
+    demo_users: bool,
+    /// Largest document upload, in MiB.
+    #[arg(long, default_value_t = 512)]
+    max_upload_mib: u64,
+    /// The LibreOffice program that converts office files (default: soffice on PATH).
+    #[arg(long, env = "MEETING_SOFFICE")]
+    soffice: Option<PathBuf>,
+    /// Accept PDFs only: no office-file conversion even where LibreOffice is installed.
+    #[arg(long, conflicts_with = "soffice")]
+    no_converter: bool,
+    /// Office files converted at once.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=16))]
+    convert_workers: u16,
+    /// Longest one conversion may take, in seconds, before its processes are killed.
+    #[arg(long, default_value_t = 180, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    convert_timeout_secs: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -75,7 +93,7 @@ pub fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let result = match cli.command {
-        Command::Serve { data_dir, listen, demo, max_upload_mib } => serve(data_dir, &listen, demo, max_upload_mib),
+        Command::Serve(args) => serve(args),
         Command::User { command: UserCommand::Add { data_dir, username, role, display_name } } => {
             add_user(data_dir, &username, &role, display_name)
         }
@@ -92,21 +110,31 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn serve(data_dir: PathBuf, listen: &str, demo: bool, max_upload_mib: u64) -> anyhow::Result<()> {
-    let mut config = Config::new(&data_dir);
+fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let ServeArgs { data_dir, listen, demo, demo_users, max_upload_mib, .. } = &args;
+    let mut config = Config::new(data_dir);
     config.max_upload_bytes = max_upload_mib * 1024 * 1024;
-    let state = AppState::open(config)?;
-    if demo {
-        let seeded = demo::seed(&state)?;
+    if args.no_converter {
+        config.converter.program = None;
+    } else if let Some(p) = &args.soffice {
+        config.converter.program = Some(p.clone());
+    }
+    config.converter.workers = usize::from(args.convert_workers);
+    config.converter.timeout = std::time::Duration::from_secs(args.convert_timeout_secs);
+    let mut state = AppState::open(config)?;
+    if *demo || *demo_users {
+        let seeded = if *demo { demo::seed(&state)? } else { demo::seed_users(&state)? };
         if seeded.fresh {
             eprintln!("Seeded the demo office: {} meetings, {} documents.", seeded.meetings, seeded.documents);
         }
         let names: Vec<&str> = demo::USERS.iter().map(|u| u.0).collect();
         eprintln!("Demo users: {} — password for all: {}", names.join(", "), demo::PASSWORD);
     }
+    let (listen, data_dir) = (listen.clone(), data_dir.clone());
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(listen)
+        state.start_converter().await?;
+        let listener = tokio::net::TcpListener::bind(&listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
         let addr = listener.local_addr()?;

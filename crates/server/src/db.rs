@@ -16,6 +16,7 @@ use crate::error::{AppError, AppResult};
 const MIGRATIONS: &[Migration] = &[
     Migration { name: "20261123_0001_init", sql: include_str!("../migrations/20261123_0001_init.sql") },
     Migration { name: "20261123_0002_annotations", sql: include_str!("../migrations/20261123_0002_annotations.sql") },
+    Migration { name: "20261202_0003_prepare", sql: include_str!("../migrations/20261202_0003_prepare.sql") },
 ];
 
 /// Shared handle to the database; cheap to clone.

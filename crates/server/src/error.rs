@@ -88,6 +88,30 @@ impl AppError {
     pub fn unprocessable(message: impl Into<String>) -> Self {
         Self::client(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::UnprocessableEntity, message)
     }
+    /// 422 `damaged_file` with the reason.
+    pub fn damaged(message: impl Into<String>) -> Self {
+        Self::client(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::DamagedFile, message)
+    }
+    /// The error for a failed conversion, with its own code.
+    pub fn conversion(e: &crate::convert::ConvertError) -> Self {
+        use crate::convert::ConvertError as C;
+        let (status, code) = match e {
+            C::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::ConverterUnavailable),
+            C::Busy => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::TooManyRequests),
+            C::Damaged(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::DamagedFile),
+            C::Timeout(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ConversionTimeout),
+            C::Failed(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ConversionFailed),
+        };
+        Self::client(status, code, e.to_string())
+    }
+    /// The same error, but a 404 names `what` (an item's meeting being invisible must
+    /// read as the item not existing).
+    pub fn renamed_not_found(self, what: &str) -> Self {
+        match self.status() {
+            StatusCode::NOT_FOUND => Self::not_found(what),
+            _ => self,
+        }
+    }
     /// 429 with a `Retry-After`.
     pub fn too_many(retry_after: u64) -> Self {
         Self::Client {
@@ -95,6 +119,16 @@ impl AppError {
             code: ErrorCode::TooManyRequests,
             message: format!("too many failed logins; try again in {retry_after} seconds"),
             retry_after: Some(retry_after),
+        }
+    }
+    /// The code and message a client would receive (internal errors stay vague).
+    pub fn code_and_message(&self) -> (ErrorCode, String) {
+        match self {
+            Self::Client { code, message, .. } => (*code, message.clone()),
+            other => {
+                tracing::error!(error = %other, "internal error");
+                (ErrorCode::Internal, "internal server error; the details are in the server log".to_owned())
+            }
         }
     }
     /// The status this error answers with.

@@ -53,13 +53,18 @@ pub fn record_purge(tx: &Transaction<'_>, meeting_id: &str, user_id: &str) -> Ap
 /// page, the entity states and `head` come from the same snapshot.
 pub fn page(tx: &Transaction<'_>, server_id: Uuid, user_id: &str, since: i64, limit: u32) -> AppResult<ChangesPage> {
     let head = head_seq(tx)?;
-    let mut stmt = tx.prepare_cached(
+    // A purge addressed to the reader always passes (the meeting may be gone, or no
+    // longer theirs); everything else only for a meeting they may see *now*, so no row
+    // of a draft reaches a leader whatever audience it was written for.
+    let mut stmt = tx.prepare_cached(concat!(
         "SELECT seq, meeting_id, kind, entity_id FROM change_log
           WHERE seq > ?1
-            AND (audience = ?2
-                 OR (audience IS NULL AND meeting_id IN (SELECT meeting_id FROM participants WHERE user_id = ?2)))
-          ORDER BY seq LIMIT ?3",
-    )?;
+            AND ((kind = 'purge' AND audience = ?2)
+                 OR (kind <> 'purge' AND (audience IS NULL OR audience = ?2) AND meeting_id IN (",
+        crate::model::visible_meetings_sql!("?2"),
+        ")))
+          ORDER BY seq LIMIT ?3"
+    ))?;
     let rows: Vec<(i64, String, String, String)> = stmt
         .query_map(params![since, user_id, i64::from(limit) + 1], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
         .collect::<Result<_, _>>()?;

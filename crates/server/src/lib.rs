@@ -4,10 +4,12 @@
 //! with their agenda, participants and documents, the immutable document blobs (named by
 //! SHA-256), and the ordered change feed from which every client builds its offline copy.
 //!
-//! Layout: [`db`] (SQLite pool, write discipline), [`model`] (entity reads and access
-//! rules), [`feed`] (the change log), [`blobs`] (content-addressed store), [`auth`]
-//! (passwords, tokens, login limiter), [`api`] (HTTP handlers and the OpenAPI document),
-//! [`demo`] (the explorable demo office), [`cli`] (the `meeting-server` binary).
+//! Layout: [`core`] (every change: checks, feed, audit — what the handlers call),
+//! [`db`] (SQLite pool, write discipline), [`model`] (entity reads and access rules),
+//! [`feed`] (the change log), [`blobs`] (content-addressed store), [`convert`] (the
+//! LibreOffice service), [`auth`] (passwords, tokens, login limiter), [`api`] (HTTP
+//! handlers and the OpenAPI document), [`demo`] (the explorable demo office), [`cli`]
+//! (the `meeting-server` binary).
 //!
 //! The access rule everywhere: only participants of a meeting may learn anything about
 //! it. Everyone else gets the same 404 an unknown id gets.
@@ -16,6 +18,8 @@ pub mod api;
 pub mod auth;
 pub mod blobs;
 pub mod cli;
+pub mod convert;
+pub mod core;
 pub mod db;
 pub mod demo;
 pub mod error;
@@ -47,13 +51,17 @@ pub struct Config {
     pub login_max_failures: usize,
     /// Window of the failed-login count and length of the lock-out.
     pub login_window: Duration,
+    /// The office-file converter.
+    pub converter: convert::ConverterConfig,
 }
 
 impl Config {
     /// Defaults for a data directory.
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        let data_dir = data_dir.into();
         Self {
-            data_dir: data_dir.into(),
+            converter: convert::ConverterConfig::new(data_dir.join("convert")),
+            data_dir,
             max_upload_bytes: 512 * 1024 * 1024,
             token_ttl: Duration::from_secs(90 * 24 * 3600),
             login_max_failures: 5,
@@ -75,6 +83,8 @@ pub struct AppState {
     pub limiter: Arc<auth::LoginLimiter>,
     /// Identity of this database, handed to clients in every feed page.
     pub server_id: Uuid,
+    /// The office-file converter (unavailable until [`AppState::start_converter`]).
+    pub converter: convert::Converter,
 }
 
 impl AppState {
@@ -97,7 +107,25 @@ impl AppState {
             }
         })?;
         let limiter = Arc::new(auth::LoginLimiter::new(config.login_max_failures, config.login_window));
-        Ok(Self { db, blobs, config: Arc::new(config), limiter, server_id })
+        Ok(Self {
+            db,
+            blobs,
+            config: Arc::new(config),
+            limiter,
+            server_id,
+            converter: convert::Converter::unavailable(),
+        })
+    }
+
+    /// Starts the converter's workers (needs a Tokio runtime) and resumes the
+    /// conversions a stopped server left unfinished.
+    pub async fn start_converter(&mut self) -> AppResult<()> {
+        self.converter = convert::Converter::start(self.config.converter.clone());
+        let resumed = core::conversions::resume_pending(self).await?;
+        if resumed > 0 {
+            tracing::info!(resumed, "resumed unfinished conversions");
+        }
+        Ok(())
     }
 }
 

@@ -1,6 +1,8 @@
 //! Reading entities from the database and deciding who may see or change them.
 
-use meeting_protocol::{AgendaItem, Document, Meeting, MeetingDetail, Participant, ParticipantRole, Role};
+use meeting_protocol::{
+    AgendaItem, Document, Meeting, MeetingDetail, MeetingStatus, Participant, ParticipantRole, Role,
+};
 use rusqlite::{OptionalExtension as _, Row, Transaction, params};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -14,7 +16,8 @@ pub fn fmt_ts(t: OffsetDateTime) -> String {
     t.to_offset(time::UtcOffset::UTC).format(&Rfc3339).unwrap_or_default()
 }
 
-fn ts(s: &str) -> OffsetDateTime {
+/// Parses a timestamp as the database stores it (the epoch for anything else).
+pub fn parse_ts(s: &str) -> OffsetDateTime {
     OffsetDateTime::parse(s, &Rfc3339).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
@@ -24,16 +27,46 @@ fn uuid(r: &Row<'_>, i: usize) -> rusqlite::Result<Uuid> {
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
 }
 
-const MEETING_COLS: &str = "id, title, location, description, starts_at, ends_at";
+/// The meeting's secretariat, as an SQL condition over `participants p JOIN users u`:
+/// its organizers and the secretaries and admins taking part. One definition for who
+/// sees drafts, who sees marks shared with the secretariat, and who is told of them.
+macro_rules! secretariat_cond {
+    () => {
+        "(p.role = 'organizer' OR u.role IN ('secretary', 'admin'))"
+    };
+}
+pub(crate) use secretariat_cond;
+
+/// SQL: the ids of the meetings the user bound to parameter `$uid` may see — those they
+/// take part in, unless it is a draft and they are not of its secretariat. Every read
+/// path (meeting endpoints, feed, blobs, annotations) asks this one question.
+macro_rules! visible_meetings_sql {
+    ($uid:literal) => {
+        concat!(
+            "SELECT p.meeting_id FROM participants p JOIN users u ON u.id = p.user_id ",
+            "JOIN meetings m ON m.id = p.meeting_id WHERE p.user_id = ",
+            $uid,
+            " AND (m.status <> 'draft' OR ",
+            crate::model::secretariat_cond!(),
+            ")"
+        )
+    };
+}
+pub(crate) use visible_meetings_sql;
+
+const MEETING_COLS: &str = "id, title, location, description, starts_at, ends_at, status, cancel_reason";
 fn meeting_row(r: &Row<'_>) -> rusqlite::Result<Meeting> {
     let ends: Option<String> = r.get(5)?;
+    let status: String = r.get(6)?;
     Ok(Meeting {
         id: uuid(r, 0)?,
         title: r.get(1)?,
         location: r.get(2)?,
         description: r.get(3)?,
-        starts_at: ts(&r.get::<_, String>(4)?),
-        ends_at: ends.as_deref().map(ts),
+        starts_at: parse_ts(&r.get::<_, String>(4)?),
+        ends_at: ends.as_deref().map(parse_ts),
+        status: MeetingStatus::parse(&status).unwrap_or(MeetingStatus::Draft),
+        cancel_reason: r.get(7)?,
     })
 }
 
@@ -64,7 +97,7 @@ fn participant_row(r: &Row<'_>) -> rusqlite::Result<Participant> {
 }
 
 const DOCUMENT_SELECT: &str = "SELECT d.id, d.meeting_id, d.agenda_item_id, d.title, v.filename, v.size, v.sha256,
-           v.page_count, v.version, d.confidential, v.uploaded_at
+           v.page_count, v.version, d.confidential, v.uploaded_at, v.original_filename
     FROM documents d JOIN document_versions v ON v.document_id = d.id AND v.version = d.current_version";
 fn document_row(r: &Row<'_>) -> rusqlite::Result<Document> {
     let agenda: Option<String> = r.get(2)?;
@@ -79,7 +112,8 @@ fn document_row(r: &Row<'_>) -> rusqlite::Result<Document> {
         page_count: r.get(7)?,
         version: r.get(8)?,
         confidential: r.get(9)?,
-        uploaded_at: ts(&r.get::<_, String>(10)?),
+        uploaded_at: parse_ts(&r.get::<_, String>(10)?),
+        original_filename: r.get(11)?,
     })
 }
 
@@ -88,11 +122,11 @@ pub fn meeting(tx: &Transaction<'_>, id: &str) -> AppResult<Option<Meeting>> {
     Ok(tx.query_row(&format!("SELECT {MEETING_COLS} FROM meetings WHERE id = ?1"), [id], meeting_row).optional()?)
 }
 
-/// Meetings the user takes part in, soonest first.
+/// Meetings the user may see, soonest first.
 pub fn meetings_of(tx: &Transaction<'_>, user_id: &str) -> AppResult<Vec<Meeting>> {
     let mut stmt = tx.prepare(&format!(
-        "SELECT {MEETING_COLS} FROM meetings WHERE id IN (SELECT meeting_id FROM participants WHERE user_id = ?1)
-         ORDER BY starts_at, id"
+        "SELECT {MEETING_COLS} FROM meetings WHERE id IN ({}) ORDER BY starts_at, id",
+        visible_meetings_sql!("?1")
     ))?;
     Ok(stmt.query_map([user_id], meeting_row)?.collect::<Result<_, _>>()?)
 }
@@ -158,10 +192,38 @@ pub fn is_participant(tx: &Transaction<'_>, meeting_id: &str, user_id: &str) -> 
         .is_some())
 }
 
+/// True when the user may see the meeting now: a participant, and of its secretariat
+/// while it is a draft.
+pub fn may_see_meeting(tx: &Transaction<'_>, meeting_id: &str, user_id: &str) -> AppResult<bool> {
+    Ok(tx
+        .query_row(
+            concat!("SELECT 1 FROM (", visible_meetings_sql!("?2"), ") WHERE meeting_id = ?1"),
+            [meeting_id, user_id],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+/// True when the user is of the meeting's secretariat (see [`secretariat_cond`]).
+pub fn is_secretariat(tx: &Transaction<'_>, meeting_id: &str, user_id: &str) -> AppResult<bool> {
+    Ok(tx
+        .query_row(
+            concat!(
+                "SELECT 1 FROM participants p JOIN users u ON u.id = p.user_id WHERE p.meeting_id = ?1 AND p.user_id = ?2 AND ",
+                secretariat_cond!()
+            ),
+            [meeting_id, user_id],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
 /// The meeting, if the caller may see it. Unknown and invisible meetings answer alike
 /// (404), so a non-participant learns nothing, not even that the meeting exists.
 pub fn visible_meeting(tx: &Transaction<'_>, caller: &AuthUser, meeting_id: &str) -> AppResult<Meeting> {
-    if !is_participant(tx, meeting_id, &caller.id())? {
+    if !may_see_meeting(tx, meeting_id, &caller.id())? {
         return Err(AppError::not_found("meeting"));
     }
     meeting(tx, meeting_id)?.ok_or_else(|| AppError::not_found("meeting"))
@@ -186,14 +248,16 @@ pub fn document_meeting(tx: &Transaction<'_>, doc_id: &str) -> AppResult<Option<
 }
 
 /// True when the caller may read the blob: it is a version of a document of a meeting
-/// they take part in.
+/// they may see (a draft's documents only its secretariat).
 pub fn may_read_blob(tx: &Transaction<'_>, user_id: &str, sha256: &str) -> AppResult<bool> {
     Ok(tx
         .query_row(
-            "SELECT 1 FROM document_versions v
-               JOIN documents d ON d.id = v.document_id
-               JOIN participants p ON p.meeting_id = d.meeting_id
-              WHERE v.sha256 = ?1 AND p.user_id = ?2 LIMIT 1",
+            concat!(
+                "SELECT 1 FROM document_versions v JOIN documents d ON d.id = v.document_id
+                  WHERE v.sha256 = ?1 AND d.meeting_id IN (",
+                visible_meetings_sql!("?2"),
+                ") LIMIT 1"
+            ),
             params![sha256, user_id],
             |_| Ok(()),
         )

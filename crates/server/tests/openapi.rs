@@ -43,7 +43,9 @@ async fn every_documented_operation_is_served() {
             .replace("{document_id}", nil)
             .replace("{item_id}", nil)
             .replace("{user_id}", nil)
-            .replace("{token_id}", nil);
+            .replace("{token_id}", nil)
+            .replace("{conversion_id}", nil)
+            .replace("{version}", "1");
         assert!(!concrete.contains('{'), "a path parameter of {path} is not covered here");
         for (method, op) in item.as_object().expect("operations") {
             let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");

@@ -46,6 +46,7 @@ async fn a_non_participant_learns_nothing_about_the_meeting() {
 
     // Every endpoint, with the secret meeting's ids filled in, answers exactly what it
     // answers for ids that do not exist.
+    let nil = "00000000-0000-7000-8000-000000000000";
     let secret = [
         ("meeting_id", mid.as_str()),
         ("document_id", &doc_id),
@@ -53,8 +54,9 @@ async fn a_non_participant_learns_nothing_about_the_meeting() {
         ("sha256", &sha),
         ("user_id", &leader1_id),
         ("token_id", &doc_id),
+        ("conversion_id", nil),
+        ("version", "1"),
     ];
-    let nil = "00000000-0000-7000-8000-000000000000";
     let unknown_sha = "0".repeat(64);
     let unknown = [
         ("meeting_id", nil),
@@ -63,6 +65,8 @@ async fn a_non_participant_learns_nothing_about_the_meeting() {
         ("sha256", unknown_sha.as_str()),
         ("user_id", &leader1_id),
         ("token_id", nil),
+        ("conversion_id", nil),
+        ("version", "1"),
     ];
     let pdf = make_pdf("Thử", "Nội dung thử.");
     let mut checked = 0;
@@ -73,6 +77,8 @@ async fn a_non_participant_learns_nothing_about_the_meeting() {
         let body = match template.as_str() {
             t if t.ends_with("/participants/{user_id}") => Some(json!({"role": "member"})),
             t if t.ends_with("/agenda/order") => Some(json!({"item_ids": [item_id]})),
+            t if t.ends_with("/cancel") => Some(json!({"reason": "x"})),
+            t if t.ends_with("/copy") => Some(json!({"title": "x", "starts_at": "2026-12-01T08:00:00Z"})),
             _ if method == Method::POST || method == Method::PATCH => Some(json!({"title": "x"})),
             _ => None,
         };
@@ -139,6 +145,8 @@ async fn bad_expired_and_revoked_tokens_get_401_everywhere() {
         ("sha256", &"0".repeat(64)),
         ("user_id", nil),
         ("token_id", nil),
+        ("conversion_id", nil),
+        ("version", "1"),
     ];
 
     let expired = Http::login(&server.url, "leader1").await;

@@ -70,13 +70,13 @@ async fn bad_requests_get_clear_json_errors_and_write_nothing() {
         clear_error(&r, 403, "forbidden", "leader");
     }
 
-    // Not a PDF, or a broken one.
+    // Neither a PDF nor an office file; an office file that is plainly not one; a broken PDF.
     let r = sec.upload(&mid, "anh.png", b"\x89PNG\r\n\x1a\n rest of an image".to_vec()).await;
     clear_error(&r, 415, "unsupported_media_type", "pdf");
-    let r = sec.upload(&mid, "bao-cao.docx", b"PK\x03\x04 word document".to_vec()).await;
-    clear_error(&r, 415, "unsupported_media_type", "pdf");
+    let r = sec.upload(&mid, "bao-cao.docx", b"just some text, not a word document".to_vec()).await;
+    clear_error(&r, 422, "damaged_file", "damaged");
     let r = sec.upload(&mid, "hong.pdf", b"%PDF-1.7\nthis is not really a pdf".to_vec()).await;
-    clear_error(&r, 422, "unprocessable_entity", "cannot be read");
+    clear_error(&r, 422, "damaged_file", "cannot be read");
 
     // Path traversal in the file name, plain and URL-encoded.
     let pdf = make_pdf("Tài liệu", "Nội dung.");

@@ -72,32 +72,26 @@ pub fn load(tx: &Transaction<'_>, id: &str) -> AppResult<Option<Stored>> {
     Ok(Some(Stored { annotation, author_id, visibility: Visibility::parse(&visibility).unwrap_or_default() }))
 }
 
-/// The meeting's secretariat (`?1` = meeting id): its organisers and the secretaries and
-/// admins taking part. One definition for who may see and who is told.
+/// The meeting's secretariat (`?1` = meeting id); see [`model::secretariat_cond`].
 macro_rules! secretariat_sql {
     () => {
-        "SELECT p.user_id FROM participants p JOIN users u ON u.id = p.user_id
-          WHERE p.meeting_id = ?1 AND (p.role = 'organizer' OR u.role IN ('secretary', 'admin'))"
+        concat!(
+            "SELECT p.user_id FROM participants p JOIN users u ON u.id = p.user_id WHERE p.meeting_id = ?1 AND ",
+            crate::model::secretariat_cond!()
+        )
     };
-}
-
-fn is_secretary(tx: &Transaction<'_>, meeting_id: &str, user_id: &str) -> AppResult<bool> {
-    Ok(tx
-        .query_row(concat!(secretariat_sql!(), " AND p.user_id = ?2"), [meeting_id, user_id], |_| Ok(()))
-        .optional()?
-        .is_some())
 }
 
 /// True when `user_id` may see the stored annotation now.
 pub fn may_see(tx: &Transaction<'_>, stored: &Stored, user_id: &str) -> AppResult<bool> {
     let meeting = stored.annotation.meeting_id.to_string();
-    if !model::is_participant(tx, &meeting, user_id)? {
+    if !model::may_see_meeting(tx, &meeting, user_id)? {
         return Ok(false);
     }
     Ok(match stored.visibility {
         _ if stored.author_id == user_id => true,
         Visibility::Participants => true,
-        Visibility::Secretariat => is_secretary(tx, &meeting, user_id)?,
+        Visibility::Secretariat => model::is_secretariat(tx, &meeting, user_id)?,
         Visibility::Private => false,
     })
 }
@@ -159,7 +153,7 @@ fn answer(op_id: Uuid, outcome: OpOutcome, status: u16, version: i64, annotation
 /// Why an op cannot be applied at all, if it cannot.
 fn refusal(tx: &Transaction<'_>, caller: &AuthUser, a: &Annotation) -> AppResult<Option<(u16, String)>> {
     let meeting = a.meeting_id.to_string();
-    if !model::is_participant(tx, &meeting, &caller.id())? {
+    if !model::may_see_meeting(tx, &meeting, &caller.id())? {
         return Ok(Some((404, "meeting".into())));
     }
     let on_page = !matches!(a.shape, Shape::ItemNote);

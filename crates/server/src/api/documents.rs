@@ -1,31 +1,37 @@
-//! Documents: streamed PDF upload, new versions, metadata edits, deletion.
+//! Documents over HTTP: streamed upload of a PDF or an office file, new versions,
+//! metadata edits, deletion, version history, the original office file, conversions.
 //!
 //! An upload is checked before a byte is stored under a real name: the caller may edit
-//! the meeting, the file name is a plain name, the body stays under the size limit, the
-//! content starts like a PDF (else 415) and parses (else 422). Only then is the blob
-//! committed and the document row written, in one transaction with its feed change.
+//! the meeting, the file name is a plain name, the body stays under the size limit.
+//! Then the content decides: a PDF goes straight through
+//! [`crate::core::documents::ingest_pdf`] (201 with the document); an office file is
+//! kept and queued for conversion (202 with the conversion to poll); anything else is
+//! refused with 415.
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::StatusCode;
-use meeting_protocol::{ApiError, Document, DocumentPatch};
-use rusqlite::{Transaction, params};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use meeting_protocol::{ApiError, Conversion, Document, DocumentPatch, DocumentVersion};
 use serde::Deserialize;
-use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::blobs::Received;
+use crate::core::conversions;
+use crate::core::documents::{self as core, NewDocument, Target, check_filename, looks_like_pdf};
 use crate::error::{AppError, AppResult, Json, Path, Query};
-use crate::{AppState, feed, model};
+use crate::{AppState, model};
 
 /// Query parameters of an upload.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct UploadParams {
-    /// Original file name, without directories, e.g. `bao-cao.pdf`.
+    /// Original file name, without directories, e.g. `bao-cao.pdf` or `bao-cao.docx`.
+    #[param(min_length = 1, max_length = 255)]
     pub filename: String,
-    /// Title shown to readers; defaults to the file name without `.pdf`.
+    /// Title shown to readers; defaults to the file name without its extension.
+    #[param(min_length = 1, max_length = 500)]
     pub title: Option<String>,
     /// Agenda item of the same meeting the document belongs to.
     pub agenda_item_id: Option<Uuid>,
@@ -37,40 +43,27 @@ pub struct UploadParams {
 /// Query parameters of a new version.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct ReplaceParams {
-    /// File name of the new version.
+    /// File name of the new version (PDF or office file).
+    #[param(min_length = 1, max_length = 255)]
     pub filename: String,
 }
 
-/// Checks that a client-supplied file name is a plain name and nothing more.
-pub fn check_filename(name: &str) -> AppResult<String> {
-    let bad = name.is_empty()
-        || name.len() > 255
-        || name.contains(['/', '\\', '\0'])
-        || name.chars().any(char::is_control)
-        || name.starts_with('.')
-        || name.trim() != name;
-    if bad {
-        return Err(AppError::bad_request(format!(
-            "filename {name:?} is not allowed: give a plain file name such as bao-cao.pdf, without directories"
-        )));
-    }
-    Ok(name.to_owned())
+/// What an upload became: a document at once (PDF), or a conversion under way.
+pub enum Uploaded {
+    /// The PDF is a document (or its new version) now.
+    Document(StatusCode, Document),
+    /// The office file was accepted and is being converted.
+    Conversion(Conversion),
 }
 
-/// Counts pages, refusing content that is not a readable PDF.
-pub fn inspect_pdf(head: &[u8], path: &std::path::Path) -> AppResult<i64> {
-    // The PDF spec lets the header sit anywhere in the first 1024 bytes.
-    if !head.windows(5).any(|w| w == b"%PDF-") {
-        return Err(AppError::unsupported(
-            "only PDF documents are accepted; convert Word or Excel files to PDF before uploading",
-        ));
-    }
-    match lopdf::Document::load(path) {
-        Ok(doc) => Ok(doc.get_pages().len() as i64),
-        // Password-protected PDFs are legitimate; readers enter the password on opening.
-        Err(lopdf::Error::Decryption(_)) | Err(lopdf::Error::UnsupportedSecurityHandler(_)) => Ok(0),
-        Err(e) => Err(AppError::unprocessable(format!("the file starts like a PDF but cannot be read: {e}"))),
+impl IntoResponse for Uploaded {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Document(status, d) => (status, Json(d)).into_response(),
+            Self::Conversion(c) => (StatusCode::ACCEPTED, Json(c)).into_response(),
+        }
     }
 }
 
@@ -86,127 +79,61 @@ async fn or_drain<T>(checks: impl Future<Output = AppResult<T>>, body: Body) -> 
     }
 }
 
-async fn receive_pdf(state: &AppState, body: Body) -> AppResult<(Received, i64)> {
+/// Receives the body and sends it the way its content says: PDF to ingest, office
+/// file to the converter, anything else refused.
+async fn route(
+    state: &AppState,
+    caller: &AuthUser,
+    target: Target,
+    filename: String,
+    body: Body,
+    created: StatusCode,
+) -> AppResult<Uploaded> {
     let received = state.blobs.receive(body.into_data_stream(), state.config.max_upload_bytes).await?;
-    let (received, pages) = tokio::task::spawn_blocking(move || {
-        let pages = inspect_pdf(&received.head, received.tmp.path());
-        (received, pages)
-    })
-    .await?;
-    Ok((received, pages?))
+    if looks_like_pdf(&received.head) {
+        let doc = core::ingest_pdf(state, caller, target, filename, received, None).await?;
+        return Ok(Uploaded::Document(created, doc));
+    }
+    match conversions::office_extension(&filename) {
+        Some(ext) => {
+            Ok(Uploaded::Conversion(conversions::accept(state, caller, target, filename, ext, received).await?))
+        }
+        None => Err(AppError::unsupported(format!(
+            "{filename} is neither a PDF nor an office file this server converts ({})",
+            crate::convert::OFFICE_EXTENSIONS.join(", ").to_uppercase()
+        ))),
+    }
 }
 
-fn insert_version(
-    tx: &Transaction<'_>,
-    doc_id: &str,
-    version: i64,
-    r: (&str, u64, i64, &str),
-    by: &str,
-) -> AppResult<()> {
-    let (sha, size, pages, filename) = r;
-    tx.execute(
-        "INSERT INTO document_versions (document_id, version, sha256, size, page_count, filename, uploaded_at, uploaded_by)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![doc_id, version, sha, size as i64, pages, filename, model::fmt_ts(OffsetDateTime::now_utc()), by],
-    )?;
-    Ok(())
-}
-
-/// Adds a document to a meeting. The body is the PDF itself (`application/pdf`).
+/// Adds a document to a meeting. The body is the file itself: a PDF becomes a document
+/// at once (201); an office file (DOC, DOCX, ODT, RTF, XLS, XLSX, ODS, PPT, PPTX, ODP)
+/// is converted to PDF on the server (202 with the conversion; poll it).
 #[utoipa::path(post, path = "/meetings/{meeting_id}/documents", tag = "documents", security(("bearer" = [])),
     params(("meeting_id" = Uuid, Path), UploadParams),
-    request_body(content = Vec<u8>, content_type = "application/pdf"),
-    responses((status = 201, body = Document), (status = 400, body = ApiError), (status = 403, body = ApiError),
-        (status = 404, body = ApiError), (status = 413, body = ApiError), (status = 415, body = ApiError), (status = 422, body = ApiError)))]
+    request_body(content((Vec<u8> = "application/pdf"), (Vec<u8> = "application/octet-stream"))),
+    responses((status = 201, body = Document), (status = 202, body = Conversion), (status = 400, body = ApiError),
+        (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 404, body = ApiError),
+        (status = 413, body = ApiError), (status = 415, body = ApiError), (status = 422, body = ApiError),
+        (status = 429, body = ApiError), (status = 503, body = ApiError)))]
 pub async fn upload_document(
     State(state): State<AppState>,
     caller: AuthUser,
     Path(meeting_id): Path<Uuid>,
     Query(q): Query<UploadParams>,
     body: Body,
-) -> AppResult<(StatusCode, Json<Document>)> {
+) -> AppResult<Uploaded> {
     let checked = async {
         let filename = check_filename(&q.filename)?;
-        let default_title = filename.strip_suffix(".pdf").unwrap_or(&filename).to_owned();
-        let title = crate::api::meetings::text("title", q.title.as_deref().unwrap_or(&default_title), 500, true)?;
+        let stem = filename.rsplit_once('.').map_or(filename.as_str(), |(s, _)| s).to_owned();
+        let title = crate::core::meetings::text("title", q.title.as_deref().unwrap_or(&stem), 500, true)?;
         let (c, mid) = (caller.clone(), meeting_id.to_string());
-        state.db.read(move |tx| check_target(tx, &c, &mid, q.agenda_item_id)).await?;
+        state.db.read(move |tx| core::check_target(tx, &c, &mid, q.agenda_item_id)).await?;
         Ok::<_, AppError>((filename, title))
     };
     let ((filename, title), body) = or_drain(checked, body).await?;
-    let (received, pages) = receive_pdf(&state, body).await?;
-    let sha = received.sha256.clone();
-    let size = received.size;
-    let blobs = state.blobs.clone();
-    tokio::task::spawn_blocking(move || blobs.commit(received)).await??;
-
-    let doc_id = Uuid::now_v7();
-    let doc = state
-        .db
-        .write(move |tx| {
-            let mid = meeting_id.to_string();
-            // Checked again: access may have changed while the body streamed in.
-            check_target(tx, &caller, &mid, q.agenda_item_id)?;
-            let new = NewDocument {
-                meeting_id: &mid,
-                agenda_item_id: q.agenda_item_id,
-                title: &title,
-                confidential: q.confidential,
-            };
-            insert_document(tx, doc_id, &new, (&sha, size, pages, &filename), &caller.id())
-        })
-        .await?;
-    Ok((StatusCode::CREATED, Json(doc)))
-}
-
-/// The metadata of a document about to be inserted.
-pub(crate) struct NewDocument<'a> {
-    pub meeting_id: &'a str,
-    pub agenda_item_id: Option<Uuid>,
-    pub title: &'a str,
-    pub confidential: bool,
-}
-
-/// Inserts a document with its first version (content already in the blob store) and
-/// records the change.
-pub(crate) fn insert_document(
-    tx: &Transaction<'_>,
-    doc_id: Uuid,
-    new: &NewDocument<'_>,
-    content: (&str, u64, i64, &str),
-    by: &str,
-) -> AppResult<Document> {
-    let id = doc_id.to_string();
-    tx.execute(
-        "INSERT INTO documents (id, meeting_id, agenda_item_id, title, confidential, current_version)
-         VALUES (?1, ?2, ?3, ?4, ?5, 1)",
-        params![id, new.meeting_id, new.agenda_item_id.map(|a| a.to_string()), new.title, new.confidential],
-    )?;
-    insert_version(tx, &id, 1, content, by)?;
-    feed::record(tx, new.meeting_id, "document", &id, None)?;
-    model::document(tx, &id)?.ok_or_else(|| AppError::not_found("document"))
-}
-
-fn check_target(tx: &Transaction<'_>, caller: &AuthUser, mid: &str, agenda: Option<Uuid>) -> AppResult<()> {
-    model::editable_meeting(tx, caller, mid)?;
-    if let Some(a) = agenda
-        && model::agenda_meeting(tx, &a.to_string())?.as_deref() != Some(mid)
-    {
-        return Err(AppError::bad_request("agenda_item_id is not an agenda item of this meeting"));
-    }
-    Ok(())
-}
-
-/// The editable document and its meeting id; non-participants get 404.
-fn editable_document(tx: &Transaction<'_>, caller: &AuthUser, doc_id: Uuid) -> AppResult<(String, Document)> {
-    let id = doc_id.to_string();
-    let mid = model::document_meeting(tx, &id)?.ok_or_else(|| AppError::not_found("document"))?;
-    model::editable_meeting(tx, caller, &mid).map_err(|e| match e.status() {
-        StatusCode::NOT_FOUND => AppError::not_found("document"),
-        _ => e,
-    })?;
-    let doc = model::document(tx, &id)?.ok_or_else(|| AppError::not_found("document"))?;
-    Ok((mid, doc))
+    let target =
+        Target::New(NewDocument { meeting_id, agenda_item_id: q.agenda_item_id, title, confidential: q.confidential });
+    route(&state, &caller, target, filename, body, StatusCode::CREATED).await
 }
 
 /// One document's current version.
@@ -223,7 +150,7 @@ pub async fn get_document(
         .read(move |tx| {
             let id = doc_id.to_string();
             let mid = model::document_meeting(tx, &id)?.ok_or_else(|| AppError::not_found("document"))?;
-            if !model::is_participant(tx, &mid, &caller.id())? {
+            if !model::may_see_meeting(tx, &mid, &caller.id())? {
                 return Err(AppError::not_found("document"));
             }
             model::document(tx, &id)?.ok_or_else(|| AppError::not_found("document"))
@@ -232,96 +159,123 @@ pub async fn get_document(
     Ok(Json(doc))
 }
 
-/// Replaces a document's content with a new version; readers' devices fetch it and drop
-/// the old one at their next sync. Older versions stay on the server.
+/// Replaces a document's content with a new version (the id stays); readers' devices
+/// fetch it at their next sync and their marks follow their words. A PDF answers 200
+/// with the document; an office file 202 with its conversion. Older versions stay.
 #[utoipa::path(put, path = "/documents/{document_id}/content", tag = "documents", security(("bearer" = [])),
     params(("document_id" = Uuid, Path), ReplaceParams),
-    request_body(content = Vec<u8>, content_type = "application/pdf"),
-    responses((status = 200, body = Document), (status = 400, body = ApiError), (status = 403, body = ApiError),
-        (status = 404, body = ApiError), (status = 413, body = ApiError), (status = 415, body = ApiError), (status = 422, body = ApiError)))]
+    request_body(content((Vec<u8> = "application/pdf"), (Vec<u8> = "application/octet-stream"))),
+    responses((status = 200, body = Document), (status = 202, body = Conversion), (status = 400, body = ApiError),
+        (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 404, body = ApiError),
+        (status = 413, body = ApiError), (status = 415, body = ApiError), (status = 422, body = ApiError),
+        (status = 429, body = ApiError), (status = 503, body = ApiError)))]
 pub async fn replace_document(
     State(state): State<AppState>,
     caller: AuthUser,
     Path(doc_id): Path<Uuid>,
     Query(q): Query<ReplaceParams>,
     body: Body,
-) -> AppResult<Json<Document>> {
+) -> AppResult<Uploaded> {
     let checked = async {
         let filename = check_filename(&q.filename)?;
         let c = caller.clone();
-        state.db.read(move |tx| editable_document(tx, &c, doc_id).map(drop)).await?;
+        state.db.read(move |tx| core::editable(tx, &c, doc_id).map(drop)).await?;
         Ok::<_, AppError>(filename)
     };
     let (filename, body) = or_drain(checked, body).await?;
-    let (received, pages) = receive_pdf(&state, body).await?;
-    let (sha, size) = (received.sha256.clone(), received.size);
-    let blobs = state.blobs.clone();
-    tokio::task::spawn_blocking(move || blobs.commit(received)).await??;
-    let doc = state
-        .db
-        .write(move |tx| {
-            let (mid, doc) = editable_document(tx, &caller, doc_id)?;
-            let id = doc.id.to_string();
-            let version = doc.version + 1;
-            insert_version(tx, &id, version, (&sha, size, pages, &filename), &caller.id())?;
-            tx.execute("UPDATE documents SET current_version = ?2 WHERE id = ?1", params![id, version])?;
-            feed::record(tx, &mid, "document", &id, None)?;
-            model::document(tx, &id)?.ok_or_else(|| AppError::not_found("document"))
-        })
-        .await?;
-    Ok(Json(doc))
+    route(&state, &caller, Target::Version(doc_id), filename, body, StatusCode::OK).await
 }
 
 /// Changes a document's title, agenda item or confidential flag.
 #[utoipa::path(patch, path = "/documents/{document_id}", tag = "documents", security(("bearer" = [])),
     params(("document_id" = Uuid, Path)), request_body = DocumentPatch,
-    responses((status = 200, body = Document), (status = 400, body = ApiError), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+    responses((status = 200, body = Document), (status = 400, body = ApiError), (status = 401, body = ApiError),
+        (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 413, body = ApiError), (status = 415, body = ApiError)))]
 pub async fn update_document(
     State(state): State<AppState>,
     caller: AuthUser,
     Path(doc_id): Path<Uuid>,
     Json(patch): Json<DocumentPatch>,
 ) -> AppResult<Json<Document>> {
-    let doc = state
-        .db
-        .write(move |tx| {
-            let (mid, doc) = editable_document(tx, &caller, doc_id)?;
-            let id = doc.id.to_string();
-            let title = match &patch.title {
-                Some(t) => crate::api::meetings::text("title", t, 500, true)?,
-                None => doc.title,
-            };
-            let agenda = if patch.detach { None } else { patch.agenda_item_id.or(doc.agenda_item_id) };
-            check_target(tx, &caller, &mid, agenda)?;
-            tx.execute(
-                "UPDATE documents SET title = ?2, agenda_item_id = ?3, confidential = ?4 WHERE id = ?1",
-                params![id, title, agenda.map(|a| a.to_string()), patch.confidential.unwrap_or(doc.confidential)],
-            )?;
-            feed::record(tx, &mid, "document", &id, None)?;
-            model::document(tx, &id)?.ok_or_else(|| AppError::not_found("document"))
-        })
-        .await?;
-    Ok(Json(doc))
+    Ok(Json(state.db.write(move |tx| core::update(tx, &caller, doc_id, &patch)).await?))
 }
 
 /// Removes a document from its meeting; readers' devices delete their copy.
 #[utoipa::path(delete, path = "/documents/{document_id}", tag = "documents", security(("bearer" = [])),
     params(("document_id" = Uuid, Path)),
-    responses((status = 204), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+    responses((status = 204), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
 pub async fn delete_document(
     State(state): State<AppState>,
     caller: AuthUser,
     Path(doc_id): Path<Uuid>,
 ) -> AppResult<StatusCode> {
-    state
-        .db
-        .write(move |tx| {
-            let (mid, doc) = editable_document(tx, &caller, doc_id)?;
-            let id = doc.id.to_string();
-            tx.execute("DELETE FROM documents WHERE id = ?1", [&id])?;
-            feed::record(tx, &mid, "document", &id, None)?;
-            Ok(())
-        })
-        .await?;
+    state.db.write(move |tx| core::delete(tx, &caller, doc_id)).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Every version of a document, oldest first: who uploaded it, when, size, pages, and
+/// the office file it was converted from.
+#[utoipa::path(get, path = "/documents/{document_id}/versions", tag = "documents", security(("bearer" = [])),
+    params(("document_id" = Uuid, Path)),
+    responses((status = 200, body = [DocumentVersion]), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn document_versions(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Path(doc_id): Path<Uuid>,
+) -> AppResult<Json<Vec<DocumentVersion>>> {
+    Ok(Json(state.db.read(move |tx| core::versions(tx, &caller, doc_id)).await?))
+}
+
+/// The office file a version was converted from, as uploaded (the secretariat only).
+#[utoipa::path(get, path = "/documents/{document_id}/versions/{version}/original", tag = "documents", security(("bearer" = [])),
+    params(("document_id" = Uuid, Path), ("version" = i64, Path, minimum = 1)),
+    responses((status = 200, description = "the office file", content_type = "application/octet-stream"),
+        (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn download_original(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Path((doc_id, version)): Path<(Uuid, i64)>,
+) -> AppResult<Response> {
+    let (sha, name) = state.db.read(move |tx| core::original_of(tx, &caller, doc_id, version)).await?;
+    let file = tokio::fs::File::open(state.blobs.path(&sha)).await?;
+    let len = file.metadata().await?.len();
+    let mut resp = Body::from_stream(tokio_util::io::ReaderStream::new(file)).into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    // RFC 6266/5987: the UTF-8 name percent-encoded, so Vietnamese names survive.
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }
+        })
+        .collect();
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename*=UTF-8''{encoded}")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(resp)
+}
+
+/// One conversion: where the office file is on its way to a PDF, or why it failed.
+#[utoipa::path(get, path = "/conversions/{conversion_id}", tag = "documents", security(("bearer" = [])),
+    params(("conversion_id" = Uuid, Path)),
+    responses((status = 200, body = Conversion), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn get_conversion(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Path(id): Path<Uuid>,
+) -> AppResult<Json<Conversion>> {
+    Ok(Json(state.db.read(move |tx| conversions::get(tx, &caller, id)).await?))
+}
+
+/// A meeting's conversions, newest first (the secretariat's upload list).
+#[utoipa::path(get, path = "/meetings/{meeting_id}/conversions", tag = "documents", security(("bearer" = [])),
+    params(("meeting_id" = Uuid, Path)),
+    responses((status = 200, body = [Conversion]), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn meeting_conversions(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Path(meeting_id): Path<Uuid>,
+) -> AppResult<Json<Vec<Conversion>>> {
+    Ok(Json(state.db.read(move |tx| conversions::of_meeting(tx, &caller, meeting_id)).await?))
 }

@@ -7,13 +7,13 @@
 
 pub mod pdf;
 
-use meeting_protocol::{AgendaItemInput, Meeting, ParticipantRole, Role};
+use meeting_protocol::{AgendaItemInput, Meeting, MeetingStatus, ParticipantRole, Role};
 use rusqlite::{OptionalExtension as _, TransactionBehavior};
 use time::{Duration, OffsetDateTime, Time};
 use uuid::Uuid;
 
-use crate::api::documents::{NewDocument, insert_document};
-use crate::api::meetings::{insert_agenda_item, insert_meeting, set_participant};
+use crate::core::documents::{Content, NewDocument};
+use crate::core::meetings::{insert, insert_agenda_item, set_participant_unaudited};
 use crate::error::{AppError, AppResult};
 use crate::{AppState, auth};
 use pdf::{Block, Font};
@@ -278,20 +278,9 @@ pub fn seed(state: &AppState) -> AppResult<Seeded> {
             }
         }
     }
-    let hashes: Vec<String> = USERS.iter().map(|_| auth::hash_password(PASSWORD)).collect::<AppResult<_>>()?;
+    let hashes = user_hashes()?;
     state.db.run_blocking(TransactionBehavior::Immediate, move |tx| {
-        let mut ids = Vec::new();
-        for ((username, display, role), hash) in USERS.iter().zip(&hashes) {
-            let user = meeting_protocol::User {
-                id: Uuid::now_v7(),
-                username: (*username).into(),
-                display_name: (*display).into(),
-                role: *role,
-            };
-            crate::insert_user(tx, &user, hash)?;
-            let id: String = tx.query_row("SELECT id FROM users WHERE username = ?1", [username], |r| r.get(0))?;
-            ids.push(id);
-        }
+        let ids = insert_users(tx, &hashes)?;
         let (leader1, leader2, secretary) = (&ids[0], &ids[1], &ids[2]);
         let today = OffsetDateTime::now_utc().replace_time(Time::MIDNIGHT);
         let mut docs = rendered.iter();
@@ -305,12 +294,14 @@ pub fn seed(state: &AppState) -> AppResult<Seeded> {
                 description: m.description.into(),
                 starts_at,
                 ends_at: Some(starts_at + Duration::hours(3)),
+                status: MeetingStatus::Published,
+                cancel_reason: String::new(),
             };
-            insert_meeting(tx, &meeting, secretary)?;
+            insert(tx, &meeting, secretary)?;
             let mid = meeting.id.to_string();
-            set_participant(tx, &mid, leader1, ParticipantRole::Chair)?;
+            set_participant_unaudited(tx, &mid, leader1, ParticipantRole::Chair)?;
             if m.leader2 {
-                set_participant(tx, &mid, leader2, ParticipantRole::Member)?;
+                set_participant_unaudited(tx, &mid, leader2, ParticipantRole::Member)?;
             }
             for item in m.items {
                 let input = AgendaItemInput {
@@ -323,12 +314,14 @@ pub fn seed(state: &AppState) -> AppResult<Seeded> {
                 for d in item.docs {
                     let Some((sha, size, pages)) = docs.next() else { break };
                     let new = NewDocument {
-                        meeting_id: &mid,
+                        meeting_id: meeting.id,
                         agenda_item_id: Some(a.id),
-                        title: d.title,
+                        title: d.title.into(),
                         confidential: d.confidential,
                     };
-                    insert_document(tx, Uuid::now_v7(), &new, (sha, *size, *pages, d.filename), secretary)?;
+                    let content =
+                        Content { sha256: sha.clone(), size: *size, pages: *pages, filename: d.filename.into() };
+                    crate::core::documents::insert(tx, Uuid::now_v7(), &new, &content, None, secretary)?;
                     seeded.documents += 1;
                 }
             }
@@ -337,4 +330,33 @@ pub fn seed(state: &AppState) -> AppResult<Seeded> {
         tx.execute("INSERT INTO server_meta (key, value) VALUES ('demo_seeded', '1')", [])?;
         Ok(seeded)
     })
+}
+
+fn user_hashes() -> AppResult<Vec<String>> {
+    USERS.iter().map(|_| auth::hash_password(PASSWORD)).collect()
+}
+
+/// Inserts the demo users that do not exist yet; their ids in [`USERS`] order.
+fn insert_users(tx: &rusqlite::Transaction<'_>, hashes: &[String]) -> AppResult<Vec<String>> {
+    let mut ids = Vec::new();
+    for ((username, display, role), hash) in USERS.iter().zip(hashes) {
+        let user = meeting_protocol::User {
+            id: Uuid::now_v7(),
+            username: (*username).into(),
+            display_name: (*display).into(),
+            role: *role,
+        };
+        crate::insert_user(tx, &user, hash)?;
+        let id: String = tx.query_row("SELECT id FROM users WHERE username = ?1", [username], |r| r.get(0))?;
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+/// Seeds only the demo users (no meetings): an office ready for its secretaries to
+/// prepare meetings from nothing.
+pub fn seed_users(state: &AppState) -> AppResult<Seeded> {
+    let hashes = user_hashes()?;
+    state.db.run_blocking(TransactionBehavior::Immediate, move |tx| insert_users(tx, &hashes))?;
+    Ok(Seeded::default())
 }

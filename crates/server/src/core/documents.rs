@@ -1,0 +1,332 @@
+//! Documents: the one way content gets in ([`ingest_pdf`]), new versions, metadata,
+//! deletion, copies into another meeting, and version history.
+//!
+//! The HTTP upload, the office-file converter and the tests all end in
+//! [`ingest_pdf`]: checks, the blob commit, the document row, the feed and the audit
+//! entry. None of them writes a document row of its own.
+
+use meeting_protocol::{Document, DocumentPatch, DocumentVersion};
+use rusqlite::{Transaction, params};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::audit::{self, Subject, snapshot};
+use crate::auth::AuthUser;
+use crate::blobs::Received;
+use crate::error::{AppError, AppResult};
+use crate::{AppState, feed, model};
+
+/// What a new PDF becomes.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// A new document of a meeting.
+    New(NewDocument),
+    /// A new version of an existing document (the id stays).
+    Version(Uuid),
+}
+
+/// The metadata of a new document.
+#[derive(Debug, Clone)]
+pub struct NewDocument {
+    /// Meeting it belongs to.
+    pub meeting_id: Uuid,
+    /// Agenda item of that meeting, if any.
+    pub agenda_item_id: Option<Uuid>,
+    /// Title shown to readers.
+    pub title: String,
+    /// Confidential ("mật").
+    pub confidential: bool,
+}
+
+/// A PDF's content, already in the blob store.
+#[derive(Debug, Clone)]
+pub struct Content {
+    /// SHA-256, the blob's name.
+    pub sha256: String,
+    /// Bytes.
+    pub size: u64,
+    /// Pages (0 for password-protected files, which readers open with the password).
+    pub pages: i64,
+    /// File name shown for the PDF.
+    pub filename: String,
+}
+
+/// The office file a PDF was converted from (also a blob).
+#[derive(Debug, Clone)]
+pub struct Original {
+    /// SHA-256 of the office file.
+    pub sha256: String,
+    /// Its name as uploaded, e.g. `bao-cao.docx`.
+    pub filename: String,
+    /// Its size.
+    pub size: u64,
+}
+
+/// Checks that a client-supplied file name is a plain name and nothing more.
+pub fn check_filename(name: &str) -> AppResult<String> {
+    let bad = name.is_empty()
+        || name.len() > 255
+        || name.contains(['/', '\\', '\0'])
+        || name.chars().any(char::is_control)
+        || name.starts_with('.')
+        || name.trim() != name;
+    if bad {
+        return Err(AppError::bad_request(format!(
+            "filename {name:?} is not allowed: give a plain file name such as bao-cao.pdf, without directories"
+        )));
+    }
+    Ok(name.to_owned())
+}
+
+/// True when the first bytes look like a PDF (the header may sit anywhere in the first 1024).
+pub fn looks_like_pdf(head: &[u8]) -> bool {
+    head.windows(5).any(|w| w == b"%PDF-")
+}
+
+/// Counts pages, refusing content that is not a readable PDF.
+pub fn inspect_pdf(head: &[u8], path: &std::path::Path) -> AppResult<i64> {
+    if !looks_like_pdf(head) {
+        return Err(AppError::unsupported(format!(
+            "only PDF and office files ({}) are accepted",
+            crate::convert::OFFICE_EXTENSIONS.join(", ").to_uppercase()
+        )));
+    }
+    match lopdf::Document::load(path) {
+        Ok(doc) => Ok(doc.get_pages().len() as i64),
+        // Password-protected PDFs are legitimate; readers enter the password on opening.
+        Err(lopdf::Error::Decryption(_)) | Err(lopdf::Error::UnsupportedSecurityHandler(_)) => Ok(0),
+        Err(e) => Err(AppError::damaged(format!("the file starts like a PDF but cannot be read: {e}"))),
+    }
+}
+
+/// The one way a PDF becomes a document or a new version: checks the content, commits
+/// the blob, then writes the document row, its feed change and its audit entry in one
+/// transaction (access is checked again there: it may have changed meanwhile).
+pub async fn ingest_pdf(
+    state: &AppState,
+    actor: &AuthUser,
+    target: Target,
+    filename: String,
+    received: Received,
+    original: Option<Original>,
+) -> AppResult<Document> {
+    let (received, pages) = tokio::task::spawn_blocking(move || {
+        let pages = inspect_pdf(&received.head, received.tmp.path());
+        (received, pages)
+    })
+    .await?;
+    let content = Content { sha256: received.sha256.clone(), size: received.size, pages: pages?, filename };
+    let blobs = state.blobs.clone();
+    tokio::task::spawn_blocking(move || blobs.commit(received)).await??;
+    let actor = actor.clone();
+    state.db.write(move |tx| write_pdf(tx, &actor, &target, &content, original.as_ref())).await
+}
+
+/// The transaction half of [`ingest_pdf`], for content already in the blob store.
+pub fn write_pdf(
+    tx: &Transaction<'_>,
+    actor: &AuthUser,
+    target: &Target,
+    content: &Content,
+    original: Option<&Original>,
+) -> AppResult<Document> {
+    match target {
+        Target::New(new) => {
+            let mid = new.meeting_id.to_string();
+            check_target(tx, actor, &mid, new.agenda_item_id)?;
+            let doc = insert(tx, Uuid::now_v7(), new, content, original, &actor.id())?;
+            let id = doc.id.to_string();
+            audit::record(tx, actor, "document.upload", &subject(&mid, &id), None, snapshot(&doc))?;
+            Ok(doc)
+        }
+        Target::Version(doc_id) => {
+            let (mid, before) = editable(tx, actor, *doc_id)?;
+            let id = before.id.to_string();
+            let version = before.version + 1;
+            insert_version(tx, &id, version, content, original, &actor.id())?;
+            tx.execute("UPDATE documents SET current_version = ?2 WHERE id = ?1", params![id, version])?;
+            feed::record(tx, &mid, "document", &id, None)?;
+            let doc = model::document(tx, &id)?.ok_or_else(|| AppError::not_found("document"))?;
+            audit::record(tx, actor, "document.replace", &subject(&mid, &id), snapshot(&before), snapshot(&doc))?;
+            Ok(doc)
+        }
+    }
+}
+
+fn subject<'a>(meeting_id: &'a str, id: &'a str) -> Subject<'a> {
+    Subject { meeting_id, kind: "document", id }
+}
+
+fn insert_version(
+    tx: &Transaction<'_>,
+    doc_id: &str,
+    version: i64,
+    c: &Content,
+    original: Option<&Original>,
+    by: &str,
+) -> AppResult<()> {
+    tx.execute(
+        "INSERT INTO document_versions (document_id, version, sha256, size, page_count, filename, uploaded_at, uploaded_by,
+                                        original_sha256, original_filename, original_size)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![
+            doc_id,
+            version,
+            c.sha256,
+            c.size as i64,
+            c.pages,
+            c.filename,
+            model::fmt_ts(OffsetDateTime::now_utc()),
+            by,
+            original.map(|o| o.sha256.as_str()),
+            original.map(|o| o.filename.as_str()),
+            original.map(|o| o.size as i64)
+        ],
+    )?;
+    Ok(())
+}
+
+/// Inserts a document with its first version and records the feed change (no audit
+/// entry: the demo seeding calls this too).
+pub fn insert(
+    tx: &Transaction<'_>,
+    doc_id: Uuid,
+    new: &NewDocument,
+    content: &Content,
+    original: Option<&Original>,
+    by: &str,
+) -> AppResult<Document> {
+    let id = doc_id.to_string();
+    let mid = new.meeting_id.to_string();
+    tx.execute(
+        "INSERT INTO documents (id, meeting_id, agenda_item_id, title, confidential, current_version)
+         VALUES (?1, ?2, ?3, ?4, ?5, 1)",
+        params![id, mid, new.agenda_item_id.map(|a| a.to_string()), new.title, new.confidential],
+    )?;
+    insert_version(tx, &id, 1, content, original, by)?;
+    feed::record(tx, &mid, "document", &id, None)?;
+    model::document(tx, &id)?.ok_or_else(|| AppError::not_found("document"))
+}
+
+/// Checks that the caller may add documents to the meeting and that the agenda item
+/// (if any) is one of its items.
+pub fn check_target(tx: &Transaction<'_>, actor: &AuthUser, mid: &str, agenda: Option<Uuid>) -> AppResult<()> {
+    model::editable_meeting(tx, actor, mid)?;
+    if let Some(a) = agenda
+        && model::agenda_meeting(tx, &a.to_string())?.as_deref() != Some(mid)
+    {
+        return Err(AppError::bad_request("agenda_item_id is not an agenda item of this meeting"));
+    }
+    Ok(())
+}
+
+/// The editable document and its meeting id; non-participants get 404.
+pub fn editable(tx: &Transaction<'_>, actor: &AuthUser, doc_id: Uuid) -> AppResult<(String, Document)> {
+    let id = doc_id.to_string();
+    let mid = model::document_meeting(tx, &id)?.ok_or_else(|| AppError::not_found("document"))?;
+    model::editable_meeting(tx, actor, &mid).map_err(|e| e.renamed_not_found("document"))?;
+    let doc = model::document(tx, &id)?.ok_or_else(|| AppError::not_found("document"))?;
+    Ok((mid, doc))
+}
+
+/// Changes a document's title, agenda item or confidential flag.
+pub fn update(tx: &Transaction<'_>, actor: &AuthUser, doc_id: Uuid, patch: &DocumentPatch) -> AppResult<Document> {
+    let (mid, before) = editable(tx, actor, doc_id)?;
+    let id = before.id.to_string();
+    let title = match &patch.title {
+        Some(t) => super::meetings::text("title", t, 500, true)?,
+        None => before.title.clone(),
+    };
+    let agenda = if patch.detach { None } else { patch.agenda_item_id.or(before.agenda_item_id) };
+    check_target(tx, actor, &mid, agenda)?;
+    tx.execute(
+        "UPDATE documents SET title = ?2, agenda_item_id = ?3, confidential = ?4 WHERE id = ?1",
+        params![id, title, agenda.map(|a| a.to_string()), patch.confidential.unwrap_or(before.confidential)],
+    )?;
+    feed::record(tx, &mid, "document", &id, None)?;
+    let doc = model::document(tx, &id)?.ok_or_else(|| AppError::not_found("document"))?;
+    audit::record(tx, actor, "document.update", &subject(&mid, &id), snapshot(&before), snapshot(&doc))?;
+    Ok(doc)
+}
+
+/// Removes a document from its meeting; readers' devices delete their copy.
+pub fn delete(tx: &Transaction<'_>, actor: &AuthUser, doc_id: Uuid) -> AppResult<()> {
+    let (mid, before) = editable(tx, actor, doc_id)?;
+    let id = before.id.to_string();
+    tx.execute("DELETE FROM documents WHERE id = ?1", [&id])?;
+    feed::record(tx, &mid, "document", &id, None)?;
+    audit::record(tx, actor, "document.delete", &subject(&mid, &id), snapshot(&before), None)
+}
+
+/// A copy of `doc`'s current version as a new document of meeting `mid` (same blob).
+pub fn copy_into(
+    tx: &Transaction<'_>,
+    actor: &AuthUser,
+    doc: &Document,
+    mid: &str,
+    agenda_item_id: Option<Uuid>,
+) -> AppResult<Document> {
+    let original: Option<Original> = tx.query_row(
+        "SELECT original_sha256, original_filename, original_size FROM document_versions
+          WHERE document_id = ?1 AND version = ?2",
+        params![doc.id.to_string(), doc.version],
+        |r| {
+            let (sha, name, size): (Option<String>, Option<String>, Option<i64>) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            Ok(sha.zip(name).map(|(sha256, filename)| Original { sha256, filename, size: size.unwrap_or(0) as u64 }))
+        },
+    )?;
+    let new = NewDocument {
+        meeting_id: Uuid::parse_str(mid).map_err(|e| AppError::Stored(e.to_string()))?,
+        agenda_item_id,
+        title: doc.title.clone(),
+        confidential: doc.confidential,
+    };
+    let content = Content {
+        sha256: doc.sha256.clone(),
+        size: doc.size as u64,
+        pages: doc.page_count,
+        filename: doc.filename.clone(),
+    };
+    insert(tx, Uuid::now_v7(), &new, &content, original.as_ref(), &actor.id())
+}
+
+/// Every version of a document, oldest first (the secretariat's view).
+pub fn versions(tx: &Transaction<'_>, actor: &AuthUser, doc_id: Uuid) -> AppResult<Vec<DocumentVersion>> {
+    editable(tx, actor, doc_id)?;
+    let mut stmt = tx.prepare(
+        "SELECT v.version, v.sha256, v.size, v.page_count, v.filename, v.original_filename, v.original_size,
+                v.uploaded_by, COALESCE(u.display_name, ''), v.uploaded_at
+           FROM document_versions v LEFT JOIN users u ON u.id = v.uploaded_by
+          WHERE v.document_id = ?1 ORDER BY v.version",
+    )?;
+    let rows = stmt.query_map([doc_id.to_string()], |r| {
+        Ok(DocumentVersion {
+            version: r.get(0)?,
+            sha256: r.get(1)?,
+            size: r.get(2)?,
+            page_count: r.get(3)?,
+            filename: r.get(4)?,
+            original_filename: r.get(5)?,
+            original_size: r.get(6)?,
+            uploaded_by: r.get(7)?,
+            uploaded_by_name: r.get(8)?,
+            uploaded_at: model::parse_ts(&r.get::<_, String>(9)?),
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The blob name and file name of a version's original office file, for its download.
+pub fn original_of(tx: &Transaction<'_>, actor: &AuthUser, doc_id: Uuid, version: i64) -> AppResult<(String, String)> {
+    editable(tx, actor, doc_id)?;
+    let row: Option<(Option<String>, Option<String>)> = rusqlite::OptionalExtension::optional(tx.query_row(
+        "SELECT original_sha256, original_filename FROM document_versions WHERE document_id = ?1 AND version = ?2",
+        params![doc_id.to_string(), version],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    ))?;
+    match row {
+        None => Err(AppError::not_found("document version")),
+        Some((Some(sha), Some(name))) => Ok((sha, name)),
+        Some(_) => Err(AppError::not_found("original file (this version was uploaded as a PDF)")),
+    }
+}

@@ -1,0 +1,14 @@
+//! The server's core: every change to the office's state, between the callers (HTTP
+//! handlers, the converter, the demo seeding, a future live-room WebSocket) and SQL.
+//!
+//! Each function takes the acting user and a write transaction, does its checks, and
+//! writes the change, its feed records and its audit entry together: a caller cannot
+//! forget the audit trail or tell the wrong people, because it never writes rows itself.
+//! The transaction is the storage seam: these functions are where a PostgreSQL backend
+//! would plug in (today they speak SQLite's dialect through `rusqlite`).
+
+pub mod audit;
+pub mod conversions;
+pub mod documents;
+pub mod meetings;
+pub mod visibility;
