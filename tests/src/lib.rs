@@ -9,4 +9,5 @@
 #![allow(clippy::unwrap_used)]
 
 pub mod desktop;
+pub mod office;
 pub mod webdriver;

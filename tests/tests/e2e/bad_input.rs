@@ -30,7 +30,7 @@ fn clear_error(r: &Reply, status: u16, code: &str, mentions: &str) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_requests_get_clear_json_errors_and_write_nothing() {
-    let server = TestServer::start(ServerOptions { demo: true, max_upload_mib: Some(1) }).await;
+    let server = TestServer::start(ServerOptions { demo: true, max_upload_mib: Some(1), ..Default::default() }).await;
     let sec = Http::login(&server.url, "secretary1").await;
     let mid = sec.meeting_id("Phiên họp thường kỳ").await;
     let (head_before, files_before) = (head(&server), stored_files(&server));

@@ -20,6 +20,7 @@ mod desktop_marks;
 mod edits;
 mod login;
 mod offline;
+mod prepare;
 mod resume;
 mod search;
 mod sync;

@@ -12,6 +12,14 @@ pub struct ServerOptions {
     pub demo: bool,
     /// Upload limit in MiB (default: the server's own).
     pub max_upload_mib: Option<u64>,
+    /// Seed only the demo users, no meetings.
+    pub demo_users: bool,
+    /// The converter program (default: soffice on PATH).
+    pub soffice: Option<PathBuf>,
+    /// Start without a converter.
+    pub no_converter: bool,
+    /// Conversion timeout in seconds (default: the server's own).
+    pub convert_timeout_secs: Option<u64>,
 }
 
 /// A running server; killed when dropped. Its data directory outlives restarts.
@@ -56,6 +64,18 @@ impl TestServer {
         }
         if let Some(m) = self.opts.max_upload_mib {
             cmd.arg("--max-upload-mib").arg(m.to_string());
+        }
+        if self.opts.demo_users {
+            cmd.arg("--demo-users");
+        }
+        if let Some(p) = &self.opts.soffice {
+            cmd.arg("--soffice").arg(p);
+        }
+        if self.opts.no_converter {
+            cmd.arg("--no-converter");
+        }
+        if let Some(t) = self.opts.convert_timeout_secs {
+            cmd.arg("--convert-timeout-secs").arg(t.to_string());
         }
         let log =
             std::fs::OpenOptions::new().create(true).append(true).open(self.data.path().join("server.log")).unwrap();
