@@ -31,7 +31,8 @@ pub fn xlsx(rows: &[&[&str]]) -> Vec<u8> {
     }
     let sheet = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\
-         <worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>{sheet}</sheetData></worksheet>"
+         <worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">\
+         <cols><col min=\"1\" max=\"8\" width=\"40\" customWidth=\"1\"/></cols><sheetData>{sheet}</sheetData></worksheet>"
     );
     let workbook = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\
         <workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" \

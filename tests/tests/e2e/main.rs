@@ -15,6 +15,7 @@ mod annotations_export;
 mod annotations_sync;
 mod bad_input;
 mod concurrency;
+mod convert;
 mod desktop;
 mod desktop_marks;
 mod edits;
