@@ -11,7 +11,7 @@ use crate::error::{ClientError, Result};
 #[derive(Debug, Clone)]
 pub struct Api {
     base: String,
-    http: reqwest::Client,
+    pub(crate) http: reqwest::Client,
     token: Option<String>,
 }
 
@@ -40,7 +40,7 @@ impl Api {
         &self.base
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}/api/{}{path}", self.base, meeting_protocol::API_VERSION)
     }
 
@@ -61,7 +61,7 @@ impl Api {
         }
     }
 
-    async fn check(&self, resp: Response) -> Result<Response> {
+    pub(crate) async fn check(&self, resp: Response) -> Result<Response> {
         if resp.status().is_success() {
             return Ok(resp);
         }
@@ -70,7 +70,7 @@ impl Api {
         Err(ClientError::from_api(status, &body))
     }
 
-    fn authed(&self, req: reqwest::RequestBuilder) -> Result<reqwest::RequestBuilder> {
+    pub(crate) fn authed(&self, req: reqwest::RequestBuilder) -> Result<reqwest::RequestBuilder> {
         let token = self.token.as_deref().ok_or(ClientError::NotLoggedIn)?;
         Ok(req.bearer_auth(token))
     }

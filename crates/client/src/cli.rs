@@ -106,6 +106,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Prepare meetings (secretaries and admins): drafts, agenda, participants,
+    /// documents from PDF and office files, publishing, the audit trail.
+    Prepare {
+        #[command(subcommand)]
+        command: crate::cli_prepare::PrepareCommand,
+    },
     /// Inspect or render a PDF file with the app's engine (no window).
     Pdf {
         #[command(subcommand)]
@@ -194,6 +200,7 @@ async fn run(cli: Cli) -> Result<ExitCode, ClientError> {
             }
         }
         Command::Annotations { command } => crate::cli_annotations::run(&profile, command).await?,
+        Command::Prepare { command } => crate::cli_prepare::run(&profile, command).await?,
         Command::Meetings { json } => {
             let meetings = profile.store()?.meetings()?;
             if json {

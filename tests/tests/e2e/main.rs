@@ -22,6 +22,7 @@ mod edits;
 mod login;
 mod offline;
 mod prepare;
+mod prepare_cli;
 mod resume;
 mod search;
 mod sync;

@@ -1,0 +1,226 @@
+//! `meeting prepare …`: the secretary workspace from the command line, for scripts and
+//! tests. The names and flags here are a contract (scripts depend on them): change them
+//! only together with the README.
+
+use std::io::IsTerminal as _;
+use std::path::PathBuf;
+
+use clap::Subcommand;
+use meeting_protocol::{AgendaItemInput, Conversion, ConversionState, Meeting, MeetingInput, ParticipantRole};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::cli::print_json;
+use crate::prepare::{Prepare, Uploaded};
+use crate::{ClientError, Profile};
+
+/// The `prepare` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum PrepareCommand {
+    /// Create a draft meeting (nobody but its secretariat sees it until `publish`).
+    Create {
+        /// Title, e.g. "Phiên họp thường kỳ tháng 12".
+        #[arg(long)]
+        title: String,
+        /// Start, RFC 3339, e.g. 2026-12-10T08:00:00+07:00.
+        #[arg(long)]
+        starts_at: String,
+        /// Room or place.
+        #[arg(long)]
+        location: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a participant (or change their role, or remove them with --remove).
+    Participant {
+        /// Meeting id or a unique prefix.
+        meeting: String,
+        /// Login name from the office directory.
+        username: String,
+        /// Role in the meeting.
+        #[arg(long, default_value = "member", value_parser = ["member", "chair", "organizer"])]
+        role: String,
+        /// Remove the participant instead.
+        #[arg(long)]
+        remove: bool,
+    },
+    /// Append an agenda item.
+    Item {
+        /// Meeting id or a unique prefix.
+        meeting: String,
+        /// Title of the item.
+        #[arg(long)]
+        title: String,
+        /// Who presents it: a person or a body, e.g. "Sở Kế hoạch và Đầu tư".
+        #[arg(long)]
+        presenter: Option<String>,
+        /// Planned start, HH:MM.
+        #[arg(long)]
+        time: Option<String>,
+        /// Planned length in minutes.
+        #[arg(long)]
+        minutes: Option<i64>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Upload a PDF or an office file (DOC, DOCX, ODT, RTF, XLS, XLSX, ODS, PPT, PPTX,
+    /// ODP); waits for the conversion and prints the document, or fails with the reason.
+    Upload {
+        /// Meeting id or a unique prefix.
+        meeting: String,
+        /// The file.
+        file: PathBuf,
+        /// Agenda item: its number (1, 2, …) or id.
+        #[arg(long)]
+        item: Option<String>,
+        /// Title shown to readers (default: the file name).
+        #[arg(long)]
+        title: Option<String>,
+        /// Mark the document confidential.
+        #[arg(long)]
+        confidential: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replace a document with a new version (PDF or office file); waits like upload.
+    Replace {
+        /// The document's id.
+        document: String,
+        /// The new file.
+        file: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Publish a draft: every participant receives the meeting at their next sync.
+    Publish {
+        /// Meeting id or a unique prefix.
+        meeting: String,
+    },
+    /// Take a meeting back to draft: it leaves leaders' devices at their next sync.
+    Unpublish {
+        /// Meeting id or a unique prefix.
+        meeting: String,
+    },
+    /// Cancel a published meeting; participants see it marked cancelled.
+    Cancel {
+        /// Meeting id or a unique prefix.
+        meeting: String,
+        /// Why, shown to every participant.
+        #[arg(long)]
+        reason: String,
+    },
+    /// A meeting's audit trail: every change, who made it and when.
+    Audit {
+        /// Meeting id or a unique prefix.
+        meeting: String,
+        /// Print JSON (with the values before and after).
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn state_line(c: &Conversion) {
+    let what = match c.state {
+        ConversionState::Queued => "đang chờ chuyển đổi / waiting for conversion",
+        ConversionState::Converting => "đang chuyển sang PDF / converting to PDF",
+        ConversionState::Ready => "đã chuyển xong / converted",
+        ConversionState::Failed => "chuyển đổi thất bại / conversion failed",
+    };
+    eprintln!("{}: {what}", c.filename);
+}
+
+fn quiet(_: &Conversion) {}
+
+fn print_uploaded(u: &Uploaded, json: bool) -> Result<(), ClientError> {
+    if json {
+        return print_json(u);
+    }
+    let d = &u.document;
+    let from = d.original_filename.as_deref().map(|o| format!(" (from {o})")).unwrap_or_default();
+    println!("{}  {}  v{}  {} pages{from}", d.id, d.title, d.version, d.page_count);
+    Ok(())
+}
+
+fn print_meeting(m: &Meeting, json: bool) -> Result<(), ClientError> {
+    if json {
+        return print_json(m);
+    }
+    println!("{}  {}  [{}]", m.id, m.title, m.status.as_str());
+    Ok(())
+}
+
+/// Runs one `prepare` subcommand.
+pub async fn run(profile: &Profile, command: PrepareCommand) -> Result<(), ClientError> {
+    let p = Prepare::new(profile)?;
+    let progress: &(dyn Fn(&Conversion) + Sync) = if std::io::stderr().is_terminal() { &state_line } else { &quiet };
+    match command {
+        PrepareCommand::Create { title, starts_at, location, json } => {
+            let starts_at = OffsetDateTime::parse(&starts_at, &Rfc3339).map_err(|e| {
+                ClientError::NotFound(format!(
+                    "--starts-at {starts_at:?} is not an RFC 3339 time like 2026-12-10T08:00:00+07:00: {e}"
+                ))
+            })?;
+            let input = MeetingInput { title: Some(title), location, starts_at: Some(starts_at), ..Default::default() };
+            print_meeting(&p.create_meeting(&input).await?, json)?;
+        }
+        PrepareCommand::Participant { meeting, username, role, remove } => {
+            let (mid, uid) = (p.resolve_meeting(&meeting).await?, p.user_id(&username).await?);
+            if remove {
+                p.remove_participant(mid, uid).await?;
+            } else {
+                let role = ParticipantRole::parse(&role).unwrap_or(ParticipantRole::Member);
+                p.set_participant(mid, uid, role).await?;
+            }
+        }
+        PrepareCommand::Item { meeting, title, presenter, time, minutes, json } => {
+            let mid = p.resolve_meeting(&meeting).await?;
+            let input =
+                AgendaItemInput { title: Some(title), presenter, planned_time: time, duration_minutes: minutes };
+            let item = p.add_item(mid, &input).await?;
+            if json {
+                print_json(&item)?;
+            } else {
+                println!("{}  {}. {}", item.id, item.position, item.title);
+            }
+        }
+        PrepareCommand::Upload { meeting, file, item, title, confidential, json } => {
+            let mid = p.resolve_meeting(&meeting).await?;
+            let item = match item {
+                Some(i) => Some(p.resolve_item(mid, &i).await?),
+                None => None,
+            };
+            let u = p.upload(mid, &file, item, title.as_deref(), confidential, progress).await?;
+            print_uploaded(&u, json)?;
+        }
+        PrepareCommand::Replace { document, file, json } => {
+            let id = uuid::Uuid::parse_str(document.trim())
+                .map_err(|_| ClientError::NotFound(format!("{document} is not a document id")))?;
+            print_uploaded(&p.replace(id, &file, progress).await?, json)?;
+        }
+        PrepareCommand::Publish { meeting } => {
+            print_meeting(&p.publish(p.resolve_meeting(&meeting).await?).await?, false)?
+        }
+        PrepareCommand::Unpublish { meeting } => {
+            print_meeting(&p.unpublish(p.resolve_meeting(&meeting).await?).await?, false)?;
+        }
+        PrepareCommand::Cancel { meeting, reason } => {
+            print_meeting(&p.cancel(p.resolve_meeting(&meeting).await?, &reason).await?, false)?;
+        }
+        PrepareCommand::Audit { meeting, json } => {
+            let entries = p.audit(p.resolve_meeting(&meeting).await?).await?;
+            if json {
+                print_json(&entries)?;
+            } else {
+                for e in entries {
+                    let at = e.at.format(&Rfc3339).unwrap_or_default();
+                    println!("{at}  {:<12}  {:<20}  {} {}", e.actor_username, e.action, e.entity_kind, e.entity_id);
+                }
+            }
+        }
+    }
+    Ok(())
+}
