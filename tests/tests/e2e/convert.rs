@@ -166,7 +166,9 @@ fn hanging_converter(dir: &Path) -> PathBuf {
 
 /// True while a process exists and is not a zombie.
 fn alive(pid: &str) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| !s.split(' ').nth(2).is_some_and(|st| st == "Z"))
+    // The state follows the command name in parentheses (which may hold spaces).
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|s| s.rsplit_once(") ").is_none_or(|(_, rest)| !rest.starts_with('Z')))
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -51,4 +51,8 @@ confidential: boolean,
 /**
  * When the current version was uploaded.
  */
-uploaded_at: string, };
+uploaded_at: string, 
+/**
+ * The office file (DOCX, XLSX, …) this PDF was converted from, if any.
+ */
+original_filename: string | null, };
