@@ -112,6 +112,21 @@ enum Command {
         #[command(subcommand)]
         command: crate::cli_prepare::PrepareCommand,
     },
+    /// A meeting's opinions (marks leaders shared with the secretariat), grouped by
+    /// agenda item and document, as this device has them after its last sync.
+    Opinions {
+        /// Meeting id or a unique prefix.
+        meeting: String,
+        /// Mark this opinion (annotation id) handled on the server first.
+        #[arg(long, value_name = "ANNOTATION_ID")]
+        handled: Option<String>,
+        /// Open this opinion (annotation id) again on the server first.
+        #[arg(long, value_name = "ANNOTATION_ID", conflicts_with = "handled")]
+        reopen: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Inspect or render a PDF file with the app's engine (no window).
     Pdf {
         #[command(subcommand)]
@@ -201,6 +216,15 @@ async fn run(cli: Cli) -> Result<ExitCode, ClientError> {
         }
         Command::Annotations { command } => crate::cli_annotations::run(&profile, command).await?,
         Command::Prepare { command } => crate::cli_prepare::run(&profile, command).await?,
+        Command::Opinions { meeting, handled, reopen, json } => {
+            crate::cli_prepare::opinions(
+                &profile,
+                &meeting,
+                handled.map(|h| (h, true)).or(reopen.map(|r| (r, false))),
+                json,
+            )
+            .await?;
+        }
         Command::Meetings { json } => {
             let meetings = profile.store()?.meetings()?;
             if json {

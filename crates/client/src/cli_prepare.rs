@@ -224,3 +224,46 @@ pub async fn run(profile: &Profile, command: PrepareCommand) -> Result<(), Clien
     }
     Ok(())
 }
+
+/// `meeting opinions MEETING`: from this device's store (after marking one handled or
+/// open on the server and syncing, when asked to).
+pub async fn opinions(
+    profile: &Profile,
+    meeting: &str,
+    set: Option<(String, bool)>,
+    json: bool,
+) -> Result<(), ClientError> {
+    if let Some((id, handled)) = set {
+        let id = uuid::Uuid::parse_str(id.trim())
+            .map_err(|_| ClientError::NotFound(format!("{id} is not an annotation id")))?;
+        Prepare::new(profile)?.set_handled(id, handled).await?;
+        let opts = crate::SyncOptions { pdf: Some(crate::cli_pdf::service()?), ..crate::SyncOptions::default() };
+        crate::sync(profile, &opts, &|_| {}).await?;
+    }
+    let store = profile.store()?;
+    let mid = store.resolve_meeting_id(meeting)?;
+    let list = crate::opinions::local(&store, &mid)?;
+    if json {
+        return print_json(&list);
+    }
+    let mut group = None;
+    for o in &list {
+        let g = (o.agenda_item_title.clone(), o.document_title.clone());
+        if group.as_ref() != Some(&g) {
+            println!(
+                "\n{} — {}",
+                g.0.as_deref().unwrap_or("(ngoài chương trình / not on the agenda)"),
+                g.1.as_deref().unwrap_or("(ghi chú / note)")
+            );
+            group = Some(g);
+        }
+        let done = match &o.state {
+            Some(s) if s.handled => format!("[đã xử lý / handled — {}]", s.by_name),
+            _ => "[chưa xử lý / open]".to_owned(),
+        };
+        let page = o.page.map(|p| format!("p.{p} ")).unwrap_or_default();
+        let quote = o.quote.as_deref().map(|q| format!("«{q}» ")).unwrap_or_default();
+        println!("  {page}{quote}{}  — {}  {done}  {}", o.annotation.text, o.author_name, o.annotation.id);
+    }
+    Ok(())
+}

@@ -25,6 +25,7 @@ pub mod export;
 pub mod find;
 pub mod fold;
 pub mod mark_search;
+pub mod opinions;
 pub mod prepare;
 pub mod search;
 pub mod store;

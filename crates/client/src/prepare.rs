@@ -300,6 +300,23 @@ impl Prepare {
         }
     }
 
+    /// The meeting's opinions as the server has them.
+    pub async fn opinions(&self, meeting: Uuid) -> Result<Vec<meeting_protocol::Opinion>> {
+        self.call(Method::GET, &format!("/meetings/{meeting}/opinions"), None).await
+    }
+
+    /// Marks an opinion handled (or open again); the other secretaries' devices get it
+    /// at their next sync.
+    pub async fn set_handled(&self, annotation: Uuid, handled: bool) -> Result<meeting_protocol::OpinionState> {
+        let body = meeting_protocol::OpinionStateInput { handled };
+        self.call(Method::PUT, &format!("/opinions/{annotation}"), Self::json(&body)).await
+    }
+
+    /// Each participant's devices and whether they have the whole meeting.
+    pub async fn devices(&self, meeting: Uuid) -> Result<Vec<meeting_protocol::ParticipantDevices>> {
+        self.call(Method::GET, &format!("/meetings/{meeting}/devices"), None).await
+    }
+
     /// A document's version history.
     pub async fn versions(&self, document: Uuid) -> Result<Vec<DocumentVersion>> {
         self.call(Method::GET, &format!("/documents/{document}/versions"), None).await

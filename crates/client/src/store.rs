@@ -16,6 +16,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { name: "20261123_0001_init", sql: include_str!("../migrations/20261123_0001_init.sql") },
     Migration { name: "20261123_0002_search", sql: include_str!("../migrations/20261123_0002_search.sql") },
     Migration { name: "20261123_0003_annotations", sql: include_str!("../migrations/20261123_0003_annotations.sql") },
+    Migration { name: "20261202_0004_opinions", sql: include_str!("../migrations/20261202_0004_opinions.sql") },
 ];
 
 /// The one way to open a profile's database (encryption at rest will hook in here).
@@ -160,7 +161,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         tx.execute_batch(
             "DELETE FROM meetings; DELETE FROM agenda_items; DELETE FROM participants; DELETE FROM documents;
-             DELETE FROM annotations WHERE pending = 0;
+             DELETE FROM annotations WHERE pending = 0; DELETE FROM opinion_states;
              DELETE FROM meta WHERE key IN ('cursor', 'server_id');",
         )?;
         tx.commit()?;
@@ -171,7 +172,9 @@ impl Store {
     pub fn reset_all(&mut self) -> Result<()> {
         self.reset_for_resync()?;
         // Callers check `unsynced_changes` first: local edits go only with consent.
-        self.conn.execute_batch("DELETE FROM annotations; DELETE FROM annotation_outbox; DELETE FROM meta;")?;
+        self.conn.execute_batch(
+            "DELETE FROM annotations; DELETE FROM annotation_outbox; DELETE FROM opinion_states; DELETE FROM meta;",
+        )?;
         Ok(())
     }
 
@@ -356,6 +359,10 @@ fn upsert(tx: &Transaction<'_>, entity: &Entity) -> Result<()> {
                 json(a)?
             ],
         )?,
+        Entity::OpinionState(o) => tx.execute(
+            "INSERT OR REPLACE INTO opinion_states (annotation_id, meeting_id, data) VALUES (?1, ?2, ?3)",
+            params![o.annotation_id.to_string(), o.meeting_id.to_string(), json(o)?],
+        )?,
     };
     Ok(())
 }
@@ -381,13 +388,16 @@ fn delete(tx: &Transaction<'_>, kind: EntityKind, id: &str) -> Result<()> {
         EntityKind::Annotation => {
             tx.execute("DELETE FROM annotations WHERE id = ?1", [id])?;
         }
+        EntityKind::OpinionState => {
+            tx.execute("DELETE FROM opinion_states WHERE annotation_id = ?1", [id])?;
+        }
     }
     Ok(())
 }
 
 fn purge(tx: &Transaction<'_>, meeting_id: Uuid) -> Result<()> {
     let m = meeting_id.to_string();
-    for table in ["annotations", "documents", "agenda_items", "participants"] {
+    for table in ["opinion_states", "annotations", "documents", "agenda_items", "participants"] {
         tx.execute(&format!("DELETE FROM {table} WHERE meeting_id = ?1"), [&m])?;
     }
     tx.execute("DELETE FROM meetings WHERE id = ?1", [&m])?;

@@ -1,7 +1,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{AgendaItem, Annotation, Document, Meeting, Participant};
+use crate::{AgendaItem, Annotation, Document, Meeting, OpinionState, Participant};
 
 /// One page of `GET /changes?since=N&limit=M`.
 ///
@@ -76,6 +76,8 @@ pub enum EntityKind {
     Document,
     /// [`Annotation`].
     Annotation,
+    /// [`OpinionState`] (key: the annotation id); only the secretariat receives it.
+    OpinionState,
 }
 
 impl EntityKind {
@@ -87,6 +89,7 @@ impl EntityKind {
             Self::Participant => "participant",
             Self::Document => "document",
             Self::Annotation => "annotation",
+            Self::OpinionState => "opinion_state",
         }
     }
 
@@ -98,6 +101,7 @@ impl EntityKind {
             "participant" => Some(Self::Participant),
             "document" => Some(Self::Document),
             "annotation" => Some(Self::Annotation),
+            "opinion_state" => Some(Self::OpinionState),
             _ => None,
         }
     }
@@ -118,6 +122,8 @@ pub enum Entity {
     Document(Document),
     /// An annotation the reader may see.
     Annotation(Box<Annotation>),
+    /// Whether the secretariat handled an opinion (the secretariat's devices only).
+    OpinionState(OpinionState),
 }
 
 /// Key of a participant in the feed's `id` fields.

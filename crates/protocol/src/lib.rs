@@ -13,12 +13,14 @@ mod annotations;
 mod changes;
 mod entities;
 mod errors;
+mod opinions;
 mod prepare;
 
 pub use annotations::*;
 pub use changes::*;
 pub use entities::*;
 pub use errors::*;
+pub use opinions::*;
 pub use prepare::*;
 
 /// Path segment of the current API version; every route lives under `/api/{API_VERSION}`.

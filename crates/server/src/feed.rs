@@ -40,7 +40,8 @@ pub fn record_grant(tx: &Transaction<'_>, meeting_id: &str, user_id: &str) -> Ap
     for d in model::documents_of(tx, meeting_id)? {
         record(tx, meeting_id, "document", &d.id.to_string(), who)?;
     }
-    crate::api::annotations::record_grant(tx, meeting_id, user_id)
+    crate::api::annotations::record_grant(tx, meeting_id, user_id)?;
+    crate::core::opinions::record_grant(tx, meeting_id, user_id)
 }
 
 /// Tells `user_id` to drop the meeting and everything in it.
@@ -105,6 +106,10 @@ fn resolve(tx: &Transaction<'_>, user_id: &str, meeting_id: &str, kind: &str, en
                 upsert(Entity::Annotation(Box::new(a.annotation)))
             }
             _ => gone(EntityKind::Annotation),
+        },
+        "opinion_state" => match crate::core::opinions::state(tx, entity_id)? {
+            Some(s) if crate::core::opinions::may_see_state(tx, entity_id, user_id)? => upsert(Entity::OpinionState(s)),
+            _ => gone(EntityKind::OpinionState),
         },
         _ => match model::document(tx, entity_id)? {
             Some(d) => upsert(Entity::Document(d)),

@@ -45,6 +45,7 @@ async fn every_documented_operation_is_served() {
             .replace("{user_id}", nil)
             .replace("{token_id}", nil)
             .replace("{conversion_id}", nil)
+            .replace("{annotation_id}", nil)
             .replace("{version}", "1");
         assert!(!concrete.contains('{'), "a path parameter of {path} is not covered here");
         for (method, op) in item.as_object().expect("operations") {

@@ -55,6 +55,7 @@ async fn a_non_participant_learns_nothing_about_the_meeting() {
         ("user_id", &leader1_id),
         ("token_id", &doc_id),
         ("conversion_id", nil),
+        ("annotation_id", nil),
         ("version", "1"),
     ];
     let unknown_sha = "0".repeat(64);
@@ -66,6 +67,7 @@ async fn a_non_participant_learns_nothing_about_the_meeting() {
         ("user_id", &leader1_id),
         ("token_id", nil),
         ("conversion_id", nil),
+        ("annotation_id", nil),
         ("version", "1"),
     ];
     let pdf = make_pdf("Thử", "Nội dung thử.");
@@ -78,6 +80,7 @@ async fn a_non_participant_learns_nothing_about_the_meeting() {
             t if t.ends_with("/participants/{user_id}") => Some(json!({"role": "member"})),
             t if t.ends_with("/agenda/order") => Some(json!({"item_ids": [item_id]})),
             t if t.ends_with("/cancel") => Some(json!({"reason": "x"})),
+            t if t.starts_with("/opinions/") => Some(json!({"handled": true})),
             t if t.ends_with("/copy") => Some(json!({"title": "x", "starts_at": "2026-12-01T08:00:00Z"})),
             _ if method == Method::POST || method == Method::PATCH => Some(json!({"title": "x"})),
             _ => None,
@@ -146,6 +149,7 @@ async fn bad_expired_and_revoked_tokens_get_401_everywhere() {
         ("user_id", nil),
         ("token_id", nil),
         ("conversion_id", nil),
+        ("annotation_id", nil),
         ("version", "1"),
     ];
 

@@ -21,6 +21,7 @@ mod desktop_marks;
 mod edits;
 mod login;
 mod offline;
+mod opinions;
 mod prepare;
 mod prepare_cli;
 mod resume;

@@ -32,6 +32,9 @@ pub async fn get_changes(
     }
     let limit = q.limit.unwrap_or(500).clamp(1, MAX_CHANGES_PAGE);
     let (uid, server_id) = (caller.id(), state.server_id);
+    // Asking from `since` says the device has applied everything up to it.
+    let (token, u, since) = (caller.token_id, uid.clone(), q.since);
+    state.db.write(move |tx| crate::core::devices::record(tx, token, &u, since)).await?;
     let page = state.db.read(move |tx| feed::page(tx, server_id, &uid, q.since, limit)).await?;
     Ok(Json(page))
 }

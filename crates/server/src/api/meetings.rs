@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use meeting_protocol::{
     AgendaItem, AgendaItemInput, AgendaOrder, ApiError, AuditEntry, CancelRequest, CopyMeetingRequest, Meeting,
-    MeetingDetail, MeetingInput, ParticipantInput,
+    MeetingDetail, MeetingInput, Opinion, OpinionState, OpinionStateInput, ParticipantDevices, ParticipantInput,
 };
 use uuid::Uuid;
 
@@ -248,4 +248,46 @@ pub async fn delete_participant(
 ) -> AppResult<StatusCode> {
     state.db.write(move |tx| core::remove_participant(tx, &caller, meeting_id, user_id)).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The meeting's opinions: marks its participants shared, in agenda order, with the
+/// words quoted, the page, the author and whether the secretariat handled them.
+#[utoipa::path(get, path = "/meetings/{meeting_id}/opinions", tag = "meetings", security(("bearer" = [])),
+    params(("meeting_id" = Uuid, Path)),
+    responses((status = 200, body = [Opinion]), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn meeting_opinions(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Path(meeting_id): Path<Uuid>,
+) -> AppResult<Json<Vec<Opinion>>> {
+    Ok(Json(state.db.read(move |tx| crate::core::opinions::list(tx, &caller, meeting_id)).await?))
+}
+
+/// Marks an opinion handled, or open again; every secretary's device receives it.
+#[utoipa::path(put, path = "/opinions/{annotation_id}", tag = "meetings", security(("bearer" = [])),
+    params(("annotation_id" = Uuid, Path)), request_body = OpinionStateInput,
+    responses((status = 200, body = OpinionState), (status = 400, body = ApiError), (status = 401, body = ApiError),
+        (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 413, body = ApiError), (status = 415, body = ApiError)))]
+pub async fn set_opinion_state(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Path(annotation_id): Path<Uuid>,
+    Json(input): Json<OpinionStateInput>,
+) -> AppResult<Json<OpinionState>> {
+    let s =
+        state.db.write(move |tx| crate::core::opinions::set_handled(tx, &caller, annotation_id, input.handled)).await?;
+    Ok(Json(s))
+}
+
+/// Each participant's devices: when each last synced, and whether it has every change
+/// of the meeting.
+#[utoipa::path(get, path = "/meetings/{meeting_id}/devices", tag = "meetings", security(("bearer" = [])),
+    params(("meeting_id" = Uuid, Path)),
+    responses((status = 200, body = [ParticipantDevices]), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn meeting_devices(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Path(meeting_id): Path<Uuid>,
+) -> AppResult<Json<Vec<ParticipantDevices>>> {
+    Ok(Json(state.db.read(move |tx| crate::core::devices::of_meeting(tx, &caller, meeting_id)).await?))
 }

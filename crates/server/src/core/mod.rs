@@ -9,6 +9,8 @@
 
 pub mod audit;
 pub mod conversions;
+pub mod devices;
 pub mod documents;
 pub mod meetings;
+pub mod opinions;
 pub mod visibility;

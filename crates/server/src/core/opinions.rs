@@ -1,0 +1,162 @@
+//! Opinions: the marks leaders share (with the secretariat, or with every participant)
+//! read as the secretariat's to-do list, and their "handled" state. The state goes into
+//! the feed for the meeting's secretariat only, so every secretary's device shows who
+//! dealt with what, also offline.
+
+use meeting_protocol::{Opinion, OpinionState, Visibility};
+use rusqlite::{OptionalExtension as _, Transaction, params};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::audit::{self, Subject, snapshot};
+use crate::api::annotations::{self, Stored};
+use crate::auth::AuthUser;
+use crate::error::{AppError, AppResult};
+use crate::{feed, model};
+
+/// The follow-up state of one annotation, if someone set it.
+pub fn state(tx: &Transaction<'_>, annotation_id: &str) -> AppResult<Option<OpinionState>> {
+    let row = tx
+        .query_row(
+            "SELECT s.meeting_id, s.handled, s.by_user, COALESCE(u.display_name, ''), s.at
+               FROM opinion_states s LEFT JOIN users u ON u.id = s.by_user WHERE s.annotation_id = ?1",
+            [annotation_id],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, bool>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            },
+        )
+        .optional()?;
+    Ok(row.map(|(mid, handled, by, by_name, at)| OpinionState {
+        annotation_id: Uuid::parse_str(annotation_id).unwrap_or_default(),
+        meeting_id: Uuid::parse_str(&mid).unwrap_or_default(),
+        handled,
+        by: Uuid::parse_str(&by).unwrap_or_default(),
+        by_name,
+        at: model::parse_ts(&at),
+    }))
+}
+
+/// True when the annotation is an opinion: alive, and shared beyond its author.
+fn is_opinion(s: &Stored) -> bool {
+    !s.annotation.deleted && s.visibility != Visibility::Private
+}
+
+/// Whether `user_id` receives the opinion state in the feed: of the meeting's secretariat,
+/// and able to see the annotation.
+pub fn may_see_state(tx: &Transaction<'_>, annotation_id: &str, user_id: &str) -> AppResult<bool> {
+    let Some(stored) = annotations::load(tx, annotation_id)? else { return Ok(false) };
+    let mid = stored.annotation.meeting_id.to_string();
+    Ok(model::is_secretariat(tx, &mid, user_id)? && annotations::may_see(tx, &stored, user_id)?)
+}
+
+/// The meeting's opinions, in agenda order then document then page, for its secretariat.
+pub fn list(tx: &Transaction<'_>, actor: &AuthUser, meeting_id: Uuid) -> AppResult<Vec<Opinion>> {
+    let mid = meeting_id.to_string();
+    model::editable_meeting(tx, actor, &mid)?;
+    let agenda = model::agenda_of(tx, &mid)?;
+    let documents = model::documents_of(tx, &mid)?;
+    let ids: Vec<String> = {
+        let mut stmt =
+            tx.prepare("SELECT id FROM annotations WHERE meeting_id = ?1 AND deleted = 0 AND visibility <> 'private'")?;
+        stmt.query_map([&mid], |r| r.get(0))?.collect::<Result<_, _>>()?
+    };
+    let mut out = Vec::new();
+    for id in ids {
+        let Some(stored) = annotations::load(tx, &id)? else { continue };
+        if !is_opinion(&stored) || !annotations::may_see(tx, &stored, &actor.id())? {
+            continue;
+        }
+        let a = stored.annotation;
+        let doc = a.document_id.and_then(|d| documents.iter().find(|x| x.id == d));
+        let item_id = a.agenda_item_id.or(doc.and_then(|d| d.agenda_item_id));
+        let item = item_id.and_then(|i| agenda.iter().find(|x| x.id == i));
+        let author_name =
+            crate::auth::user_by_id(tx, &a.author_id.to_string())?.map(|u| u.display_name).unwrap_or_default();
+        out.push(Opinion {
+            author_name,
+            agenda_item_id: item_id,
+            agenda_item_title: item.map(|i| i.title.clone()),
+            document_title: doc.map(|d| d.title.clone()),
+            quote: a.anchor.as_ref().map(|x| x.quote.clone()).filter(|q| !q.is_empty()),
+            page: a.page.map(|p| p + 1),
+            state: state(tx, &id)?,
+            annotation: a,
+        });
+    }
+    let pos = |o: &Opinion| agenda.iter().find(|i| Some(i.id) == o.agenda_item_id).map_or(i64::MAX, |i| i.position);
+    out.sort_by(|x, y| {
+        (pos(x), &x.document_title, x.page, x.annotation.created_at).cmp(&(
+            pos(y),
+            &y.document_title,
+            y.page,
+            y.annotation.created_at,
+        ))
+    });
+    Ok(out)
+}
+
+/// Marks an opinion handled (or open again), telling the secretariat's devices.
+pub fn set_handled(
+    tx: &Transaction<'_>,
+    actor: &AuthUser,
+    annotation_id: Uuid,
+    handled: bool,
+) -> AppResult<OpinionState> {
+    let id = annotation_id.to_string();
+    let stored = annotations::load(tx, &id)?.ok_or_else(|| AppError::not_found("opinion"))?;
+    let mid = stored.annotation.meeting_id.to_string();
+    if !annotations::may_see(tx, &stored, &actor.id())? || !is_opinion(&stored) {
+        return Err(AppError::not_found("opinion"));
+    }
+    model::editable_meeting(tx, actor, &mid).map_err(|e| e.renamed_not_found("opinion"))?;
+    let before = state(tx, &id)?;
+    tx.execute(
+        "INSERT INTO opinion_states (annotation_id, meeting_id, handled, by_user, at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (annotation_id) DO UPDATE SET handled = excluded.handled, by_user = excluded.by_user, at = excluded.at",
+        params![id, mid, handled, actor.id(), model::fmt_ts(OffsetDateTime::now_utc())],
+    )?;
+    announce(tx, &mid, &id)?;
+    let after = state(tx, &id)?.ok_or_else(|| AppError::Stored(format!("opinion state {id} vanished")))?;
+    let action = if handled { "opinion.handled" } else { "opinion.reopened" };
+    audit::record(
+        tx,
+        actor,
+        action,
+        &Subject { meeting_id: &mid, kind: "opinion", id: &id },
+        before.as_ref().and_then(snapshot),
+        snapshot(&after),
+    )?;
+    Ok(after)
+}
+
+/// Records the state's change for each member of the secretariat.
+fn announce(tx: &Transaction<'_>, mid: &str, annotation_id: &str) -> AppResult<()> {
+    for p in model::participants_of(tx, mid)? {
+        let uid = p.user_id.to_string();
+        if model::is_secretariat(tx, mid, &uid)? {
+            feed::record(tx, mid, "opinion_state", annotation_id, Some(&uid))?;
+        }
+    }
+    Ok(())
+}
+
+/// Re-announces the meeting's opinion states to someone who just gained sight of it.
+pub fn record_grant(tx: &Transaction<'_>, mid: &str, user_id: &str) -> AppResult<()> {
+    if !model::is_secretariat(tx, mid, user_id)? {
+        return Ok(());
+    }
+    let ids: Vec<String> = {
+        let mut stmt = tx.prepare_cached("SELECT annotation_id FROM opinion_states WHERE meeting_id = ?1")?;
+        stmt.query_map([mid], |r| r.get(0))?.collect::<Result<_, _>>()?
+    };
+    for id in ids {
+        feed::record(tx, mid, "opinion_state", &id, Some(user_id))?;
+    }
+    Ok(())
+}
