@@ -113,6 +113,45 @@ pub enum PrepareCommand {
         #[arg(long)]
         reason: String,
     },
+    /// Link the meeting to a folder and keep them in step: subfolders "NN - title" are
+    /// agenda items, their files the items' documents; new files upload, changed ones
+    /// become new versions, renames follow, deletions wait for `prepare deletions`.
+    Watch {
+        /// Meeting id or a unique prefix.
+        meeting: String,
+        /// The folder.
+        dir: PathBuf,
+        /// Poll the folder instead of waiting for file events (network shares).
+        #[arg(long)]
+        poll: bool,
+        /// Seconds a file must stay unchanged before it is taken.
+        #[arg(long, default_value_t = 3.0)]
+        stable_secs: f64,
+        /// Seconds between polls.
+        #[arg(long, default_value_t = 2.0)]
+        poll_secs: f64,
+        /// Reconcile once (wait for files being written), then stop.
+        #[arg(long)]
+        once: bool,
+        /// Print one JSON object per event.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Files gone from the meeting's folder whose documents wait for confirmation;
+    /// --confirm removes them from the meeting.
+    Deletions {
+        /// Meeting id or a unique prefix.
+        meeting: String,
+        /// Remove the document of this file (path inside the folder); repeatable.
+        #[arg(long)]
+        confirm: Vec<String>,
+        /// Remove every waiting one.
+        #[arg(long, conflicts_with = "confirm")]
+        all: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// A meeting's audit trail: every change, who made it and when.
     Audit {
         /// Meeting id or a unique prefix.
@@ -210,6 +249,70 @@ pub async fn run(profile: &Profile, command: PrepareCommand) -> Result<(), Clien
         PrepareCommand::Cancel { meeting, reason } => {
             print_meeting(&p.cancel(p.resolve_meeting(&meeting).await?, &reason).await?, false)?;
         }
+        PrepareCommand::Watch { meeting, dir, poll, stable_secs, poll_secs, once, json } => {
+            let mid = p.resolve_meeting(&meeting).await?;
+            let secs = |s: f64| std::time::Duration::from_secs_f64(s.clamp(0.1, 3600.0));
+            let opts = crate::hotfolder::watch::WatchOptions {
+                poll,
+                stable: secs(stable_secs),
+                poll_interval: secs(poll_secs),
+                once,
+            };
+            let print = move |e: &crate::hotfolder::watch::WatchEvent| {
+                if json {
+                    if let Ok(s) = serde_json::to_string(e) {
+                        println!("{s}");
+                    }
+                } else {
+                    eprintln!("{}", watch_line(e));
+                }
+            };
+            let run = crate::hotfolder::watch::watch(profile, mid, &dir, &opts, &print);
+            tokio::select! {
+                r = run => r?,
+                _ = tokio::signal::ctrl_c() => eprintln!("Đã dừng theo dõi / stopped watching."),
+            }
+        }
+        PrepareCommand::Deletions { meeting, confirm, all, json } => {
+            let mid = p.resolve_meeting(&meeting).await?.to_string();
+            let store = profile.store()?;
+            let waiting: Vec<_> =
+                store.hot_folder_files(&mid)?.into_iter().filter(|t| t.missing_since.is_some()).collect();
+            for path in &confirm {
+                if !waiting.iter().any(|t| &t.path == path) {
+                    return Err(ClientError::NotFound(format!(
+                        "{path} is not waiting for deletion in this meeting's folder"
+                    )));
+                }
+            }
+            let mut left = Vec::new();
+            for t in waiting {
+                if all || confirm.contains(&t.path) {
+                    let id = uuid::Uuid::parse_str(&t.document_id)
+                        .map_err(|_| ClientError::Protocol(format!("stored document id {}", t.document_id)))?;
+                    match p.delete_document(id).await {
+                        Ok(()) | Err(ClientError::Server { status: 404, .. }) => {
+                            store.untrack_hot_file(&mid, &t.path)?
+                        }
+                        Err(e) => return Err(e),
+                    }
+                } else {
+                    left.push(t);
+                }
+            }
+            if json {
+                print_json(&left)?;
+            } else {
+                for t in &left {
+                    println!(
+                        "{}  (document {}, gone since {})",
+                        t.path,
+                        t.document_id,
+                        t.missing_since.as_deref().unwrap_or("")
+                    );
+                }
+            }
+        }
         PrepareCommand::Audit { meeting, json } => {
             let entries = p.audit(p.resolve_meeting(&meeting).await?).await?;
             if json {
@@ -266,4 +369,22 @@ pub async fn opinions(
         println!("  {page}{quote}{}  — {}  {done}  {}", o.annotation.text, o.author_name, o.annotation.id);
     }
     Ok(())
+}
+
+fn watch_line(e: &crate::hotfolder::watch::WatchEvent) -> String {
+    use crate::hotfolder::watch::WatchEvent as W;
+    match e {
+        W::Watching { dir, poll } => {
+            format!("Đang theo dõi / watching {dir}{}", if *poll { " (thăm dò định kỳ / polling)" } else { "" })
+        }
+        W::ItemCreated { folder } => format!("+ mục / item: {folder}"),
+        W::ItemRenamed { from, to } => format!("~ mục / item: {from} → {to}"),
+        W::Reordered => "~ thứ tự chương trình / agenda order".to_owned(),
+        W::Uploaded { path, .. } => format!("+ tài liệu / document: {path}"),
+        W::NewVersion { path, version, .. } => format!("~ phiên bản / version {version}: {path}"),
+        W::Renamed { from, to } => format!("~ đổi tên / renamed: {from} → {to}"),
+        W::Missing { path } => format!("? đã xoá khỏi thư mục, chờ xác nhận / gone, waiting for confirmation: {path}"),
+        W::Failed { path, code, message } => format!("! {path}: {message} ({code})"),
+        W::Rescan => "~ đọc lại toàn bộ thư mục / reading the whole folder again".to_owned(),
+    }
 }

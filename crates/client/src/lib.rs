@@ -24,6 +24,7 @@ pub mod error;
 pub mod export;
 pub mod find;
 pub mod fold;
+pub mod hotfolder;
 pub mod mark_search;
 pub mod opinions;
 pub mod prepare;

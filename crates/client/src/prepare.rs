@@ -172,6 +172,27 @@ impl Prepare {
         self.call(Method::POST, &format!("/meetings/{meeting}/agenda"), Self::json(input)).await
     }
 
+    /// Changes an agenda item.
+    pub async fn update_item(&self, item: Uuid, input: &AgendaItemInput) -> Result<AgendaItem> {
+        self.call(Method::PATCH, &format!("/agenda/{item}"), Self::json(input)).await
+    }
+
+    /// Puts the agenda in this order (every item exactly once).
+    pub async fn reorder(&self, meeting: Uuid, item_ids: Vec<Uuid>) -> Result<Vec<AgendaItem>> {
+        let body = meeting_protocol::AgendaOrder { item_ids };
+        self.call(Method::PUT, &format!("/meetings/{meeting}/agenda/order"), Self::json(&body)).await
+    }
+
+    /// Changes a document's title, item or confidential flag.
+    pub async fn update_document(&self, document: Uuid, patch: &meeting_protocol::DocumentPatch) -> Result<Document> {
+        self.call(Method::PATCH, &format!("/documents/{document}"), Self::json(patch)).await
+    }
+
+    /// Removes a document from its meeting.
+    pub async fn delete_document(&self, document: Uuid) -> Result<()> {
+        self.call::<()>(Method::DELETE, &format!("/documents/{document}"), None).await
+    }
+
     /// An agenda item of the meeting by its position (1, 2, …), id or unique id prefix.
     pub async fn resolve_item(&self, meeting: Uuid, item: &str) -> Result<Uuid> {
         let agenda = self.detail(meeting).await?.agenda;

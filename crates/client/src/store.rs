@@ -17,6 +17,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { name: "20261123_0002_search", sql: include_str!("../migrations/20261123_0002_search.sql") },
     Migration { name: "20261123_0003_annotations", sql: include_str!("../migrations/20261123_0003_annotations.sql") },
     Migration { name: "20261202_0004_opinions", sql: include_str!("../migrations/20261202_0004_opinions.sql") },
+    Migration { name: "20261202_0005_hot_folders", sql: include_str!("../migrations/20261202_0005_hot_folders.sql") },
 ];
 
 /// The one way to open a profile's database (encryption at rest will hook in here).

@@ -19,6 +19,7 @@ mod convert;
 mod desktop;
 mod desktop_marks;
 mod edits;
+mod hotfolder;
 mod login;
 mod offline;
 mod opinions;
