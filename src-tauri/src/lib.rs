@@ -29,7 +29,7 @@ pub fn run() -> ExitCode {
         }
     };
     let program = std::env::current_exe().unwrap_or_else(|_| "phonghop".into());
-    let worker = WorkerCommand { program, args: vec![meeting_client::cli::PDF_WORKER_ARG.into()] };
+    let worker = WorkerCommand { program, args: vec![meeting_client::PDF_WORKER_ARG.into()] };
     let core = AppCore::new(profile, PdfService::start(worker, meeting_client::app::pdf_options()));
     let result = tauri::Builder::default()
         .manage(core)

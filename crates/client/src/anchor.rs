@@ -167,3 +167,28 @@ mod tests {
         assert!(locate(&new, &TextAnchor { quote: "giáo dục".into(), ..anchor }, 0).is_none());
     }
 }
+
+/// Where `words` first occur in a page's characters, compared folded (case, diacritics,
+/// đ → d) as the app's find does: "cai cach" finds "Cải cách". The range is in the
+/// page's own characters (folding maps one char to one char).
+pub fn find_words(chars: &[char], words: &str) -> Option<(usize, usize)> {
+    let needle: Vec<char> = words.trim().chars().map(crate::fold::fold_char).collect();
+    if needle.is_empty() {
+        return None;
+    }
+    let hay: Vec<char> = chars.iter().map(|c| crate::fold::fold_char(*c)).collect();
+    hay.windows(needle.len()).position(|w| w == needle.as_slice()).map(|at| (at, at + needle.len()))
+}
+
+#[cfg(test)]
+mod find_tests {
+    #[test]
+    fn words_are_found_folded_in_the_page_characters() {
+        let page: Vec<char> = "Đẩy mạnh Cải cách hành chính".chars().collect();
+        assert_eq!(super::find_words(&page, "cai cach"), Some((9, 17)));
+        assert_eq!(super::find_words(&page, "day manh"), Some((0, 8)));
+        assert_eq!(super::find_words(&page, "CẢI CÁCH HÀNH"), Some((9, 22)));
+        assert_eq!(super::find_words(&page, "  "), None);
+        assert_eq!(super::find_words(&page, "ngân sách"), None);
+    }
+}

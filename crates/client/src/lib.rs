@@ -6,8 +6,9 @@
 //! ([`blobs`]) holding each document's PDF. [`sync::sync`] pulls the server's change
 //! feed into the store, purges what the user may no longer see, and fetches document
 //! content with resumable, hash-verified downloads, so that a meeting opens with the
-//! network unplugged. The `meeting` CLI ([`cli`]) drives the same engine the desktop
-//! app will.
+//! network unplugged. The secretary workspace ([`prepare`], [`hotfolder`],
+//! [`opinions`]) talks to the server for what must be done online. The `meeting` CLI
+//! (crate `meeting-cli`) and the desktop app drive this same engine.
 
 pub mod anchor;
 pub mod annotations;
@@ -15,10 +16,6 @@ pub mod api;
 pub mod app;
 pub mod blobs;
 pub mod carry;
-pub mod cli;
-mod cli_annotations;
-mod cli_pdf;
-mod cli_prepare;
 pub mod drafts;
 pub mod error;
 pub mod export;
@@ -38,6 +35,19 @@ use std::path::{Path, PathBuf};
 use meeting_protocol::LoginResponse;
 
 pub use error::{ClientError, Result};
+
+/// First argument that turns the `meeting` binary (or the desktop app) into a PDF
+/// worker process.
+pub const PDF_WORKER_ARG: &str = "pdf-worker";
+
+/// A PDF service whose worker is this very executable started with [`PDF_WORKER_ARG`].
+pub fn pdf_service() -> Result<meeting_pdf::PdfService> {
+    let program = std::env::current_exe().map_err(ClientError::io("finding the program's own path"))?;
+    Ok(meeting_pdf::PdfService::start(
+        meeting_pdf::WorkerCommand { program, args: vec![PDF_WORKER_ARG.into()] },
+        meeting_pdf::ServiceOptions::default(),
+    ))
+}
 pub use sync::{SyncOptions, SyncProgress, SyncReport, VerifyReport, sync, verify};
 
 use api::Api;

@@ -1,5 +1,5 @@
 //! The `meeting` CLI binary, built inside this package for the end-to-end tests.
 
 fn main() -> std::process::ExitCode {
-    meeting_client::cli::main()
+    meeting_cli::main()
 }

@@ -11,7 +11,7 @@ fn sync_options() -> meeting_client::SyncOptions {
     let pdf = meeting_pdf::PdfService::start(
         meeting_pdf::WorkerCommand {
             program: env!("CARGO_BIN_EXE_e2e-meeting").into(),
-            args: vec![meeting_client::cli::PDF_WORKER_ARG.into()],
+            args: vec![meeting_client::PDF_WORKER_ARG.into()],
         },
         meeting_pdf::ServiceOptions::default(),
     );

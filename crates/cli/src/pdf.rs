@@ -5,13 +5,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use meeting_pdf::{PdfError, PdfService, Priority, ServiceOptions, WorkerCommand};
+use meeting_pdf::{PdfError, PdfService, Priority};
 use serde::Serialize;
 
-use crate::ClientError;
-
-/// First argument that turns the `meeting` binary into a PDF worker process.
-pub const WORKER_ARG: &str = "pdf-worker";
+use meeting_client::ClientError;
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum PdfCommand {
@@ -47,8 +44,7 @@ pub(crate) enum PdfCommand {
 
 /// A PDF service whose worker is this very executable.
 pub fn service() -> Result<PdfService, ClientError> {
-    let program = std::env::current_exe().map_err(ClientError::io("finding the program's own path"))?;
-    Ok(PdfService::start(WorkerCommand { program, args: vec![WORKER_ARG.into()] }, ServiceOptions::default()))
+    meeting_client::pdf_service()
 }
 
 #[derive(Serialize)]

@@ -1,4 +1,7 @@
-//! The `meeting` command line: the client engine for scripts, tests and people.
+//! The `meeting` command line: the client engine (`meeting-client`) for scripts, tests
+//! and people. Flags, progress bars and password prompts live here only, so the desktop
+//! binary links none of them; everything the commands do is the engine's, the same
+//! functions the app calls.
 
 use std::io::{IsTerminal as _, Read as _};
 use std::path::PathBuf;
@@ -8,10 +11,12 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
-use crate::store::LocalDocument;
-use crate::{ClientError, Profile, SyncOptions, SyncProgress};
+use meeting_client::store::LocalDocument;
+use meeting_client::{ClientError, Profile, SyncOptions, SyncProgress};
 
-pub use crate::cli_pdf::WORKER_ARG as PDF_WORKER_ARG;
+mod annotations;
+mod pdf;
+mod prepare;
 
 #[derive(Debug, Parser)]
 #[command(name = "meeting", version, about = "Paperless Meeting Room client: sync meetings for offline reading")]
@@ -25,7 +30,7 @@ struct Cli {
 
 /// What to search for, in documents (`meeting search`) or in marks (`meeting annotations search`).
 #[derive(Debug, clap::Args)]
-pub(crate) struct SearchArgs {
+pub struct SearchArgs {
     /// Words to find.
     pub query: String,
     /// Only in this meeting (id or a unique prefix).
@@ -86,7 +91,7 @@ enum Command {
     /// Annotations on this device: list them, add a note or a highlight.
     Annotations {
         #[command(subcommand)]
-        command: crate::cli_annotations::AnnotationsCommand,
+        command: crate::annotations::AnnotationsCommand,
     },
     /// Write a copy of a document with the annotations on this device (the cached
     /// original is not changed).
@@ -110,7 +115,7 @@ enum Command {
     /// documents from PDF and office files, publishing, the audit trail.
     Prepare {
         #[command(subcommand)]
-        command: crate::cli_prepare::PrepareCommand,
+        command: crate::prepare::PrepareCommand,
     },
     /// A meeting's opinions (marks leaders shared with the secretariat), grouped by
     /// agenda item and document, as this device has them after its last sync.
@@ -130,14 +135,14 @@ enum Command {
     /// Inspect or render a PDF file with the app's engine (no window).
     Pdf {
         #[command(subcommand)]
-        command: crate::cli_pdf::PdfCommand,
+        command: crate::pdf::PdfCommand,
     },
 }
 
 /// Runs the command line; the binary's whole `main`.
 pub fn main() -> ExitCode {
     // The binary doubles as its own PDF engine process; nothing else may touch stdout.
-    if std::env::args_os().nth(1).is_some_and(|a| a == crate::cli_pdf::WORKER_ARG) {
+    if std::env::args_os().nth(1).is_some_and(|a| a == meeting_client::PDF_WORKER_ARG) {
         return meeting_pdf::worker::run();
     }
     let cli = Cli::parse();
@@ -196,12 +201,13 @@ async fn run(cli: Cli) -> Result<ExitCode, ClientError> {
                 println!("{} — {} (page {})\n    {}", h.meeting_title, h.document_title, h.page + 1, h.snippet);
             }
         }
-        Command::Pdf { command } => return crate::cli_pdf::run(command).await,
+        Command::Pdf { command } => return crate::pdf::run(command).await,
         Command::Export { document_id, out, flatten, xfdf, json } => {
             let mode = if flatten { meeting_pdf::ExportMode::Flattened } else { meeting_pdf::ExportMode::Annotations };
-            let pdf = crate::cli_pdf::service()?;
+            let pdf = crate::pdf::service()?;
             let report =
-                crate::export::export_document(&profile, &pdf, &document_id, &out, mode, xfdf.as_deref()).await?;
+                meeting_client::export::export_document(&profile, &pdf, &document_id, &out, mode, xfdf.as_deref())
+                    .await?;
             if json {
                 print_json(&report)?;
             } else {
@@ -214,10 +220,10 @@ async fn run(cli: Cli) -> Result<ExitCode, ClientError> {
                 }
             }
         }
-        Command::Annotations { command } => crate::cli_annotations::run(&profile, command).await?,
-        Command::Prepare { command } => crate::cli_prepare::run(&profile, command).await?,
+        Command::Annotations { command } => crate::annotations::run(&profile, command).await?,
+        Command::Prepare { command } => crate::prepare::run(&profile, command).await?,
         Command::Opinions { meeting, handled, reopen, json } => {
-            crate::cli_prepare::opinions(
+            crate::prepare::opinions(
                 &profile,
                 &meeting,
                 handled.map(|h| (h, true)).or(reopen.map(|r| (r, false))),
@@ -278,7 +284,7 @@ async fn run(cli: Cli) -> Result<ExitCode, ClientError> {
             }
         }
         Command::Verify { json } => {
-            let report = crate::verify(&profile)?;
+            let report = meeting_client::verify(&profile)?;
             if json {
                 print_json(&report)?;
             } else {
@@ -342,8 +348,8 @@ async fn sync(profile: &Profile, json: bool, parallel: usize) -> Result<ExitCode
             }
         }
     };
-    let opts = SyncOptions { parallel, pdf: Some(crate::cli_pdf::service()?), ..SyncOptions::default() };
-    let report = crate::sync(profile, &opts, &progress).await;
+    let opts = SyncOptions { parallel, pdf: Some(crate::pdf::service()?), ..SyncOptions::default() };
+    let report = meeting_client::sync(profile, &opts, &progress).await;
     if let Some(b) = &bar {
         b.finish_and_clear();
     }

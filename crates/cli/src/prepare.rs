@@ -10,9 +10,9 @@ use meeting_protocol::{AgendaItemInput, Conversion, ConversionState, Meeting, Me
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::cli::print_json;
-use crate::prepare::{Prepare, Uploaded};
-use crate::{ClientError, Profile};
+use crate::print_json;
+use meeting_client::prepare::{Prepare, Uploaded};
+use meeting_client::{ClientError, Profile};
 
 /// The `prepare` subcommands.
 #[derive(Debug, Subcommand)]
@@ -252,13 +252,13 @@ pub async fn run(profile: &Profile, command: PrepareCommand) -> Result<(), Clien
         PrepareCommand::Watch { meeting, dir, poll, stable_secs, poll_secs, once, json } => {
             let mid = p.resolve_meeting(&meeting).await?;
             let secs = |s: f64| std::time::Duration::from_secs_f64(s.clamp(0.1, 3600.0));
-            let opts = crate::hotfolder::watch::WatchOptions {
+            let opts = meeting_client::hotfolder::watch::WatchOptions {
                 poll,
                 stable: secs(stable_secs),
                 poll_interval: secs(poll_secs),
                 once,
             };
-            let print = move |e: &crate::hotfolder::watch::WatchEvent| {
+            let print = move |e: &meeting_client::hotfolder::watch::WatchEvent| {
                 if json {
                     if let Ok(s) = serde_json::to_string(e) {
                         println!("{s}");
@@ -267,7 +267,7 @@ pub async fn run(profile: &Profile, command: PrepareCommand) -> Result<(), Clien
                     eprintln!("{}", watch_line(e));
                 }
             };
-            let run = crate::hotfolder::watch::watch(profile, mid, &dir, &opts, &print);
+            let run = meeting_client::hotfolder::watch::watch(profile, mid, &dir, &opts, &print);
             tokio::select! {
                 r = run => r?,
                 _ = tokio::signal::ctrl_c() => eprintln!("Đã dừng theo dõi / stopped watching."),
@@ -340,12 +340,15 @@ pub async fn opinions(
         let id = uuid::Uuid::parse_str(id.trim())
             .map_err(|_| ClientError::NotFound(format!("{id} is not an annotation id")))?;
         Prepare::new(profile)?.set_handled(id, handled).await?;
-        let opts = crate::SyncOptions { pdf: Some(crate::cli_pdf::service()?), ..crate::SyncOptions::default() };
-        crate::sync(profile, &opts, &|_| {}).await?;
+        let opts = meeting_client::SyncOptions {
+            pdf: Some(meeting_client::pdf_service()?),
+            ..meeting_client::SyncOptions::default()
+        };
+        meeting_client::sync(profile, &opts, &|_| {}).await?;
     }
     let store = profile.store()?;
     let mid = store.resolve_meeting_id(meeting)?;
-    let list = crate::opinions::local(&store, &mid)?;
+    let list = meeting_client::opinions::local(&store, &mid)?;
     if json {
         return print_json(&list);
     }
@@ -371,8 +374,8 @@ pub async fn opinions(
     Ok(())
 }
 
-fn watch_line(e: &crate::hotfolder::watch::WatchEvent) -> String {
-    use crate::hotfolder::watch::WatchEvent as W;
+fn watch_line(e: &meeting_client::hotfolder::watch::WatchEvent) -> String {
+    use meeting_client::hotfolder::watch::WatchEvent as W;
     match e {
         W::Watching { dir, poll } => {
             format!("Đang theo dõi / watching {dir}{}", if *poll { " (thăm dò định kỳ / polling)" } else { "" })

@@ -6,9 +6,9 @@ use meeting_protocol::{Annotation, Point, Shape, Visibility};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::annotations::SyncState;
-use crate::store::Store;
-use crate::{ClientError, Profile};
+use meeting_client::annotations::SyncState;
+use meeting_client::store::Store;
+use meeting_client::{ClientError, Profile};
 
 /// The `annotations` subcommands.
 #[derive(Debug, Subcommand)]
@@ -24,7 +24,7 @@ pub enum AnnotationsCommand {
     },
     /// Find marks by their words: a note's words or the words a highlight covers
     /// (offline; "giai ngan" finds "giải ngân").
-    Search(crate::cli::SearchArgs),
+    Search(crate::SearchArgs),
     /// Add a sticky note to a page of a document (saved now, sent on the next sync).
     AddNote {
         /// The document's id.
@@ -44,7 +44,7 @@ pub enum AnnotationsCommand {
     Highlight {
         /// The document's id.
         document_id: String,
-        /// The words, exactly as the document has them.
+        /// The words, with or without diacritics ("cai cach" finds "cải cách").
         #[arg(long)]
         find: String,
         /// Only on this page (from 1).
@@ -98,28 +98,28 @@ fn new_annotation(store: &Store, document_id: &str, page: u32, shape: Shape) -> 
     })
 }
 
-/// The first place `words` occur in the document (on `only` page, if given).
+/// The first place `words` occur in the document (on `only` page, if given), typed with
+/// or without diacritics: the engine's folded comparison, as the app's find.
 async fn find_words(
     profile: &Profile,
     store: &Store,
     document_id: &str,
     words: &str,
     only: Option<u32>,
-) -> Result<(u32, meeting_pdf::PageText, usize), ClientError> {
+) -> Result<(u32, meeting_pdf::PageText, usize, usize), ClientError> {
     let sha = store.document_blob(document_id)?.ok_or_else(|| {
         ClientError::NotFound(format!("document {document_id} is not available offline yet: sync first"))
     })?;
-    let pdf = crate::cli_pdf::service()?;
+    let pdf = meeting_client::pdf_service()?;
     let (doc, info) = pdf.open(&profile.blobs()?.path(&sha), None).await?;
-    let needle: Vec<char> = words.chars().collect();
     for p in 0..info.pages.len() as u32 {
         if only.is_some_and(|o| o != p) {
             continue;
         }
         let text = pdf.text(doc, p).await?;
-        let chars = crate::anchor::page_chars(&text);
-        if let Some(at) = chars.windows(needle.len().max(1)).position(|w| w == needle.as_slice()) {
-            return Ok((p, text, at));
+        let chars = meeting_client::anchor::page_chars(&text);
+        if let Some((start, end)) = meeting_client::anchor::find_words(&chars, words) {
+            return Ok((p, text, start, end));
         }
     }
     Err(ClientError::NotFound(format!("{words:?} does not occur in document {document_id}")))
@@ -132,7 +132,7 @@ pub(crate) async fn run(profile: &Profile, command: AnnotationsCommand) -> Resul
             let meeting = meeting.map(|m| store.resolve_meeting_id(&m)).transpose()?;
             let list = store.annotations(meeting.as_deref())?;
             if json {
-                return crate::cli::print_json(&list);
+                return crate::print_json(&list);
             }
             if list.is_empty() {
                 println!("No annotations on this device.");
@@ -158,11 +158,11 @@ pub(crate) async fn run(profile: &Profile, command: AnnotationsCommand) -> Resul
                 );
             }
         }
-        AnnotationsCommand::Search(crate::cli::SearchArgs { query, meeting, limit, json }) => {
+        AnnotationsCommand::Search(crate::SearchArgs { query, meeting, limit, json }) => {
             let meeting = meeting.map(|m| store.resolve_meeting_id(&m)).transpose()?;
             let hits = store.search_marks(&query, meeting.as_deref(), limit)?;
             if json {
-                return crate::cli::print_json(&hits);
+                return crate::print_json(&hits);
             }
             if hits.is_empty() {
                 println!("No mark on this device mentions {query:?}.");
@@ -179,14 +179,14 @@ pub(crate) async fn run(profile: &Profile, command: AnnotationsCommand) -> Resul
             note.visibility = visibility(&v)?;
             store.save_annotation(&note)?;
             if json {
-                return crate::cli::print_json(&note);
+                return crate::print_json(&note);
             }
             println!("Saved note {} (sent to the server on the next sync).", note.id);
         }
         AnnotationsCommand::Highlight { document_id, find, page, text, visibility: v, json } => {
             let only = page.map(|p| p.saturating_sub(1));
-            let (page, page_text, at) = find_words(profile, &store, &document_id, &find, only).await?;
-            let (quads, anchor) = crate::anchor::text_mark(&page_text, at, at + find.chars().count())
+            let (page, page_text, start, end) = find_words(profile, &store, &document_id, &find, only).await?;
+            let (quads, anchor) = meeting_client::anchor::text_mark(&page_text, start, end)
                 .ok_or_else(|| ClientError::Invalid(format!("{find:?} has no visible characters to highlight")))?;
             let mut mark = new_annotation(&store, &document_id, page, Shape::Highlight { quads })?;
             mark.anchor = Some(anchor);
@@ -195,7 +195,7 @@ pub(crate) async fn run(profile: &Profile, command: AnnotationsCommand) -> Resul
             mark.visibility = visibility(&v)?;
             store.save_annotation(&mark)?;
             if json {
-                return crate::cli::print_json(&mark);
+                return crate::print_json(&mark);
             }
             println!("Saved highlight {} on page {} (sent on the next sync).", mark.id, page + 1);
         }

@@ -1,0 +1,5 @@
+//! `meeting`: see [`meeting_cli`].
+
+fn main() -> std::process::ExitCode {
+    meeting_cli::main()
+}
