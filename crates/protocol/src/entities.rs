@@ -141,10 +141,13 @@ pub struct Meeting {
 #[serde(deny_unknown_fields)]
 pub struct MeetingInput {
     /// Title; required on create.
+    #[cfg_attr(feature = "openapi", schema(max_length = 300))]
     pub title: Option<String>,
     /// Room or place.
+    #[cfg_attr(feature = "openapi", schema(max_length = 300))]
     pub location: Option<String>,
     /// Free text.
+    #[cfg_attr(feature = "openapi", schema(max_length = 5000))]
     pub description: Option<String>,
     /// Planned start; required on create.
     #[serde(with = "time::serde::rfc3339::option", default)]
@@ -183,12 +186,16 @@ pub struct AgendaItem {
 #[serde(deny_unknown_fields)]
 pub struct AgendaItemInput {
     /// Title; required on create.
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub title: Option<String>,
-    /// Presenter.
+    /// Presenter: a person or a body, e.g. "Sở Kế hoạch và Đầu tư".
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub presenter: Option<String>,
-    /// "HH:MM".
+    /// "HH:MM", or empty for none.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(([01][0-9]|2[0-3]):[0-5][0-9])?$"))]
     pub planned_time: Option<String>,
-    /// Minutes.
+    /// Minutes, 0 to 1440.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1440))]
     pub duration_minutes: Option<i64>,
 }
 
@@ -303,6 +310,7 @@ pub struct Document {
 #[serde(deny_unknown_fields)]
 pub struct DocumentPatch {
     /// New title.
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub title: Option<String>,
     /// Move to another agenda item of the same meeting (`null` keeps it).
     pub agenda_item_id: Option<Uuid>,

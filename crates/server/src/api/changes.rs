@@ -11,11 +11,14 @@ use crate::{AppState, feed};
 /// Feed position and page size.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct ChangesParams {
     /// Return changes after this sequence number (0 for everything).
     #[serde(default)]
+    #[param(minimum = 0)]
     pub since: i64,
-    /// Page size, at most 1000.
+    /// Page size, 1 to 1000 (default 500).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 
@@ -30,7 +33,10 @@ pub async fn get_changes(
     if q.since < 0 {
         return Err(AppError::bad_request("since must be 0 or a sequence number from an earlier page"));
     }
-    let limit = q.limit.unwrap_or(500).clamp(1, MAX_CHANGES_PAGE);
+    let limit = q.limit.unwrap_or(500);
+    if !(1..=MAX_CHANGES_PAGE).contains(&limit) {
+        return Err(AppError::bad_request(format!("limit must be between 1 and {MAX_CHANGES_PAGE}")));
+    }
     let (uid, server_id) = (caller.id(), state.server_id);
     // Asking from `since` says the device has applied everything up to it.
     let (token, u, since) = (caller.token_id, uid.clone(), q.since);

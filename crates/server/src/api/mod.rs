@@ -48,6 +48,76 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Makes the document say what the server does on every operation, not only what each
+/// handler remembered to list: a JSON body can be malformed (400), too large (413) or
+/// not JSON (415); query parameters can be malformed (400); a session can be missing
+/// (401); an id can name nothing (404). And request bodies the server reads with
+/// `deny_unknown_fields` say `additionalProperties: false`. A fuzzer reading the
+/// document (`scripts/api-fuzz`) then finds no answer the document does not allow.
+struct Exact;
+
+const STRICT_BODIES: &[&str] = &[
+    "MeetingInput",
+    "AgendaItemInput",
+    "AgendaOrder",
+    "ParticipantInput",
+    "DocumentPatch",
+    "OpinionStateInput",
+    "CancelRequest",
+    "CopyMeetingRequest",
+];
+
+impl Modify for Exact {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::ParameterIn;
+        use utoipa::openapi::{RefOr, Response, schema::AdditionalProperties};
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [&mut item.get, &mut item.put, &mut item.post, &mut item.patch, &mut item.delete];
+            for op in ops.into_iter().flatten() {
+                let mut add = |status: &str, why: &str| {
+                    op.responses.responses.entry(status.to_owned()).or_insert_with(|| {
+                        let mut r = Response::new(why);
+                        r.content.insert(
+                            "application/json".into(),
+                            utoipa::openapi::ContentBuilder::new()
+                                .schema(Some(utoipa::openapi::Ref::from_schema_name("ApiError")))
+                                .build(),
+                        );
+                        RefOr::T(r)
+                    });
+                };
+                let json_body = op.request_body.as_ref().is_some_and(|b| b.content.contains_key("application/json"));
+                let any_body = op.request_body.is_some();
+                let params = op.parameters.clone().unwrap_or_default();
+                if json_body {
+                    add("400", "the body is not valid JSON of the expected shape");
+                    add("413", "the body is larger than the server accepts");
+                    add("415", "the body is not sent as application/json");
+                } else if any_body {
+                    add("400", "malformed request");
+                    add("413", "the body is larger than the server accepts");
+                }
+                if params.iter().any(|p| p.parameter_in == ParameterIn::Query) {
+                    add("400", "a query parameter is malformed or out of range");
+                }
+                if params.iter().any(|p| p.parameter_in == ParameterIn::Path) {
+                    add("404", "no such resource, or one the caller may not know about");
+                }
+                if op.security.is_some() {
+                    add("401", "no session, or an expired or revoked one");
+                }
+            }
+        }
+        if let Some(c) = openapi.components.as_mut() {
+            for name in STRICT_BODIES {
+                if let Some(RefOr::T(utoipa::openapi::schema::Schema::Object(o))) = c.schemas.get_mut(*name) {
+                    o.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
+                }
+            }
+        }
+    }
+}
+
 fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(account::health))
@@ -86,6 +156,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
 /// The OpenAPI document of `/api/v1`, as served at `/api/v1/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let (_, mut doc) = api_routes().split_for_parts();
+    // After the routes are in: the document's own modifiers run before they are added.
+    Exact.modify(&mut doc);
     doc.servers = Some(vec![utoipa::openapi::Server::new("/api/v1")]);
     doc
 }
