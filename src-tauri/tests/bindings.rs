@@ -16,6 +16,7 @@ fn export(dir: &Path) {
     all!(
         meeting_client::app::Session,
         meeting_client::app::UiError,
+        meeting_client::app::UiCode,
         meeting_client::app::OpenedDocument,
         meeting_client::store::MeetingSummary,
         meeting_client::store::LocalMeeting,

@@ -10,6 +10,9 @@ use meeting_pdf::{DocHandle, DocInfo, PageText, PdfError, PdfService, Priority, 
 use serde::{Deserialize, Serialize};
 
 mod annotate;
+mod codes;
+
+pub use codes::UiCode;
 
 use crate::search::SearchHit;
 use crate::store::{LocalMeeting, MeetingSummary};
@@ -19,21 +22,28 @@ use crate::{ClientError, Profile, SyncOptions, SyncProgress, SyncReport};
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct UiError {
-    /// Stable code (e.g. `server_unreachable`, `wrong_password`).
-    pub code: String,
+    /// Stable code from one typed list (e.g. `server_unreachable`, `damaged_file`).
+    pub code: UiCode,
     /// Human-readable message.
     pub message: String,
 }
 
 impl From<ClientError> for UiError {
     fn from(e: ClientError) -> Self {
-        Self { code: e.code().into(), message: e.to_string() }
+        // A server's refusal keeps its own code: "damaged", "too large" and "conversion
+        // failed" are different things to tell the user.
+        let code = match &e {
+            ClientError::Server { code, status, .. } if *status >= 500 && code == "internal" => UiCode::ServerError,
+            ClientError::Server { code, .. } => UiCode::parse(code),
+            other => UiCode::parse(other.code()),
+        };
+        Self { code, message: e.to_string() }
     }
 }
 
 impl From<PdfError> for UiError {
     fn from(e: PdfError) -> Self {
-        Self { code: e.code().into(), message: e.to_string() }
+        Self { code: UiCode::parse(e.code()), message: e.to_string() }
     }
 }
 

@@ -1,5 +1,7 @@
 // UI text in Vietnamese (default) and English. The choice is stored in the profile.
 import { api } from "./api";
+import type { UiCode } from "./bindings/UiCode";
+import { errorMessages } from "./errors";
 
 export type Lang = "vi" | "en";
 
@@ -63,12 +65,6 @@ const vi = {
   scEsc: "Bỏ chọn, trở về công cụ chọn",
   scHelp: "Mở / đóng bảng này",
   externalLink: "Liên kết ra ngoài tài liệu (không tự mở)",
-  errPasswordRequired: "Tài liệu này được bảo vệ bằng mật khẩu.",
-  errWrongPassword: "Mật khẩu không đúng.",
-  errMalformed: "Tệp bị hỏng hoặc không phải PDF; không thể hiển thị.",
-  errCrashed: "Bộ hiển thị PDF gặp sự cố với tài liệu này và đã khởi động lại.",
-  errInvalidCredentials: "Sai tên đăng nhập hoặc mật khẩu.",
-  errUnreachable: "Không kết nối được máy chủ. Kiểm tra địa chỉ và mạng.",
   errNotAvailable: "Tài liệu chưa có trên máy: hãy đồng bộ khi có mạng.",
   annotate: "Ghi chú lên tài liệu",
   toolSelect: "Chọn / di chuyển",
@@ -108,7 +104,6 @@ const vi = {
   refused: "Máy chủ từ chối",
   needsReview: "Cần xem lại",
   needsReviewHelp: "Tài liệu đã có phiên bản mới; các ghi chú này chưa chắc còn đúng chỗ.",
-  errExportUnsupported: "Không xuất được tài liệu này kèm ghi chú (tài liệu có mật khẩu).",
 };
 
 const en: typeof vi = {
@@ -171,12 +166,6 @@ const en: typeof vi = {
   scEsc: "Drop the selection, back to the select tool",
   scHelp: "Open / close this list",
   externalLink: "Link outside the document (not opened automatically)",
-  errPasswordRequired: "This document is protected by a password.",
-  errWrongPassword: "The password is not correct.",
-  errMalformed: "The file is damaged or not a PDF; it cannot be shown.",
-  errCrashed: "The PDF engine had a problem with this document and restarted.",
-  errInvalidCredentials: "Wrong username or password.",
-  errUnreachable: "Cannot reach the server. Check the address and the network.",
   errNotAvailable: "This document is not on this device yet: sync when online.",
   annotate: "Annotate",
   toolSelect: "Select / move",
@@ -216,7 +205,6 @@ const en: typeof vi = {
   refused: "Refused by the server",
   needsReview: "Needs review",
   needsReviewHelp: "The document has a new version; these may no longer sit on the right words.",
-  errExportUnsupported: "This document cannot be exported with annotations (it is password-protected).",
 };
 
 export type Key = keyof typeof vi;
@@ -241,20 +229,9 @@ export async function setLanguage(lang: Lang): Promise<void> {
   await api.setPreference("language", lang).catch(() => undefined);
 }
 
-/** The UI message for an error code, falling back to the engine's own sentence. */
-export function errorText(code: string, message: string): string {
-  const map: Record<string, Key> = {
-    password_required: "errPasswordRequired",
-    wrong_password: "errWrongPassword",
-    malformed_pdf: "errMalformed",
-    engine_crashed: "errCrashed",
-    document_poisoned: "errCrashed",
-    invalid_credentials: "errInvalidCredentials",
-    server_unreachable: "errUnreachable",
-    not_found: "errNotAvailable",
-    export_unsupported: "errExportUnsupported",
-  };
-  return map[code] ? t(map[code]) : message;
+/** The UI message for an error code, in the UI's language (every code has one). */
+export function errorText(code: UiCode, _message?: string): string {
+  return (errorMessages[code] ?? errorMessages.internal)[i18n.lang];
 }
 
 export function formatDate(iso: string): string {

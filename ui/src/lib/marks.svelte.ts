@@ -2,7 +2,7 @@
 // goes through the app core at once (saved in SQLite with its outbox entry); undo is
 // itself a change (a deletion undoes a creation, the old content undoes an edit), so it
 // reaches the server and the leader's other devices like any other.
-import { api, errorOf } from "./api";
+import { api, errorOf, type UiError } from "./api";
 import type { Annotation } from "./bindings/Annotation";
 import type { AnnotationDraft } from "./bindings/AnnotationDraft";
 import type { LocalAnnotation } from "./bindings/LocalAnnotation";
@@ -13,7 +13,7 @@ type Step = { before: Annotation | null; after: Annotation };
 export class Marks {
   list = $state.raw<LocalAnnotation[]>([]);
   selected = $state<string | null>(null);
-  error = $state<{ code: string; message: string } | null>(null);
+  error = $state<UiError | null>(null);
   canUndo = $state(false);
   canRedo = $state(false);
   #undo: Step[] = [];
