@@ -1,4 +1,6 @@
-//! IPC commands: each forwards to `AppCore`.
+//! IPC commands: each forwards to `AppCore`. Every command that touches the store,
+//! the network or the PDF engine is `async`: Tauri runs synchronous commands on the
+//! window's thread, where a slow disk would freeze the window.
 
 use std::sync::Arc;
 
@@ -14,10 +16,10 @@ use meeting_pdf::{PageText, Priority};
 use tauri::State;
 use tauri::ipc::{Channel, Response};
 
-type Core<'a> = State<'a, Arc<AppCore>>;
+pub(crate) type Core<'a> = State<'a, Arc<AppCore>>;
 
 #[tauri::command]
-pub fn session(core: Core<'_>) -> UiResult<Session> {
+pub async fn session(core: Core<'_>) -> UiResult<Session> {
     core.session()
 }
 
@@ -37,12 +39,12 @@ pub async fn sync(core: Core<'_>, progress: Channel<SyncProgress>) -> UiResult<S
 }
 
 #[tauri::command]
-pub fn meetings(core: Core<'_>) -> UiResult<Vec<MeetingSummary>> {
+pub async fn meetings(core: Core<'_>) -> UiResult<Vec<MeetingSummary>> {
     core.meetings()
 }
 
 #[tauri::command]
-pub fn meeting(core: Core<'_>, id: String) -> UiResult<LocalMeeting> {
+pub async fn meeting(core: Core<'_>, id: String) -> UiResult<LocalMeeting> {
     core.meeting(&id)
 }
 
@@ -86,37 +88,37 @@ pub async fn find_in_document(core: Core<'_>, handle: u64, query: String) -> UiR
 }
 
 #[tauri::command]
-pub fn search(core: Core<'_>, query: String, meeting_id: Option<String>) -> UiResult<Vec<SearchHit>> {
+pub async fn search(core: Core<'_>, query: String, meeting_id: Option<String>) -> UiResult<Vec<SearchHit>> {
     core.search(&query, meeting_id.as_deref())
 }
 
 #[tauri::command]
-pub fn search_marks(core: Core<'_>, query: String, meeting_id: Option<String>) -> UiResult<Vec<MarkHit>> {
+pub async fn search_marks(core: Core<'_>, query: String, meeting_id: Option<String>) -> UiResult<Vec<MarkHit>> {
     core.search_marks(&query, meeting_id.as_deref())
 }
 
 #[tauri::command]
-pub fn preference(core: Core<'_>, key: String) -> UiResult<Option<String>> {
+pub async fn preference(core: Core<'_>, key: String) -> UiResult<Option<String>> {
     core.preference(&key)
 }
 
 #[tauri::command]
-pub fn set_preference(core: Core<'_>, key: String, value: String) -> UiResult<()> {
+pub async fn set_preference(core: Core<'_>, key: String, value: String) -> UiResult<()> {
     core.set_preference(&key, &value)
 }
 
 #[tauri::command]
-pub fn document_annotations(core: Core<'_>, document_id: String) -> UiResult<Vec<LocalAnnotation>> {
+pub async fn document_annotations(core: Core<'_>, document_id: String) -> UiResult<Vec<LocalAnnotation>> {
     core.document_annotations(&document_id)
 }
 
 #[tauri::command]
-pub fn meeting_annotations(core: Core<'_>, meeting_id: String) -> UiResult<Vec<LocalAnnotation>> {
+pub async fn meeting_annotations(core: Core<'_>, meeting_id: String) -> UiResult<Vec<LocalAnnotation>> {
     core.meeting_annotations(&meeting_id)
 }
 
 #[tauri::command]
-pub fn save_annotation(core: Core<'_>, draft: AnnotationDraft) -> UiResult<LocalAnnotation> {
+pub async fn save_annotation(core: Core<'_>, draft: AnnotationDraft) -> UiResult<LocalAnnotation> {
     core.save_annotation(draft)
 }
 

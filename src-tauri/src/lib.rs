@@ -4,6 +4,7 @@
 //! as `{code, message}` (`UiError`); pages cross as raw RGBA bytes (`ipc::Response`).
 
 mod commands;
+mod prepare;
 mod webview;
 
 use std::process::ExitCode;
@@ -59,6 +60,24 @@ pub fn run() -> ExitCode {
             commands::save_annotation,
             commands::mark_text,
             commands::export_document,
+            prepare::prepare_meetings,
+            prepare::prepare_view,
+            prepare::prepare_create,
+            prepare::prepare_update,
+            prepare::prepare_status,
+            prepare::prepare_copy,
+            prepare::prepare_add_item,
+            prepare::prepare_update_item,
+            prepare::prepare_delete_item,
+            prepare::prepare_reorder,
+            prepare::prepare_directory,
+            prepare::prepare_participant,
+            prepare::prepare_upload,
+            prepare::prepare_upload_bytes,
+            prepare::prepare_audit,
+            prepare::prepare_devices,
+            prepare::opinions,
+            prepare::set_opinion_handled,
         ])
         .run(tauri::generate_context!());
     match result {

@@ -31,6 +31,17 @@ fn export(dir: &Path) {
         meeting_client::annotations::LocalAnnotation,
         meeting_client::drafts::AnnotationDraft,
         meeting_client::export::ExportReport,
+        meeting_client::app::PrepareView,
+        meeting_client::app::PublishWarning,
+        meeting_client::prepare::Uploaded,
+        meeting_protocol::MeetingInput,
+        meeting_protocol::AgendaItemInput,
+        meeting_protocol::CopyMeetingRequest,
+        meeting_protocol::AuditEntry,
+        meeting_protocol::Conversion,
+        meeting_protocol::Opinion,
+        meeting_protocol::ParticipantDevices,
+        meeting_protocol::User,
     );
 }
 

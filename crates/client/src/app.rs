@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 
 mod annotate;
 mod codes;
+mod prepare;
+
+pub use prepare::{PrepareView, PublishWarning, percent_decode};
 
 pub use codes::UiCode;
 
@@ -72,6 +75,9 @@ pub struct Session {
     pub username: Option<String>,
     /// Name to greet.
     pub display_name: Option<String>,
+    /// Office role (`leader`, `secretary`, `admin`): secretaries and admins get the
+    /// Prepare workspace.
+    pub role: Option<String>,
 }
 
 /// An open document, as the viewer needs it.
@@ -108,6 +114,7 @@ impl AppCore {
             server_url: store.meta("server_url")?,
             username: store.meta("username")?,
             display_name: store.meta("display_name")?,
+            role: store.meta("role")?,
         })
     }
 

@@ -141,6 +141,7 @@ impl Profile {
         store.set_meta("user_id", Some(&resp.user.id.to_string()))?;
         store.set_meta("username", Some(&resp.user.username))?;
         store.set_meta("display_name", Some(&resp.user.display_name))?;
+        store.set_meta("role", Some(resp.user.role.as_str()))?;
         Ok(resp)
     }
 

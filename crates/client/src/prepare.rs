@@ -177,6 +177,16 @@ impl Prepare {
         self.call(Method::PATCH, &format!("/agenda/{item}"), Self::json(input)).await
     }
 
+    /// Deletes an agenda item (its documents stay in the meeting).
+    pub async fn delete_item(&self, item: Uuid) -> Result<()> {
+        self.call::<()>(Method::DELETE, &format!("/agenda/{item}"), None).await
+    }
+
+    /// The meeting's conversions, newest first.
+    pub async fn conversions(&self, meeting: Uuid) -> Result<Vec<Conversion>> {
+        self.call(Method::GET, &format!("/meetings/{meeting}/conversions"), None).await
+    }
+
     /// Puts the agenda in this order (every item exactly once).
     pub async fn reorder(&self, meeting: Uuid, item_ids: Vec<Uuid>) -> Result<Vec<AgendaItem>> {
         let body = meeting_protocol::AgendaOrder { item_ids };

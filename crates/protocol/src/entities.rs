@@ -136,6 +136,7 @@ pub struct Meeting {
 }
 
 /// Fields to create a meeting, or (all optional) to change one.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -152,10 +153,12 @@ pub struct MeetingInput {
     /// Planned start; required on create.
     #[serde(with = "time::serde::rfc3339::option", default)]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub starts_at: Option<OffsetDateTime>,
     /// Planned end.
     #[serde(with = "time::serde::rfc3339::option", default)]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub ends_at: Option<OffsetDateTime>,
 }
 
@@ -181,6 +184,7 @@ pub struct AgendaItem {
 }
 
 /// Fields to create an agenda item, or (all optional) to change one.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -322,6 +326,7 @@ pub struct DocumentPatch {
 }
 
 /// A meeting with everything in it: what `GET /meetings/{id}` answers.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MeetingDetail {

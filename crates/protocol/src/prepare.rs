@@ -56,6 +56,7 @@ pub struct CancelRequest {
 }
 
 /// `POST /meetings/{id}/copy` body: a new draft starting from a past meeting.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -66,6 +67,7 @@ pub struct CopyMeetingRequest {
     /// Planned start of the new meeting.
     #[serde(with = "time::serde::rfc3339")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub starts_at: OffsetDateTime,
     /// Copy the documents too (same content, no new upload); else the agenda only.
     #[serde(default)]

@@ -18,6 +18,7 @@ mod concurrency;
 mod convert;
 mod desktop;
 mod desktop_marks;
+mod desktop_prepare;
 mod edits;
 mod hotfolder;
 mod login;

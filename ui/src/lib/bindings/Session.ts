@@ -19,4 +19,9 @@ username: string | null,
 /**
  * Name to greet.
  */
-display_name: string | null, };
+display_name: string | null, 
+/**
+ * Office role (`leader`, `secretary`, `admin`): secretaries and admins get the
+ * Prepare workspace.
+ */
+role: string | null, };

@@ -1,0 +1,226 @@
+//! Desktop E2E of the Prepare workspace (issue 9, acceptance 1 and 7), on a server with
+//! only the office's users: secretary1, in the real app, creates a meeting, invites
+//! leader1 and leader2 found without diacritics, builds three agenda items, uploads a
+//! DOCX, an XLSX and a PDF onto them (converted by the server's LibreOffice), moves the
+//! last item up with Alt+↑, keeps a half-edited title and a half-typed agenda note
+//! through a background sync, and publishes past the check. leader1's device then has
+//! the whole meeting, its words searchable without diacritics; leader2, removed before
+//! publishing, has nothing of it.
+
+use std::time::Duration;
+
+use meeting_e2e::desktop::Desktop;
+use meeting_e2e::office;
+use meeting_e2e::webdriver::Session;
+use serde_json::json;
+
+use super::desktop::{app_binary, can_run, click_text, save};
+use crate::util::{ServerOptions, TestServer, make_pdf, meeting};
+
+async fn click(s: &Session, css: &str, text: &str, what: &str) {
+    let (js, args) = click_text(css, text);
+    s.wait_until(what, &js, args, Duration::from_secs(60)).await;
+}
+
+/// Logs a CLI profile in (the password on standard input).
+fn cli_login(profile: &std::path::Path, url: &str, user: &str) {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_e2e-meeting"))
+        .arg("--profile")
+        .arg(profile)
+        .args(["login", "--server", url, "--username", user])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"demo\n").unwrap();
+    assert!(child.wait().unwrap().success(), "login {user}");
+}
+
+/// The agenda's titles as shown.
+async fn titles(s: &Session) -> Vec<String> {
+    let v = s
+        .script("return [...document.querySelectorAll('[data-testid=item-title]')].map(e => e.innerText)", json!([]))
+        .await;
+    serde_json::from_value(v).unwrap_or_default()
+}
+
+/// Presses the sync button and waits for that sync to end.
+async fn sync_now(s: &Session, long: Duration) {
+    let before =
+        s.script("return document.querySelector('[data-testid=sync-state]')?.innerText ?? ''", json!([])).await;
+    s.click(&s.wait_for("[data-testid=sync-now]", 1, long).await[0]).await;
+    s.wait_until(
+        "the background sync to finish",
+        "const b = document.querySelector('[data-testid=sync-now]'); const t = document.querySelector('[data-testid=sync-state]');
+         return b && !b.disabled && t && t.innerText !== arguments[0];",
+        json!([before]),
+        long,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn desktop_a_secretary_prepares_and_publishes_a_meeting() {
+    if !can_run() {
+        return;
+    }
+    let server = TestServer::start(ServerOptions { demo_users: true, ..Default::default() }).await;
+    let long = Duration::from_secs(90);
+    let profile = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let docx = files.path().join("Báo cáo KT-XH.docx");
+    std::fs::write(&docx, office::docx("Báo cáo tình hình kinh tế - xã hội", &["Đẩy mạnh cải cách hành chính."]))
+        .unwrap();
+    let xlsx = files.path().join("du-toan.xlsx");
+    std::fs::write(&xlsx, office::xlsx(&[&["Khoản mục", "Dự toán"], &["Chi thường xuyên", "820 tỷ đồng"]])).unwrap();
+    let pdf = files.path().join("to-trinh.pdf");
+    std::fs::write(&pdf, make_pdf("Tờ trình", "Đề nghị điều chỉnh quy hoạch phân khu.")).unwrap();
+
+    let desktop = Desktop::launch(&app_binary(), profile.path()).await;
+    let s = &desktop.session;
+    s.type_into(&s.wait_for("[data-testid=server]", 1, long).await[0], &server.url).await;
+    s.type_into(&s.wait_for("[data-testid=username]", 1, long).await[0], "secretary1").await;
+    s.type_into(&s.wait_for("[data-testid=password]", 1, long).await[0], "demo").await;
+    s.click(&s.wait_for("[data-testid=login]", 1, long).await[0]).await;
+    s.click(&s.wait_for("[data-testid=open-prepare]", 1, long).await[0]).await;
+
+    // A new draft.
+    s.type_into(&s.wait_for("[data-testid=new-title]", 1, long).await[0], "Phiên họp chuyên đề tháng 12").await;
+    s.wait_for("[data-testid=new-starts]", 1, long).await;
+    s.script(
+        "const e = document.querySelector('[data-testid=new-starts]'); e.value = '2026-12-18T08:00';
+         e.dispatchEvent(new Event('input', {bubbles: true}));",
+        json!([]),
+    )
+    .await;
+    s.click(&s.wait_for("[data-testid=create-meeting]", 1, long).await[0]).await;
+    s.wait_until(
+        "the draft opened",
+        "return document.querySelector('[data-testid=prepare-status]')?.innerText === 'Bản nháp'",
+        json!([]),
+        long,
+    )
+    .await;
+
+    // Participants, found by name typed without diacritics.
+    s.click(&s.wait_for("[data-testid=tab-participants]", 1, long).await[0]).await;
+    for (query, name) in [("nguyen van an", "Nguyễn Văn An"), ("tran thi binh", "Trần Thị Bình")] {
+        let q = s.wait_for("[data-testid=people-query]", 1, long).await;
+        s.type_into(&q[0], query).await;
+        s.keys(&q[0], "\u{E007}").await;
+        click(s, "[data-testid=directory-entry] [data-testid=add-participant]", "", "the directory finds the leader")
+            .await;
+        s.wait_until("the participant added", "return [...document.querySelectorAll('[data-testid=participant]')].some(e => e.innerText.includes(arguments[0]))", json!([name]), long).await;
+    }
+
+    // Three agenda items.
+    s.click(&s.wait_for("[data-testid=tab-agenda]", 1, long).await[0]).await;
+    for (title, presenter) in [
+        ("Báo cáo kinh tế - xã hội", "Sở Kế hoạch và Đầu tư"),
+        ("Dự toán ngân sách", "Sở Tài chính"),
+        ("Tờ trình quy hoạch", "Sở Xây dựng"),
+    ] {
+        s.type_into(&s.wait_for("[data-testid=new-item-title]", 1, long).await[0], title).await;
+        s.type_into(&s.wait_for("[data-testid=new-item-presenter]", 1, long).await[0], presenter).await;
+        s.click(&s.wait_for("[data-testid=add-item]", 1, long).await[0]).await;
+        s.wait_until("the item added", "return [...document.querySelectorAll('[data-testid=item-title]')].some(e => e.innerText.includes(arguments[0]))", json!([title]), long).await;
+    }
+    // One file onto each item, through each item's file input.
+    for (n, f) in [(0, &docx), (1, &xlsx), (2, &pdf)] {
+        let inputs = s.wait_for("[data-testid=prepare-item] [data-testid=pick-file]", 3, long).await;
+        s.keys(&inputs[n], f.to_str().unwrap()).await;
+    }
+    s.wait_until("three documents, converted", "return document.querySelectorAll('[data-testid=prepare-item] [data-testid=prepare-document]').length === 3 && document.querySelectorAll('[data-testid=prepare-pending]').length === 0", json!([]), Duration::from_secs(180)).await;
+
+    // The last item moves up with Alt+↑ on its title.
+    let last = s.wait_for("[data-testid=item-title]", 3, long).await;
+    s.keys(&last[2], "\u{E00A}\u{E013}\u{E000}").await;
+    s.wait_until("the agenda reordered", "const t = [...document.querySelectorAll('[data-testid=item-title]')].map(e => e.innerText); return t[1]?.includes('Tờ trình');", json!([]), long).await;
+    assert_eq!(titles(s).await, ["1. Báo cáo kinh tế - xã hội", "2. Tờ trình quy hoạch", "3. Dự toán ngân sách"]);
+
+    // A title half-edited survives a background sync.
+    s.click(&s.wait_for("[data-testid=item-title]", 3, long).await[0]).await;
+    let input = s.wait_for("[data-testid=item-title-input]", 1, long).await;
+    s.type_into(&input[0], "Báo cáo kinh tế - xã hội năm 20").await;
+    sync_now(s, long).await;
+    let kept = s.script("return document.querySelector('[data-testid=item-title-input]')?.value", json!([])).await;
+    assert_eq!(kept, json!("Báo cáo kinh tế - xã hội năm 20"), "the half-edited title was lost in a sync");
+    s.keys(&s.wait_for("[data-testid=item-title-input]", 1, long).await[0], "26\u{E007}").await;
+    s.wait_until(
+        "the title saved",
+        "return [...document.querySelectorAll('[data-testid=item-title]')].some(e => e.innerText.includes('năm 2026'))",
+        json!([]),
+        long,
+    )
+    .await;
+
+    // leader2 leaves again before publishing.
+    s.click(&s.wait_for("[data-testid=tab-participants]", 1, long).await[0]).await;
+    click(s, "[data-testid=participant]", "Trần Thị Bình", "leader2 listed").await;
+    let (js, args) = (
+        "const li = [...document.querySelectorAll('[data-testid=participant]')].find(e => e.innerText.includes(arguments[0]));
+         const b = li && [...li.querySelectorAll('button')].find(b => b.innerText === 'Bỏ'); if (!b) return false; b.click(); return true;".to_owned(),
+        json!(["Trần Thị Bình"]),
+    );
+    s.wait_until("leader2 removed", &js, args, long).await;
+    s.wait_until(
+        "only leader1 and the organizer",
+        "return document.querySelectorAll('[data-testid=participant]').length === 2",
+        json!([]),
+        long,
+    )
+    .await;
+
+    // Publish: nothing is wrong, so no check; the status says so.
+    s.click(&s.wait_for("[data-testid=tab-agenda]", 1, long).await[0]).await;
+    s.click(&s.wait_for("[data-testid=publish]", 1, long).await[0]).await;
+    if !s.find_all("[data-testid=publish-check]").await.is_empty() {
+        s.click(&s.wait_for("[data-testid=publish-anyway]", 1, long).await[0]).await;
+    }
+    s.wait_until(
+        "published",
+        "return document.querySelector('[data-testid=prepare-status]')?.innerText === 'Đã phát hành'",
+        json!([]),
+        long,
+    )
+    .await;
+    save(s, "prepare-published.png").await;
+
+    // The history lists what was done, by the secretary.
+    s.click(&s.wait_for("[data-testid=tab-history]", 1, long).await[0]).await;
+    s.wait_until(
+        "the history",
+        "return document.querySelectorAll('[data-testid=audit-entry]').length >= 12",
+        json!([]),
+        long,
+    )
+    .await;
+
+    // A half-typed agenda note in the meeting view survives a background sync too.
+    sync_now(s, long).await;
+    click(s, ".brand", "", "back to the meetings").await;
+    click(s, "[data-testid=meeting]", "Phiên họp chuyên đề", "the published meeting on the device").await;
+    s.click(&s.wait_for("[data-testid=item-note-add]", 1, long).await[0]).await;
+    s.type_into(&s.wait_for("[data-testid=item-note-text]", 1, long).await[0], "Cần bổ sung số li").await;
+    sync_now(s, long).await;
+    let note = s.script("return document.querySelector('[data-testid=item-note-text]')?.value", json!([])).await;
+    assert_eq!(note, json!("Cần bổ sung số li"), "the half-typed note was lost in a sync");
+    desktop.quit().await;
+
+    // leader1's device: the whole meeting, readable, searchable without diacritics.
+    let devices = tempfile::tempdir().unwrap();
+    let l1 = devices.path().join("leader1");
+    cli_login(&l1, &server.url, "leader1");
+    let report = meeting(&l1, &["sync", "--json"]);
+    assert_eq!(report["blobs_downloaded"], 3, "{report}");
+    assert!(meeting(&l1, &["verify", "--json"])["ok"].as_bool().unwrap_or(true));
+    for words in ["cai cach hanh chinh", "chi thuong xuyen", "quy hoach phan khu"] {
+        let hits = meeting(&l1, &["search", words, "--json"]);
+        assert!(!hits.as_array().unwrap().is_empty(), "{words:?} not found on leader1's device");
+    }
+    // leader2 has nothing of it.
+    let l2 = devices.path().join("leader2");
+    cli_login(&l2, &server.url, "leader2");
+    meeting(&l2, &["sync"]);
+    assert_eq!(meeting(&l2, &["meetings", "--json"]), json!([]));
+}

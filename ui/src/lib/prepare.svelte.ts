@@ -1,0 +1,107 @@
+// The Prepare workspace's state for one meeting. Views read it; a refresh (after each
+// change, and after background syncs) replaces the data *in place*: editors keep their
+// own half-typed text, keyed by the item's id, so nothing typed is lost.
+import { Channel, invoke } from "@tauri-apps/api/core";
+import { errorOf, type UiError } from "./api";
+import type { AgendaItem } from "./bindings/AgendaItem";
+import type { AgendaItemInput } from "./bindings/AgendaItemInput";
+import type { Conversion } from "./bindings/Conversion";
+import type { PrepareView } from "./bindings/PrepareView";
+import type { Uploaded } from "./bindings/Uploaded";
+
+/** An upload in flight, shown under its item until it is a document. */
+export type Pending = { key: string; name: string; item: string | null; state: "uploading" | Conversion["state"] };
+
+export class PrepareMeeting {
+  view = $state.raw<PrepareView | null>(null);
+  error = $state<UiError | null>(null);
+  pending = $state<Pending[]>([]);
+  /** Half-typed edits, by item id: survive refreshes. */
+  drafts = $state<Record<string, { title: string; presenter: string }>>({});
+
+  constructor(readonly id: string) {}
+
+  async refresh() {
+    try {
+      this.view = await invoke<PrepareView>("prepare_view", { meeting: this.id });
+      this.error = null;
+    } catch (e) {
+      this.error = errorOf(e);
+    }
+  }
+
+  async #run<T>(f: () => Promise<T>): Promise<T | null> {
+    try {
+      const r = await f();
+      await this.refresh();
+      return r;
+    } catch (e) {
+      this.error = errorOf(e);
+      return null;
+    }
+  }
+
+  addItem(input: AgendaItemInput) {
+    return this.#run(() => invoke<AgendaItem>("prepare_add_item", { meeting: this.id, input }));
+  }
+  updateItem(item: string, input: AgendaItemInput) {
+    return this.#run(() => invoke<AgendaItem>("prepare_update_item", { item, input }));
+  }
+  deleteItem(item: string) {
+    return this.#run(() => invoke<void>("prepare_delete_item", { item }));
+  }
+  /** Moves an item by `by` places (keyboard, buttons, drag). */
+  async move(item: string, by: number) {
+    const ids = (this.view?.detail.agenda ?? []).map((i) => i.id);
+    const at = ids.indexOf(item);
+    const to = Math.max(0, Math.min(ids.length - 1, at + by));
+    if (at < 0 || to === at) return;
+    ids.splice(to, 0, ...ids.splice(at, 1));
+    // Shown at once; the server's answer confirms (or the refresh puts it back).
+    if (this.view) {
+      const byId = new Map(this.view.detail.agenda.map((i) => [i.id, i]));
+      const agenda = ids.map((id, n) => ({ ...byId.get(id)!, position: n + 1 }));
+      this.view = { ...this.view, detail: { ...this.view.detail, agenda } };
+    }
+    await this.#run(() => invoke<AgendaItem[]>("prepare_reorder", { meeting: this.id, items: ids }));
+  }
+  setStatus(action: "publish" | "unpublish" | "cancel", reason: string | null = null) {
+    return this.#run(() => invoke("prepare_status", { meeting: this.id, action, reason }));
+  }
+  participant(user: string, role: "chair" | "member" | "organizer" | null) {
+    return this.#run(() => invoke<void>("prepare_participant", { meeting: this.id, user, role }));
+  }
+
+  /** Uploads a file from disk (a dropped path) into an item, following its conversion. */
+  async uploadPath(path: string, item: string | null) {
+    const name = path.split(/[\\/]/).pop() ?? path;
+    const key = `${Date.now()}-${Math.random()}`;
+    this.pending = [...this.pending, { key, name, item, state: "uploading" }];
+    const progress = new Channel<Conversion>();
+    progress.onmessage = (c) => (this.pending = this.pending.map((p) => (p.key === key ? { ...p, state: c.state } : p)));
+    try {
+      await invoke<Uploaded>("prepare_upload", { meeting: this.id, path, item, replace: null, progress });
+      this.pending = this.pending.filter((p) => p.key !== key);
+    } catch (e) {
+      this.pending = this.pending.filter((p) => p.key !== key);
+      this.error = errorOf(e);
+    }
+    await this.refresh();
+  }
+
+  /** Uploads a picked file (its bytes: a file picker gives no path). */
+  async uploadFile(file: File, item: string | null) {
+    const key = `${Date.now()}-${Math.random()}`;
+    this.pending = [...this.pending, { key, name: file.name, item, state: "uploading" }];
+    try {
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      await invoke<Uploaded>("prepare_upload_bytes", bytes, {
+        headers: { "x-meeting": this.id, "x-item": item ?? "", "x-filename": encodeURIComponent(file.name) },
+      });
+    } catch (e) {
+      this.error = errorOf(e);
+    }
+    this.pending = this.pending.filter((p) => p.key !== key);
+    await this.refresh();
+  }
+}
