@@ -129,10 +129,11 @@ impl AppCore {
     /// Adds or changes a participant; `role` None removes them.
     pub async fn prepare_participant(&self, meeting: &str, user: &str, role: Option<ParticipantRole>) -> UiResult<()> {
         let (p, mid, uid) = (self.prepare()?, id(meeting)?, id(user)?);
-        Ok(match role {
+        match role {
             Some(r) => p.set_participant(mid, uid, r).await?,
             None => p.remove_participant(mid, uid).await?,
-        })
+        }
+        Ok(())
     }
 
     /// Uploads a file as a new document of the meeting (or a new version of
