@@ -274,11 +274,12 @@ impl Worker {
         let mut child =
             cmd.spawn().map_err(|e| ConvertError::Failed(format!("cannot start {}: {e}", self.program.display())))?;
         let pgid = child.id().and_then(|id| rustix::process::Pid::from_raw(id as i32));
-        let (mut so, mut se) = (child.stdout.take(), child.stderr.take());
-        let ran = tokio::time::timeout(self.cfg.timeout, async {
-            tokio::join!(read_all(so.as_mut()), read_all(se.as_mut()), child.wait())
-        })
-        .await;
+        // Output is read aside: a helper LibreOffice starts can keep the pipes open after
+        // soffice itself has exited, and waiting for their end would wait for it too.
+        let (so, se) = (child.stdout.take(), child.stderr.take());
+        let out = tokio::spawn(read_all(so));
+        let err = tokio::spawn(read_all(se));
+        let ran = tokio::time::timeout(self.cfg.timeout, child.wait()).await;
         // Whatever happened, nothing of this conversion may outlive it: helpers
         // LibreOffice left in the group, or the whole hung group on a timeout.
         if let Some(pg) = pgid {
@@ -288,6 +289,11 @@ impl Worker {
         if let Some(pg) = pgid {
             wait_group_gone(pg).await;
         }
+        let collect = |h: tokio::task::JoinHandle<Vec<u8>>| async move {
+            tokio::time::timeout(Duration::from_secs(5), h).await.ok().and_then(Result::ok).unwrap_or_default()
+        };
+        let (out, err) = (collect(out).await, collect(err).await);
+        let ran = ran.map(|status| (out, err, status));
         match ran {
             Ok((out, err, Ok(status))) => {
                 let said = format!("{}{}", String::from_utf8_lossy(&out), String::from_utf8_lossy(&err));
@@ -309,7 +315,7 @@ impl Worker {
     }
 }
 
-async fn read_all<R: tokio::io::AsyncRead + Unpin>(r: Option<&mut R>) -> Vec<u8> {
+async fn read_all<R: tokio::io::AsyncRead + Unpin>(r: Option<R>) -> Vec<u8> {
     use tokio::io::AsyncReadExt as _;
     let mut buf = Vec::new();
     if let Some(r) = r {
@@ -319,13 +325,34 @@ async fn read_all<R: tokio::io::AsyncRead + Unpin>(r: Option<&mut R>) -> Vec<u8>
     buf
 }
 
-/// Waits (briefly) until no process of the killed group is left.
+/// Waits (briefly) until no live process of the killed group is left. Killed processes
+/// whose parent is gone are reaped by init whenever it gets to them; a zombie runs
+/// nothing, so it counts as gone (asking the kernel with signal 0 would count it).
 async fn wait_group_gone(pgid: rustix::process::Pid) {
-    for _ in 0..50 {
-        if rustix::process::test_kill_process_group(pgid).is_err() {
+    let pg = pgid.as_raw_nonzero().get();
+    for _ in 0..250 {
+        if !group_alive(pg) {
             return;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    tracing::error!(pgid = pgid.as_raw_nonzero().get(), "converter processes survived SIGKILL");
+    tracing::error!(pgid = pg, "converter processes survived SIGKILL");
+}
+
+/// Whether a process of group `pg` is alive (not a zombie), from `/proc`.
+fn group_alive(pg: i32) -> bool {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return rustix::process::test_kill_process_group(
+            rustix::process::Pid::from_raw(pg).unwrap_or(rustix::process::Pid::INIT),
+        )
+        .is_ok();
+    };
+    dir.flatten().any(|e| {
+        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else { return false };
+        // "pid (comm) state ppid pgrp …": the command name may hold spaces and parentheses.
+        let Some((_, rest)) = stat.rsplit_once(") ") else { return false };
+        let mut f = rest.split(' ');
+        let (state, _ppid, pgrp) = (f.next(), f.next(), f.next());
+        pgrp.and_then(|g| g.parse::<i32>().ok()) == Some(pg) && state != Some("Z")
+    })
 }
