@@ -9,12 +9,7 @@ use crate::util::{ServerOptions, TestServer, login_and_sync, make_pdf, meeting, 
 
 /// Runs the CLI, expecting failure; its standard error.
 fn meeting_fails(profile: &std::path::Path, args: &[&str]) -> String {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_e2e-meeting"))
-        .arg("--profile")
-        .arg(profile)
-        .args(args)
-        .output()
-        .unwrap();
+    let out = crate::util::meeting_output(profile, args);
     assert!(!out.status.success(), "meeting {args:?} should have failed");
     String::from_utf8_lossy(&out.stderr).into_owned()
 }

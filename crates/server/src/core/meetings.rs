@@ -78,30 +78,19 @@ pub fn create(tx: &Transaction<'_>, actor: &AuthUser, input: &MeetingInput) -> A
 /// Inserts a meeting (in its given status) with `organizer` as its first participant,
 /// recording the changes. No audit entry: callers write the one that fits.
 pub fn insert(tx: &Transaction<'_>, m: &Meeting, organizer: &str) -> AppResult<()> {
-    let id = m.id.to_string();
-    tx.execute(
-        "INSERT INTO meetings (id, title, location, description, starts_at, ends_at, status, cancel_reason)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
-            id,
-            m.title,
-            m.location,
-            m.description,
-            model::fmt_ts(m.starts_at),
-            m.ends_at.map(model::fmt_ts),
-            m.status.as_str(),
-            m.cancel_reason
-        ],
-    )?;
-    feed::record(tx, &id, "meeting", &id, None)?;
-    set_participant_unaudited(tx, &id, organizer, ParticipantRole::Organizer)
+    save(tx, m)?;
+    set_participant_unaudited(tx, &m.id.to_string(), organizer, ParticipantRole::Organizer)
 }
 
+/// Writes a meeting's row (new or changed) and records the change.
 fn save(tx: &Transaction<'_>, m: &Meeting) -> AppResult<()> {
     let id = m.id.to_string();
     tx.execute(
-        "UPDATE meetings SET title = ?2, location = ?3, description = ?4, starts_at = ?5, ends_at = ?6,
-                status = ?7, cancel_reason = ?8 WHERE id = ?1",
+        "INSERT INTO meetings (id, title, location, description, starts_at, ends_at, status, cancel_reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (id) DO UPDATE SET title = excluded.title, location = excluded.location,
+            description = excluded.description, starts_at = excluded.starts_at, ends_at = excluded.ends_at,
+            status = excluded.status, cancel_reason = excluded.cancel_reason",
         params![
             id,
             m.title,

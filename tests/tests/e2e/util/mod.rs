@@ -31,14 +31,19 @@ pub async fn sync(p: &meeting_client::Profile) -> meeting_client::SyncReport {
         .unwrap_or_else(|e| panic!("sync: {e}"))
 }
 
-/// Runs the `meeting` CLI on a profile, asserting it succeeds; its JSON output, if any.
-pub fn meeting(profile: &Path, args: &[&str]) -> serde_json::Value {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_e2e-meeting"))
+/// Runs the `meeting` CLI on a profile; whatever it did.
+pub fn meeting_output(profile: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_e2e-meeting"))
         .arg("--profile")
         .arg(profile)
         .args(args)
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+/// Runs the `meeting` CLI on a profile, asserting it succeeds; its JSON output, if any.
+pub fn meeting(profile: &Path, args: &[&str]) -> serde_json::Value {
+    let out = meeting_output(profile, args);
     assert!(out.status.success(), "meeting {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
 }
