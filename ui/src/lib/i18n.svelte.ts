@@ -7,6 +7,8 @@ export type Lang = "vi" | "en";
 
 const vi = {
   appName: "Phòng họp không giấy",
+  meetingCancelled: "Cuộc họp đã hoãn/huỷ. Lý do: {reason}",
+  cancelledShort: "Đã hoãn/huỷ",
   language: "Ngôn ngữ",
   server: "Địa chỉ máy chủ",
   username: "Tên đăng nhập",
@@ -107,6 +109,8 @@ const vi = {
 };
 
 const en: typeof vi = {
+  meetingCancelled: "This meeting was cancelled. Reason: {reason}",
+  cancelledShort: "Cancelled",
   appName: "Paperless Meeting Room",
   language: "Language",
   server: "Server address",
