@@ -15,25 +15,11 @@ use meeting_e2e::webdriver::Session;
 use serde_json::json;
 
 use super::desktop::{app_binary, can_run, click_text, save};
-use crate::util::{ServerOptions, TestServer, make_pdf, meeting};
+use crate::util::{ServerOptions, TestServer, make_pdf, meeting, meeting_login};
 
 async fn click(s: &Session, css: &str, text: &str, what: &str) {
     let (js, args) = click_text(css, text);
     s.wait_until(what, &js, args, Duration::from_secs(60)).await;
-}
-
-/// Logs a CLI profile in (the password on standard input).
-fn cli_login(profile: &std::path::Path, url: &str, user: &str) {
-    use std::io::Write as _;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_e2e-meeting"))
-        .arg("--profile")
-        .arg(profile)
-        .args(["login", "--server", url, "--username", user])
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(b"demo\n").unwrap();
-    assert!(child.wait().unwrap().success(), "login {user}");
 }
 
 /// The agenda's titles as shown.
@@ -210,7 +196,7 @@ async fn desktop_a_secretary_prepares_and_publishes_a_meeting() {
     // leader1's device: the whole meeting, readable, searchable without diacritics.
     let devices = tempfile::tempdir().unwrap();
     let l1 = devices.path().join("leader1");
-    cli_login(&l1, &server.url, "leader1");
+    meeting_login(&l1, &server.url, "leader1");
     let report = meeting(&l1, &["sync", "--json"]);
     assert_eq!(report["blobs_downloaded"], 3, "{report}");
     assert!(meeting(&l1, &["verify", "--json"])["ok"].as_bool().unwrap_or(true));
@@ -220,7 +206,7 @@ async fn desktop_a_secretary_prepares_and_publishes_a_meeting() {
     }
     // leader2 has nothing of it.
     let l2 = devices.path().join("leader2");
-    cli_login(&l2, &server.url, "leader2");
+    meeting_login(&l2, &server.url, "leader2");
     meeting(&l2, &["sync"]);
     assert_eq!(meeting(&l2, &["meetings", "--json"]), json!([]));
 }

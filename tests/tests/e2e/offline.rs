@@ -1,13 +1,7 @@
 //! Acceptance 7: with the server stopped, the CLI still lists and shows meetings from
 //! the local store, and `sync` fails clearly without changing anything.
 
-use std::process::Command;
-
-use crate::util::{self, TestServer};
-
-fn meeting(profile: &std::path::Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_e2e-meeting")).arg("--profile").arg(profile).args(args).output().unwrap()
-}
+use crate::util::{self, TestServer, meeting_output as meeting};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn meetings_and_show_answer_from_the_local_store_with_the_server_stopped() {
@@ -15,18 +9,7 @@ async fn meetings_and_show_answer_from_the_local_store_with_the_server_stopped()
     let dir = tempfile::tempdir().unwrap();
     let profile = dir.path().join("laptop");
 
-    let mut login = Command::new(env!("CARGO_BIN_EXE_e2e-meeting"))
-        .arg("--profile")
-        .arg(&profile)
-        .args(["login", "--server", &server.url, "--username", "leader1"])
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write as _;
-        login.stdin.take().unwrap().write_all(b"demo\n").unwrap();
-    }
-    assert!(login.wait().unwrap().success());
+    util::meeting_login(&profile, &server.url, "leader1");
     let out = meeting(&profile, &["sync", "--json"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

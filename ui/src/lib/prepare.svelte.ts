@@ -72,36 +72,36 @@ export class PrepareMeeting {
     return this.#run(() => invoke<void>("prepare_participant", { meeting: this.id, user, role }));
   }
 
-  /** Uploads a file from disk (a dropped path) into an item, following its conversion. */
-  async uploadPath(path: string, item: string | null) {
-    const name = path.split(/[\\/]/).pop() ?? path;
+  /** Shows an upload under its item while `send` runs (fed its conversion states). */
+  async #track(name: string, item: string | null, send: (onState: (c: Conversion) => void) => Promise<unknown>) {
     const key = `${Date.now()}-${Math.random()}`;
     this.pending = [...this.pending, { key, name, item, state: "uploading" }];
-    const progress = new Channel<Conversion>();
-    progress.onmessage = (c) => (this.pending = this.pending.map((p) => (p.key === key ? { ...p, state: c.state } : p)));
+    const onState = (c: Conversion) => (this.pending = this.pending.map((p) => (p.key === key ? { ...p, state: c.state } : p)));
     try {
-      await invoke<Uploaded>("prepare_upload", { meeting: this.id, path, item, replace: null, progress });
-      this.pending = this.pending.filter((p) => p.key !== key);
-    } catch (e) {
-      this.pending = this.pending.filter((p) => p.key !== key);
-      this.error = errorOf(e);
-    }
-    await this.refresh();
-  }
-
-  /** Uploads a picked file (its bytes: a file picker gives no path). */
-  async uploadFile(file: File, item: string | null) {
-    const key = `${Date.now()}-${Math.random()}`;
-    this.pending = [...this.pending, { key, name: file.name, item, state: "uploading" }];
-    try {
-      const bytes = new Uint8Array(await file.arrayBuffer());
-      await invoke<Uploaded>("prepare_upload_bytes", bytes, {
-        headers: { "x-meeting": this.id, "x-item": item ?? "", "x-filename": encodeURIComponent(file.name) },
-      });
+      await send(onState);
     } catch (e) {
       this.error = errorOf(e);
     }
     this.pending = this.pending.filter((p) => p.key !== key);
     await this.refresh();
+  }
+
+  /** Uploads a file from disk (a dropped path) into an item, following its conversion. */
+  uploadPath(path: string, item: string | null) {
+    return this.#track(path.split(/[\\/]/).pop() ?? path, item, (onState) => {
+      const progress = new Channel<Conversion>();
+      progress.onmessage = onState;
+      return invoke<Uploaded>("prepare_upload", { meeting: this.id, path, item, replace: null, progress });
+    });
+  }
+
+  /** Uploads a picked file (its bytes: a file picker gives no path). */
+  uploadFile(file: File, item: string | null) {
+    return this.#track(file.name, item, async () => {
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      return invoke<Uploaded>("prepare_upload_bytes", bytes, {
+        headers: { "x-meeting": this.id, "x-item": item ?? "", "x-filename": encodeURIComponent(file.name) },
+      });
+    });
   }
 }

@@ -31,6 +31,20 @@ pub async fn sync(p: &meeting_client::Profile) -> meeting_client::SyncReport {
         .unwrap_or_else(|e| panic!("sync: {e}"))
 }
 
+/// Logs a CLI profile in with the demo password on standard input, asserting success.
+pub fn meeting_login(profile: &Path, url: &str, user: &str) {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_e2e-meeting"))
+        .arg("--profile")
+        .arg(profile)
+        .args(["login", "--server", url, "--username", user])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"demo\n").unwrap();
+    assert!(child.wait().unwrap().success(), "login {user}");
+}
+
 /// Runs the `meeting` CLI on a profile; whatever it did.
 pub fn meeting_output(profile: &Path, args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_e2e-meeting"))
