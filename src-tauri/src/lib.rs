@@ -33,9 +33,15 @@ pub fn run() -> ExitCode {
     let worker = WorkerCommand { program, args: vec![meeting_client::PDF_WORKER_ARG.into()] };
     let core = AppCore::new(profile, PdfService::start(worker, meeting_client::app::pdf_options()));
     let result = tauri::Builder::default()
-        .manage(core)
-        .setup(|app| {
+        .manage(core.clone())
+        .setup(move |app| {
             webview::configure(app);
+            // Folders the secretary left watched are watched again while the app is open.
+            tauri::async_runtime::spawn(async move {
+                if let Err(e) = core.hot_folders_resume() {
+                    tracing::warn!("hot folders not resumed: {}", e.message);
+                }
+            });
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -78,6 +84,10 @@ pub fn run() -> ExitCode {
             prepare::prepare_devices,
             prepare::opinions,
             prepare::set_opinion_handled,
+            prepare::hot_folder_status,
+            prepare::hot_folder_link,
+            prepare::hot_folder_stop,
+            prepare::hot_folder_settle,
         ])
         .run(tauri::generate_context!());
     match result {

@@ -1,6 +1,7 @@
-//! IPC commands of the Prepare workspace: each forwards to `AppCore::prepare_*`.
+//! IPC commands of the Prepare workspace: each forwards to `AppCore::prepare_*` (and
+//! `AppCore::hot_folder_*`).
 
-use meeting_client::app::{PrepareView, UiResult};
+use meeting_client::app::{DeletionChoice, HotFolderStatus, PrepareView, UiResult};
 use meeting_client::prepare::Uploaded;
 use meeting_protocol::{
     AgendaItem, AgendaItemInput, AuditEntry, Conversion, CopyMeetingRequest, Meeting, MeetingInput, Opinion,
@@ -123,4 +124,29 @@ pub async fn prepare_upload_bytes(core: Core<'_>, request: tauri::ipc::Request<'
     let item = Some(header("x-item")).filter(|i| !i.is_empty());
     let name = meeting_client::app::percent_decode(&header("x-filename"));
     core.prepare_upload_bytes(&header("x-meeting"), item, &name, bytes).await
+}
+
+#[tauri::command]
+pub async fn hot_folder_status(core: Core<'_>, meeting: String) -> UiResult<HotFolderStatus> {
+    core.hot_folder_status(&meeting)
+}
+
+#[tauri::command]
+pub async fn hot_folder_link(core: Core<'_>, meeting: String, dir: String, poll: bool) -> UiResult<HotFolderStatus> {
+    core.hot_folder_link(&meeting, &dir, poll)
+}
+
+#[tauri::command]
+pub async fn hot_folder_stop(core: Core<'_>, meeting: String) -> UiResult<HotFolderStatus> {
+    core.hot_folder_stop(&meeting)
+}
+
+#[tauri::command]
+pub async fn hot_folder_settle(
+    core: Core<'_>,
+    meeting: String,
+    paths: Option<Vec<String>>,
+    choice: DeletionChoice,
+) -> UiResult<HotFolderStatus> {
+    core.hot_folder_settle(&meeting, paths, choice).await
 }

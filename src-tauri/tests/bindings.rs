@@ -33,6 +33,8 @@ fn export(dir: &Path) {
         meeting_client::export::ExportReport,
         meeting_client::app::PrepareView,
         meeting_client::app::PublishWarning,
+        meeting_client::app::HotFolderStatus,
+        meeting_client::app::DeletionChoice,
         meeting_client::prepare::Uploaded,
         meeting_protocol::MeetingInput,
         meeting_protocol::AgendaItemInput,

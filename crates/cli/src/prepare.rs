@@ -138,15 +138,18 @@ pub enum PrepareCommand {
         json: bool,
     },
     /// Files gone from the meeting's folder whose documents wait for confirmation;
-    /// --confirm removes them from the meeting.
+    /// --confirm removes them from the meeting, --keep keeps their documents.
     Deletions {
         /// Meeting id or a unique prefix.
         meeting: String,
         /// Remove the document of this file (path inside the folder); repeatable.
         #[arg(long)]
         confirm: Vec<String>,
-        /// Remove every waiting one.
+        /// Keep the document of this file in the meeting and forget the file; repeatable.
         #[arg(long, conflicts_with = "confirm")]
+        keep: Vec<String>,
+        /// Remove every waiting one.
+        #[arg(long, conflicts_with_all = ["confirm", "keep"])]
         all: bool,
         /// Print JSON.
         #[arg(long)]
@@ -273,33 +276,15 @@ pub async fn run(profile: &Profile, command: PrepareCommand) -> Result<(), Clien
                 _ = tokio::signal::ctrl_c() => eprintln!("Đã dừng theo dõi / stopped watching."),
             }
         }
-        PrepareCommand::Deletions { meeting, confirm, all, json } => {
-            let mid = p.resolve_meeting(&meeting).await?.to_string();
-            let store = profile.store()?;
-            let waiting: Vec<_> =
-                store.hot_folder_files(&mid)?.into_iter().filter(|t| t.missing_since.is_some()).collect();
-            for path in &confirm {
-                if !waiting.iter().any(|t| &t.path == path) {
-                    return Err(ClientError::NotFound(format!(
-                        "{path} is not waiting for deletion in this meeting's folder"
-                    )));
-                }
-            }
-            let mut left = Vec::new();
-            for t in waiting {
-                if all || confirm.contains(&t.path) {
-                    let id = uuid::Uuid::parse_str(&t.document_id)
-                        .map_err(|_| ClientError::Protocol(format!("stored document id {}", t.document_id)))?;
-                    match p.delete_document(id).await {
-                        Ok(()) | Err(ClientError::Server { status: 404, .. }) => {
-                            store.untrack_hot_file(&mid, &t.path)?
-                        }
-                        Err(e) => return Err(e),
-                    }
-                } else {
-                    left.push(t);
-                }
-            }
+        PrepareCommand::Deletions { meeting, confirm, keep, all, json } => {
+            use meeting_client::hotfolder::deletions::{Settle, settle};
+            let mid = p.resolve_meeting(&meeting).await?;
+            let (paths, how) = if keep.is_empty() { (confirm, Settle::Remove) } else { (keep, Settle::Keep) };
+            let left = if all || !paths.is_empty() {
+                settle(profile, &p, mid, (!all).then_some(paths.as_slice()), how).await?
+            } else {
+                meeting_client::hotfolder::deletions::waiting(profile, mid)?
+            };
             if json {
                 print_json(&left)?;
             } else {

@@ -1,6 +1,6 @@
 //! What the desktop app does, without the window: the session, background sync,
 //! meetings, opening documents from the verified cache, page renders for the viewer,
-//! find-in-document and search. The Tauri shell forwards each command here in a line
+//! find-in-document and search; for secretaries the Prepare workspace and hot folders. The Tauri shell forwards each command here in a line
 //! or three, so all of it is testable without a webview.
 
 use std::collections::HashMap;
@@ -11,8 +11,10 @@ use serde::{Deserialize, Serialize};
 
 mod annotate;
 mod codes;
+mod hotfolder;
 mod prepare;
 
+pub use hotfolder::{DeletionChoice, HotFolderEvent, HotFolderStatus};
 pub use prepare::{PrepareView, PublishWarning, percent_decode};
 
 pub use codes::UiCode;
@@ -98,12 +100,19 @@ pub struct AppCore {
     pdf: PdfService,
     views: Mutex<HashMap<u64, (u64, Ticket)>>,
     open: Mutex<HashMap<String, DocHandle>>,
+    hot: hotfolder::Watchers,
 }
 
 impl AppCore {
     /// The app on a profile directory, with a PDF engine.
     pub fn new(profile: Profile, pdf: PdfService) -> Arc<Self> {
-        Arc::new(Self { profile, pdf, views: Mutex::new(HashMap::new()), open: Mutex::new(HashMap::new()) })
+        Arc::new(Self {
+            profile,
+            pdf,
+            views: Mutex::new(HashMap::new()),
+            open: Mutex::new(HashMap::new()),
+            hot: hotfolder::Watchers::default(),
+        })
     }
 
     /// The stored session.
@@ -121,11 +130,14 @@ impl AppCore {
     /// Logs in and returns the session.
     pub async fn login(&self, server_url: &str, username: &str, password: &str) -> UiResult<Session> {
         self.profile.login(server_url, username, password).await?;
+        // The folders this user left watched on this device are watched again.
+        self.hot_folders_resume()?;
         self.session()
     }
 
     /// Logs out (the offline copy stays until someone else logs in).
     pub async fn logout(&self) -> UiResult<()> {
+        self.hot.stop_all();
         Ok(self.profile.logout().await?)
     }
 

@@ -75,6 +75,9 @@ pub enum ClientError {
     /// A value given to a command is not acceptable.
     #[error("{0}")]
     Invalid(String),
+    /// A path given as a meeting's folder is not a folder one can read.
+    #[error("{0} is not a folder this device can read")]
+    NotAFolder(String),
     /// The PDF engine refused or failed (a damaged document, an export it cannot do).
     #[error(transparent)]
     Pdf(#[from] meeting_pdf::PdfError),
@@ -117,6 +120,7 @@ impl ClientError {
             Self::NotFound(_) => "not_found",
             Self::UnsyncedAnnotations(_) => "unsynced_annotations",
             Self::Invalid(_) => "invalid",
+            Self::NotAFolder(_) => "not_a_folder",
             Self::Pdf(e) => e.code(),
             Self::Database(_) | Self::Open(_) => "local_database",
             Self::Io { source, .. } if source.raw_os_error() == Some(28) => "disk_full",

@@ -18,6 +18,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration { name: "20261123_0003_annotations", sql: include_str!("../migrations/20261123_0003_annotations.sql") },
     Migration { name: "20261202_0004_opinions", sql: include_str!("../migrations/20261202_0004_opinions.sql") },
     Migration { name: "20261202_0005_hot_folders", sql: include_str!("../migrations/20261202_0005_hot_folders.sql") },
+    Migration {
+        name: "20261202_0006_hot_folder_watching",
+        sql: include_str!("../migrations/20261202_0006_hot_folder_watching.sql"),
+    },
 ];
 
 /// The one way to open a profile's database (encryption at rest will hook in here).

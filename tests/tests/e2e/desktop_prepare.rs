@@ -3,7 +3,8 @@
 //! leader1 and leader2 found without diacritics, builds three agenda items, uploads a
 //! DOCX, an XLSX and a PDF onto them (converted by the server's LibreOffice), moves the
 //! last item up with Alt+↑, keeps a half-edited title and a half-typed agenda note
-//! through a background sync, and publishes past the check. leader1's device then has
+//! through a background sync, and publishes past the check; links the meeting's folder,
+//! whose file becomes a document and, deleted, waits for confirmation. leader1's device then has
 //! the whole meeting, its words searchable without diacritics; leader2, removed before
 //! publishing, has nothing of it.
 
@@ -177,6 +178,55 @@ async fn desktop_a_secretary_prepares_and_publishes_a_meeting() {
     s.wait_until(
         "the history",
         "return document.querySelectorAll('[data-testid=audit-entry]').length >= 12",
+        json!([]),
+        long,
+    )
+    .await;
+
+    // The meeting's folder, linked in the app: a file put there becomes one of the
+    // meeting's other documents; deleted, it waits for confirmation, then goes.
+    let folder = files.path().join("Họp chuyên đề");
+    std::fs::create_dir(&folder).unwrap();
+    let appendix = folder.join("Phụ lục số liệu.pdf");
+    std::fs::write(&appendix, make_pdf("Phụ lục", "Số liệu bổ sung của Sở Tài chính.")).unwrap();
+    s.click(&s.wait_for("[data-testid=tab-folder]", 1, long).await[0]).await;
+    s.type_into(&s.wait_for("[data-testid=hot-folder-path]", 1, long).await[0], folder.to_str().unwrap()).await;
+    s.click(&s.wait_for("[data-testid=hot-folder-link]", 1, long).await[0]).await;
+    s.wait_until(
+        "the folder's file uploaded by the app's watcher",
+        "return !!document.querySelector('[data-testid=hot-folder-event][data-event=uploaded]')",
+        json!([]),
+        long,
+    )
+    .await;
+    s.click(&s.wait_for("[data-testid=tab-agenda]", 1, long).await[0]).await;
+    click(s, ".other [data-testid=prepare-document]", "Phụ lục số liệu", "the folder's file among the documents").await;
+    std::fs::remove_file(&appendix).unwrap();
+    s.wait_until(
+        "the deletion waiting for confirmation",
+        "return document.querySelector('[data-testid=deletions-count]')?.innerText === '1'",
+        json!([]),
+        long,
+    )
+    .await;
+    assert_eq!(
+        s.find_all(".other [data-testid=prepare-document]").await.len(),
+        1,
+        "a file deleted from the folder must stay in the meeting until confirmed"
+    );
+    s.click(&s.wait_for("[data-testid=tab-folder]", 1, long).await[0]).await;
+    s.click(&s.wait_for("[data-testid=confirm-deletion]", 1, long).await[0]).await;
+    s.wait_until(
+        "the deletion settled",
+        "return document.querySelectorAll('[data-testid=waiting-deletion]').length === 0 && !document.querySelector('[data-testid=deletions-count]')",
+        json!([]),
+        long,
+    )
+    .await;
+    s.click(&s.wait_for("[data-testid=tab-agenda]", 1, long).await[0]).await;
+    s.wait_until(
+        "the document removed from the meeting",
+        "return document.querySelectorAll('.other [data-testid=prepare-document]').length === 0 && document.querySelectorAll('[data-testid=prepare-item]').length === 3",
         json!([]),
         long,
     )

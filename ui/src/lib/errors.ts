@@ -17,6 +17,7 @@ export const errorMessages: Record<UiCode, Both> = {
   not_found: { vi: "Không tìm thấy (hoặc chưa có trên máy này).", en: "Not found (or not on this device yet)." },
   unsynced_annotations: { vi: "Còn ghi chú chưa gửi lên máy chủ; hãy đồng bộ trước.", en: "Some marks have not reached the server yet; sync first." },
   invalid: { vi: "Yêu cầu không hợp lệ.", en: "The request is not valid." },
+  not_a_folder: { vi: "Đường dẫn này không phải thư mục đọc được trên máy.", en: "This path is not a folder this computer can read." },
   local_database: { vi: "Cơ sở dữ liệu trên máy bị lỗi.", en: "The local database failed." },
   disk_full: { vi: "Ổ đĩa đã đầy. Hãy giải phóng dung lượng rồi thử lại; không mất dữ liệu.", en: "The disk is full. Free some space and try again; nothing was lost." },
   local_io: { vi: "Không đọc/ghi được tệp trên máy.", en: "A local file could not be read or written." },

@@ -31,6 +31,8 @@ pub enum UiCode {
     UnsyncedAnnotations,
     /// The request itself is not valid.
     Invalid,
+    /// The path given as a meeting's folder is not a readable folder.
+    NotAFolder,
     /// The local database failed.
     LocalDatabase,
     /// The disk is full.

@@ -16,8 +16,9 @@
 //!   never a wrong result.
 //!
 //! [`scan`] reads a folder; [`state`] remembers what became of it; [`watch`] runs the
-//! passes.
+//! passes; [`deletions`] settles the files gone from it.
 
+pub mod deletions;
 pub mod state;
 pub mod watch;
 

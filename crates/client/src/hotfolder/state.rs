@@ -23,6 +23,19 @@ pub struct TrackedFile {
     pub missing_since: Option<String>,
 }
 
+/// A meeting's linked folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HotFolderLink {
+    /// The meeting.
+    pub meeting_id: String,
+    /// The folder (canonical path).
+    pub dir: String,
+    /// Polled rather than watched for file events.
+    pub poll: bool,
+    /// The secretary wants it watched while the app is open.
+    pub active: bool,
+}
+
 impl Store {
     /// Links a meeting to a folder (replacing an earlier link; what was learned of the
     /// old folder is forgotten).
@@ -49,6 +62,25 @@ impl Store {
             .conn()
             .query_row("SELECT dir FROM hot_folders WHERE meeting_id = ?1", [meeting_id], |r| r.get(0))
             .optional()?)
+    }
+
+    /// Every linked folder on this device.
+    pub fn hot_folder_links(&self) -> Result<Vec<HotFolderLink>> {
+        let mut stmt =
+            self.conn().prepare("SELECT meeting_id, dir, poll, active FROM hot_folders ORDER BY meeting_id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(HotFolderLink { meeting_id: r.get(0)?, dir: r.get(1)?, poll: r.get(2)?, active: r.get(3)? })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// How a linked folder is watched (see [`HotFolderLink`]).
+    pub fn set_hot_folder_watching(&self, meeting_id: &str, poll: bool, active: bool) -> Result<()> {
+        self.conn().execute(
+            "UPDATE hot_folders SET poll = ?2, active = ?3 WHERE meeting_id = ?1",
+            params![meeting_id, poll, active],
+        )?;
+        Ok(())
     }
 
     /// Item folders and their agenda items.

@@ -117,7 +117,7 @@ pub async fn watch(
     opts: &WatchOptions,
     report: &(dyn Fn(&WatchEvent) + Sync),
 ) -> Result<()> {
-    let dir = std::fs::canonicalize(dir).map_err(ClientError::io(format!("opening the folder {}", dir.display())))?;
+    let dir = canonical_folder(dir)?;
     let mid = meeting.to_string();
     profile.store()?.link_hot_folder(&mid, &dir.to_string_lossy())?;
     let prepare = Prepare::new(profile)?;
@@ -200,6 +200,14 @@ pub async fn watch(
             return Ok(());
         }
     }
+}
+
+/// The folder's canonical path (what the store keys it by), or why it is not one.
+pub fn canonical_folder(dir: &Path) -> Result<PathBuf> {
+    std::fs::canonicalize(dir)
+        .ok()
+        .filter(|d| d.is_dir())
+        .ok_or_else(|| ClientError::NotAFolder(dir.display().to_string()))
 }
 
 fn watch_error(e: notify::Error) -> ClientError {
