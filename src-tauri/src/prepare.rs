@@ -4,8 +4,8 @@
 use meeting_client::app::{DeletionChoice, HotFolderStatus, PrepareView, UiResult};
 use meeting_client::prepare::Uploaded;
 use meeting_protocol::{
-    AgendaItem, AgendaItemInput, AuditEntry, Conversion, CopyMeetingRequest, Meeting, MeetingInput, Opinion,
-    OpinionState, ParticipantDevices, ParticipantRole, User,
+    AgendaItem, AgendaItemInput, AuditEntry, Conversion, CopyMeetingRequest, Document, DocumentPatch, DocumentVersion,
+    Meeting, MeetingInput, Opinion, OpinionState, ParticipantDevices, ParticipantRole, User,
 };
 use tauri::ipc::Channel;
 
@@ -113,8 +113,8 @@ pub async fn set_opinion_handled(core: Core<'_>, annotation: String, handled: bo
     core.set_opinion_handled(&annotation, handled).await
 }
 
-/// A picked file's bytes as the raw request body; meeting, item and file name (percent-
-/// encoded) in headers.
+/// A picked file's bytes as the raw request body; meeting, item, the document it replaces
+/// and the file name (percent-encoded) in headers.
 #[tauri::command]
 pub async fn prepare_upload_bytes(core: Core<'_>, request: tauri::ipc::Request<'_>) -> UiResult<Uploaded> {
     let header = |k: &str| request.headers().get(k).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
@@ -122,8 +122,9 @@ pub async fn prepare_upload_bytes(core: Core<'_>, request: tauri::ipc::Request<'
         return Err(meeting_client::ClientError::Invalid("send the file's bytes as the body".into()).into());
     };
     let item = Some(header("x-item")).filter(|i| !i.is_empty());
+    let replace = Some(header("x-replace")).filter(|i| !i.is_empty());
     let name = meeting_client::app::percent_decode(&header("x-filename"));
-    core.prepare_upload_bytes(&header("x-meeting"), item, &name, bytes).await
+    core.prepare_upload_bytes(&header("x-meeting"), item, replace, &name, bytes).await
 }
 
 #[tauri::command]
@@ -149,4 +150,24 @@ pub async fn hot_folder_settle(
     choice: DeletionChoice,
 ) -> UiResult<HotFolderStatus> {
     core.hot_folder_settle(&meeting, paths, choice).await
+}
+
+#[tauri::command]
+pub async fn prepare_versions(core: Core<'_>, document: String) -> UiResult<Vec<DocumentVersion>> {
+    core.prepare_versions(&document).await
+}
+
+#[tauri::command]
+pub async fn prepare_save_original(core: Core<'_>, document: String, version: i64) -> UiResult<String> {
+    core.prepare_save_original(&document, version).await
+}
+
+#[tauri::command]
+pub async fn prepare_update_document(core: Core<'_>, document: String, patch: DocumentPatch) -> UiResult<Document> {
+    core.prepare_update_document(&document, patch).await
+}
+
+#[tauri::command]
+pub async fn prepare_delete_document(core: Core<'_>, document: String) -> UiResult<()> {
+    core.prepare_delete_document(&document).await
 }

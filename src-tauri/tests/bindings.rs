@@ -41,6 +41,8 @@ fn export(dir: &Path) {
         meeting_protocol::CopyMeetingRequest,
         meeting_protocol::AuditEntry,
         meeting_protocol::Conversion,
+        meeting_protocol::DocumentVersion,
+        meeting_protocol::DocumentPatch,
         meeting_protocol::Opinion,
         meeting_protocol::ParticipantDevices,
         meeting_protocol::User,

@@ -104,6 +104,13 @@ impl Api {
         serde_json::from_slice(&bytes).map_err(|e| ClientError::Protocol(format!("change feed page: {e}")))
     }
 
+    /// Tells the server this device has applied the feed up to `since`, documents
+    /// included (every `GET /changes?since=N` says so; this is the smallest one). The
+    /// secretariat's "who has the meeting ready" reads it.
+    pub async fn acknowledge(&self, since: i64) -> Result<()> {
+        self.changes(since, 1).await.map(drop)
+    }
+
     /// Pushes annotation changes; one answer per change, in order.
     pub async fn push_annotations(
         &self,

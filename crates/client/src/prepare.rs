@@ -352,6 +352,35 @@ impl Prepare {
     pub async fn versions(&self, document: Uuid) -> Result<Vec<DocumentVersion>> {
         self.call(Method::GET, &format!("/documents/{document}/versions"), None).await
     }
+
+    /// Writes the office file a version was converted from to `dest` (streamed through a
+    /// `.part` file, so `dest` is whole or absent).
+    pub async fn save_original(&self, document: Uuid, version: i64, dest: &Path) -> Result<u64> {
+        use tokio::io::AsyncWriteExt as _;
+        let path = format!("/documents/{document}/versions/{version}/original");
+        let req = self.api.http.request(Method::GET, self.api.url(&path));
+        let resp = self.api.authed(req)?.send().await.map_err(|e| self.api.net_error(&e))?;
+        let mut resp = self.api.check(resp).await?;
+        let part = dest.with_extension("part");
+        let io = |what: &str| ClientError::io(format!("{what} {}", dest.display()));
+        let mut out = tokio::fs::File::create(&part).await.map_err(io("creating"))?;
+        let mut written = 0u64;
+        let copied: Result<()> = async {
+            while let Some(chunk) = resp.chunk().await.map_err(|e| self.api.net_error(&e))? {
+                out.write_all(&chunk).await.map_err(io("writing"))?;
+                written += chunk.len() as u64;
+            }
+            out.flush().await.map_err(io("writing"))?;
+            Ok(())
+        }
+        .await;
+        if let Err(e) = copied {
+            let _ = tokio::fs::remove_file(&part).await;
+            return Err(e);
+        }
+        tokio::fs::rename(&part, dest).await.map_err(io("saving"))?;
+        Ok(written)
+    }
 }
 
 fn file_name(path: &Path) -> Result<String> {

@@ -6,7 +6,9 @@
 //! through a background sync, and publishes past the check; links the meeting's folder,
 //! whose file becomes a document and, deleted, waits for confirmation. leader1's device then has
 //! the whole meeting, its words searchable without diacritics; leader2, removed before
-//! publishing, has nothing of it.
+//! publishing, has nothing of it. Along the way: a new version picked onto a document,
+//! its history, an original saved, confidential marked, leader1's device shown ready, and
+//! the meeting copied as next month's draft.
 
 use std::time::Duration;
 
@@ -63,7 +65,8 @@ async fn desktop_a_secretary_prepares_and_publishes_a_meeting() {
     let pdf = files.path().join("to-trinh.pdf");
     std::fs::write(&pdf, make_pdf("Tờ trình", "Đề nghị điều chỉnh quy hoạch phân khu.")).unwrap();
 
-    let desktop = Desktop::launch(&app_binary(), profile.path()).await;
+    let exports = tempfile::tempdir().unwrap();
+    let desktop = Desktop::launch_with(&app_binary(), profile.path(), &[("PHONGHOP_EXPORT_DIR", exports.path())]).await;
     let s = &desktop.session;
     s.type_into(&s.wait_for("[data-testid=server]", 1, long).await[0], &server.url).await;
     s.type_into(&s.wait_for("[data-testid=username]", 1, long).await[0], "secretary1").await;
@@ -141,6 +144,67 @@ async fn desktop_a_secretary_prepares_and_publishes_a_meeting() {
     )
     .await;
 
+    // A new version of the PDF, picked onto its document: same document, version 2, and
+    // the history lists both; the DOCX's original office file can be saved; the PDF is
+    // marked confidential.
+    let pdf2 = files.path().join("to-trinh-sua.pdf");
+    std::fs::write(&pdf2, make_pdf("Tờ trình", "Đề nghị điều chỉnh quy hoạch phân khu, bản sửa.")).unwrap();
+    let doc_of = |title: &str| {
+        format!(
+            "[...document.querySelectorAll('[data-testid=prepare-document]')].find(e => e.innerText.includes('{title}'))"
+        )
+    };
+    let pdf_row = doc_of("to-trinh");
+    let n = s
+        .script(
+            &format!("return [...document.querySelectorAll('[data-testid=prepare-document]')].indexOf({pdf_row})"),
+            json!([]),
+        )
+        .await;
+    let n = n.as_u64().expect("the PDF listed") as usize;
+    let replace = s.wait_for("[data-testid=prepare-document] [data-testid=replace-file]", 3, long).await;
+    s.keys(&replace[n], pdf2.to_str().unwrap()).await;
+    s.wait_until("version 2", &format!("return !!{pdf_row}?.innerText.includes('v2')"), json!([]), long).await;
+    s.script(&format!("{pdf_row}.querySelector('[data-testid=doc-versions]').click()"), json!([])).await;
+    s.wait_until(
+        "two versions listed",
+        &format!("return {pdf_row}?.querySelectorAll('[data-testid=version]').length === 2"),
+        json!([]),
+        long,
+    )
+    .await;
+    s.script(&format!("{pdf_row}.querySelector('[data-testid=doc-confidential]').click()"), json!([])).await;
+    s.wait_until(
+        "marked confidential",
+        &format!("return !!{pdf_row}?.querySelector('.badge.secret')"),
+        json!([]),
+        long,
+    )
+    .await;
+    let docx_row = doc_of("Báo cáo KT-XH");
+    s.script(&format!("{docx_row}.querySelector('[data-testid=doc-versions]').click()"), json!([])).await;
+    s.wait_until(
+        "the DOCX's history",
+        &format!("return !!{docx_row}?.querySelector('[data-testid=save-original]')"),
+        json!([]),
+        long,
+    )
+    .await;
+    s.script(&format!("{docx_row}.querySelector('[data-testid=save-original]').click()"), json!([])).await;
+    s.wait_until(
+        "the original saved",
+        &format!("return !!{docx_row}?.querySelector('[data-testid=original-saved]')"),
+        json!([]),
+        long,
+    )
+    .await;
+    let saved = exports.path().join("Báo cáo KT-XH.docx");
+    assert_eq!(
+        std::fs::read(&saved).unwrap(),
+        std::fs::read(&docx).unwrap(),
+        "the original must come back as uploaded"
+    );
+
     // leader2 leaves again before publishing.
     s.click(&s.wait_for("[data-testid=tab-participants]", 1, long).await[0]).await;
     click(s, "[data-testid=participant]", "Trần Thị Bình", "leader2 listed").await;
@@ -172,6 +236,22 @@ async fn desktop_a_secretary_prepares_and_publishes_a_meeting() {
     )
     .await;
     save(s, "prepare-published.png").await;
+
+    // leader1 syncs: the whole meeting arrives, and the secretary sees their device ready.
+    let devices = tempfile::tempdir().unwrap();
+    let l1 = devices.path().join("leader1");
+    meeting_login(&l1, &server.url, "leader1");
+    let report = meeting(&l1, &["sync", "--json"]);
+    assert_eq!(report["blobs_downloaded"], 3, "{report}");
+    s.click(&s.wait_for("[data-testid=tab-participants]", 1, long).await[0]).await;
+    s.wait_until(
+        "leader1's device shown up to date",
+        "const li = [...document.querySelectorAll('[data-testid=participant]')].find(e => e.innerText.includes('Nguyễn Văn An'));
+         return !!li && !!li.querySelector('[data-testid=device-state]')?.innerText.includes('(1/1)') && !!li.querySelector('.badge.ok');",
+        json!([]),
+        long,
+    )
+    .await;
 
     // The history lists what was done, by the secretary.
     s.click(&s.wait_for("[data-testid=tab-history]", 1, long).await[0]).await;
@@ -241,14 +321,33 @@ async fn desktop_a_secretary_prepares_and_publishes_a_meeting() {
     sync_now(s, long).await;
     let note = s.script("return document.querySelector('[data-testid=item-note-text]')?.value", json!([])).await;
     assert_eq!(note, json!("Cần bổ sung số li"), "the half-typed note was lost in a sync");
+
+    // Next month's meeting starts as a copy of this one: agenda and documents, no upload.
+    click(s, ".brand", "", "back to the meetings").await;
+    s.click(&s.wait_for("[data-testid=open-prepare]", 1, long).await[0]).await;
+    click(s, "[data-testid=copy-meeting]", "", "the copy button").await;
+    s.type_into(&s.wait_for("[data-testid=copy-title]", 1, long).await[0], "Phiên họp chuyên đề tháng 1").await;
+    s.script(
+        "const e = document.querySelector('[data-testid=copy-starts]'); e.value = '2027-01-15T08:00';
+         e.dispatchEvent(new Event('input', {bubbles: true}));",
+        json!([]),
+    )
+    .await;
+    s.click(&s.wait_for("[data-testid=copy-create]", 1, long).await[0]).await;
+    s.wait_until(
+        "the copy opened as a draft with the agenda and documents",
+        "return document.querySelector('h2')?.innerText === 'Phiên họp chuyên đề tháng 1'
+           && document.querySelector('[data-testid=prepare-status]')?.innerText === 'Bản nháp'
+           && document.querySelectorAll('[data-testid=prepare-item]').length === 3
+           && document.querySelectorAll('[data-testid=prepare-item] [data-testid=prepare-document]').length === 3",
+        json!([]),
+        long,
+    )
+    .await;
     desktop.quit().await;
 
     // leader1's device: the whole meeting, readable, searchable without diacritics.
-    let devices = tempfile::tempdir().unwrap();
-    let l1 = devices.path().join("leader1");
-    meeting_login(&l1, &server.url, "leader1");
-    let report = meeting(&l1, &["sync", "--json"]);
-    assert_eq!(report["blobs_downloaded"], 3, "{report}");
+    meeting(&l1, &["sync"]);
     assert!(meeting(&l1, &["verify", "--json"])["ok"].as_bool().unwrap_or(true));
     for words in ["cai cach hanh chinh", "chi thuong xuyen", "quy hoach phan khu"] {
         let hits = meeting(&l1, &["search", words, "--json"]);

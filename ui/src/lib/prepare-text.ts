@@ -93,6 +93,17 @@ const vi = {
   evMissing: "{path} đã bị xoá khỏi thư mục (chờ xác nhận)",
   evFailed: "Không nhận {path}: {reason}",
   evRescan: "Mất một số sự kiện tệp: đọc lại toàn bộ thư mục",
+  versions: "Các phiên bản",
+  replaceFile: "Thay bằng tệp mới…",
+  replaceHint: "Hoặc kéo thả tệp mới lên tài liệu này: tài liệu giữ nguyên, thêm một phiên bản",
+  deleteDocument: "Xoá “{title}” khỏi cuộc họp? Máy của các đại biểu sẽ xoá theo ở lần đồng bộ sau.",
+  saveOriginal: "Lưu bản gốc {file}",
+  savedTo: "Đã lưu vào {path}",
+  copy: "Sao chép",
+  copyHint: "Bắt đầu cuộc họp mới từ cuộc họp này",
+  copyOf: "Cuộc họp mới từ “{title}”",
+  withDocuments: "Kèm tài liệu (không cần tải lên lại)",
+  withParticipants: "Kèm thành phần tham dự",
 };
 
 const en: typeof vi = {
@@ -186,6 +197,17 @@ const en: typeof vi = {
   evMissing: "{path} was deleted from the folder (waiting for confirmation)",
   evFailed: "Could not take {path}: {reason}",
   evRescan: "Some file events were lost: reading the whole folder again",
+  versions: "Versions",
+  replaceFile: "Replace with a new file…",
+  replaceHint: "Or drop a new file on this document: the document stays, with one more version",
+  deleteDocument: "Remove “{title}” from the meeting? Participants' devices drop it at their next sync.",
+  saveOriginal: "Save the original {file}",
+  savedTo: "Saved to {path}",
+  copy: "Copy",
+  copyHint: "Start a new meeting from this one",
+  copyOf: "A new meeting from “{title}”",
+  withDocuments: "With the documents (no new upload)",
+  withParticipants: "With the participants",
 };
 
 export type PKey = keyof typeof vi;

@@ -6,6 +6,7 @@ import { errorOf, type UiError } from "./api";
 import type { AgendaItem } from "./bindings/AgendaItem";
 import type { AgendaItemInput } from "./bindings/AgendaItemInput";
 import type { Conversion } from "./bindings/Conversion";
+import type { Document } from "./bindings/Document";
 import type { PrepareView } from "./bindings/PrepareView";
 import type { Uploaded } from "./bindings/Uploaded";
 
@@ -86,22 +87,41 @@ export class PrepareMeeting {
     await this.refresh();
   }
 
-  /** Uploads a file from disk (a dropped path) into an item, following its conversion. */
-  uploadPath(path: string, item: string | null) {
+  /** Uploads a file from disk (a dropped path) into an item, or as a new version of
+   *  `replace`, following its conversion. */
+  uploadPath(path: string, item: string | null, replace: string | null = null) {
     return this.#track(path.split(/[\\/]/).pop() ?? path, item, (onState) => {
       const progress = new Channel<Conversion>();
       progress.onmessage = onState;
-      return invoke<Uploaded>("prepare_upload", { meeting: this.id, path, item, replace: null, progress });
+      return invoke<Uploaded>("prepare_upload", { meeting: this.id, path, item, replace, progress });
     });
   }
 
   /** Uploads a picked file (its bytes: a file picker gives no path). */
-  uploadFile(file: File, item: string | null) {
+  uploadFile(file: File, item: string | null, replace: string | null = null) {
     return this.#track(file.name, item, async () => {
       const bytes = new Uint8Array(await file.arrayBuffer());
       return invoke<Uploaded>("prepare_upload_bytes", bytes, {
-        headers: { "x-meeting": this.id, "x-item": item ?? "", "x-filename": encodeURIComponent(file.name) },
+        headers: {
+          "x-meeting": this.id,
+          "x-item": item ?? "",
+          "x-replace": replace ?? "",
+          "x-filename": encodeURIComponent(file.name),
+        },
       });
     });
+  }
+
+  /** The document's item, for showing a new version's progress where it will land. */
+  itemOf(document: string): string | null {
+    return this.view?.detail.documents.find((d) => d.id === document)?.agenda_item_id ?? null;
+  }
+  setConfidential(document: string, confidential: boolean) {
+    return this.#run(() => invoke<Document>("prepare_update_document", {
+      document, patch: { title: null, agenda_item_id: null, detach: false, confidential },
+    }));
+  }
+  deleteDocument(document: string) {
+    return this.#run(() => invoke<void>("prepare_delete_document", { document }));
   }
 }

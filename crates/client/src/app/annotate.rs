@@ -77,7 +77,7 @@ pub fn export_dir() -> PathBuf {
 
 /// A document title as a file name: Vietnamese letters kept, path separators and
 /// characters other systems refuse replaced.
-fn file_stem(title: &str) -> String {
+pub(crate) fn file_stem(title: &str) -> String {
     let cleaned: String =
         title.chars().map(|c| if c.is_control() || "/\\:*?\"<>|".contains(c) { '-' } else { c }).collect();
     let trimmed = cleaned.trim().trim_start_matches('.');

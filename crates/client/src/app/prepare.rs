@@ -3,8 +3,9 @@
 //! answers are what the UI shows, plus a publish check that lists what looks wrong.
 
 use meeting_protocol::{
-    AgendaItem, AgendaItemInput, AuditEntry, Conversion, ConversionState, CopyMeetingRequest, Meeting, MeetingDetail,
-    MeetingInput, Opinion, OpinionState, ParticipantDevices, ParticipantRole, User,
+    AgendaItem, AgendaItemInput, AuditEntry, Conversion, ConversionState, CopyMeetingRequest, Document, DocumentPatch,
+    DocumentVersion, Meeting, MeetingDetail, MeetingInput, Opinion, OpinionState, ParticipantDevices, ParticipantRole,
+    User,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -167,6 +168,46 @@ impl AppCore {
         Ok(self.prepare()?.devices(id(meeting)?).await?)
     }
 
+    /// A document's version history (who, when, size, pages, the original file).
+    pub async fn prepare_versions(&self, document: &str) -> UiResult<Vec<DocumentVersion>> {
+        Ok(self.prepare()?.versions(id(document)?).await?)
+    }
+
+    /// Saves the office file a version was converted from into the export folder (see
+    /// [`super::annotate::export_dir`]), under its own name; the path written.
+    pub async fn prepare_save_original(&self, document: &str, version: i64) -> UiResult<String> {
+        let (p, doc) = (self.prepare()?, id(document)?);
+        let name = p
+            .versions(doc)
+            .await?
+            .into_iter()
+            .find(|v| v.version == version)
+            .and_then(|v| v.original_filename)
+            .ok_or_else(|| ClientError::NotFound(format!("version {version} was not converted from an office file")))?;
+        let dir = super::annotate::export_dir();
+        std::fs::create_dir_all(&dir).map_err(ClientError::io(format!("creating {}", dir.display())))?;
+        let (stem, ext) = name.rsplit_once('.').unwrap_or((name.as_str(), ""));
+        let stem = super::annotate::file_stem(stem);
+        let named = |n: u32| {
+            let tail = if n == 1 { String::new() } else { format!(" ({n})") };
+            dir.join(if ext.is_empty() { format!("{stem}{tail}") } else { format!("{stem}{tail}.{ext}") })
+        };
+        // Never overwrite what the secretary saved before.
+        let dest = (1..1000).map(named).find(|d| !d.exists()).unwrap_or_else(|| named(1000));
+        p.save_original(doc, version, &dest).await?;
+        Ok(dest.to_string_lossy().into_owned())
+    }
+
+    /// Changes a document's title, item or confidential flag.
+    pub async fn prepare_update_document(&self, document: &str, patch: DocumentPatch) -> UiResult<Document> {
+        Ok(self.prepare()?.update_document(id(document)?, &patch).await?)
+    }
+
+    /// Removes a document from its meeting (leaders' devices drop it at their next sync).
+    pub async fn prepare_delete_document(&self, document: &str) -> UiResult<()> {
+        Ok(self.prepare()?.delete_document(id(document)?).await?)
+    }
+
     /// The meeting's opinions as this device has them (works offline).
     pub fn opinions(&self, meeting: &str) -> UiResult<Vec<Opinion>> {
         Ok(crate::opinions::local(&self.profile.store()?, meeting)?)
@@ -230,12 +271,14 @@ pub fn percent_decode(s: &str) -> String {
 }
 
 impl AppCore {
-    /// Uploads a picked file's bytes (a file picker in the web view gives no path): kept
-    /// under the profile for the upload, under its own name, then removed.
+    /// Uploads a picked file's bytes (a file picker in the web view gives no path) as a
+    /// new document or a new version of `replace`: kept under the profile for the upload,
+    /// under its own name, then removed.
     pub async fn prepare_upload_bytes(
         &self,
         meeting: &str,
         item: Option<String>,
+        replace: Option<String>,
         filename: &str,
         bytes: &[u8],
     ) -> UiResult<Uploaded> {
@@ -250,7 +293,7 @@ impl AppCore {
         let path = dir.join(&name);
         let written = std::fs::write(&path, bytes).map_err(ClientError::io("preparing the upload"));
         let result = match written {
-            Ok(()) => self.prepare_upload(meeting, &path.to_string_lossy(), item, None, &|_| {}).await,
+            Ok(()) => self.prepare_upload(meeting, &path.to_string_lossy(), item, replace, &|_| {}).await,
             Err(e) => Err(e.into()),
         };
         let _ = std::fs::remove_dir_all(&dir);
