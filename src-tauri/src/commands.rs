@@ -49,6 +49,11 @@ pub async fn meeting(core: Core<'_>, id: String) -> UiResult<LocalMeeting> {
 }
 
 #[tauri::command]
+pub async fn meeting_opened(core: Core<'_>, id: String) -> UiResult<()> {
+    core.meeting_opened(&id)
+}
+
+#[tauri::command]
 pub async fn open_document(core: Core<'_>, document_id: String, password: Option<String>) -> UiResult<OpenedDocument> {
     core.open_document(&document_id, password.as_deref()).await
 }

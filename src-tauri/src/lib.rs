@@ -51,6 +51,7 @@ pub fn run() -> ExitCode {
             commands::sync,
             commands::meetings,
             commands::meeting,
+            commands::meeting_opened,
             commands::open_document,
             commands::close_document,
             commands::render_page,

@@ -158,6 +158,12 @@ impl AppCore {
         store.meeting(id)?.ok_or_else(|| ClientError::NotFound(format!("meeting {id} is not on this device")).into())
     }
 
+    /// Remembers that the user opened the meeting: documents added or replaced after
+    /// this show as new (see [`crate::seen`]).
+    pub fn meeting_opened(&self, id: &str) -> UiResult<()> {
+        Ok(self.profile.store()?.mark_meeting_seen(id)?)
+    }
+
     /// Opens a document from the verified cache (offline), optionally with a password.
     pub async fn open_document(&self, document_id: &str, password: Option<&str>) -> UiResult<OpenedDocument> {
         let store = self.profile.store()?;

@@ -26,6 +26,7 @@ pub mod mark_search;
 pub mod opinions;
 pub mod prepare;
 pub mod search;
+pub mod seen;
 pub mod store;
 pub mod sync;
 

@@ -22,6 +22,7 @@ const MIGRATIONS: &[Migration] = &[
         name: "20261202_0006_hot_folder_watching",
         sql: include_str!("../migrations/20261202_0006_hot_folder_watching.sql"),
     },
+    Migration { name: "20261202_0007_seen", sql: include_str!("../migrations/20261202_0007_seen.sql") },
 ];
 
 /// The one way to open a profile's database (encryption at rest will hook in here).
@@ -47,6 +48,8 @@ pub struct LocalDocument {
     pub document: Document,
     /// The content is on disk and verified: opens with the network unplugged.
     pub available_offline: bool,
+    /// New, or a new version, since the user last opened the meeting.
+    pub change: Option<crate::seen::DocChange>,
 }
 
 /// An agenda item with its documents.
@@ -73,6 +76,10 @@ pub struct MeetingSummary {
     pub documents_offline: usize,
     /// Every document is available offline.
     pub ready_offline: bool,
+    /// The user has never opened it on this device.
+    pub never_opened: bool,
+    /// Documents new or with a new version since the user last opened it.
+    pub changed_documents: usize,
 }
 
 /// A meeting with everything in it, for the meeting view.
@@ -178,7 +185,8 @@ impl Store {
         self.reset_for_resync()?;
         // Callers check `unsynced_changes` first: local edits go only with consent.
         self.conn.execute_batch(
-            "DELETE FROM annotations; DELETE FROM annotation_outbox; DELETE FROM opinion_states; DELETE FROM meta;",
+            "DELETE FROM annotations; DELETE FROM annotation_outbox; DELETE FROM opinion_states; DELETE FROM meta;
+             DELETE FROM meeting_seen; DELETE FROM document_seen;",
         )?;
         Ok(())
     }
@@ -239,16 +247,24 @@ impl Store {
         let mut stmt = self.conn.prepare(
             "SELECT m.data,
                     (SELECT count(*) FROM documents d WHERE d.meeting_id = m.id),
-                    (SELECT count(*) FROM documents d JOIN blobs b ON b.sha256 = d.sha256 WHERE d.meeting_id = m.id)
+                    (SELECT count(*) FROM documents d JOIN blobs b ON b.sha256 = d.sha256 WHERE d.meeting_id = m.id),
+                    NOT EXISTS (SELECT 1 FROM meeting_seen s WHERE s.meeting_id = m.id),
+                    (SELECT count(*) FROM documents d LEFT JOIN document_seen s ON s.document_id = d.id
+                      WHERE d.meeting_id = m.id
+                        AND (s.version IS NULL OR s.version < json_extract(d.data, '$.version')))
                FROM meetings m ORDER BY m.starts_at, m.id",
         )?;
         let rows = stmt.query_map([], |r| {
             let (total, offline): (i64, i64) = (r.get(1)?, r.get(2)?);
+            let never_opened: bool = r.get(3)?;
             Ok(MeetingSummary {
                 meeting: parse(&r.get::<_, String>(0)?)?,
                 documents: total as usize,
                 documents_offline: offline as usize,
                 ready_offline: total == offline,
+                never_opened,
+                // Before the first opening everything is new: the meeting says so once.
+                changed_documents: if never_opened { 0 } else { r.get::<_, i64>(4)? as usize },
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -280,10 +296,15 @@ impl Store {
         let mut docs: Vec<LocalDocument> = {
             let mut stmt = self.conn.prepare(&format!("{DOC_SELECT} WHERE d.meeting_id = ?1"))?;
             let rows = stmt.query_map([id], |r| {
-                Ok(LocalDocument { document: parse(&r.get::<_, String>(0)?)?, available_offline: r.get(1)? })
+                Ok(LocalDocument {
+                    document: parse(&r.get::<_, String>(0)?)?,
+                    available_offline: r.get(1)?,
+                    change: None,
+                })
             })?;
             rows.collect::<rusqlite::Result<_>>()?
         };
+        crate::seen::mark_changes(&self.conn, id, &mut docs)?;
         docs.sort_by(|a, b| a.document.title.cmp(&b.document.title));
         let items: Vec<AgendaItem> = {
             let mut stmt =
@@ -402,10 +423,11 @@ fn delete(tx: &Transaction<'_>, kind: EntityKind, id: &str) -> Result<()> {
 
 fn purge(tx: &Transaction<'_>, meeting_id: Uuid) -> Result<()> {
     let m = meeting_id.to_string();
-    for table in ["opinion_states", "annotations", "documents", "agenda_items", "participants"] {
+    for table in ["opinion_states", "annotations", "documents", "agenda_items", "participants", "document_seen"] {
         tx.execute(&format!("DELETE FROM {table} WHERE meeting_id = ?1"), [&m])?;
     }
     tx.execute("DELETE FROM meetings WHERE id = ?1", [&m])?;
+    tx.execute("DELETE FROM meeting_seen WHERE meeting_id = ?1", [&m])?;
     Ok(())
 }
 
@@ -472,6 +494,43 @@ mod tests {
         store.apply_page(&page(vec![good], 5)).expect("apply");
         assert_eq!(store.cursor().expect("cursor"), 5);
         assert_eq!(store.meetings().expect("meetings").len(), 1);
+    }
+
+    #[test]
+    fn documents_added_or_replaced_after_the_last_opening_are_marked() {
+        use crate::seen::DocChange;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(&dir.path().join("c.db")).expect("open");
+        let mid = Uuid::now_v7();
+        let first = document(mid, &"a".repeat(64));
+        let up = |e| ChangeOp::Upsert { entity: e };
+        store
+            .apply_page(&page(vec![up(Entity::Meeting(meeting(mid))), up(Entity::Document(first.clone()))], 2))
+            .unwrap();
+        let summary = |s: &Store| s.meetings().expect("meetings").remove(0);
+        let changes = |s: &Store| -> Vec<Option<DocChange>> {
+            let m = s.meeting(&mid.to_string()).expect("meeting").expect("there");
+            let mut d = m.other_documents;
+            d.sort_by_key(|d| d.document.uploaded_at);
+            d.into_iter().map(|d| d.change).collect()
+        };
+        // Never opened: the meeting is new as a whole, no document is marked.
+        assert!(summary(&store).never_opened);
+        assert_eq!(changes(&store), [None]);
+        store.mark_meeting_seen(&mid.to_string()).unwrap();
+        assert!(!summary(&store).never_opened);
+        assert_eq!(summary(&store).changed_documents, 0);
+
+        // The secretary replaces the first document and adds a second.
+        let replaced = Document { version: 2, sha256: "b".repeat(64), ..first.clone() };
+        let added = Document { uploaded_at: OffsetDateTime::now_utc(), ..document(mid, &"c".repeat(64)) };
+        store.apply_page(&page(vec![up(Entity::Document(replaced)), up(Entity::Document(added))], 4)).unwrap();
+        assert_eq!(summary(&store).changed_documents, 2);
+        assert_eq!(changes(&store), [Some(DocChange::NewVersion), Some(DocChange::New)]);
+        // Opened again: nothing is new any more.
+        store.mark_meeting_seen(&mid.to_string()).unwrap();
+        assert_eq!(changes(&store), [None, None]);
+        assert_eq!(summary(&store).changed_documents, 0);
     }
 
     #[test]

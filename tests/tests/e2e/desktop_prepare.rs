@@ -12,13 +12,13 @@
 
 use std::time::Duration;
 
-use meeting_e2e::desktop::Desktop;
+use meeting_e2e::desktop::{Desktop, INK};
 use meeting_e2e::office;
 use meeting_e2e::webdriver::Session;
 use serde_json::json;
 
 use super::desktop::{app_binary, can_run, click_text, save};
-use crate::util::{ServerOptions, TestServer, make_pdf, meeting, meeting_login};
+use crate::util::{Http, ServerOptions, TestServer, make_pdf, meeting, meeting_login};
 
 async fn click(s: &Session, css: &str, text: &str, what: &str) {
     let (js, args) = click_text(css, text);
@@ -346,7 +346,72 @@ async fn desktop_a_secretary_prepares_and_publishes_a_meeting() {
     .await;
     desktop.quit().await;
 
-    // leader1's device: the whole meeting, readable, searchable without diacritics.
+    // leader1 in the app, on a profile of its own: after its first sync the meeting is
+    // there, marked new, every document ready offline and readable, the words found
+    // without diacritics.
+    let app_l1 = devices.path().join("leader1-app");
+    let desktop = Desktop::launch(&app_binary(), &app_l1).await;
+    let s = &desktop.session;
+    s.type_into(&s.wait_for("[data-testid=server]", 1, long).await[0], &server.url).await;
+    s.type_into(&s.wait_for("[data-testid=username]", 1, long).await[0], "leader1").await;
+    s.type_into(&s.wait_for("[data-testid=password]", 1, long).await[0], "demo").await;
+    s.click(&s.wait_for("[data-testid=login]", 1, long).await[0]).await;
+    s.wait_until(
+        "the meeting on leader1's app, new and ready offline",
+        "const m = [...document.querySelectorAll('[data-testid=meeting]')].find(e => e.innerText.includes('chuyên đề tháng 12'));
+         return !!m && !!m.querySelector('[data-testid=ready-offline]') && !!m.querySelector('[data-testid=meeting-new]');",
+        json!([]),
+        long,
+    )
+    .await;
+    assert_eq!(s.find_all("[data-testid=meeting]").await.len(), 1, "a draft copy must not reach a leader");
+    click(s, "[data-testid=meeting]", "chuyên đề tháng 12", "the meeting").await;
+    s.wait_for("[data-testid=document][data-available=true]", 3, long).await;
+    click(s, "[data-testid=document]", "Báo cáo KT-XH", "the converted DOCX").await;
+    s.wait_until("the converted DOCX painted", &format!("return ({INK}) > 0"), json!([0]), long).await;
+    s.click(&s.wait_for("[data-testid=open-search]", 1, long).await[0]).await;
+    let input = s.wait_for("[data-testid=search-all-input]", 1, long).await;
+    s.type_into(&input[0], "chi thuong xuyen").await;
+    s.keys(&input[0], "\u{E007}").await;
+    click(s, "[data-testid=search-hit]", "du-toan", "the spreadsheet's words found without diacritics").await;
+
+    // The secretary adds a document afterwards: leader1's next sync marks it new.
+    let sec = Http::login(&server.url, "secretary1").await;
+    let mid = sec
+        .get("/meetings")
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["title"] == "Phiên họp chuyên đề tháng 12")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    sec.upload(&mid, "bo-sung.pdf", make_pdf("Bổ sung", "Ý kiến bổ sung của Sở Nội vụ.")).await.expect(201);
+    sync_now(s, long).await;
+    click(s, ".brand", "", "back to the meetings").await;
+    s.wait_until(
+        "the meeting marked changed",
+        "return document.querySelector('[data-testid=meeting-changed]')?.innerText.includes('1')",
+        json!([]),
+        long,
+    )
+    .await;
+    click(s, "[data-testid=meeting]", "chuyên đề tháng 12", "the meeting again").await;
+    s.wait_until(
+        "the added document marked new, and only it",
+        "const c = [...document.querySelectorAll('[data-testid=document-change]')];
+         return c.length === 1 && c[0].dataset.change === 'new' && c[0].closest('[data-testid=document]').innerText.includes('bo-sung')
+           && !!document.querySelector('[data-testid=changed-since]');",
+        json!([]),
+        long,
+    )
+    .await;
+    save(s, "prepare-leader-new.png").await;
+    desktop.quit().await;
+
+    // The CLI on another device of leader1 agrees.
     meeting(&l1, &["sync"]);
     assert!(meeting(&l1, &["verify", "--json"])["ok"].as_bool().unwrap_or(true));
     for words in ["cai cach hanh chinh", "chi thuong xuyen", "quy hoach phan khu"] {

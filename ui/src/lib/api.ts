@@ -43,6 +43,8 @@ export const api = {
   },
   meetings: () => invoke<MeetingSummary[]>("meetings"),
   meeting: (id: string) => invoke<LocalMeeting>("meeting", { id }),
+  /** Remembers the documents as they are now: later additions and versions show as new. */
+  meetingOpened: (id: string) => invoke<void>("meeting_opened", { id }),
   openDocument: (documentId: string, password: string | null) =>
     invoke<OpenedDocument>("open_document", { documentId, password }),
   closeDocument: (handle: number) => invoke<void>("close_document", { handle }),

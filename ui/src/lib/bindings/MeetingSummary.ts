@@ -18,6 +18,14 @@ documents_offline: number,
  */
 ready_offline: boolean, 
 /**
+ * The user has never opened it on this device.
+ */
+never_opened: boolean, 
+/**
+ * Documents new or with a new version since the user last opened it.
+ */
+changed_documents: number, 
+/**
  * Stable id.
  */
 id: string, 
