@@ -1,7 +1,7 @@
 //! Desktop E2E of the Prepare workspace (issue 9, acceptance 1 and 7), on a server with
 //! only the office's users: secretary1, in the real app, creates a meeting, invites
 //! leader1 and leader2 found without diacritics, builds three agenda items, uploads a
-//! DOCX, an XLSX and a PDF onto them (converted by the server's LibreOffice), moves the
+//! DOCX, an XLSX and a PDF onto them (dropped or picked; converted by the server's LibreOffice), moves the
 //! last item up with Alt+↑, keeps a half-edited title and a half-typed agenda note
 //! through a background sync, and publishes past the check; links the meeting's folder,
 //! whose file becomes a document and, deleted, waits for confirmation. leader1's device then has
@@ -31,6 +31,21 @@ async fn titles(s: &Session) -> Vec<String> {
         .script("return [...document.querySelectorAll('[data-testid=item-title]')].map(e => e.innerText)", json!([]))
         .await;
     serde_json::from_value(v).unwrap_or_default()
+}
+
+/// Drops files on the element `target` (a JS expression) as the file manager would: the
+/// same `tauri://drag-drop` event the window sends for a real drop (WebDriver cannot drag
+/// from outside the page), with the position in physical pixels.
+async fn drop_files(s: &Session, target: &str, paths: &[&std::path::Path]) {
+    let paths: Vec<String> = paths.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+    let js = format!(
+        "const el = {target}; if (!el) return false; el.scrollIntoView({{block: 'center'}});
+         const r = el.getBoundingClientRect(), k = window.devicePixelRatio || 1;
+         const position = {{ x: (r.left + r.width / 2) * k, y: (r.top + r.height / 2) * k }};
+         window.__TAURI_INTERNALS__.invoke('plugin:event|emit', {{ event: 'tauri://drag-drop', payload: {{ paths: arguments[0], position }} }});
+         return true;"
+    );
+    s.wait_until("the drop target", &js, json!([paths]), Duration::from_secs(30)).await;
 }
 
 /// Presses the sync button and waits for that sync to end.
@@ -115,11 +130,13 @@ async fn desktop_a_secretary_prepares_and_publishes_a_meeting() {
         s.click(&s.wait_for("[data-testid=add-item]", 1, long).await[0]).await;
         s.wait_until("the item added", "return [...document.querySelectorAll('[data-testid=item-title]')].some(e => e.innerText.includes(arguments[0]))", json!([title]), long).await;
     }
-    // One file onto each item, through each item's file input.
-    for (n, f) in [(0, &docx), (1, &xlsx), (2, &pdf)] {
-        let inputs = s.wait_for("[data-testid=prepare-item] [data-testid=pick-file]", 3, long).await;
-        s.keys(&inputs[n], f.to_str().unwrap()).await;
-    }
+    // One file onto each item: the DOCX and the PDF dropped from the file manager, the
+    // spreadsheet picked with the item's file chooser.
+    let item = |n: usize| format!("document.querySelectorAll('[data-testid=prepare-item]')[{n}]");
+    drop_files(s, &item(0), &[&docx]).await;
+    let inputs = s.wait_for("[data-testid=prepare-item] [data-testid=pick-file]", 3, long).await;
+    s.keys(&inputs[1], xlsx.to_str().unwrap()).await;
+    drop_files(s, &item(2), &[&pdf]).await;
     s.wait_until("three documents, converted", "return document.querySelectorAll('[data-testid=prepare-item] [data-testid=prepare-document]').length === 3 && document.querySelectorAll('[data-testid=prepare-pending]').length === 0", json!([]), Duration::from_secs(180)).await;
 
     // The last item moves up with Alt+↑ on its title.
@@ -144,8 +161,8 @@ async fn desktop_a_secretary_prepares_and_publishes_a_meeting() {
     )
     .await;
 
-    // A new version of the PDF, picked onto its document: same document, version 2, and
-    // the history lists both; the DOCX's original office file can be saved; the PDF is
+    // New versions of the PDF, picked and dropped onto its document: same document,
+    // version 3, and the history lists all three; the DOCX's original office file can be saved; the PDF is
     // marked confidential.
     let pdf2 = files.path().join("to-trinh-sua.pdf");
     std::fs::write(&pdf2, make_pdf("Tờ trình", "Đề nghị điều chỉnh quy hoạch phân khu, bản sửa.")).unwrap();
@@ -165,10 +182,15 @@ async fn desktop_a_secretary_prepares_and_publishes_a_meeting() {
     let replace = s.wait_for("[data-testid=prepare-document] [data-testid=replace-file]", 3, long).await;
     s.keys(&replace[n], pdf2.to_str().unwrap()).await;
     s.wait_until("version 2", &format!("return !!{pdf_row}?.innerText.includes('v2')"), json!([]), long).await;
+    // …and another one dropped on it from the file manager.
+    let pdf3 = files.path().join("to-trinh-sua-lan-2.pdf");
+    std::fs::write(&pdf3, make_pdf("Tờ trình", "Đề nghị điều chỉnh quy hoạch phân khu, bản sửa lần 2.")).unwrap();
+    drop_files(s, &pdf_row, &[&pdf3]).await;
+    s.wait_until("version 3", &format!("return !!{pdf_row}?.innerText.includes('v3')"), json!([]), long).await;
     s.script(&format!("{pdf_row}.querySelector('[data-testid=doc-versions]').click()"), json!([])).await;
     s.wait_until(
         "two versions listed",
-        &format!("return {pdf_row}?.querySelectorAll('[data-testid=version]').length === 2"),
+        &format!("return {pdf_row}?.querySelectorAll('[data-testid=version]').length === 3"),
         json!([]),
         long,
     )
