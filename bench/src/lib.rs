@@ -117,6 +117,39 @@ impl Prepared {
     }
 }
 
+impl Prepared {
+    /// Appends an agenda item; returns its id.
+    pub async fn add_item(&self, title: &str) -> anyhow::Result<String> {
+        let item: serde_json::Value = self
+            .http
+            .post(format!("{}/api/v1/meetings/{}/agenda", self.url, self.meeting))
+            .bearer_auth(&self.secretary)
+            .json(&serde_json::json!({"title": title, "presenter": "Sở Kế hoạch và Đầu tư"}))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        Ok(item["id"].as_str().context("item id")?.to_owned())
+    }
+
+    /// Uploads a PDF under an agenda item.
+    pub async fn upload_to(&self, item: &str, filename: &str, pdf: Vec<u8>) -> anyhow::Result<()> {
+        self.http
+            .post(format!(
+                "{}/api/v1/meetings/{}/documents?filename={filename}&agenda_item_id={item}",
+                self.url, self.meeting
+            ))
+            .bearer_auth(&self.secretary)
+            .header("content-type", "application/pdf")
+            .body(pdf)
+            .send()
+            .await?
+            .error_for_status()?;
+        Ok(())
+    }
+}
+
 /// A generated document of `pages` pages of Vietnamese text; returns the PDF and its
 /// page count.
 pub fn long_document(pages: usize) -> anyhow::Result<(Vec<u8>, usize)> {

@@ -104,6 +104,7 @@ const vi = {
   copyOf: "Cuộc họp mới từ “{title}”",
   withDocuments: "Kèm tài liệu (không cần tải lên lại)",
   withParticipants: "Kèm thành phần tham dự",
+  saving: "Đang lưu…",
 };
 
 const en: typeof vi = {
@@ -208,6 +209,7 @@ const en: typeof vi = {
   copyOf: "A new meeting from “{title}”",
   withDocuments: "With the documents (no new upload)",
   withParticipants: "With the participants",
+  saving: "Saving…",
 };
 
 export type PKey = keyof typeof vi;

@@ -31,7 +31,11 @@ export class PrepareMeeting {
     }
   }
 
+  /** Changes on their way to the server (the view says "saving" meanwhile). */
+  busy = $state(0);
+
   async #run<T>(f: () => Promise<T>): Promise<T | null> {
+    this.busy++;
     try {
       const r = await f();
       await this.refresh();
@@ -39,6 +43,8 @@ export class PrepareMeeting {
     } catch (e) {
       this.error = errorOf(e);
       return null;
+    } finally {
+      this.busy--;
     }
   }
 
