@@ -127,6 +127,16 @@ async fn desktop_a_secretary_prepares_and_publishes_a_meeting() {
     ] {
         s.type_into(&s.wait_for("[data-testid=new-item-title]", 1, long).await[0], title).await;
         s.type_into(&s.wait_for("[data-testid=new-item-presenter]", 1, long).await[0], presenter).await;
+        if title.starts_with("Báo cáo") {
+            // The first item has a planned start and a duration.
+            s.script(
+                "for (const [id, v] of [['new-item-time', '08:30'], ['new-item-minutes', '45']]) {
+                   const e = document.querySelector(`[data-testid=${id}]`); e.value = v;
+                   e.dispatchEvent(new Event('input', {bubbles: true})); }",
+                json!([]),
+            )
+            .await;
+        }
         s.click(&s.wait_for("[data-testid=add-item]", 1, long).await[0]).await;
         s.wait_until("the item added", "return [...document.querySelectorAll('[data-testid=item-title]')].some(e => e.innerText.includes(arguments[0]))", json!([title]), long).await;
     }
@@ -389,6 +399,9 @@ async fn desktop_a_secretary_prepares_and_publishes_a_meeting() {
     assert_eq!(s.find_all("[data-testid=meeting]").await.len(), 1, "a draft copy must not reach a leader");
     click(s, "[data-testid=meeting]", "chuyên đề tháng 12", "the meeting").await;
     s.wait_for("[data-testid=document][data-available=true]", 3, long).await;
+    let first = s.script("return document.querySelector('[data-testid=agenda-item]').innerText", json!([])).await;
+    let first = first.as_str().unwrap_or_default();
+    assert!(first.contains("08:30") && first.contains("45′"), "the planned start and duration: {first}");
     click(s, "[data-testid=document]", "Báo cáo KT-XH", "the converted DOCX").await;
     s.wait_until("the converted DOCX painted", &format!("return ({INK}) > 0"), json!([0]), long).await;
     s.click(&s.wait_for("[data-testid=open-search]", 1, long).await[0]).await;

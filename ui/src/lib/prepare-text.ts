@@ -105,6 +105,8 @@ const vi = {
   withDocuments: "Kèm tài liệu (không cần tải lên lại)",
   withParticipants: "Kèm thành phần tham dự",
   saving: "Đang lưu…",
+  plannedTime: "Giờ dự kiến",
+  minutes: "Số phút",
 };
 
 const en: typeof vi = {
@@ -210,6 +212,8 @@ const en: typeof vi = {
   withDocuments: "With the documents (no new upload)",
   withParticipants: "With the participants",
   saving: "Saving…",
+  plannedTime: "Planned time",
+  minutes: "Minutes",
 };
 
 export type PKey = keyof typeof vi;

@@ -10,6 +10,15 @@ import type { Document } from "./bindings/Document";
 import type { PrepareView } from "./bindings/PrepareView";
 import type { Uploaded } from "./bindings/Uploaded";
 
+/** An agenda item being edited: its fields as typed (time "HH:MM" or empty; minutes as typed). */
+export type ItemDraft = { title: string; presenter: string; time: string; minutes: string };
+
+/** The input the server takes for a draft (empty time and minutes clear them). */
+export function itemInput(d: ItemDraft): AgendaItemInput {
+  const minutes = Number.parseInt(d.minutes, 10);
+  return { title: d.title, presenter: d.presenter, planned_time: d.time, duration_minutes: Number.isFinite(minutes) ? minutes : 0 };
+}
+
 /** An upload in flight, shown under its item until it is a document. */
 export type Pending = { key: string; name: string; item: string | null; state: "uploading" | Conversion["state"] };
 
@@ -18,7 +27,7 @@ export class PrepareMeeting {
   error = $state<UiError | null>(null);
   pending = $state<Pending[]>([]);
   /** Half-typed edits, by item id: survive refreshes. */
-  drafts = $state<Record<string, { title: string; presenter: string }>>({});
+  drafts = $state<Record<string, ItemDraft>>({});
 
   constructor(readonly id: string) {}
 
