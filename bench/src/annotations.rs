@@ -22,14 +22,7 @@ const DOCUMENTS: usize = 20;
 const TARGET: Duration = Duration::from_secs(3);
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
-        Err(e) => {
-            eprintln!("bench-annotations: error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    meeting_bench::exit("bench-annotations", run())
 }
 
 /// Bytes through the proxy: (client → server, server → client).

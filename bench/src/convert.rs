@@ -16,14 +16,7 @@ use meeting_server::convert::{Converter, ConverterConfig, find_program};
 const TARGET_RATIO: f64 = 1.5;
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
-        Err(e) => {
-            eprintln!("bench-convert: error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    meeting_bench::exit("bench-convert", run())
 }
 
 fn run() -> anyhow::Result<bool> {

@@ -13,14 +13,7 @@ use meeting_bench::{LocalServer, PASSWORD, Prepared, arg_or};
 use meeting_client::hotfolder::watch::{WatchOptions, watch};
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
-        Err(e) => {
-            eprintln!("bench-hotfolder: error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    meeting_bench::exit("bench-hotfolder", run())
 }
 
 fn run() -> anyhow::Result<bool> {

@@ -18,6 +18,18 @@ pub fn arg_or(name: &str, default: usize) -> usize {
     arg(name).and_then(|s| s.parse().ok()).unwrap_or(default)
 }
 
+/// A benchmark's exit: success when its targets hold, failure (with the error) otherwise.
+pub fn exit(name: &str, outcome: anyhow::Result<bool>) -> std::process::ExitCode {
+    match outcome {
+        Ok(true) => std::process::ExitCode::SUCCESS,
+        Ok(false) => std::process::ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("{name}: error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 /// The password of every benchmark user (`secretary`, `leader`).
 pub const PASSWORD: &str = "bench";
 

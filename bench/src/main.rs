@@ -27,14 +27,7 @@ fn median(v: &mut [Duration]) -> Duration {
 }
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
-        Err(e) => {
-            eprintln!("bench-sync: error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    meeting_bench::exit("bench-sync", run())
 }
 
 fn run() -> anyhow::Result<bool> {

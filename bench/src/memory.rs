@@ -28,14 +28,7 @@ use serde_json::json;
 const TARGET_MB: f64 = 250.0;
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
-        Err(e) => {
-            eprintln!("bench-memory: error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    meeting_bench::exit("bench-memory", run())
 }
 
 /// Memory of one process, in kB.

@@ -31,14 +31,7 @@ const TARGET_MS: f64 = 100.0;
 const DOCS_PER_ITEM: usize = 3;
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
-        Err(e) => {
-            eprintln!("bench-prepare: error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    meeting_bench::exit("bench-prepare", run())
 }
 
 /// Clicks the meeting in the Prepare list and notes the time until the frame after the
