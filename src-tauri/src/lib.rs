@@ -89,6 +89,7 @@ pub fn run() -> ExitCode {
             prepare::prepare_save_original,
             prepare::prepare_update_document,
             prepare::prepare_delete_document,
+            prepare::prepare_reorder_documents,
             prepare::hot_folder_status,
             prepare::hot_folder_link,
             prepare::hot_folder_stop,

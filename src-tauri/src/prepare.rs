@@ -171,3 +171,13 @@ pub async fn prepare_update_document(core: Core<'_>, document: String, patch: Do
 pub async fn prepare_delete_document(core: Core<'_>, document: String) -> UiResult<()> {
     core.prepare_delete_document(&document).await
 }
+
+#[tauri::command]
+pub async fn prepare_reorder_documents(
+    core: Core<'_>,
+    meeting: String,
+    item: Option<String>,
+    documents: Vec<String>,
+) -> UiResult<Vec<Document>> {
+    core.prepare_reorder_documents(&meeting, item, documents).await
+}

@@ -198,6 +198,18 @@ impl Prepare {
         self.call(Method::PATCH, &format!("/documents/{document}"), Self::json(patch)).await
     }
 
+    /// Puts the documents of one agenda item (or, with `None`, those outside the agenda)
+    /// in this order.
+    pub async fn reorder_documents(
+        &self,
+        meeting: Uuid,
+        item: Option<Uuid>,
+        document_ids: Vec<Uuid>,
+    ) -> Result<Vec<Document>> {
+        let body = meeting_protocol::DocumentOrder { agenda_item_id: item, document_ids };
+        self.call(Method::PUT, &format!("/meetings/{meeting}/documents/order"), Self::json(&body)).await
+    }
+
     /// Removes a document from its meeting.
     pub async fn delete_document(&self, document: Uuid) -> Result<()> {
         self.call::<()>(Method::DELETE, &format!("/documents/{document}"), None).await

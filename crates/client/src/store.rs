@@ -305,7 +305,8 @@ impl Store {
             rows.collect::<rusqlite::Result<_>>()?
         };
         crate::seen::mark_changes(&self.conn, id, &mut docs)?;
-        docs.sort_by(|a, b| a.document.title.cmp(&b.document.title));
+        // The secretary's order within each item (documents from before there was one: by title).
+        docs.sort_by(|a, b| (a.document.position, &a.document.title).cmp(&(b.document.position, &b.document.title)));
         let items: Vec<AgendaItem> = {
             let mut stmt =
                 self.conn.prepare("SELECT data FROM agenda_items WHERE meeting_id = ?1 ORDER BY position, id")?;
@@ -466,6 +467,7 @@ mod tests {
             confidential: false,
             uploaded_at: OffsetDateTime::UNIX_EPOCH,
             original_filename: None,
+            position: 1,
         }
     }
 

@@ -306,6 +306,23 @@ pub struct Document {
     /// The office file (DOCX, XLSX, …) this PDF was converted from, if any.
     #[serde(default)]
     pub original_filename: Option<String>,
+    /// Place among the documents of its agenda item (or the meeting's other documents),
+    /// from 1, in the order the secretary chose.
+    #[serde(default)]
+    pub position: i64,
+}
+
+/// `PUT /meetings/{id}/documents/order` body: every document of one agenda item (or,
+/// without `agenda_item_id`, every document outside the agenda), in the new order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DocumentOrder {
+    /// The agenda item whose documents these are; none for the other documents.
+    #[serde(default)]
+    pub agenda_item_id: Option<Uuid>,
+    /// Each of those documents exactly once.
+    pub document_ids: Vec<Uuid>,
 }
 
 /// `PATCH /documents/{id}` body.

@@ -18,6 +18,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration { name: "20261123_0002_annotations", sql: include_str!("../migrations/20261123_0002_annotations.sql") },
     Migration { name: "20261202_0003_prepare", sql: include_str!("../migrations/20261202_0003_prepare.sql") },
     Migration { name: "20261202_0004_opinions", sql: include_str!("../migrations/20261202_0004_opinions.sql") },
+    Migration {
+        name: "20261202_0005_document_order",
+        sql: include_str!("../migrations/20261202_0005_document_order.sql"),
+    },
 ];
 
 /// Shared handle to the database; cheap to clone.

@@ -97,7 +97,7 @@ fn participant_row(r: &Row<'_>) -> rusqlite::Result<Participant> {
 }
 
 const DOCUMENT_SELECT: &str = "SELECT d.id, d.meeting_id, d.agenda_item_id, d.title, v.filename, v.size, v.sha256,
-           v.page_count, v.version, d.confidential, v.uploaded_at, v.original_filename
+           v.page_count, v.version, d.confidential, v.uploaded_at, v.original_filename, d.position
     FROM documents d JOIN document_versions v ON v.document_id = d.id AND v.version = d.current_version";
 fn document_row(r: &Row<'_>) -> rusqlite::Result<Document> {
     let agenda: Option<String> = r.get(2)?;
@@ -114,6 +114,7 @@ fn document_row(r: &Row<'_>) -> rusqlite::Result<Document> {
         confidential: r.get(9)?,
         uploaded_at: parse_ts(&r.get::<_, String>(10)?),
         original_filename: r.get(11)?,
+        position: r.get(12)?,
     })
 }
 
@@ -167,7 +168,8 @@ pub fn document(tx: &Transaction<'_>, id: &str) -> AppResult<Option<Document>> {
 
 /// A meeting's documents (current versions).
 pub fn documents_of(tx: &Transaction<'_>, meeting_id: &str) -> AppResult<Vec<Document>> {
-    let mut stmt = tx.prepare(&format!("{DOCUMENT_SELECT} WHERE d.meeting_id = ?1 ORDER BY d.title, d.id"))?;
+    let mut stmt =
+        tx.prepare(&format!("{DOCUMENT_SELECT} WHERE d.meeting_id = ?1 ORDER BY d.position, d.title, d.id"))?;
     Ok(stmt.query_map([meeting_id], document_row)?.collect::<Result<_, _>>()?)
 }
 

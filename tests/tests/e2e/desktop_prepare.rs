@@ -1,7 +1,7 @@
 //! Desktop E2E of the Prepare workspace (issue 9, acceptance 1 and 7), on a server with
 //! only the office's users: secretary1, in the real app, creates a meeting, invites
 //! leader1 and leader2 found without diacritics, builds three agenda items, uploads a
-//! DOCX, an XLSX and a PDF onto them (dropped or picked; converted by the server's LibreOffice), moves the
+//! DOCX, an XLSX and a PDF onto them (dropped; converted by the server's LibreOffice), moves the
 //! last item up with Alt+↑, keeps a half-edited title and a half-typed agenda note
 //! through a background sync, and publishes past the check; links the meeting's folder,
 //! whose file becomes a document and, deleted, waits for confirmation. leader1's device then has
@@ -140,13 +140,11 @@ async fn desktop_a_secretary_prepares_and_publishes_a_meeting() {
         s.click(&s.wait_for("[data-testid=add-item]", 1, long).await[0]).await;
         s.wait_until("the item added", "return [...document.querySelectorAll('[data-testid=item-title]')].some(e => e.innerText.includes(arguments[0]))", json!([title]), long).await;
     }
-    // One file onto each item: the DOCX and the PDF dropped from the file manager, the
-    // spreadsheet picked with the item's file chooser.
+    // One file dropped from the file manager onto each item.
     let item = |n: usize| format!("document.querySelectorAll('[data-testid=prepare-item]')[{n}]");
-    drop_files(s, &item(0), &[&docx]).await;
-    let inputs = s.wait_for("[data-testid=prepare-item] [data-testid=pick-file]", 3, long).await;
-    s.keys(&inputs[1], xlsx.to_str().unwrap()).await;
-    drop_files(s, &item(2), &[&pdf]).await;
+    for (n, f) in [(0, &docx), (1, &xlsx), (2, &pdf)] {
+        drop_files(s, &item(n), &[f]).await;
+    }
     s.wait_until("three documents, converted", "return document.querySelectorAll('[data-testid=prepare-item] [data-testid=prepare-document]').length === 3 && document.querySelectorAll('[data-testid=prepare-pending]').length === 0", json!([]), Duration::from_secs(180)).await;
 
     // The last item moves up with Alt+↑ on its title.
@@ -236,6 +234,12 @@ async fn desktop_a_secretary_prepares_and_publishes_a_meeting() {
         std::fs::read(&docx).unwrap(),
         "the original must come back as uploaded"
     );
+
+    // Any document opens in the same viewer from here (a draft's too), and back leads here.
+    click(s, "[data-testid=open-document]", "du-toan", "the spreadsheet's PDF opened").await;
+    s.wait_until("the spreadsheet painted in the viewer", &format!("return ({INK}) > 0"), json!([0]), long).await;
+    s.click(&s.wait_for("[data-testid=viewer-back]", 1, long).await[0]).await;
+    s.wait_for("[data-testid=prepare-item]", 3, long).await;
 
     // leader2 leaves again before publishing.
     s.click(&s.wait_for("[data-testid=tab-participants]", 1, long).await[0]).await;
@@ -402,8 +406,15 @@ async fn desktop_a_secretary_prepares_and_publishes_a_meeting() {
     let first = s.script("return document.querySelector('[data-testid=agenda-item]').innerText", json!([])).await;
     let first = first.as_str().unwrap_or_default();
     assert!(first.contains("08:30") && first.contains("45′"), "the planned start and duration: {first}");
-    click(s, "[data-testid=document]", "Báo cáo KT-XH", "the converted DOCX").await;
-    s.wait_until("the converted DOCX painted", &format!("return ({INK}) > 0"), json!([0]), long).await;
+    for (title, what) in
+        [("to-trinh", "the PDF"), ("du-toan", "the converted XLSX"), ("Báo cáo KT-XH", "the converted DOCX")]
+    {
+        click(s, "[data-testid=document]", title, what).await;
+        s.wait_until(&format!("{what} painted"), &format!("return ({INK}) > 0"), json!([0]), long).await;
+        if title != "Báo cáo KT-XH" {
+            s.click(&s.wait_for("[data-testid=viewer-back]", 1, long).await[0]).await;
+        }
+    }
     s.click(&s.wait_for("[data-testid=open-search]", 1, long).await[0]).await;
     let input = s.wait_for("[data-testid=search-all-input]", 1, long).await;
     s.type_into(&input[0], "chi thuong xuyen").await;

@@ -19,6 +19,7 @@ mod convert;
 mod desktop;
 mod desktop_marks;
 mod desktop_prepare;
+mod document_order;
 mod edits;
 mod hotfolder;
 mod login;

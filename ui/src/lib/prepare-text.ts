@@ -107,6 +107,8 @@ const vi = {
   saving: "Đang lưu…",
   plannedTime: "Giờ dự kiến",
   minutes: "Số phút",
+  openAtPlace: "Mở tại chỗ góp ý",
+  openInViewer: "Mở trong trình xem",
 };
 
 const en: typeof vi = {
@@ -214,6 +216,8 @@ const en: typeof vi = {
   saving: "Saving…",
   plannedTime: "Planned time",
   minutes: "Minutes",
+  openAtPlace: "Open at its place",
+  openInViewer: "Open in the viewer",
 };
 
 export type PKey = keyof typeof vi;

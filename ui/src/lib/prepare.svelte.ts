@@ -81,6 +81,23 @@ export class PrepareMeeting {
     }
     await this.#run(() => invoke<AgendaItem[]>("prepare_reorder", { meeting: this.id, items: ids }));
   }
+  /** Moves a document by `by` places among its item's documents (keyboard, buttons). */
+  async moveDocument(document: string, by: number) {
+    const docs = this.view?.detail.documents ?? [];
+    const item = docs.find((d) => d.id === document)?.agenda_item_id ?? null;
+    const ids = docs.filter((d) => d.agenda_item_id === item).map((d) => d.id);
+    const at = ids.indexOf(document);
+    const to = Math.max(0, Math.min(ids.length - 1, at + by));
+    if (at < 0 || to === at) return;
+    ids.splice(to, 0, ...ids.splice(at, 1));
+    if (this.view) {
+      // Shown at once; the server's answer confirms (or the refresh puts it back).
+      const place = new Map(ids.map((id, n) => [id, n]));
+      const documents = [...docs].sort((a, b) => (place.get(a.id) ?? -1) - (place.get(b.id) ?? -1));
+      this.view = { ...this.view, detail: { ...this.view.detail, documents } };
+    }
+    await this.#run(() => invoke<Document[]>("prepare_reorder_documents", { meeting: this.id, item, documents: ids }));
+  }
   setStatus(action: "publish" | "unpublish" | "cancel", reason: string | null = null) {
     return this.#run(() => invoke("prepare_status", { meeting: this.id, action, reason }));
   }

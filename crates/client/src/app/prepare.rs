@@ -203,6 +203,18 @@ impl AppCore {
         Ok(self.prepare()?.update_document(id(document)?, &patch).await?)
     }
 
+    /// Puts the documents of an agenda item (none: those outside the agenda) in this order.
+    pub async fn prepare_reorder_documents(
+        &self,
+        meeting: &str,
+        item: Option<String>,
+        documents: Vec<String>,
+    ) -> UiResult<Vec<Document>> {
+        let ids = documents.iter().map(|s| id(s)).collect::<UiResult<Vec<_>>>()?;
+        let item = item.as_deref().map(id).transpose()?;
+        Ok(self.prepare()?.reorder_documents(id(meeting)?, item, ids).await?)
+    }
+
     /// Removes a document from its meeting (leaders' devices drop it at their next sync).
     pub async fn prepare_delete_document(&self, document: &str) -> UiResult<()> {
         Ok(self.prepare()?.delete_document(id(document)?).await?)

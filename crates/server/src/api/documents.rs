@@ -12,7 +12,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use meeting_protocol::{ApiError, Conversion, Document, DocumentPatch, DocumentVersion};
+use meeting_protocol::{ApiError, Conversion, Document, DocumentOrder, DocumentPatch, DocumentVersion};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -184,6 +184,21 @@ pub async fn replace_document(
     };
     let (filename, body) = or_drain(checked, body).await?;
     route(&state, &caller, Target::Version(doc_id), filename, body, StatusCode::OK).await
+}
+
+/// Puts the documents of one agenda item (or, without `agenda_item_id`, those outside the
+/// agenda) in a new order; the body must list each of them exactly once.
+#[utoipa::path(put, path = "/meetings/{meeting_id}/documents/order", tag = "documents", security(("bearer" = [])),
+    params(("meeting_id" = Uuid, Path)), request_body = DocumentOrder,
+    responses((status = 200, body = [Document]), (status = 400, body = ApiError), (status = 401, body = ApiError),
+        (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 413, body = ApiError), (status = 415, body = ApiError)))]
+pub async fn reorder_documents(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Path(meeting_id): Path<Uuid>,
+    Json(order): Json<DocumentOrder>,
+) -> AppResult<Json<Vec<Document>>> {
+    Ok(Json(state.db.write(move |tx| core::reorder(tx, &caller, meeting_id, &order)).await?))
 }
 
 /// Changes a document's title, agenda item or confidential flag.

@@ -142,6 +142,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(meetings::update_agenda_item, meetings::delete_agenda_item))
         .routes(routes!(meetings::put_participant, meetings::delete_participant))
         .routes(routes!(documents::upload_document))
+        .routes(routes!(documents::reorder_documents))
         .routes(routes!(documents::get_document, documents::update_document, documents::delete_document))
         .routes(routes!(documents::replace_document))
         .routes(routes!(documents::document_versions))

@@ -198,10 +198,11 @@ pub fn insert(
 ) -> AppResult<Document> {
     let id = doc_id.to_string();
     let mid = new.meeting_id.to_string();
+    let item = new.agenda_item_id.map(|a| a.to_string());
     tx.execute(
-        "INSERT INTO documents (id, meeting_id, agenda_item_id, title, confidential, current_version)
-         VALUES (?1, ?2, ?3, ?4, ?5, 1)",
-        params![id, mid, new.agenda_item_id.map(|a| a.to_string()), new.title, new.confidential],
+        "INSERT INTO documents (id, meeting_id, agenda_item_id, title, confidential, current_version, position)
+         VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6)",
+        params![id, mid, item, new.title, new.confidential, next_position(tx, &mid, item.as_deref())?],
     )?;
     insert_version(tx, &id, 1, content, original, by)?;
     feed::record(tx, &mid, "document", &id, None)?;
@@ -239,14 +240,69 @@ pub fn update(tx: &Transaction<'_>, actor: &AuthUser, doc_id: Uuid, patch: &Docu
     };
     let agenda = if patch.detach { None } else { patch.agenda_item_id.or(before.agenda_item_id) };
     check_target(tx, actor, &mid, agenda)?;
+    let item = agenda.map(|a| a.to_string());
+    // Moved to another item: it goes last there.
+    let position =
+        if agenda == before.agenda_item_id { before.position } else { next_position(tx, &mid, item.as_deref())? };
     tx.execute(
-        "UPDATE documents SET title = ?2, agenda_item_id = ?3, confidential = ?4 WHERE id = ?1",
-        params![id, title, agenda.map(|a| a.to_string()), patch.confidential.unwrap_or(before.confidential)],
+        "UPDATE documents SET title = ?2, agenda_item_id = ?3, confidential = ?4, position = ?5 WHERE id = ?1",
+        params![id, title, item, patch.confidential.unwrap_or(before.confidential), position],
     )?;
     feed::record(tx, &mid, "document", &id, None)?;
     let doc = model::document(tx, &id)?.ok_or_else(|| AppError::not_found("document"))?;
     audit::record(tx, actor, "document.update", &subject(&mid, &id), snapshot(&before), snapshot(&doc))?;
     Ok(doc)
+}
+
+/// The place after the last document of the item (or of the documents outside the agenda).
+fn next_position(tx: &Transaction<'_>, mid: &str, item: Option<&str>) -> AppResult<i64> {
+    Ok(tx.query_row(
+        "SELECT COALESCE(MAX(position), 0) + 1 FROM documents WHERE meeting_id = ?1 AND agenda_item_id IS ?2",
+        params![mid, item],
+        |r| r.get(0),
+    )?)
+}
+
+/// Puts the documents of one agenda item (or those outside the agenda) in this order;
+/// `ids` must name each of them exactly once. Readers get the new order at their sync.
+pub fn reorder(
+    tx: &Transaction<'_>,
+    actor: &AuthUser,
+    meeting_id: Uuid,
+    order: &meeting_protocol::DocumentOrder,
+) -> AppResult<Vec<Document>> {
+    let mid = meeting_id.to_string();
+    check_target(tx, actor, &mid, order.agenda_item_id)?;
+    let item = order.agenda_item_id.map(|a| a.to_string());
+    let before: Vec<Document> =
+        model::documents_of(tx, &mid)?.into_iter().filter(|d| d.agenda_item_id == order.agenda_item_id).collect();
+    let mut wanted = order.document_ids.clone();
+    wanted.sort();
+    wanted.dedup();
+    let mut have: Vec<Uuid> = before.iter().map(|d| d.id).collect();
+    have.sort();
+    if wanted.len() != order.document_ids.len() || wanted != have {
+        return Err(AppError::bad_request(
+            "document_ids must list every document of that agenda item (or outside the agenda) exactly once",
+        ));
+    }
+    for (n, doc) in order.document_ids.iter().enumerate() {
+        let id = doc.to_string();
+        tx.execute("UPDATE documents SET position = ?2 WHERE id = ?1", params![id, n as i64 + 1])?;
+        feed::record(tx, &mid, "document", &id, None)?;
+    }
+    let subject_id = item.unwrap_or_else(|| mid.clone());
+    let ids = |docs: &[Uuid]| serde_json::json!(docs.iter().map(Uuid::to_string).collect::<Vec<_>>());
+    let old: Vec<Uuid> = before.iter().map(|d| d.id).collect();
+    audit::record(
+        tx,
+        actor,
+        "documents.reorder",
+        &Subject { meeting_id: &mid, kind: "agenda_item", id: &subject_id },
+        Some(ids(&old)),
+        Some(ids(&order.document_ids)),
+    )?;
+    Ok(model::documents_of(tx, &mid)?.into_iter().filter(|d| d.agenda_item_id == order.agenda_item_id).collect())
 }
 
 /// Removes a document from its meeting; readers' devices delete their copy.

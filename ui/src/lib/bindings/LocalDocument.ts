@@ -60,4 +60,9 @@ uploaded_at: string,
 /**
  * The office file (DOCX, XLSX, …) this PDF was converted from, if any.
  */
-original_filename: string | null, };
+original_filename: string | null, 
+/**
+ * Place among the documents of its agenda item (or the meeting's other documents),
+ * from 1, in the order the secretary chose.
+ */
+position: number, };
