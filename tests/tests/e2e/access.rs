@@ -79,6 +79,7 @@ async fn a_non_participant_learns_nothing_about_the_meeting() {
         let body = match template.as_str() {
             t if t.ends_with("/participants/{user_id}") => Some(json!({"role": "member"})),
             t if t.ends_with("/agenda/order") => Some(json!({"item_ids": [item_id]})),
+            t if t.ends_with("/documents/order") => Some(json!({"document_ids": []})),
             t if t.ends_with("/cancel") => Some(json!({"reason": "x"})),
             t if t.starts_with("/opinions/") => Some(json!({"handled": true})),
             t if t.ends_with("/copy") => Some(json!({"title": "x", "starts_at": "2026-12-01T08:00:00Z"})),
