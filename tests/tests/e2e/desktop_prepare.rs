@@ -147,6 +147,33 @@ async fn desktop_a_secretary_prepares_and_publishes_a_meeting() {
     }
     s.wait_until("three documents, converted", "return document.querySelectorAll('[data-testid=prepare-item] [data-testid=prepare-document]').length === 3 && document.querySelectorAll('[data-testid=prepare-pending]').length === 0", json!([]), Duration::from_secs(180)).await;
 
+    // A damaged Word file: its own error, and it stays listed under its item as failed.
+    let whole = office::docx("Báo cáo", &["Nội dung bị cắt."]);
+    let broken = files.path().join("bao-cao-hong.docx");
+    std::fs::write(&broken, &whole[..whole.len() / 3]).unwrap();
+    drop_files(s, &item(1), &[&broken]).await;
+    s.wait_for("[data-testid=prepare-error][data-code=damaged_file]", 1, Duration::from_secs(180)).await;
+    s.wait_until(
+        "the damaged file listed as failed under its item",
+        "const c = document.querySelectorAll('[data-testid=prepare-item]')[1]?.querySelector('[data-testid=prepare-conversion][data-state=failed]');
+         return !!c && c.innerText.includes('bao-cao-hong.docx');",
+        json!([]),
+        long,
+    )
+    .await;
+
+    // The meeting's own details are edited in place.
+    s.click(&s.wait_for("[data-testid=edit-meeting]", 1, long).await[0]).await;
+    s.type_into(&s.wait_for("[data-testid=meeting-location]", 1, long).await[0], "Phòng họp số 1, UBND tỉnh").await;
+    s.click(&s.wait_for("[data-testid=save-meeting]", 1, long).await[0]).await;
+    s.wait_until(
+        "the location saved",
+        "return !document.querySelector('[data-testid=meeting-form]') && document.querySelector('section header')?.innerText.includes('Phòng họp số 1')",
+        json!([]),
+        long,
+    )
+    .await;
+
     // The last item moves up with Alt+↑ on its title.
     let last = s.wait_for("[data-testid=item-title]", 3, long).await;
     s.keys(&last[2], "\u{E00A}\u{E013}\u{E000}").await;

@@ -109,6 +109,9 @@ const vi = {
   minutes: "Số phút",
   openAtPlace: "Mở tại chỗ góp ý",
   openInViewer: "Mở trong trình xem",
+  editMeeting: "Sửa thông tin",
+  description: "Nội dung, ghi chú",
+  conversionFailed: "không chuyển được",
 };
 
 const en: typeof vi = {
@@ -218,6 +221,9 @@ const en: typeof vi = {
   minutes: "Minutes",
   openAtPlace: "Open at its place",
   openInViewer: "Open in the viewer",
+  editMeeting: "Edit details",
+  description: "Description, notes",
+  conversionFailed: "not converted",
 };
 
 export type PKey = keyof typeof vi;

@@ -7,6 +7,8 @@ import type { AgendaItem } from "./bindings/AgendaItem";
 import type { AgendaItemInput } from "./bindings/AgendaItemInput";
 import type { Conversion } from "./bindings/Conversion";
 import type { Document } from "./bindings/Document";
+import type { Meeting } from "./bindings/Meeting";
+import type { MeetingInput } from "./bindings/MeetingInput";
 import type { PrepareView } from "./bindings/PrepareView";
 import type { Uploaded } from "./bindings/Uploaded";
 
@@ -98,6 +100,18 @@ export class PrepareMeeting {
     }
     await this.#run(() => invoke<Document[]>("prepare_reorder_documents", { meeting: this.id, item, documents: ids }));
   }
+  /** Changes the meeting's own fields (null keeps one). */
+  updateMeeting(input: MeetingInput) {
+    return this.#run(() => invoke<Meeting>("prepare_update", { meeting: this.id, input }));
+  }
+  /** Office files of an item (none: outside the agenda) still on their way to PDF, or
+   *  failed and not replaced by a later upload of the same file. */
+  conversionsOf(item: string | null): Conversion[] {
+    const all = this.view?.conversions ?? [];
+    return all.filter((c) => c.agenda_item_id === item && c.state !== "ready"
+      && !(c.state === "failed" && all.some((o) => o.filename === c.filename && o.state === "ready"))
+      && !this.pending.some((p) => p.name === c.filename));
+  }
   setStatus(action: "publish" | "unpublish" | "cancel", reason: string | null = null) {
     return this.#run(() => invoke("prepare_status", { meeting: this.id, action, reason }));
   }
@@ -110,13 +124,16 @@ export class PrepareMeeting {
     const key = `${Date.now()}-${Math.random()}`;
     this.pending = [...this.pending, { key, name, item, state: "uploading" }];
     const onState = (c: Conversion) => (this.pending = this.pending.map((p) => (p.key === key ? { ...p, state: c.state } : p)));
+    let failure: UiError | null = null;
     try {
       await send(onState);
     } catch (e) {
-      this.error = errorOf(e);
+      failure = errorOf(e);
     }
     this.pending = this.pending.filter((p) => p.key !== key);
     await this.refresh();
+    // After the refresh, which clears the error of an earlier failed read.
+    if (failure) this.error = failure;
   }
 
   /** Uploads a file from disk (a dropped path) into an item, or as a new version of
