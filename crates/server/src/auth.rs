@@ -1,8 +1,4 @@
-//! Passwords, device tokens, the failed-login limiter and the `AuthUser` extractor.
-
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+//! Passwords, device tokens and the `AuthUser` extractor (failed logins: [`crate::login_guard`]).
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -150,58 +146,6 @@ impl FromRequestParts<AppState> for AuthUser {
     }
 }
 
-/// Counts failed logins per key (username, client address) in a sliding window. A
-/// client address may fail four times as often as a username, so one office behind a
-/// shared address is not locked out by a single person's typos.
-#[derive(Debug)]
-pub struct LoginLimiter {
-    max_failures: usize,
-    window: Duration,
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
-}
-
-impl LoginLimiter {
-    /// At most `max_failures` failures per key within `window`.
-    pub fn new(max_failures: usize, window: Duration) -> Self {
-        Self { max_failures, window, failures: Mutex::new(HashMap::new()) }
-    }
-
-    /// `Err(429)` when any of `keys` is locked out; checked before the password.
-    pub fn check(&self, keys: &[String]) -> AppResult<()> {
-        let now = Instant::now();
-        let Ok(mut map) = self.failures.lock() else { return Ok(()) };
-        for key in keys {
-            if let Some(times) = map.get_mut(key) {
-                times.retain(|t| now.duration_since(*t) < self.window);
-                let max = if key.starts_with("addr:") { self.max_failures * 4 } else { self.max_failures };
-                if times.len() >= max
-                    && let Some(oldest) = times.first()
-                {
-                    let wait = self.window.saturating_sub(now.duration_since(*oldest));
-                    return Err(AppError::too_many(wait.as_secs().max(1)));
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Records one failure against each key.
-    pub fn fail(&self, keys: &[String]) {
-        if let Ok(mut map) = self.failures.lock() {
-            for key in keys {
-                map.entry(key.clone()).or_default().push(Instant::now());
-            }
-        }
-    }
-
-    /// Forgets the failures of a key after a successful login.
-    pub fn succeed(&self, key: &str) {
-        if let Ok(mut map) = self.failures.lock() {
-            map.remove(key);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,18 +157,5 @@ mod tests {
         assert!(verify_password("mật khẩu", &h));
         assert!(!verify_password("mat khau", &h));
         assert!(!verify_password("x", "not a hash"));
-    }
-
-    #[test]
-    fn limiter_locks_after_max_failures() {
-        let l = LoginLimiter::new(2, Duration::from_secs(60));
-        let k = vec!["user:a".to_owned()];
-        l.check(&k).expect("fresh");
-        l.fail(&k);
-        l.check(&k).expect("one failure is fine");
-        l.fail(&k);
-        assert!(l.check(&k).is_err());
-        l.succeed("user:a");
-        l.check(&k).expect("cleared");
     }
 }

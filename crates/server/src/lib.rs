@@ -7,7 +7,7 @@
 //! Layout: [`core`] (every change: checks, feed, audit — what the handlers call),
 //! [`db`] (SQLite pool, write discipline), [`model`] (entity reads and access rules),
 //! [`feed`] (the change log), [`blobs`] (content-addressed store), [`convert`] (the
-//! LibreOffice service), [`auth`] (passwords, tokens, login limiter), [`api`] (HTTP
+//! LibreOffice service), [`auth`] (passwords, tokens), [`login_guard`] (failed logins), [`api`] (HTTP
 //! handlers and the OpenAPI document), [`demo`] (the explorable demo office), [`cli`]
 //! (the `meeting-server` binary).
 //!
@@ -24,6 +24,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod feed;
+pub mod login_guard;
 pub mod model;
 
 use std::net::SocketAddr;
@@ -47,7 +48,8 @@ pub struct Config {
     pub max_upload_bytes: u64,
     /// How long a device token stays valid.
     pub token_ttl: Duration,
-    /// Failed logins per username (and per address, ×4) before a lock-out.
+    /// Failed logins of one user from one address before that pair is locked out (the
+    /// user everywhere after four times as many; see [`login_guard`]).
     pub login_max_failures: usize,
     /// Window of the failed-login count and length of the lock-out.
     pub login_window: Duration,
@@ -79,8 +81,8 @@ pub struct AppState {
     pub blobs: blobs::BlobStore,
     /// Settings.
     pub config: Arc<Config>,
-    /// Failed-login counter.
-    pub limiter: Arc<auth::LoginLimiter>,
+    /// Failed-login guard.
+    pub limiter: Arc<login_guard::LoginGuard>,
     /// Identity of this database, handed to clients in every feed page.
     pub server_id: Uuid,
     /// The office-file converter (unavailable until [`AppState::start_converter`]).
@@ -106,7 +108,10 @@ impl AppState {
                 }
             }
         })?;
-        let limiter = Arc::new(auth::LoginLimiter::new(config.login_max_failures, config.login_window));
+        let limiter = Arc::new(login_guard::LoginGuard::new(login_guard::LoginPolicy::new(
+            config.login_max_failures,
+            config.login_window,
+        )));
         Ok(Self {
             db,
             blobs,

@@ -25,7 +25,9 @@ pub async fn health(State(state): State<AppState>) -> Json<ServerInfo> {
 }
 
 /// Exchanges username and password for a device token. Wrong password and unknown user
-/// answer the same; repeated failures lock the username (and address) out for a while.
+/// answer the same; repeated failures are answered more slowly, then lock this user out
+/// from this address (and the user everywhere after many more) for a while; other users
+/// behind the same address are never refused.
 #[utoipa::path(post, path = "/auth/login", tag = "account", request_body = LoginRequest, responses(
     (status = 200, body = LoginResponse),
     (status = 401, body = ApiError, description = "wrong username or password"),
@@ -40,9 +42,7 @@ pub async fn login(
     if username.is_empty() || username.len() > 100 || req.password.len() > 1024 {
         return Err(AppError::invalid_credentials());
     }
-    let user_key = format!("user:{}", username.to_lowercase());
-    let keys = [user_key.clone(), format!("addr:{}", addr.ip())];
-    state.limiter.check(&keys)?;
+    let attempt = state.limiter.admit(&username, addr.ip()).await?;
 
     let lookup = username.clone();
     let row: Option<(User, String, bool)> = state
@@ -71,10 +71,11 @@ pub async fn login(
     })
     .await?;
     let Some(user) = user.filter(|_| ok) else {
-        state.limiter.fail(&keys);
+        // A slowed answer keeps the address's check slot while it waits (see login_guard).
+        tokio::time::sleep(state.limiter.fail(&attempt)).await;
         return Err(AppError::invalid_credentials());
     };
-    state.limiter.succeed(&user_key);
+    state.limiter.succeed(attempt);
 
     let (token, hash) = auth::new_token();
     let token_id = Uuid::now_v7();

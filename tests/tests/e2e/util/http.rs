@@ -49,6 +49,13 @@ impl Http {
         Self { base: base.to_owned(), token: None, client: reqwest::Client::new() }
     }
 
+    /// An anonymous caller whose connections come from another loopback address
+    /// (`127.0.0.N`): another laptop, as far as the server can tell.
+    pub fn anonymous_from(base: &str, local: std::net::IpAddr) -> Self {
+        let client = reqwest::Client::builder().local_address(local).build().unwrap();
+        Self { base: base.to_owned(), token: None, client }
+    }
+
     /// Logs in with the demo password.
     pub async fn login(base: &str, username: &str) -> Self {
         let anon = Self::anonymous(base);
