@@ -250,9 +250,15 @@ pub struct SealedReader<R: Read + Seek> {
     chunks: u64,
     plain_len: u64,
     pos: u64,
-    cached: Option<(u64, Zeroizing<Vec<u8>>)>,
+    /// The chunks read last, most recent last: pdfium jumps between a document's
+    /// cross-reference table and its pages, so one chunk would be decrypted again and
+    /// again.
+    cached: Vec<(u64, Zeroizing<Vec<u8>>)>,
     scratch: Vec<u8>,
 }
+
+/// Decrypted chunks a reader keeps (8 × 64 KiB).
+const CACHED_CHUNKS: usize = 8;
 
 impl<R: Read + Seek> SealedReader<R> {
     /// Opens a sealed file; its last chunk is authenticated at once, so a truncated,
@@ -270,8 +276,15 @@ impl<R: Read + Seek> SealedReader<R> {
             return Err(SealError::Truncated);
         }
         let plain_len = (chunks - 1) * CHUNK as u64 + last_len - TAG as u64;
-        let mut r =
-            Self { inner, opener, chunks, plain_len, pos: 0, cached: None, scratch: Vec::with_capacity(SEALED_CHUNK) };
+        let mut r = Self {
+            inner,
+            opener,
+            chunks,
+            plain_len,
+            pos: 0,
+            cached: Vec::with_capacity(CACHED_CHUNKS),
+            scratch: Vec::with_capacity(SEALED_CHUNK),
+        };
         match r.load(chunks - 1) {
             // A full last chunk that opens as a middle one: the file was cut at a chunk
             // boundary (a copy interrupted, a disk full), not tampered with.
@@ -302,8 +315,11 @@ impl<R: Read + Seek> SealedReader<R> {
         self.opener.key_id
     }
 
+    /// Makes chunk `index` the most recent cached one.
     fn load(&mut self, index: u64) -> Result<()> {
-        if self.cached.as_ref().is_some_and(|(i, _)| *i == index) {
+        if let Some(at) = self.cached.iter().position(|(i, _)| *i == index) {
+            let hit = self.cached.remove(at);
+            self.cached.push(hit);
             return Ok(());
         }
         let last = index + 1 == self.chunks;
@@ -316,7 +332,10 @@ impl<R: Read + Seek> SealedReader<R> {
         })?;
         let idx = u32::try_from(index).map_err(|_| SealError::Truncated)?;
         let plain = self.opener.open_chunk(idx, last, &self.scratch)?;
-        self.cached = Some((index, plain));
+        if self.cached.len() == CACHED_CHUNKS {
+            self.cached.remove(0);
+        }
+        self.cached.push((index, plain));
         Ok(())
     }
 
@@ -344,7 +363,7 @@ impl<R: Read + Seek> Read for SealedReader<R> {
         }
         let index = self.pos / CHUNK as u64;
         self.load(index).map_err(SealError::into_io)?;
-        let Some((_, plain)) = &self.cached else { return Ok(0) };
+        let Some((_, plain)) = self.cached.last() else { return Ok(0) };
         let off = (self.pos % CHUNK as u64) as usize;
         let n = buf.len().min(plain.len() - off);
         buf[..n].copy_from_slice(&plain[off..off + n]);

@@ -10,6 +10,8 @@
 //!   group. Some files hang LibreOffice at 100 % CPU forever: on the timeout the whole
 //!   group is killed (soffice is a wrapper that starts `soffice.bin`; killing only the
 //!   wrapper would leave the real one spinning) and the worker's profile is rebuilt.
+//! - A conversion that fails with a crash (not a timeout, not a file LibreOffice says
+//!   it cannot load) is tried once more on a fresh profile before the file is blamed.
 //! - The profile is also rebuilt every `fresh_profile_after` conversions: LibreOffice's
 //!   profile grows and can be left damaged by a crash, and a fresh one costs a second.
 //! - Where the system allows it (`unshare --net`), the converter runs with no network:
@@ -208,7 +210,18 @@ impl Worker {
                 since_fresh = 0;
             }
             job_no += 1;
-            let result = self.convert(&job, job_no).await;
+            let mut result = self.convert(&job, job_no).await;
+            if let Err(ConvertError::Failed(why)) = &result {
+                // LibreOffice now and then aborts on its own (seen in CI: SIGABRT while a
+                // fresh profile was being set up, on a file that converts fine). A crash
+                // counts against the file only when it happens again, on a fresh profile.
+                // Not for a timeout (it would hang as long again) or a file LibreOffice
+                // said it cannot load.
+                tracing::warn!(file = %job.input.display(), %why, "LibreOffice failed; trying once more");
+                self.fresh_profile().await;
+                job_no += 1;
+                result = self.convert(&job, job_no).await;
+            }
             since_fresh += 1;
             if matches!(result, Err(ConvertError::Timeout(_) | ConvertError::Failed(_))) {
                 // A killed or crashed LibreOffice can leave its profile locked or damaged.
