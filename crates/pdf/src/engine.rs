@@ -2,13 +2,57 @@
 //! calls pdfium. Nothing here is shared across threads; the worker loop calls it in turn.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use pdfium_render::prelude::*;
 
+use crate::source::{ReadSeek, Source};
 use crate::types::{
     Bitmap, DocInfo, LinkTarget, OutlineItem, PageAnnotation, PageInfo, PageLink, PageText, Rect, SearchHit, TextChar,
 };
 use crate::{PdfError, locate};
+
+/// A document's reader that remembers why a read failed (a sealed chunk that does not
+/// decrypt), which pdfium's error codes cannot say.
+struct Watched {
+    inner: Box<dyn ReadSeek>,
+    damage: Arc<Mutex<Option<PdfError>>>,
+}
+
+/// pdfium asks for each block with one call and takes a short answer for a failure, so
+/// a read fills the buffer unless the file ends.
+impl std::io::Read for Watched {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let mut filled = 0;
+        while filled < buf.len() {
+            match self.inner.read(&mut buf[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(self.noted(e)),
+            }
+        }
+        Ok(filled)
+    }
+}
+
+impl Watched {
+    /// Remembers a sealed chunk that did not decrypt (reported as invalid data).
+    fn noted(&self, e: std::io::Error) -> std::io::Error {
+        if e.kind() == std::io::ErrorKind::InvalidData
+            && let Ok(mut d) = self.damage.lock()
+        {
+            *d = Some(PdfError::DamagedCopy(e.to_string()));
+        }
+        e
+    }
+}
+
+impl std::io::Seek for Watched {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
 
 /// Open documents by the handle the client chose.
 pub struct Engine {
@@ -67,12 +111,18 @@ impl Engine {
         doc.pages().get(i).map_err(|e| map_err(e, false))
     }
 
-    /// Opens a file under `handle` (replacing what was open under it).
-    pub fn open(&mut self, handle: u64, path: &str, password: Option<&str>) -> Result<DocInfo, PdfError> {
-        if !std::path::Path::new(path).is_file() {
-            return Err(PdfError::Io(format!("{path}: no such file")));
+    /// Opens a document under `handle` (replacing what was open under it). pdfium reads
+    /// it through [`Source::reader`]: a sealed file is decrypted as pdfium asks for its
+    /// bytes, never written out.
+    pub fn open(&mut self, handle: u64, source: &Source, password: Option<&str>) -> Result<DocInfo, PdfError> {
+        let damage = Arc::new(Mutex::new(None));
+        let reader = Watched { inner: source.reader()?, damage: damage.clone() };
+        let loaded = self.pdfium.load_pdf_from_reader(reader, password);
+        // pdfium only says "file error" when a read fails; the reader knows why.
+        if let Some(why) = damage.lock().ok().and_then(|mut d| d.take()) {
+            return Err(why);
         }
-        let doc = self.pdfium.load_pdf_from_file(path, password).map_err(|e| map_err(e, password.is_some()))?;
+        let doc = loaded.map_err(|e| map_err(e, password.is_some()))?;
         let info = info(&doc)?;
         self.docs.insert(handle, doc);
         Ok(info)

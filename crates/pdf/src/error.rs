@@ -49,6 +49,10 @@ pub enum PdfError {
     /// Reading the file failed.
     #[error("cannot read the file: {0}")]
     Io(String),
+    /// The device's encrypted copy of the document does not decrypt (truncated, altered,
+    /// or put under another document's name): the copy is dropped and fetched again.
+    #[error("the copy of this document on this device is damaged ({0}); it will be downloaded again at the next sync")]
+    DamagedCopy(String),
     /// The document cannot be exported this way (the reason says why).
     #[error("cannot export this document: {0}")]
     ExportUnsupported(String),
@@ -76,6 +80,7 @@ impl PdfError {
             Self::Poisoned => "document_poisoned",
             Self::Cancelled => "cancelled",
             Self::Io(_) => "io",
+            Self::DamagedCopy(_) => "damaged_copy",
             Self::ExportUnsupported(_) => "export_unsupported",
             Self::Invalid(_) => "invalid",
             Self::Engine(_) => "engine",

@@ -26,6 +26,7 @@ use tokio::sync::oneshot;
 
 use crate::PdfError;
 use crate::cache::RenderCache;
+use crate::source::Source;
 use crate::types::{Bitmap, DocInfo, PageText, Priority, SearchHit};
 use crate::wire::{Answer, Op, Reply, read_frame, write_frame};
 
@@ -165,10 +166,14 @@ impl PdfService {
         self.submit(op, priority, ticket).await.map_err(|_| lost())?
     }
 
-    /// Opens a PDF file.
-    pub async fn open(&self, path: &Path, password: Option<&str>) -> Result<(DocHandle, DocInfo), PdfError> {
+    /// Opens a PDF: a plain file (`&Path`), or a sealed one ([`Source::sealed`]).
+    pub async fn open(
+        &self,
+        source: impl Into<Source>,
+        password: Option<&str>,
+    ) -> Result<(DocHandle, DocInfo), PdfError> {
         let doc = self.shared.next_doc.fetch_add(1, Ordering::Relaxed);
-        let op = Op::Open { doc, path: path.to_string_lossy().into_owned(), password: password.map(str::to_owned) };
+        let op = Op::Open { doc, source: source.into(), password: password.map(str::to_owned) };
         match self.call(op, Priority::Visible, None).await? {
             (Reply::Opened(info), _) => Ok((DocHandle(doc), info)),
             other => Err(PdfError::Engine(format!("unexpected answer {:?}", other.0))),
@@ -276,12 +281,12 @@ impl PdfService {
     /// [`crate::export`]). The file appears whole or not at all; the original is only read.
     pub async fn export(
         &self,
-        path: &Path,
+        source: impl Into<Source>,
         marks: Vec<crate::Markup>,
         mode: crate::ExportMode,
         out: &Path,
     ) -> Result<u64, PdfError> {
-        let op = Op::Export { path: path.to_string_lossy().into_owned(), marks, mode };
+        let op = Op::Export { source: source.into(), marks, mode };
         let bytes = match self.call(op, Priority::Visible, None).await? {
             (Reply::Exported, bytes) => bytes,
             other => return Err(PdfError::Engine(format!("unexpected answer {:?}", other.0))),
@@ -325,7 +330,7 @@ fn pixel_file() -> Option<(File, String)> {
 }
 
 struct DocEntry {
-    path: String,
+    source: Source,
     password: Option<String>,
     loaded_in: Option<u64>,
     crashes: u32,
@@ -412,10 +417,10 @@ impl Dispatcher {
 
     fn handle(&mut self, op: Op) -> Outcome {
         match &op {
-            Op::Open { doc, path, password } => {
+            Op::Open { doc, source, password } => {
                 self.docs.insert(
                     *doc,
-                    DocEntry { path: path.clone(), password: password.clone(), loaded_in: None, crashes: 0 },
+                    DocEntry { source: source.clone(), password: password.clone(), loaded_in: None, crashes: 0 },
                 );
             }
             Op::Close { doc } => {
@@ -443,7 +448,7 @@ impl Dispatcher {
             && let Some(e) = self.docs.get(&doc)
             && e.loaded_in != Some(self.incarnation)
         {
-            let reopen = Op::Open { doc, path: e.path.clone(), password: e.password.clone() };
+            let reopen = Op::Open { doc, source: e.source.clone(), password: e.password.clone() };
             self.roundtrip(&reopen)?;
             if let Some(e) = self.docs.get_mut(&doc) {
                 e.loaded_in = Some(self.incarnation);

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::PdfError;
 use crate::export::{ExportMode, Markup};
+use crate::source::Source;
 use crate::types::{DocInfo, PageAnnotation, PageLink, PageText, SearchHit};
 
 const MAX_HEADER: usize = 64 << 20;
@@ -21,8 +22,8 @@ pub enum Op {
     Open {
         /// Handle chosen by the service.
         doc: u64,
-        /// File path.
-        path: String,
+        /// The file, and its key when it is sealed.
+        source: Source,
         /// Password, for encrypted documents.
         password: Option<String>,
     },
@@ -73,8 +74,8 @@ pub enum Op {
     /// An annotated copy of a file (see [`crate::export`]); the bytes come back as the
     /// payload.
     Export {
-        /// File path of the original.
-        path: String,
+        /// The original.
+        source: Source,
         /// The marks to add.
         marks: Vec<Markup>,
         /// Annotations or flattened.

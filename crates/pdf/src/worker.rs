@@ -50,8 +50,8 @@ pub const PIXELS_ENV: &str = "MEETING_PDF_PIXELS";
 fn execute(engine: &mut Engine, op: Op, pixels: Option<&File>) -> (Answer, Vec<u8>) {
     let nothing = Vec::new;
     match op {
-        Op::Open { doc, path, password } => {
-            (engine.open(doc, &path, password.as_deref()).map(Reply::Opened), nothing())
+        Op::Open { doc, source, password } => {
+            (engine.open(doc, &source, password.as_deref()).map(Reply::Opened), nothing())
         }
         Op::Close { doc } => {
             engine.close(doc);
@@ -69,15 +69,13 @@ fn execute(engine: &mut Engine, op: Op, pixels: Option<&File>) -> (Answer, Vec<u
         Op::Links { doc, page } => (engine.links(doc, page).map(Reply::Links), nothing()),
         Op::Search { doc, query, limit } => (engine.search(doc, &query, limit).map(Reply::Hits), nothing()),
         Op::Annotations { doc, page } => (engine.annotations(doc, page).map(Reply::Annotations), nothing()),
-        Op::Export { path, marks, mode } => {
-            match std::fs::read(&path).map_err(|e| PdfError::Io(format!("{path}: {e}"))) {
-                Ok(original) => match crate::export::annotate(&original, &marks, mode) {
-                    Ok(copy) => (Ok(Reply::Exported), copy),
-                    Err(e) => (Err(e), nothing()),
-                },
+        Op::Export { source, marks, mode } => match source.read_all() {
+            Ok(original) => match crate::export::annotate(&original, &marks, mode) {
+                Ok(copy) => (Ok(Reply::Exported), copy),
                 Err(e) => (Err(e), nothing()),
-            }
-        }
+            },
+            Err(e) => (Err(e), nothing()),
+        },
         Op::Abort => (Err(PdfError::Invalid("abort".into())), nothing()),
     }
 }

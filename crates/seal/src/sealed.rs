@@ -356,19 +356,22 @@ impl<R: Read + Seek> SealedReader<R> {
     }
 }
 
+/// Fills `buf` as far as the file goes, across chunks: pdfium asks for a block once and
+/// takes a short answer for a failure, so a read never stops at a chunk's end.
 impl<R: Read + Seek> Read for SealedReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if self.pos >= self.plain_len || buf.is_empty() {
-            return Ok(0);
+        let mut filled = 0;
+        while filled < buf.len() && self.pos < self.plain_len {
+            let index = self.pos / CHUNK as u64;
+            self.load(index).map_err(SealError::into_io)?;
+            let Some((_, plain)) = self.cached.last() else { break };
+            let off = (self.pos % CHUNK as u64) as usize;
+            let n = (buf.len() - filled).min(plain.len() - off);
+            buf[filled..filled + n].copy_from_slice(&plain[off..off + n]);
+            self.pos += n as u64;
+            filled += n;
         }
-        let index = self.pos / CHUNK as u64;
-        self.load(index).map_err(SealError::into_io)?;
-        let Some((_, plain)) = self.cached.last() else { return Ok(0) };
-        let off = (self.pos % CHUNK as u64) as usize;
-        let n = buf.len().min(plain.len() - off);
-        buf[..n].copy_from_slice(&plain[off..off + n]);
-        self.pos += n as u64;
-        Ok(n)
+        Ok(filled)
     }
 }
 

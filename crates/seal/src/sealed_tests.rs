@@ -62,6 +62,12 @@ fn reads_at_any_offset_match_the_plaintext() {
         let end = (at + len).min(plain.len());
         assert_eq!(&buf[..got], &plain[at..end], "range {at}+{len}");
     }
+    // One read fills the whole buffer across chunk boundaries (pdfium reads each block
+    // with a single call).
+    r.seek(SeekFrom::Start(CHUNK as u64 - 10)).expect("seek");
+    let mut across = vec![0u8; 3 * CHUNK];
+    assert_eq!(r.read(&mut across).expect("read"), 3 * CHUNK);
+    assert_eq!(across, plain[CHUNK - 10..4 * CHUNK - 10]);
     assert_eq!(r.seek(SeekFrom::End(-4)).expect("seek"), plain.len() as u64 - 4);
     assert!(r.seek(SeekFrom::Current(-(plain.len() as i64))).is_err(), "before the start");
 }
