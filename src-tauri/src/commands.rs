@@ -29,6 +29,17 @@ pub async fn login(core: Core<'_>, server_url: String, username: String, passwor
 }
 
 #[tauri::command]
+pub async fn unlock(core: Core<'_>, password: String) -> UiResult<Session> {
+    core.unlock(&password).await
+}
+
+#[tauri::command]
+pub async fn lock(core: Core<'_>) -> UiResult<()> {
+    core.lock();
+    Ok(())
+}
+
+#[tauri::command]
 pub async fn logout(core: Core<'_>) -> UiResult<()> {
     core.logout().await
 }

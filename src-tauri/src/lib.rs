@@ -48,6 +48,8 @@ pub fn run() -> ExitCode {
             commands::session,
             commands::login,
             commands::logout,
+            commands::unlock,
+            commands::lock,
             commands::sync,
             commands::meetings,
             commands::meeting,

@@ -111,7 +111,7 @@ async fn find_words(
         ClientError::NotFound(format!("document {document_id} is not available offline yet: sync first"))
     })?;
     let pdf = meeting_client::pdf_service()?;
-    let (doc, info) = pdf.open(&profile.blobs()?.path(&sha), None).await?;
+    let (doc, info) = pdf.open(profile.blobs()?.source(&sha)?, None).await?;
     for p in 0..info.pages.len() as u32 {
         if only.is_some_and(|o| o != p) {
             continue;

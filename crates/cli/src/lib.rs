@@ -177,6 +177,8 @@ pub(crate) fn print_json<T: Serialize>(v: &T) -> Result<(), ClientError> {
 
 async fn run(cli: Cli) -> Result<ExitCode, ClientError> {
     let profile = Profile::open(&cli.profile.unwrap_or_else(Profile::default_dir))?;
+    // Documents are encrypted on the device; commands that read them need the password.
+    profile.set_password_prompt(std::sync::Arc::new(device_password));
     match cli.command {
         Command::Login { server, username } => {
             let password = read_password()?;
@@ -314,6 +316,21 @@ fn print_doc(d: &LocalDocument) {
         d.document.version,
         d.document.size / 1024
     );
+}
+
+/// The password that unlocks this device's documents: `MEETING_PASSWORD` (for
+/// scripts), else asked on the terminal; without either the command says it is locked.
+/// Standard input is left alone: some commands read a document's password from it.
+fn device_password() -> Option<zeroize::Zeroizing<String>> {
+    if let Ok(p) = std::env::var("MEETING_PASSWORD") {
+        return Some(zeroize::Zeroizing::new(p));
+    }
+    if std::io::stdin().is_terminal() {
+        return rpassword::prompt_password("Password (to open this device's documents): ")
+            .ok()
+            .map(zeroize::Zeroizing::new);
+    }
+    None
 }
 
 fn read_password() -> Result<String, ClientError> {

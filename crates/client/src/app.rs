@@ -80,6 +80,9 @@ pub struct Session {
     /// Office role (`leader`, `secretary`, `admin`): secretaries and admins get the
     /// Prepare workspace.
     pub role: Option<String>,
+    /// The device's documents are locked (the app was started again, or locked): the
+    /// UI asks for the password before anything else.
+    pub locked: bool,
 }
 
 /// An open document, as the viewer needs it.
@@ -118,8 +121,12 @@ impl AppCore {
     /// The stored session.
     pub fn session(&self) -> UiResult<Session> {
         let store = self.profile.store()?;
+        // A profile without keys (made by an older version) logs in again: the server
+        // checks the password that then protects the keys.
+        let has_keys = self.profile.has_keys();
         Ok(Session {
-            logged_in: store.meta("token")?.is_some(),
+            logged_in: store.meta("token")?.is_some() && has_keys,
+            locked: has_keys && !self.profile.is_unlocked(),
             server_url: store.meta("server_url")?,
             username: store.meta("username")?,
             display_name: store.meta("display_name")?,
@@ -133,6 +140,26 @@ impl AppCore {
         // The folders this user left watched on this device are watched again.
         self.hot_folders_resume()?;
         self.session()
+    }
+
+    /// Unlocks the device's documents with the password (after a restart or a lock).
+    pub async fn unlock(&self, password: &str) -> UiResult<Session> {
+        let (profile, password) = (self.profile.clone(), zeroize::Zeroizing::new(password.to_owned()));
+        tokio::task::spawn_blocking(move || profile.unlock(&password))
+            .await
+            .map_err(|e| ClientError::Protocol(format!("unlocking: {e}")))??;
+        self.hot_folders_resume()?;
+        self.session()
+    }
+
+    /// Locks: closes every open document and drops the keys from memory.
+    pub fn lock(&self) {
+        let handles: Vec<DocHandle> =
+            self.open.lock().map(|mut o| o.drain().map(|(_, h)| h).collect()).unwrap_or_default();
+        for h in handles {
+            self.pdf.close(h);
+        }
+        self.profile.lock_keys();
     }
 
     /// Logs out (the offline copy stays until someone else logs in).
@@ -170,8 +197,19 @@ impl AppCore {
         let sha = store.document_blob(document_id)?.ok_or_else(|| {
             ClientError::NotFound("this document is not available offline yet: sync when the network is back".into())
         })?;
-        let path = self.profile.blobs()?.path(&sha);
-        let (handle, info) = self.pdf.open(&path, password).await?;
+        let blobs = self.profile.blobs()?;
+        let (handle, info) = match self.pdf.open(blobs.source(&sha)?, password).await {
+            Ok(opened) => opened,
+            Err(PdfError::DamagedCopy(why)) => {
+                // Truncated, altered or swapped on the disk: drop it so the next sync
+                // fetches it again, and say so.
+                tracing::warn!(%sha, %why, "a cached document does not decrypt; dropped");
+                blobs.remove(&sha)?;
+                store.forget_blob(&sha)?;
+                return Err(ClientError::DamagedCopy(sha).into());
+            }
+            Err(e) => return Err(e.into()),
+        };
         if let Ok(mut open) = self.open.lock()
             && let Some(old) = open.insert(document_id.to_owned(), handle)
         {

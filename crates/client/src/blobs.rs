@@ -1,34 +1,53 @@
 //! The verified blob cache: `blobs/<first two hex>/<sha256>` for complete, verified
-//! content, `blobs/partial/<sha256>.part` for downloads in progress.
+//! content, `blobs/partial/<sha256>.part` for downloads in progress. Every file is
+//! sealed (`meeting_seal::sealed`, the blob's SHA-256 as associated data) with the
+//! profile's document key: nothing readable of a document is ever on the disk.
 //!
-//! A download resumes from the partial file's length with `Range` + `If-Range`; a 200
-//! instead of a 206 means the server will send everything, so we start over rather than
-//! splice. Only after the whole file hashes to its name is it fsynced and renamed into
-//! place (then the directory fsynced); only after that may the store mark it available.
+//! Downloads are sealed as they arrive, in 64 KiB chunks. A download resumes from the
+//! partial file's last full chunk (re-authenticated and re-hashed) with `Range` +
+//! `If-Range`; a 200 instead of a 206 means the server will send everything, so we
+//! start over rather than splice. Only after the plaintext hashes to its name is the
+//! file finished, fsynced and renamed into place (then the directory fsynced); only
+//! after that may the store mark it available.
 
 use std::collections::HashSet;
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
+use meeting_seal::sealed::{self, HEADER, SEALED_CHUNK, Sealer};
+use meeting_seal::{SealError, SealedReader};
 use reqwest::StatusCode;
 use sha2::{Digest as _, Sha256};
 use tokio::io::AsyncWriteExt as _;
 
+use crate::Profile;
 use crate::api::Api;
 use crate::error::{ClientError, Result};
+use crate::vault::LEVEL_NORMAL;
 
 /// The blob directory of a profile.
 #[derive(Debug, Clone)]
 pub struct BlobCache {
     root: PathBuf,
+    profile: Profile,
+}
+
+/// What [`BlobCache::check`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    /// Decrypts whole and hashes to its name.
+    Intact,
+    /// There, but truncated, altered, swapped, not ours, or of other content.
+    Damaged,
+    /// No file.
+    Missing,
 }
 
 impl BlobCache {
-    /// Opens (creating) the cache under `root`.
-    pub fn open(root: &Path) -> Result<Self> {
+    /// Opens (creating) the cache under `root`, whose files open with `profile`'s keys.
+    pub fn open(root: &Path, profile: Profile) -> Result<Self> {
         std::fs::create_dir_all(root.join("partial"))
             .map_err(ClientError::io(format!("creating {}", root.display())))?;
-        Ok(Self { root: root.to_owned() })
+        Ok(Self { root: root.to_owned(), profile })
     }
 
     /// Where a verified blob lives.
@@ -41,58 +60,96 @@ impl BlobCache {
         self.root.join("partial").join(format!("{sha256}.part"))
     }
 
-    /// Hashes a file on disk; `None` when it does not exist.
-    pub fn hash_file(path: &Path) -> Result<Option<String>> {
-        let mut f = match std::fs::File::open(path) {
+    /// The document as the PDF engine opens it: the sealed file with its key, decrypted
+    /// inside the engine as it reads (the one door for the viewer, search, carry-over
+    /// and exports).
+    pub fn source(&self, sha256: &str) -> Result<meeting_pdf::Source> {
+        let path = self.path(sha256);
+        if !path.is_file() {
+            return Err(ClientError::NotFound(format!(
+                "document content {sha256} is not on this device: sync when the network is back"
+            )));
+        }
+        let keys = self.profile.keys()?;
+        Ok(meeting_pdf::Source::sealed(&path, &keys.documents(LEVEL_NORMAL), sha256))
+    }
+
+    fn reader(&self, sha256: &str) -> Result<Option<SealedReader<std::fs::File>>> {
+        let path = self.path(sha256);
+        let file = match std::fs::File::open(&path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(ClientError::io(format!("reading {}", path.display()))(e)),
         };
-        let mut h = Sha256::new();
-        let mut buf = vec![0u8; 256 * 1024];
-        loop {
-            let n = f.read(&mut buf).map_err(ClientError::io(format!("reading {}", path.display())))?;
-            if n == 0 {
-                break;
-            }
-            h.update(&buf[..n]);
+        let keys = self.profile.keys()?;
+        match SealedReader::open(file, &keys.documents(LEVEL_NORMAL), sha256.as_bytes()) {
+            Ok(r) => Ok(Some(r)),
+            Err(SealError::Io(e)) => Err(ClientError::io(format!("reading {}", path.display()))(e)),
+            Err(_) => Err(ClientError::DamagedCopy(sha256.to_owned())),
         }
-        Ok(Some(hex::encode(h.finalize())))
+    }
+
+    /// The plaintext of a cached blob, decrypted in memory and checked against its
+    /// name.
+    pub fn read(&self, sha256: &str) -> Result<Vec<u8>> {
+        let mut r = self
+            .reader(sha256)?
+            .ok_or_else(|| ClientError::NotFound(format!("document content {sha256} is not on this device")))?;
+        let mut out = Vec::with_capacity(r.len() as usize);
+        r.read_all(&mut out).map_err(|_| ClientError::DamagedCopy(sha256.to_owned()))?;
+        if hex::encode(Sha256::digest(&out)) != sha256 {
+            return Err(ClientError::DamagedCopy(sha256.to_owned()));
+        }
+        Ok(out)
+    }
+
+    /// Decrypts and re-hashes a cached blob.
+    pub fn check(&self, sha256: &str) -> Result<Check> {
+        let mut r = match self.reader(sha256) {
+            Ok(Some(r)) => r,
+            Ok(None) => return Ok(Check::Missing),
+            Err(ClientError::DamagedCopy(_)) => return Ok(Check::Damaged),
+            Err(e) => return Err(e),
+        };
+        let mut h = Sha256::new();
+        match r.read_all(&mut HashWriter(&mut h)) {
+            Ok(_) if hex::encode(h.finalize()) == sha256 => Ok(Check::Intact),
+            Ok(_) | Err(SealError::Tampered | SealError::Truncated) => Ok(Check::Damaged),
+            Err(e) => Err(ClientError::io(format!("reading {}", self.path(sha256).display()))(e.into_io())),
+        }
+    }
+
+    /// Plaintext bytes an interrupted download has kept: the full chunks of its partial
+    /// file (what a resume starts from, if they authenticate).
+    pub fn partial_kept(&self, sha256: &str) -> u64 {
+        let len = std::fs::metadata(self.partial_path(sha256)).map(|m| m.len()).unwrap_or(0);
+        len.saturating_sub(HEADER as u64) / SEALED_CHUNK as u64 * sealed::CHUNK as u64
     }
 
     /// Downloads one blob into the cache, resuming a partial download, and returns the
     /// bytes transferred. `on_bytes` is told of every chunk as it arrives.
     pub async fn fetch(&self, api: &Api, sha256: &str, size: u64, on_bytes: &(dyn Fn(u64) + Sync)) -> Result<u64> {
         let dest = self.path(sha256);
+        let key = self.profile.keys()?.documents(LEVEL_NORMAL);
         // Already in place (e.g. the store was reset for a resync): trust only a re-hash.
-        let (d, want) = (dest.clone(), sha256.to_owned());
-        if tokio::task::spawn_blocking(move || Self::hash_file(&d)).await.map_err(join)??.as_deref() == Some(&want) {
+        let (me, want) = (self.clone(), sha256.to_owned());
+        if tokio::task::spawn_blocking(move || me.check(&want)).await.map_err(join)?? == Check::Intact {
             return Ok(0);
         }
         let part = self.partial_path(sha256);
-        let mut have = tokio::fs::metadata(&part).await.map(|m| m.len()).unwrap_or(0);
-        if have > size {
-            have = 0;
-        }
-        let mut hasher = Sha256::new();
-        if have > 0 {
-            let p = part.clone();
-            let limit = have;
-            hasher = tokio::task::spawn_blocking(move || -> Result<Sha256> {
-                let mut h = Sha256::new();
-                let f = std::fs::File::open(&p).map_err(ClientError::io(format!("reading {}", p.display())))?;
-                let mut r = std::io::BufReader::with_capacity(256 * 1024, f).take(limit);
-                std::io::copy(&mut r, &mut h).map_err(ClientError::io(format!("reading {}", p.display())))?;
-                Ok(h)
-            })
-            .await
-            .map_err(join)??;
-        }
+        let (p, k, aad) = (part.clone(), key.clone(), sha256.to_owned());
+        let resumed = tokio::task::spawn_blocking(move || resume(&p, &k, &aad)).await.map_err(join)??;
+        let (mut sealer, mut have, mut hasher) = match resumed {
+            Some((s, kept, h)) if kept <= size => (Some(s), kept, h),
+            _ => (None, 0, Sha256::new()),
+        };
+        let mut out = Vec::with_capacity(2 * SEALED_CHUNK);
         let mut transferred = 0u64;
+        let mut file = None;
         if have < size || size == 0 {
             let mut resp = api.blob(sha256, have).await?;
-            let file = match resp.status() {
-                StatusCode::PARTIAL_CONTENT => {
+            let opened = match resp.status() {
+                StatusCode::PARTIAL_CONTENT if sealer.is_some() => {
                     let expected = format!("bytes {have}-");
                     let ok = resp
                         .headers()
@@ -121,6 +178,9 @@ impl BlobCache {
                 _ => {
                     hasher = Sha256::new();
                     have = 0;
+                    let (s, header) = Sealer::new(&key, LEVEL_NORMAL, sha256.as_bytes());
+                    sealer = Some(s);
+                    out.extend_from_slice(&header);
                     tokio::fs::File::create(&part)
                         .await
                         .map_err(ClientError::io(format!("creating {}", part.display())))?
@@ -128,35 +188,40 @@ impl BlobCache {
             };
             // Network chunks are small; each tokio::fs write is a hop to the blocking
             // pool, so batch them.
-            let mut file = tokio::io::BufWriter::with_capacity(1 << 20, file);
+            let mut f = tokio::io::BufWriter::with_capacity(1 << 20, opened);
             let mut writeback = Writeback::default();
             loop {
                 let chunk = match resp.chunk().await {
                     Ok(Some(c)) => c,
                     Ok(None) => break,
                     Err(e) => {
-                        // Keep what arrived: the next attempt resumes from here.
-                        let _ = file.flush().await;
-                        let _ = file.get_ref().sync_data().await;
+                        // Keep the full chunks that arrived: the next attempt resumes there.
+                        let _ = f.write_all(&out).await;
+                        let _ = f.flush().await;
+                        let _ = f.get_ref().sync_data().await;
                         return Err(api.net_error(&e));
                     }
                 };
                 if have + transferred + chunk.len() as u64 > size {
-                    drop(file);
+                    drop(f);
                     let _ = tokio::fs::remove_file(&part).await;
                     return Err(ClientError::Protocol(format!(
                         "blob {sha256} is larger than the {size} bytes announced"
                     )));
                 }
-                file.write_all(&chunk).await.map_err(ClientError::io(format!("writing {}", part.display())))?;
+                if let Some(s) = sealer.as_mut() {
+                    s.push(&chunk, &mut out).map_err(|e| ClientError::Protocol(format!("sealing {sha256}: {e}")))?;
+                }
+                f.write_all(&out).await.map_err(ClientError::io(format!("writing {}", part.display())))?;
+                out.clear();
                 hasher.update(&chunk);
                 transferred += chunk.len() as u64;
                 on_bytes(chunk.len() as u64);
-                writeback.maybe_start(&mut file, chunk.len()).await;
+                writeback.maybe_start(&mut f, chunk.len()).await;
             }
             writeback.finish().await;
-            file.flush().await.map_err(ClientError::io(format!("writing {}", part.display())))?;
-            file.get_ref().sync_all().await.map_err(ClientError::io(format!("syncing {}", part.display())))?;
+            f.flush().await.map_err(ClientError::io(format!("writing {}", part.display())))?;
+            file = Some(f.into_inner());
         }
         if have + transferred != size {
             return Err(ClientError::Interrupted {
@@ -169,6 +234,20 @@ impl BlobCache {
             let _ = tokio::fs::remove_file(&part).await;
             return Err(ClientError::HashMismatch { sha256: sha256.to_owned(), actual });
         }
+        // The last chunk, flagged as the last: only now is the file a whole sealed file.
+        let sealer = sealer.ok_or_else(|| ClientError::Protocol(format!("blob {sha256}: nothing to finish")))?;
+        sealer.finish(&mut out).map_err(|e| ClientError::Protocol(format!("sealing {sha256}: {e}")))?;
+        let mut file = match file {
+            Some(f) => f,
+            None => tokio::fs::OpenOptions::new()
+                .append(true)
+                .open(&part)
+                .await
+                .map_err(ClientError::io(format!("opening {}", part.display())))?,
+        };
+        file.write_all(&out).await.map_err(ClientError::io(format!("writing {}", part.display())))?;
+        file.sync_all().await.map_err(ClientError::io(format!("syncing {}", part.display())))?;
+        drop(file);
         let dir = dest.parent().map(Path::to_owned).unwrap_or_else(|| self.root.clone());
         tokio::task::spawn_blocking(move || -> Result<()> {
             std::fs::create_dir_all(&dir).map_err(ClientError::io(format!("creating {}", dir.display())))?;
@@ -253,6 +332,37 @@ impl Writeback {
         if let Some(h) = self.running.take() {
             let _ = h.await;
         }
+    }
+}
+
+/// Picks up a partial download: its full chunks that authenticate, re-hashed. `None`
+/// when there is nothing usable (no file, not ours): start over.
+fn resume(part: &Path, key: &meeting_seal::Key32, sha256: &str) -> Result<Option<(Sealer, u64, Sha256)>> {
+    let mut f = match std::fs::OpenOptions::new().read(true).write(true).open(part) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(ClientError::io(format!("opening {}", part.display()))(e)),
+    };
+    let mut h = Sha256::new();
+    match sealed::resume_partial(&mut f, key, LEVEL_NORMAL, sha256.as_bytes(), |c| h.update(c)) {
+        Ok(Some((sealer, kept))) => Ok(Some((sealer, kept, h))),
+        Ok(None) => Ok(None),
+        Err(SealError::Io(e)) => Err(ClientError::io(format!("reading {}", part.display()))(e)),
+        Err(_) => Ok(None),
+    }
+}
+
+/// Feeds what is written into a hash.
+struct HashWriter<'a>(&'a mut Sha256);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

@@ -82,7 +82,11 @@ pub async fn carry_over(store: &mut Store, blobs: &BlobCache, pdf: &PdfService) 
         by_document.entry(doc.to_string()).or_insert_with(|| (sha, Vec::new())).1.push(a);
     }
     for (_, (sha, marks)) in by_document {
-        let (handle, info) = match pdf.open(&blobs.path(&sha), None).await {
+        let opened = match blobs.source(&sha) {
+            Ok(source) => pdf.open(source, None).await.map_err(crate::ClientError::from),
+            Err(e) => Err(e),
+        };
+        let (handle, info) = match opened {
             Ok(ok) => ok,
             Err(e) => {
                 // A protected or damaged new version: try again on a later sync.

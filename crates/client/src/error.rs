@@ -78,6 +78,24 @@ pub enum ClientError {
     /// A path given as a meeting's folder is not a folder one can read.
     #[error("{0} is not a folder this device can read")]
     NotAFolder(String),
+    /// The device's documents are encrypted and their key is not in memory: the app is
+    /// locked (started again, or idle), or the CLI was given no password.
+    #[error(
+        "this device's documents are locked: enter your password (the app asks for it; the CLI reads MEETING_PASSWORD or asks)"
+    )]
+    Locked,
+    /// The password does not open this device's keys.
+    #[error("the password does not open this device's documents")]
+    WrongDevicePassword,
+    /// A cached document's encrypted file does not decrypt: truncated, altered or put
+    /// under another document's name. It is dropped and fetched again at the next sync.
+    #[error(
+        "the copy of document {0} on this device is damaged; it was removed and will be downloaded again at the next sync"
+    )]
+    DamagedCopy(String),
+    /// The file of keys of this profile is unreadable.
+    #[error("the keys of this profile are unreadable ({0}): log in again to make new ones")]
+    BadKeys(String),
     /// The PDF engine refused or failed (a damaged document, an export it cannot do).
     #[error(transparent)]
     Pdf(#[from] meeting_pdf::PdfError),
@@ -121,6 +139,10 @@ impl ClientError {
             Self::UnsyncedAnnotations(_) => "unsynced_annotations",
             Self::Invalid(_) => "invalid",
             Self::NotAFolder(_) => "not_a_folder",
+            Self::Locked => "locked",
+            Self::WrongDevicePassword => "wrong_device_password",
+            Self::DamagedCopy(_) => "damaged_copy",
+            Self::BadKeys(_) => "bad_keys",
             Self::Pdf(e) => e.code(),
             Self::Database(_) | Self::Open(_) => "local_database",
             Self::Io { source, .. } if source.raw_os_error() == Some(28) => "disk_full",

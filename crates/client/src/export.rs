@@ -133,9 +133,10 @@ pub async fn export_document(
             .map(|m| m.participants.into_iter().map(|p| (p.user_id, p.display_name)).collect())
             .unwrap_or_default();
         let (marks, left_out) = markups(&store.annotations(Some(&meeting))?, document_id, &sha, &names);
-        (profile.blobs()?.path(&sha), marks, left_out)
+        (profile.blobs()?.source(&sha)?, marks, left_out)
     };
-    let bytes = pdf.export(&source, marks.clone(), mode, out).await?;
+    // The one deliberate plaintext: the copy the user asked for, where they chose.
+    let bytes = pdf.export(source, marks.clone(), mode, out).await?;
     let xfdf = match xfdf {
         Some(path) => {
             let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();

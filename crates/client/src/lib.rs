@@ -29,11 +29,13 @@ pub mod search;
 pub mod seen;
 pub mod store;
 pub mod sync;
+pub mod vault;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use meeting_protocol::LoginResponse;
+use zeroize::Zeroizing;
 
 pub use error::{ClientError, Result};
 
@@ -55,10 +57,12 @@ use api::Api;
 use blobs::BlobCache;
 use store::Store;
 
-/// A profile directory: one user's session and offline copy on this device.
+/// A profile directory: one user's session and offline copy on this device. Clones
+/// share the unlocked keys ([`vault`]).
 #[derive(Debug, Clone)]
 pub struct Profile {
     dir: PathBuf,
+    slot: vault::KeySlot,
 }
 
 /// A held lock on a profile's sync; released on drop.
@@ -82,7 +86,7 @@ impl Profile {
     /// Opens (creating) the profile at `dir`.
     pub fn open(dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(dir).map_err(ClientError::io(format!("creating profile {}", dir.display())))?;
-        Ok(Self { dir: dir.to_owned() })
+        Ok(Self { dir: dir.to_owned(), slot: vault::KeySlot::default() })
     }
 
     /// The profile directory.
@@ -95,9 +99,9 @@ impl Profile {
         Store::open(&self.dir.join("client.db"))
     }
 
-    /// Opens the profile's blob cache.
+    /// Opens the profile's blob cache (its documents open with this profile's keys).
     pub fn blobs(&self) -> Result<BlobCache> {
-        BlobCache::open(&self.dir.join("blobs"))
+        BlobCache::open(&self.dir.join("blobs"), self.clone())
     }
 
     /// An API client with this profile's session.
@@ -137,6 +141,19 @@ impl Profile {
             store.reset_all()?;
             self.blobs()?.remove_unreferenced(&Default::default())?;
         }
+        // Argon2id takes a while by design: off the async threads.
+        let (me, uid, pw) = (self.clone(), resp.user.id.to_string(), Zeroizing::new(password.to_owned()));
+        let fresh = tokio::task::spawn_blocking(move || me.keys_at_login(&uid, &pw))
+            .await
+            .map_err(|e| ClientError::Protocol(format!("making the device's keys: {e}")))??;
+        if fresh {
+            // New keys: copies sealed under the old ones (another user's, or this user's
+            // before a password change on the server) can no longer be opened.
+            for (sha, _) in store.verified_blobs()? {
+                store.forget_blob(&sha)?;
+            }
+            self.blobs()?.remove_unreferenced(&Default::default())?;
+        }
         store.set_meta("server_url", Some(api.base()))?;
         store.set_meta("token", Some(&resp.token))?;
         store.set_meta("user_id", Some(&resp.user.id.to_string()))?;
@@ -157,6 +174,7 @@ impl Profile {
             }
         }
         store.set_meta("token", None)?;
+        self.lock_keys();
         Ok(())
     }
 }

@@ -2,8 +2,6 @@
 //! PDF engine after a document's content is verified, folded (see [`crate::fold`]) and
 //! indexed with SQLite FTS5; queries are folded the same way.
 
-use std::path::Path;
-
 use meeting_pdf::{PdfError, PdfService};
 use rusqlite::{OptionalExtension as _, params};
 use serde::Serialize;
@@ -208,7 +206,15 @@ pub async fn index_missing(
 ) -> Result<IndexReport> {
     let mut report = IndexReport::default();
     for sha in store.unindexed_blobs()? {
-        match extract(pdf, &blobs.path(&sha)).await {
+        // A locked profile or a vanished file: not this document's fault; next time.
+        let source = match blobs.source(&sha) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(%sha, error = %e, "cannot open a document to index it");
+                continue;
+            }
+        };
+        match extract(pdf, source).await {
             Ok(pages) => {
                 report.pages += pages.len();
                 store.index_pages(&sha, &pages)?;
@@ -228,8 +234,8 @@ pub async fn index_missing(
     Ok(report)
 }
 
-async fn extract(pdf: &PdfService, path: &Path) -> std::result::Result<Vec<String>, PdfError> {
-    let (doc, info) = pdf.open(path, None).await?;
+async fn extract(pdf: &PdfService, source: meeting_pdf::Source) -> std::result::Result<Vec<String>, PdfError> {
+    let (doc, info) = pdf.open(source, None).await?;
     let mut pages = Vec::with_capacity(info.pages.len());
     for p in 0..info.pages.len() as u32 {
         match pdf.text(doc, p).await {

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::Profile;
 use crate::api::Api;
-use crate::blobs::BlobCache;
+use crate::blobs::{BlobCache, Check};
 use crate::error::{ClientError, Result};
 
 /// Tuning of a sync run.
@@ -273,14 +273,14 @@ pub fn verify(profile: &Profile) -> Result<VerifyReport> {
     let mut report = VerifyReport::default();
     for (sha, _) in store.verified_blobs()? {
         report.checked += 1;
-        match BlobCache::hash_file(&blobs.path(&sha))? {
-            Some(actual) if actual == sha => report.ok += 1,
-            Some(_) => {
+        match blobs.check(&sha)? {
+            Check::Intact => report.ok += 1,
+            Check::Damaged => {
                 blobs.remove(&sha)?;
                 store.forget_blob(&sha)?;
                 report.corrupt.push(sha);
             }
-            None => {
+            Check::Missing => {
                 store.forget_blob(&sha)?;
                 report.missing.push(sha);
             }

@@ -57,7 +57,10 @@ async fn an_exported_copy_passes_qpdf_holds_the_annotations_and_the_cached_origi
     let hl =
         meeting(&laptop, &["annotations", "highlight", &doc, "--find", "tăng ngân sách", "--text", "Ủng hộ", "--json"]);
     let note = meeting(&laptop, &["annotations", "add-note", &doc, "1", "Cần số liệu quý III", "--json"]);
-    let cached = util::profile(dir.path(), "leader1-laptop").blobs().unwrap().path(&sha256_hex(&original));
+    let blobs = util::unlocked_profile(dir.path(), "leader1-laptop").blobs().unwrap();
+    let cached = blobs.path(&sha256_hex(&original));
+    let sealed_before = std::fs::read(&cached).unwrap();
+    assert!(!sealed_before.windows(5).any(|w| w == b"%PDF-"), "the cached copy is encrypted");
 
     let out = dir.path().join("ban-co-ghi-chu.pdf");
     let xfdf = dir.path().join("ban-co-ghi-chu.xfdf");
@@ -65,7 +68,8 @@ async fn an_exported_copy_passes_qpdf_holds_the_annotations_and_the_cached_origi
         meeting(&laptop, &["export", &doc, "--out", out.to_str().unwrap(), "--xfdf", xfdf.to_str().unwrap(), "--json"]);
     assert_eq!(report["annotations"], 2);
     qpdf_check(&out);
-    assert_eq!(std::fs::read(&cached).unwrap(), original, "the cached original is byte-identical");
+    assert_eq!(std::fs::read(&cached).unwrap(), sealed_before, "the cached original is untouched");
+    assert_eq!(blobs.read(&sha256_hex(&original)).unwrap(), original, "and decrypts to the original");
     assert!(std::fs::read(&out).unwrap().starts_with(&original), "the copy is the original plus an update");
     meeting(&laptop, &["verify", "--json"]);
 
@@ -154,8 +158,8 @@ async fn highlights_follow_their_words_into_a_new_version_or_are_flagged_for_rev
 
     // The highlight lands on the same words in version 2.
     let pdf = pdf_engine();
-    let blob = util::profile(dir.path(), "leader1-laptop").blobs().unwrap().path(&v2_sha);
-    let (v2_doc, _) = pdf.open(&blob, None).await.unwrap();
+    let blob = util::unlocked_profile(dir.path(), "leader1-laptop").blobs().unwrap().source(&v2_sha).unwrap();
+    let (v2_doc, _) = pdf.open(blob, None).await.unwrap();
     let page = moved["annotation"]["page"].as_u64().unwrap() as u32;
     let text = pdf.text(v2_doc, page).await.unwrap();
     let quad = &moved["annotation"]["shape"]["quads"][0]["points"];

@@ -231,6 +231,21 @@ async fn marks_drawn_in_the_app_survive_a_kill_and_reach_the_server() {
     server.restart_same_port().await;
     let desktop = Desktop::launch_with(&app_binary(), profile.path(), &env).await;
     let s = &desktop.session;
+    // The documents are encrypted on the laptop and this machine has no OS keystore:
+    // the app starts locked, says why, refuses a wrong password, opens with the right one.
+    s.wait_for("[data-testid=no-keystore]", 1, long).await;
+    let pw = s.wait_for("[data-testid=unlock-password]", 1, long).await;
+    s.type_into(&pw[0], "not-the-password").await;
+    s.click(&s.wait_for("[data-testid=unlock]", 1, long).await[0]).await;
+    s.wait_until(
+        "a wrong password told in Vietnamese",
+        "return document.querySelector('[data-testid=unlock-error]')?.innerText.includes('Mật khẩu không mở được') === true",
+        json!([]),
+        long,
+    )
+    .await;
+    s.type_into(&s.wait_for("[data-testid=unlock-password]", 1, long).await[0], "demo").await;
+    s.click(&s.wait_for("[data-testid=unlock]", 1, long).await[0]).await;
     open_meeting(s, long).await;
     s.wait_for("[data-testid=item-note]", 1, long).await;
     open_report(s, long).await;

@@ -79,7 +79,7 @@ async fn secretary_edits_arrive_and_a_removed_participant_purges_the_meeting() {
     assert_eq!(doc.document.version, 2);
     assert!(doc.available_offline);
     let blobs = leader1.blobs().unwrap();
-    assert_eq!(sha256_hex(&std::fs::read(blobs.path(&v2_sha)).unwrap()), v2_sha);
+    assert_eq!(sha256_hex(&blobs.read(&v2_sha).unwrap()), v2_sha);
     assert!(!blobs.path(&old_sha).exists(), "the replaced version leaves the laptop");
     assert!(!blobs.path(&gone_sha).exists(), "a deleted document leaves the laptop");
     assert!(local.agenda.iter().flat_map(|a| &a.documents).all(|d| d.document.id.to_string() != gone_id));

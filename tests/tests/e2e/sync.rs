@@ -28,8 +28,10 @@ async fn fresh_sync_brings_every_document_and_second_sync_downloads_nothing() {
     let blobs = laptop.blobs().unwrap();
     let mut total = 0u64;
     for sha in &expected {
-        let bytes = std::fs::read(blobs.path(sha)).unwrap_or_else(|e| panic!("blob {sha} not on disk: {e}"));
-        assert_eq!(sha256_hex(&bytes), *sha, "content on disk must hash to its name");
+        let on_disk = std::fs::read(blobs.path(sha)).unwrap_or_else(|e| panic!("blob {sha} not on disk: {e}"));
+        assert!(!on_disk.windows(5).any(|w| w == b"%PDF-"), "no plaintext PDF on the disk");
+        let bytes = blobs.read(sha).unwrap();
+        assert_eq!(sha256_hex(&bytes), *sha, "content on disk must decrypt and hash to its name");
         assert!(bytes.starts_with(b"%PDF-"));
         total += bytes.len() as u64;
     }

@@ -36,6 +36,8 @@ export const api = {
   login: (serverUrl: string, username: string, password: string) =>
     invoke<Session>("login", { serverUrl, username, password }),
   logout: () => invoke<void>("logout"),
+  unlock: (password: string) => invoke<Session>("unlock", { password }),
+  lock: () => invoke<void>("lock"),
   sync: (onProgress: (p: SyncProgress) => void) => {
     const progress = new Channel<SyncProgress>();
     progress.onmessage = onProgress;

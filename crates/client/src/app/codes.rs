@@ -33,6 +33,14 @@ pub enum UiCode {
     Invalid,
     /// The path given as a meeting's folder is not a readable folder.
     NotAFolder,
+    /// The device's documents are locked: the password is needed.
+    Locked,
+    /// The password does not open this device's documents.
+    WrongDevicePassword,
+    /// A cached document's encrypted copy is damaged (dropped; fetched again).
+    DamagedCopy,
+    /// The profile's keys are unreadable (log in again).
+    BadKeys,
     /// The local database failed.
     LocalDatabase,
     /// The disk is full.

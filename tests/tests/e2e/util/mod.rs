@@ -18,6 +18,14 @@ pub fn profile(dir: &Path, name: &str) -> meeting_client::Profile {
     meeting_client::Profile::open(&dir.join(name)).unwrap()
 }
 
+/// A profile a CLI test logged in, opened here too and unlocked with the demo
+/// password (its documents are encrypted: reading them needs the keys).
+pub fn unlocked_profile(dir: &Path, name: &str) -> meeting_client::Profile {
+    let p = profile(dir, name);
+    p.unlock("demo").unwrap_or_else(|e| panic!("unlock {name}: {e}"));
+    p
+}
+
 /// Logs a profile in and syncs it, panicking on any failure.
 pub async fn login_and_sync(p: &meeting_client::Profile, url: &str, user: &str) -> meeting_client::SyncReport {
     p.login(url, user, "demo").await.unwrap_or_else(|e| panic!("login {user}: {e}"));
@@ -45,9 +53,11 @@ pub fn meeting_login(profile: &Path, url: &str, user: &str) {
     assert!(child.wait().unwrap().success(), "login {user}");
 }
 
-/// Runs the `meeting` CLI on a profile; whatever it did.
+/// Runs the `meeting` CLI on a profile; whatever it did. Every demo user's password
+/// is "demo": `MEETING_PASSWORD` unlocks the profile's documents, as in a script.
 pub fn meeting_output(profile: &Path, args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_e2e-meeting"))
+        .env("MEETING_PASSWORD", "demo")
         .arg("--profile")
         .arg(profile)
         .args(args)

@@ -24,4 +24,9 @@ display_name: string | null,
  * Office role (`leader`, `secretary`, `admin`): secretaries and admins get the
  * Prepare workspace.
  */
-role: string | null, };
+role: string | null, 
+/**
+ * The device's documents are locked (the app was started again, or locked): the
+ * UI asks for the password before anything else.
+ */
+locked: boolean, };
