@@ -254,12 +254,33 @@ impl AppCore {
         generation: u64,
     ) -> UiResult<Vec<u8>> {
         let ticket = self.ticket(view, generation)?;
-        Ok(self.pdf.render(DocHandle(handle), page, width, priority, Some(ticket)).await?.into_frame())
+        let rendered = self.pdf.render(DocHandle(handle), page, width, priority, Some(ticket)).await;
+        Ok(self.damaged(handle, rendered)?.into_frame())
     }
 
     /// The text layer of a page (selection, copy).
     pub async fn page_text(&self, handle: u64, page: u32) -> UiResult<PageText> {
-        Ok(self.pdf.text(DocHandle(handle), page).await?)
+        let text = self.pdf.text(DocHandle(handle), page).await;
+        Ok(self.damaged(handle, text)?)
+    }
+
+    /// A page of an open document whose encrypted copy turns out damaged (pdfium reads
+    /// a file's chunks as it needs them): the copy is dropped so the next sync fetches
+    /// it again.
+    fn damaged<T>(&self, handle: u64, r: Result<T, PdfError>) -> Result<T, PdfError> {
+        if let Err(PdfError::DamagedCopy(why)) = &r {
+            let id = self.open.lock().ok().and_then(|o| o.iter().find(|(_, h)| h.0 == handle).map(|(d, _)| d.clone()));
+            if let Some(id) = id
+                && let Ok(store) = self.profile.store()
+                && let Ok(Some(sha)) = store.document_blob(&id)
+                && let Ok(blobs) = self.profile.blobs()
+            {
+                tracing::warn!(%sha, %why, "a cached document does not decrypt; dropped");
+                let _ = blobs.remove(&sha);
+                let _ = store.forget_blob(&sha);
+            }
+        }
+        r
     }
 
     /// The links of a page (internal targets, external addresses).

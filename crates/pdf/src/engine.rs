@@ -58,6 +58,8 @@ impl std::io::Seek for Watched {
 pub struct Engine {
     pdfium: &'static Pdfium,
     docs: HashMap<u64, PdfDocument<'static>>,
+    /// Why a read of each document's file failed, if one did (see [`Watched`]).
+    damage: HashMap<u64, Arc<Mutex<Option<PdfError>>>>,
 }
 
 fn map_err(e: PdfiumError, had_password: bool) -> PdfError {
@@ -94,7 +96,7 @@ impl Engine {
         // The engine lives as long as the worker process; leaking it gives documents the
         // 'static borrow pdfium-render wants.
         let pdfium: &'static Pdfium = Box::leak(Box::new(Pdfium::new(bindings)));
-        Ok(Self { pdfium, docs: HashMap::new() })
+        Ok(Self { pdfium, docs: HashMap::new(), damage: HashMap::new() })
     }
 
     fn doc(&self, handle: u64) -> Result<&PdfDocument<'static>, PdfError> {
@@ -125,12 +127,21 @@ impl Engine {
         let doc = loaded.map_err(|e| map_err(e, password.is_some()))?;
         let info = info(&doc)?;
         self.docs.insert(handle, doc);
+        self.damage.insert(handle, damage);
         Ok(info)
+    }
+
+    /// A read of the document's file failed since it was opened (a sealed chunk that
+    /// does not decrypt, read lazily as pdfium needs the page): whatever pdfium made
+    /// of the missing bytes, the answer is that the copy is damaged.
+    pub fn damage(&self, handle: u64) -> Option<PdfError> {
+        self.damage.get(&handle).and_then(|d| d.lock().ok().and_then(|d| d.clone()))
     }
 
     /// Forgets a document.
     pub fn close(&mut self, handle: u64) {
         self.docs.remove(&handle);
+        self.damage.remove(&handle);
     }
 
     /// Renders a page `width` pixels wide (height follows the page's shape).

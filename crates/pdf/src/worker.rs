@@ -48,6 +48,18 @@ pub fn run() -> ExitCode {
 pub const PIXELS_ENV: &str = "MEETING_PDF_PIXELS";
 
 fn execute(engine: &mut Engine, op: Op, pixels: Option<&File>) -> (Answer, Vec<u8>) {
+    let doc = match &op {
+        Op::Open { .. } => None,
+        other => other.doc(),
+    };
+    let answer = run_op(engine, op, pixels);
+    match doc.and_then(|d| engine.damage(d)) {
+        Some(damaged) => (Err(damaged), Vec::new()),
+        None => answer,
+    }
+}
+
+fn run_op(engine: &mut Engine, op: Op, pixels: Option<&File>) -> (Answer, Vec<u8>) {
     let nothing = Vec::new;
     match op {
         Op::Open { doc, source, password } => {

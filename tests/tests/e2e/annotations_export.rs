@@ -5,16 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use meeting_pdf::{PdfService, ServiceOptions, WorkerCommand};
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::util::{self, Http, TestServer, make_pdf, meeting, sha256_hex};
-
-fn pdf_engine() -> PdfService {
-    let program = PathBuf::from(env!("CARGO_BIN_EXE_e2e-meeting"));
-    PdfService::start(WorkerCommand { program, args: vec!["pdf-worker".into()] }, ServiceOptions::default())
-}
+use crate::util::{self, Http, TestServer, make_pdf, meeting, pdf_engine, sha256_hex};
 
 const V1: &str = "Mở đầu báo cáo về tình hình thực hiện nhiệm vụ.\n\n\
 Đề nghị tăng ngân sách cho y tế cơ sở trong năm tới.\n\n\

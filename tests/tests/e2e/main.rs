@@ -13,6 +13,7 @@ mod access;
 mod annotations;
 mod annotations_export;
 mod annotations_sync;
+mod at_rest;
 mod bad_input;
 mod concurrency;
 mod convert;

@@ -72,6 +72,15 @@ pub fn meeting(profile: &Path, args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
 }
 
+/// The real PDF engine, its worker being the `meeting` binary's hidden subcommand.
+pub fn pdf_engine() -> meeting_pdf::PdfService {
+    let program = std::path::PathBuf::from(env!("CARGO_BIN_EXE_e2e-meeting"));
+    meeting_pdf::PdfService::start(
+        meeting_pdf::WorkerCommand { program, args: vec!["pdf-worker".into()] },
+        meeting_pdf::ServiceOptions::default(),
+    )
+}
+
 /// A real multi-page PDF with the given title and body text.
 pub fn make_pdf(title: &str, body: &str) -> Vec<u8> {
     make_large_pdf(title, body, 0)

@@ -1,0 +1,150 @@
+//! Issue 10, documents at rest: a real server, a real profile driven through `AppCore`
+//! (what the desktop app runs) with the real PDF worker.
+//!
+//! - nothing of a document is readable in the profile's blob cache (no `%PDF-`, no
+//!   Vietnamese words of a document), yet every document opens offline;
+//! - a profile copied to another directory opens nothing without the password, and
+//!   everything with it (acceptance 2);
+//! - a truncated, bit-flipped or swapped encrypted file is refused with its own error,
+//!   the app goes on, and the next sync fetches it again (acceptance 7).
+
+use std::path::Path;
+
+use meeting_client::Profile;
+use meeting_client::app::{AppCore, UiCode};
+
+use crate::util::{TestServer, pdf_engine};
+
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Every document of the device: (id, sha256).
+fn documents(app: &AppCore) -> Vec<(String, String)> {
+    let mut docs = Vec::new();
+    for m in app.meetings().unwrap() {
+        let m = app.meeting(&m.meeting.id.to_string()).unwrap();
+        for d in m.agenda.iter().flat_map(|a| &a.documents).chain(&m.other_documents) {
+            docs.push((d.document.id.to_string(), d.document.sha256.clone()));
+        }
+    }
+    docs
+}
+
+/// Opens a document and draws every page, as a reader paging through it would (pdfium
+/// reads a file's chunks as pages need them).
+async fn opens(app: &AppCore, id: &str) -> Result<u32, UiCode> {
+    let d = app.open_document(id, None).await.map_err(|e| e.code)?;
+    let pages = d.info.pages.len() as u32;
+    for p in 0..pages {
+        if let Err(e) = app.render_page(d.handle, p, 200, meeting_pdf::Priority::Visible, 1, 1).await {
+            app.close_document(d.handle);
+            return Err(e.code);
+        }
+    }
+    app.close_document(d.handle);
+    Ok(pages)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn documents_on_the_laptop_are_unreadable_without_the_password_and_open_offline_with_it() {
+    let mut server = TestServer::demo().await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = AppCore::new(Profile::open(&dir.path().join("laptop")).unwrap(), pdf_engine());
+    app.login(&server.url, "leader1", "demo").await.unwrap();
+    let report = app.sync(&|_| {}).await.unwrap();
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    let docs = documents(&app);
+    assert!(docs.len() >= 8, "{docs:?}");
+
+    // A phrase that is in a demo document (the search index finds it) is nowhere in
+    // the cache, nor is any PDF.
+    let phrase = "cải cách hành chính";
+    assert!(!app.search(phrase, None).unwrap().is_empty(), "the phrase is in a document");
+    for f in files_under(&dir.path().join("laptop/blobs")) {
+        let bytes = std::fs::read(&f).unwrap();
+        assert!(!contains(&bytes, b"%PDF-"), "{} holds a PDF", f.display());
+        assert!(!contains(&bytes, phrase.as_bytes()), "{} holds the phrase", f.display());
+    }
+
+    // Offline, every document opens.
+    server.kill();
+    for (id, _) in &docs {
+        assert!(opens(&app, id).await.unwrap() > 0, "document {id} opens offline");
+    }
+
+    // The profile copied to "another machine": locked; a wrong password is told
+    // apart; the right one opens every document, still offline.
+    let copy = dir.path().join("copied");
+    assert!(
+        std::process::Command::new("cp")
+            .arg("-a")
+            .arg(dir.path().join("laptop"))
+            .arg(&copy)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let thief = AppCore::new(Profile::open(&copy).unwrap(), pdf_engine());
+    let session = thief.session().unwrap();
+    assert!(session.logged_in && session.locked, "{session:?}");
+    assert_eq!(opens(&thief, &docs[0].0).await, Err(UiCode::Locked));
+    assert_eq!(thief.unlock("guess").await.unwrap_err().code, UiCode::WrongDevicePassword);
+    assert!(thief.unlock("demo").await.unwrap().logged_in);
+    for (id, _) in &docs {
+        assert!(opens(&thief, id).await.is_ok(), "document {id} opens with the password");
+    }
+    // Locking drops the keys again.
+    thief.lock();
+    assert_eq!(opens(&thief, &docs[0].0).await, Err(UiCode::Locked));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tampered_copy_is_refused_with_its_own_error_and_fetched_again() {
+    let server = TestServer::demo().await;
+    let dir = tempfile::tempdir().unwrap();
+    let profile = Profile::open(&dir.path().join("laptop")).unwrap();
+    let app = AppCore::new(profile.clone(), pdf_engine());
+    app.login(&server.url, "leader1", "demo").await.unwrap();
+    assert!(app.sync(&|_| {}).await.unwrap().failed.is_empty());
+    let docs = documents(&app);
+    let blobs = profile.blobs().unwrap();
+    let [(cut, cut_sha), (flip, flip_sha), (swap, swap_sha), (other, other_sha), ..] = &docs[..] else {
+        panic!("four documents needed: {docs:?}")
+    };
+
+    let bytes = std::fs::read(blobs.path(cut_sha)).unwrap();
+    std::fs::write(blobs.path(cut_sha), &bytes[..bytes.len() / 2]).unwrap();
+    let mut bytes = std::fs::read(blobs.path(flip_sha)).unwrap();
+    let at = bytes.len() / 3;
+    bytes[at] ^= 0x20;
+    std::fs::write(blobs.path(flip_sha), &bytes).unwrap();
+    std::fs::copy(blobs.path(other_sha), blobs.path(swap_sha)).unwrap();
+
+    for id in [cut, flip, swap] {
+        assert_eq!(opens(&app, id).await, Err(UiCode::DamagedCopy), "document {id}");
+    }
+    assert!(opens(&app, other).await.is_ok(), "the app and the other documents are fine");
+
+    // The next sync fetches exactly the three dropped copies again.
+    let again = app.sync(&|_| {}).await.unwrap();
+    assert!(again.failed.is_empty(), "{:?}", again.failed);
+    assert_eq!(again.blobs_downloaded, 3, "{again:?}");
+    for id in [cut, flip, swap] {
+        assert!(opens(&app, id).await.is_ok(), "document {id} opens again after the sync");
+    }
+    assert!(meeting_client::verify(&profile).unwrap().is_clean());
+}
