@@ -13,6 +13,26 @@ use meeting_client::Profile;
 use meeting_client::app::AppCore;
 use meeting_pdf::{PdfService, WorkerCommand};
 
+/// The window never leaves the app: a link in a document, a dropped file or a script
+/// cannot navigate it to another page, local or remote (the viewer shows an external
+/// link's address instead of following it). In release builds Tauri has no devtools
+/// (the `devtools` feature is off), and the CSP in `tauri.conf.json` allows no remote
+/// origin and no inline script.
+fn stay_in_the_app<R: tauri::Runtime>() -> tauri::plugin::TauriPlugin<R> {
+    tauri::plugin::Builder::new("stay-in-the-app")
+        .on_navigation(|_, url| {
+            let ours = matches!(url.scheme(), "tauri")
+                || (url.scheme() == "http" && url.host_str() == Some("tauri.localhost"))
+                // The development server (`devUrl`), in debug builds only.
+                || (cfg!(debug_assertions) && url.host_str() == Some("localhost") && url.port() == Some(5173));
+            if !ours {
+                tracing::warn!(%url, "navigation away from the app refused");
+            }
+            ours
+        })
+        .build()
+}
+
 /// Runs the app until its window closes.
 pub fn run() -> ExitCode {
     tracing_subscriber::fmt()
@@ -33,6 +53,7 @@ pub fn run() -> ExitCode {
     let worker = WorkerCommand { program, args: vec![meeting_client::PDF_WORKER_ARG.into()] };
     let core = AppCore::new(profile, PdfService::start(worker, meeting_client::app::pdf_options()));
     let result = tauri::Builder::default()
+        .plugin(stay_in_the_app())
         .manage(core.clone())
         .setup(move |app| {
             webview::configure(app);

@@ -81,6 +81,20 @@ async fn a_leader_reads_a_meeting_online_then_offline() {
     log_in(s, &server.url, "leader1").await;
     save(s, "1-meetings.png").await;
 
+    // Hardening: an inline script does not run (CSP), and the window cannot be sent
+    // to another page.
+    let inline = "const el = document.createElement('script'); el.textContent = 'window.__inline = 1';
+                  document.body.appendChild(el); return window.__inline === undefined;";
+    assert_eq!(s.script(inline, json!([])).await, json!(true), "inline scripts are refused");
+    s.script("location.href = 'http://example.invalid/'; return true;", json!([])).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    s.wait_for("[data-testid=sync-now]", 1, long).await;
+    assert_eq!(
+        s.script("return !location.href.includes('example.invalid')", json!([])).await,
+        json!(true),
+        "still in the app"
+    );
+
     let (js, args) = click_text("[data-testid=meeting]", "Phiên họp thường kỳ");
     assert_eq!(s.script(&js, args).await, json!(true));
     s.wait_for("[data-testid=document][data-available=true]", 5, long).await;
