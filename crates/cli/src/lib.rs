@@ -14,6 +14,7 @@ use serde::Serialize;
 use meeting_client::store::LocalDocument;
 use meeting_client::{ClientError, Profile, SyncOptions, SyncProgress};
 
+mod admin;
 mod annotations;
 mod pdf;
 mod prepare;
@@ -132,6 +133,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Admins: every user's device sessions; revoke a lost laptop's.
+    Admin {
+        #[command(subcommand)]
+        command: crate::admin::AdminCommand,
+    },
     /// Inspect or render a PDF file with the app's engine (no window).
     Pdf {
         #[command(subcommand)]
@@ -224,6 +230,7 @@ async fn run(cli: Cli) -> Result<ExitCode, ClientError> {
         }
         Command::Annotations { command } => crate::annotations::run(&profile, command).await?,
         Command::Prepare { command } => crate::prepare::run(&profile, command).await?,
+        Command::Admin { command } => crate::admin::run(&profile, command).await?,
         Command::Opinions { meeting, handled, reopen, json } => {
             crate::prepare::opinions(
                 &profile,

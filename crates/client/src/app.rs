@@ -171,7 +171,15 @@ impl AppCore {
     /// Synchronises, reporting progress; new documents are indexed for search.
     pub async fn sync(&self, progress: &(dyn Fn(&SyncProgress) + Sync)) -> UiResult<SyncReport> {
         let opts = SyncOptions { pdf: Some(self.pdf.clone()), ..SyncOptions::default() };
-        Ok(crate::sync(&self.profile, &opts, progress).await?)
+        match crate::sync(&self.profile, &opts, progress).await {
+            // The profile was erased: nothing of it may stay open or watched.
+            Err(ClientError::DeviceRevoked) => {
+                self.hot.stop_all();
+                self.lock();
+                Err(ClientError::DeviceRevoked.into())
+            }
+            other => Ok(other?),
+        }
     }
 
     /// Meetings on this device.

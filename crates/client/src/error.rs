@@ -37,6 +37,10 @@ pub enum ClientError {
     /// Wrong username or password.
     #[error("wrong username or password")]
     InvalidCredentials,
+    /// This device's access was revoked (a lost laptop): its keys and copies were
+    /// erased.
+    #[error("this device's access was revoked: its keys and copies of meetings were erased; log in again")]
+    DeviceRevoked,
     /// The server answered with an error.
     #[error("the server refused: {message} ({code})")]
     Server {
@@ -131,6 +135,7 @@ impl ClientError {
             Self::NotLoggedIn => "not_logged_in",
             Self::SessionExpired => "session_expired",
             Self::InvalidCredentials => "invalid_credentials",
+            Self::DeviceRevoked => "device_revoked",
             Self::Server { .. } => "server_error",
             Self::Protocol(_) => "protocol_error",
             Self::HashMismatch { .. } => "hash_mismatch",
@@ -159,6 +164,7 @@ impl ClientError {
     pub(crate) fn from_api(status: u16, body: &[u8]) -> Self {
         match serde_json::from_slice::<meeting_protocol::ApiError>(body) {
             Ok(e) if e.code == ErrorCode::InvalidCredentials => Self::InvalidCredentials,
+            Ok(e) if e.code == ErrorCode::DeviceRevoked => Self::DeviceRevoked,
             Ok(e) if status == 401 => {
                 let _ = e;
                 Self::SessionExpired

@@ -30,6 +30,7 @@ pub mod seen;
 pub mod store;
 pub mod sync;
 pub mod vault;
+pub mod wipe;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};

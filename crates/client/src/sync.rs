@@ -103,6 +103,21 @@ pub async fn sync(
     opts: &SyncOptions,
     progress: &(dyn Fn(&SyncProgress) + Sync),
 ) -> Result<SyncReport> {
+    match sync_once(profile, opts, progress).await {
+        // Revoked from elsewhere (a lost laptop): erase the keys, then the copies.
+        Err(ClientError::DeviceRevoked) => {
+            profile.wipe()?;
+            Err(ClientError::DeviceRevoked)
+        }
+        other => other,
+    }
+}
+
+async fn sync_once(
+    profile: &Profile,
+    opts: &SyncOptions,
+    progress: &(dyn Fn(&SyncProgress) + Sync),
+) -> Result<SyncReport> {
     let started = Instant::now();
     let _lock = profile.lock()?;
     let mut store = profile.store()?;

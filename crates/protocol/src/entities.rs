@@ -83,6 +83,28 @@ pub struct LoginResponse {
     pub server_id: Uuid,
 }
 
+/// A device session of any user, as an admin sees it (to revoke a lost laptop).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeviceSession {
+    /// Token id (what revoking names).
+    pub id: Uuid,
+    /// Whose device it is.
+    pub user: User,
+    /// Device label given at login.
+    pub device_name: Option<String>,
+    /// When the session began.
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub created_at: OffsetDateTime,
+    /// When it expires.
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub expires_at: OffsetDateTime,
+    /// When the device last read the change feed, if ever (RFC 3339).
+    pub last_sync_at: Option<String>,
+}
+
 /// One device session of the calling user.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -21,6 +21,9 @@ pub enum ErrorCode {
     BadRequest,
     /// No token, or the token is unknown, expired or revoked (401).
     Unauthorized,
+    /// This device's session was revoked from elsewhere (the user's other device, or an
+    /// admin for a lost laptop): the device must erase its keys and copies (401).
+    DeviceRevoked,
     /// Username or password is wrong; deliberately does not say which (401).
     InvalidCredentials,
     /// The caller may see the resource but not change it (403).
@@ -62,6 +65,7 @@ impl ErrorCode {
         match self {
             Self::BadRequest => "bad_request",
             Self::Unauthorized => "unauthorized",
+            Self::DeviceRevoked => "device_revoked",
             Self::InvalidCredentials => "invalid_credentials",
             Self::Forbidden => "forbidden",
             Self::NotFound => "not_found",

@@ -116,6 +116,7 @@ impl FromRequestParts<AppState> for AuthUser {
             .filter(|t| !t.is_empty())
             .ok_or_else(AppError::unauthorized)?;
         let hash = token_hash(token);
+        let (probe, now) = (hash.clone(), now_unix());
         let found = state
             .db
             .read(move |tx| {
@@ -125,7 +126,7 @@ impl FromRequestParts<AppState> for AuthUser {
                            FROM tokens t JOIN users u ON u.id = t.user_id
                           WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND t.expires_at > ?2
                             AND u.disabled = 0",
-                        params![hash, now_unix()],
+                        params![hash, now],
                         |r| {
                             let tid: String = r.get(0)?;
                             let role: String = r.get(4)?;
@@ -137,6 +138,24 @@ impl FromRequestParts<AppState> for AuthUser {
                 Ok(row)
             })
             .await?;
+        if found.is_none() {
+            // Only the holder of the token learns that it must erase itself.
+            let wipe = state
+                .db
+                .read(move |tx| {
+                    Ok(tx
+                        .query_row(
+                            "SELECT wipe FROM tokens WHERE token_hash = ?1 AND revoked_at IS NOT NULL",
+                            [probe],
+                            |r| r.get::<_, bool>(0),
+                        )
+                        .optional()?)
+                })
+                .await?;
+            if wipe == Some(true) {
+                return Err(AppError::device_revoked());
+            }
+        }
         let (tid, uid, username, display_name, role) = found.ok_or_else(AppError::unauthorized)?;
         let (Ok(token_id), Ok(id), Some(role)) = (Uuid::parse_str(&tid), Uuid::parse_str(&uid), Role::parse(&role))
         else {

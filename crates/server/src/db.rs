@@ -22,6 +22,7 @@ const MIGRATIONS: &[Migration] = &[
         name: "20261202_0005_document_order",
         sql: include_str!("../migrations/20261202_0005_document_order.sql"),
     },
+    Migration { name: "20261203_0006_device_wipe", sql: include_str!("../migrations/20261203_0006_device_wipe.sql") },
 ];
 
 /// Shared handle to the database; cheap to clone.

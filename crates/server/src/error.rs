@@ -56,6 +56,14 @@ impl AppError {
             "not logged in, or the session has expired or been revoked: log in again",
         )
     }
+    /// 401: this device was revoked from elsewhere and must erase what it holds.
+    pub fn device_revoked() -> Self {
+        Self::client(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::DeviceRevoked,
+            "this device's access was revoked: its keys and copies of meetings must be erased",
+        )
+    }
     /// 401 for a failed login, the same whether the user exists or not.
     pub fn invalid_credentials() -> Self {
         Self::client(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials, "wrong username or password")

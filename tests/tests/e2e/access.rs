@@ -99,6 +99,12 @@ async fn a_non_participant_learns_nothing_about_the_meeting() {
         };
         let on_secret = send(fill(&template, &secret)).await;
         let on_unknown = send(fill(&template, &unknown)).await;
+        if template.starts_with("/admin/") {
+            // Admins only: a leader is refused whatever the ids, so they tell nothing.
+            assert_eq!((on_secret.status.as_u16(), on_unknown.status.as_u16()), (403, 403), "{method} {template}");
+            checked += 1;
+            continue;
+        }
         assert_eq!(
             on_secret.status.as_u16(),
             404,
@@ -184,7 +190,9 @@ async fn bad_expired_and_revoked_tokens_get_401_everywhere() {
         ] {
             let r = caller.send(method.clone(), &path, None).await;
             assert_eq!(r.status.as_u16(), 401, "{who} token on {method} {path}: {}", String::from_utf8_lossy(&r.bytes));
-            assert_eq!(r.code(), "unauthorized");
+            // Revoked from another device: the holder is told to erase itself.
+            let code = if who == "revoked by id" { "device_revoked" } else { "unauthorized" };
+            assert_eq!(r.code(), code, "{who} token on {method} {path}");
         }
     }
     // The session that revoked the others still works.

@@ -31,3 +31,4 @@ mod prepare_cli;
 mod resume;
 mod search;
 mod sync;
+mod wipe;

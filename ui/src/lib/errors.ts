@@ -18,6 +18,7 @@ export const errorMessages: Record<UiCode, Both> = {
   unsynced_annotations: { vi: "Còn ghi chú chưa gửi lên máy chủ; hãy đồng bộ trước.", en: "Some marks have not reached the server yet; sync first." },
   invalid: { vi: "Yêu cầu không hợp lệ.", en: "The request is not valid." },
   not_a_folder: { vi: "Đường dẫn này không phải thư mục đọc được trên máy.", en: "This path is not a folder this computer can read." },
+  device_revoked: { vi: "Máy này đã bị thu hồi quyền truy cập: khoá và bản sao tài liệu trên máy đã được xoá. Hãy đăng nhập lại.", en: "This computer's access was revoked: its keys and copies of documents were erased. Log in again." },
   locked: { vi: "Tài liệu trên máy đang khoá: nhập mật khẩu để mở.", en: "The documents on this computer are locked: enter your password." },
   wrong_device_password: { vi: "Mật khẩu không mở được tài liệu trên máy này.", en: "This password does not open the documents on this computer." },
   damaged_copy: { vi: "Bản lưu của tài liệu trên máy bị hỏng; đã xoá và sẽ tải lại khi đồng bộ.", en: "The copy of this document on this computer is damaged; it was removed and will be downloaded again at the next sync." },

@@ -19,6 +19,8 @@ pub enum UiCode {
     SessionExpired,
     /// Wrong username or password.
     InvalidCredentials,
+    /// The device was revoked: keys and copies erased, log in again.
+    DeviceRevoked,
     /// The server answered something this app cannot read.
     ProtocolError,
     /// Downloaded content did not match its hash (it was discarded).

@@ -112,12 +112,16 @@ pub async fn logout(State(state): State<AppState>, caller: AuthUser) -> AppResul
 }
 
 async fn revoke(state: &AppState, user_id: String, token_id: Uuid) -> AppResult<bool> {
+    revoke_with(state, user_id, token_id, false).await
+}
+
+async fn revoke_with(state: &AppState, user_id: String, token_id: Uuid, wipe: bool) -> AppResult<bool> {
     state
         .db
         .write(move |tx| {
             let n = tx.execute(
-                "UPDATE tokens SET revoked_at = ?1 WHERE id = ?2 AND user_id = ?3 AND revoked_at IS NULL",
-                params![now_unix(), token_id.to_string(), user_id],
+                "UPDATE tokens SET revoked_at = ?1, wipe = ?4 WHERE id = ?2 AND user_id = ?3 AND revoked_at IS NULL",
+                params![now_unix(), token_id.to_string(), user_id, wipe],
             )?;
             Ok(n > 0)
         })
@@ -160,7 +164,8 @@ pub async fn list_tokens(State(state): State<AppState>, caller: AuthUser) -> App
     Ok(Json(tokens))
 }
 
-/// Revokes one of the calling user's sessions (e.g. a lost laptop).
+/// Revokes one of the calling user's sessions (e.g. a lost laptop): that device erases
+/// its keys and copies at its next contact.
 #[utoipa::path(delete, path = "/auth/tokens/{token_id}", tag = "account", security(("bearer" = [])),
     params(("token_id" = Uuid, Path, description = "token id")),
     responses((status = 204), (status = 401, body = ApiError), (status = 404, body = ApiError)))]
@@ -169,7 +174,9 @@ pub async fn revoke_token(
     caller: AuthUser,
     Path(token_id): Path<Uuid>,
 ) -> AppResult<StatusCode> {
-    if revoke(&state, caller.id(), token_id).await? {
+    // Another device of the user: it must erase itself. This one: a plain logout.
+    let wipe = token_id != caller.token_id;
+    if revoke_with(&state, caller.id(), token_id, wipe).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(AppError::not_found("session"))

@@ -6,6 +6,7 @@
 //! document with the committed `crates/server/openapi.json` so API changes show in review.
 
 mod account;
+mod admin;
 pub(crate) mod annotations;
 mod blobs;
 mod changes;
@@ -30,6 +31,7 @@ use crate::{AppState, JSON_BODY_LIMIT};
     modifiers(&BearerAuth),
     tags(
         (name = "account", description = "Login, sessions, users"),
+        (name = "admin", description = "Every device session: list, revoke (a revoked device erases itself)"),
         (name = "meetings", description = "Meetings, agenda, participants"),
         (name = "documents", description = "Documents and their versions"),
         (name = "sync", description = "Change feed and blobs"),
@@ -127,6 +129,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(account::list_tokens))
         .routes(routes!(account::revoke_token))
         .routes(routes!(account::list_users))
+        .routes(routes!(admin::list_devices))
+        .routes(routes!(admin::revoke_device))
         .routes(routes!(meetings::list_meetings, meetings::create_meeting))
         .routes(routes!(meetings::get_meeting, meetings::update_meeting, meetings::delete_meeting))
         .routes(routes!(meetings::publish_meeting))
