@@ -163,6 +163,15 @@ pub enum PrepareCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Who opened the meeting's documents, when, on which device (as their devices
+    /// reported with their syncs; opens made offline arrive when they reconnect).
+    Opens {
+        /// Meeting id or a unique prefix.
+        meeting: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn state_line(c: &Conversion) {
@@ -306,6 +315,18 @@ pub async fn run(profile: &Profile, command: PrepareCommand) -> Result<(), Clien
                 for e in entries {
                     let at = e.at.format(&Rfc3339).unwrap_or_default();
                     println!("{at}  {:<12}  {:<20}  {} {}", e.actor_username, e.action, e.entity_kind, e.entity_id);
+                }
+            }
+        }
+        PrepareCommand::Opens { meeting, json } => {
+            let opens = p.opens(p.resolve_meeting(&meeting).await?).await?;
+            if json {
+                print_json(&opens)?;
+            } else {
+                for o in opens {
+                    let version = o.version.map(|v| format!("v{v}")).unwrap_or_else(|| "v?".into());
+                    let device = o.device_name.as_deref().unwrap_or("");
+                    println!("{}  {:<24} {:<24} {} {}", o.opened_at, o.display_name, device, o.document_title, version);
                 }
             }
         }

@@ -218,6 +218,8 @@ impl AppCore {
             }
             Err(e) => return Err(e.into()),
         };
+        // The audit of opens: recorded here, sent with the next sync.
+        store.record_open(document_id, &sha)?;
         if let Ok(mut open) = self.open.lock()
             && let Some(old) = open.insert(document_id.to_owned(), handle)
         {

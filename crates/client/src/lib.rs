@@ -23,6 +23,7 @@ pub mod find;
 pub mod fold;
 pub mod hotfolder;
 pub mod mark_search;
+pub mod opens;
 pub mod opinions;
 pub mod prepare;
 pub mod search;

@@ -360,6 +360,11 @@ impl Prepare {
         self.call(Method::GET, &format!("/meetings/{meeting}/devices"), None).await
     }
 
+    /// Who opened the meeting's documents (the audit of opens), newest first.
+    pub async fn opens(&self, meeting: Uuid) -> Result<Vec<meeting_protocol::OpenRecord>> {
+        self.call(Method::GET, &format!("/meetings/{meeting}/opens"), None).await
+    }
+
     /// A document's version history.
     pub async fn versions(&self, document: Uuid) -> Result<Vec<DocumentVersion>> {
         self.call(Method::GET, &format!("/documents/{document}/versions"), None).await

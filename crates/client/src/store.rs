@@ -23,6 +23,7 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/20261202_0006_hot_folder_watching.sql"),
     },
     Migration { name: "20261202_0007_seen", sql: include_str!("../migrations/20261202_0007_seen.sql") },
+    Migration { name: "20261203_0008_open_outbox", sql: include_str!("../migrations/20261203_0008_open_outbox.sql") },
 ];
 
 /// The one way to open a profile's database (encryption at rest will hook in here).

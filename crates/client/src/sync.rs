@@ -89,6 +89,9 @@ pub struct SyncReport {
     pub index: crate::search::IndexReport,
     /// Annotation changes pushed (before pulling, and after carry-over).
     pub annotations: crate::annotations::PushReport,
+    /// Opens of documents recorded on this device and now on the server (the audit of
+    /// opens); sent before pulling, so a meeting purged by this sync still gets them.
+    pub opens_sent: u32,
     /// This user's marks moved onto new versions of their documents.
     pub carried_over: crate::carry::CarryReport,
     /// Wall time of the run in milliseconds.
@@ -126,7 +129,8 @@ async fn sync_once(
     // Push first: the pull then brings back the server's copies, and a change waiting
     // here is never overwritten by an older copy from the feed.
     let annotations = crate::annotations::push(&mut store, &api).await?;
-    let mut report = SyncReport { annotations, ..Default::default() };
+    let opens = crate::opens::push(&mut store, &api).await?;
+    let mut report = SyncReport { annotations, opens_sent: opens.recorded + opens.duplicates, ..Default::default() };
     let mut cursor = store.cursor()?;
     let initial_cursor = cursor;
     let known_server = store.meta("server_id")?;

@@ -13,6 +13,7 @@ mod annotations;
 mod changes;
 mod entities;
 mod errors;
+mod opens;
 mod opinions;
 mod prepare;
 
@@ -20,6 +21,7 @@ pub use annotations::*;
 pub use changes::*;
 pub use entities::*;
 pub use errors::*;
+pub use opens::*;
 pub use opinions::*;
 pub use prepare::*;
 

@@ -23,6 +23,10 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/20261202_0005_document_order.sql"),
     },
     Migration { name: "20261203_0006_device_wipe", sql: include_str!("../migrations/20261203_0006_device_wipe.sql") },
+    Migration {
+        name: "20261203_0007_document_opens",
+        sql: include_str!("../migrations/20261203_0007_document_opens.sql"),
+    },
 ];
 
 /// Shared handle to the database; cheap to clone.

@@ -25,6 +25,7 @@ mod edits;
 mod hotfolder;
 mod login;
 mod offline;
+mod opens;
 mod opinions;
 mod prepare;
 mod prepare_cli;

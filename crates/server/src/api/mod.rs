@@ -12,6 +12,7 @@ mod blobs;
 mod changes;
 pub(crate) mod documents;
 pub(crate) mod meetings;
+mod opens;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{StatusCode, Uri};
@@ -67,6 +68,8 @@ const STRICT_BODIES: &[&str] = &[
     "OpinionStateInput",
     "CancelRequest",
     "CopyMeetingRequest",
+    "OpensPush",
+    "DocumentOpen",
 ];
 
 impl Modify for Exact {
@@ -141,6 +144,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(meetings::meeting_opinions))
         .routes(routes!(meetings::set_opinion_state))
         .routes(routes!(meetings::meeting_devices))
+        .routes(routes!(opens::meeting_opens))
+        .routes(routes!(opens::push_opens))
         .routes(routes!(meetings::create_agenda_item))
         .routes(routes!(meetings::reorder_agenda))
         .routes(routes!(meetings::update_agenda_item, meetings::delete_agenda_item))

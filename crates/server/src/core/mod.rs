@@ -12,5 +12,6 @@ pub mod conversions;
 pub mod devices;
 pub mod documents;
 pub mod meetings;
+pub mod opens;
 pub mod opinions;
 pub mod visibility;

@@ -49,6 +49,11 @@ index: IndexReport,
  */
 annotations: PushReport, 
 /**
+ * Opens of documents recorded on this device and now on the server (the audit of
+ * opens); sent before pulling, so a meeting purged by this sync still gets them.
+ */
+opens_sent: number, 
+/**
  * This user's marks moved onto new versions of their documents.
  */
 carried_over: CarryReport, 

@@ -1,0 +1,69 @@
+//! Issue 10, acceptance 6: opens of documents made on a device offline reach the server
+//! after reconnecting, once each; the secretariat sees who opened what, when, on which
+//! device; an open sent twice is recorded once; nobody else reads them.
+
+use meeting_client::Profile;
+use meeting_client::app::AppCore;
+use reqwest::Method;
+use serde_json::json;
+
+use crate::util::{Http, TestServer, meeting, meeting_login, pdf_engine};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn three_offline_opens_reach_the_server_once_each() {
+    let mut server = TestServer::demo().await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = AppCore::new(Profile::open(&dir.path().join("laptop")).unwrap(), pdf_engine());
+    app.login(&server.url, "leader1", "demo").await.unwrap();
+    assert!(app.sync(&|_| {}).await.unwrap().failed.is_empty());
+    let sec = Http::login(&server.url, "secretary1").await;
+    let mid = sec.meeting_id("Phiên họp thường kỳ").await;
+    let local = app.meeting(&mid).unwrap();
+    let docs: Vec<_> = local.agenda.iter().flat_map(|a| &a.documents).map(|d| d.document.clone()).collect();
+    assert!(docs.len() >= 2);
+
+    // Offline: the report twice, another document once.
+    server.kill();
+    for d in [&docs[0], &docs[0], &docs[1]] {
+        let opened = app.open_document(&d.id.to_string(), None).await.unwrap();
+        app.close_document(opened.handle);
+    }
+    server.restart_same_port().await;
+    let report = app.sync(&|_| {}).await.unwrap();
+    assert_eq!(report.opens_sent, 3, "{report:?}");
+    assert_eq!(app.sync(&|_| {}).await.unwrap().opens_sent, 0, "nothing is sent twice");
+
+    // The secretary sees exactly those three, with who, which device, which version.
+    let sec = Http::login(&server.url, "secretary1").await;
+    let opens = sec.get(&format!("/meetings/{mid}/opens")).await;
+    let opens = opens.as_array().unwrap();
+    assert_eq!(opens.len(), 3, "{opens:?}");
+    assert!(opens.iter().all(|o| o["display_name"].as_str().is_some_and(|n| !n.is_empty())));
+    assert_eq!(opens.iter().filter(|o| o["document_id"] == docs[0].id.to_string()).count(), 2);
+    assert_eq!(opens.iter().filter(|o| o["document_id"] == docs[1].id.to_string()).count(), 1);
+    assert!(opens.iter().all(|o| o["version"] == 1 && o["device_name"].is_string()));
+    let leader1 = sec.user_id("leader1").await;
+    assert!(opens.iter().all(|o| o["user_id"] == leader1.as_str()));
+    // The same from the CLI.
+    let cli = dir.path().join("secretary-cli");
+    meeting_login(&cli, &server.url, "secretary1");
+    let listed = meeting(&cli, &["prepare", "opens", &mid, "--json"]);
+    assert_eq!(listed.as_array().unwrap().len(), 3);
+
+    // Participating leaders do not read the audit; an open sent again is recorded once;
+    // one of a meeting the sender cannot see is refused.
+    let l1 = Http::login(&server.url, "leader1").await;
+    assert_eq!(l1.send(Method::GET, &format!("/meetings/{mid}/opens"), None).await.status.as_u16(), 403);
+    let open = json!({"id": "01930000-0000-7000-8000-000000000001", "document_id": docs[1].id,
+                      "sha256": docs[1].sha256, "opened_at": "2026-12-03T08:00:00Z"});
+    let first = l1.send(Method::POST, "/opens", Some(json!({"opens": [open.clone()]}))).await.expect(200);
+    let again = l1.send(Method::POST, "/opens", Some(json!({"opens": [open.clone()]}))).await.expect(200);
+    assert_eq!((first["recorded"].as_u64(), again["duplicates"].as_u64()), (Some(1), Some(1)));
+    let other_meeting = sec.meeting_id("giải phóng mặt bằng").await;
+    let secret_doc = &sec.get(&format!("/meetings/{other_meeting}")).await["documents"][0];
+    let leader2 = Http::login(&server.url, "leader2").await;
+    let snoop = json!({"opens": [{"id": "01930000-0000-7000-8000-000000000002", "document_id": secret_doc["id"],
+                        "sha256": secret_doc["sha256"], "opened_at": "2026-12-03T08:00:00Z"}]});
+    assert_eq!(leader2.send(Method::POST, "/opens", Some(snoop)).await.expect(200)["refused"], 1);
+    assert_eq!(sec.get(&format!("/meetings/{mid}/opens")).await.as_array().unwrap().len(), 4);
+}
