@@ -18,6 +18,10 @@ export class Marks {
   canRedo = $state(false);
   #undo: Step[] = [];
   #redo: Step[] = [];
+  // Changes run one after another, each on the mark as the one before left it: a colour
+  // or visibility picked while the words are still being saved must not put back the
+  // old words (two saves built from the same stale copy, the later one winning).
+  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(readonly documentId: string) {}
 
@@ -62,40 +66,64 @@ export class Marks {
     }
   }
 
-  /** Saves a new or changed annotation; undoable. */
-  async save(draft: AnnotationDraft): Promise<LocalAnnotation | null> {
+  #serial<T>(run: () => Promise<T>): Promise<T> {
+    const next = this.#queue.then(run, run);
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async #saveNow(draft: AnnotationDraft): Promise<LocalAnnotation | null> {
     const before = this.find(draft.id)?.annotation ?? null;
     const saved = await this.#apply(() => api.saveAnnotation(draft));
     if (saved) this.#record({ before, after: saved.annotation });
     return saved;
   }
 
+  /** Saves a new annotation (or a whole draft); undoable. */
+  save(draft: AnnotationDraft): Promise<LocalAnnotation | null> {
+    return this.#serial(() => this.#saveNow(draft));
+  }
+
+  /** Changes some fields of one of my marks, as it stands once earlier changes are saved; undoable. */
+  edit(id: string, patch: Partial<AnnotationDraft> | ((a: Annotation) => Partial<AnnotationDraft>)): Promise<LocalAnnotation | null> {
+    return this.#serial(async () => {
+      const m = this.find(id);
+      if (!m?.mine) return null;
+      return this.#saveNow({ ...draftOf(m.annotation), ...(typeof patch === "function" ? patch(m.annotation) : patch) });
+    });
+  }
+
   /** Marks characters `start..end` of the draft's page; undoable. */
-  async markText(draft: AnnotationDraft, handle: number, start: number, end: number) {
-    const saved = await this.#apply(() => api.markText(draft, handle, start, end));
-    if (saved) this.#record({ before: null, after: saved.annotation });
-    return saved;
+  markText(draft: AnnotationDraft, handle: number, start: number, end: number) {
+    return this.#serial(async () => {
+      const saved = await this.#apply(() => api.markText(draft, handle, start, end));
+      if (saved) this.#record({ before: null, after: saved.annotation });
+      return saved;
+    });
   }
 
-  async remove(id: string) {
-    const m = this.find(id);
-    if (m?.mine) await this.save({ ...draftOf(m.annotation), deleted: true });
+  remove(id: string) {
+    return this.edit(id, { deleted: true });
   }
 
-  async undo() {
-    const step = this.#undo.pop();
-    if (!step) return;
-    const back = step.before ? { ...draftOf(step.before), deleted: false } : { ...draftOf(step.after), deleted: true };
-    if (await this.#apply(() => api.saveAnnotation(back))) this.#redo.push(step);
-    else this.#undo.push(step);
-    this.#sync();
+  undo() {
+    return this.#serial(async () => {
+      const step = this.#undo.pop();
+      if (!step) return;
+      const back = step.before ? { ...draftOf(step.before), deleted: false } : { ...draftOf(step.after), deleted: true };
+      if (await this.#apply(() => api.saveAnnotation(back))) this.#redo.push(step);
+      else this.#undo.push(step);
+      this.#sync();
+    });
   }
 
-  async redo() {
-    const step = this.#redo.pop();
-    if (!step) return;
-    if (await this.#apply(() => api.saveAnnotation({ ...draftOf(step.after), deleted: step.after.deleted }))) this.#undo.push(step);
-    else this.#redo.push(step);
-    this.#sync();
+  redo() {
+    return this.#serial(async () => {
+      const step = this.#redo.pop();
+      if (!step) return;
+      if (await this.#apply(() => api.saveAnnotation({ ...draftOf(step.after), deleted: step.after.deleted }))) this.#undo.push(step);
+      else this.#redo.push(step);
+      this.#sync();
+    });
   }
 }
