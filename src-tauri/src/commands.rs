@@ -24,8 +24,14 @@ pub async fn session(core: Core<'_>) -> UiResult<Session> {
 }
 
 #[tauri::command]
-pub async fn login(core: Core<'_>, server_url: String, username: String, password: String) -> UiResult<Session> {
-    core.login(&server_url, &username, &password).await
+pub async fn login(
+    core: Core<'_>,
+    server_url: String,
+    username: String,
+    password: String,
+    old_password: Option<String>,
+) -> UiResult<Session> {
+    core.login(&server_url, &username, &password, old_password.as_deref()).await
 }
 
 #[tauri::command]

@@ -55,6 +55,11 @@ enum Command {
         /// Login name.
         #[arg(long)]
         username: String,
+        /// The password was changed on the server while changes made on this device
+        /// wait to be sent: also give this device's old password (read from
+        /// `MEETING_OLD_PASSWORD`, or asked on the terminal) so they are kept.
+        #[arg(long)]
+        keep_changes: bool,
     },
     /// End this device's session.
     Logout,
@@ -186,9 +191,10 @@ async fn run(cli: Cli) -> Result<ExitCode, ClientError> {
     // Documents are encrypted on the device; commands that read them need the password.
     profile.set_password_prompt(std::sync::Arc::new(device_password));
     match cli.command {
-        Command::Login { server, username } => {
+        Command::Login { server, username, keep_changes } => {
             let password = read_password()?;
-            let resp = profile.login(&server, &username, &password).await?;
+            let old = if keep_changes { Some(old_password()?) } else { None };
+            let resp = profile.login_keeping(&server, &username, &password, old.as_ref().map(|p| p.as_str())).await?;
             eprintln!("Logged in as {} ({}).", resp.user.display_name, resp.user.username);
         }
         Command::Logout => {
@@ -338,6 +344,15 @@ fn device_password() -> Option<zeroize::Zeroizing<String>> {
             .map(zeroize::Zeroizing::new);
     }
     None
+}
+
+fn old_password() -> Result<zeroize::Zeroizing<String>, ClientError> {
+    if let Ok(p) = std::env::var("MEETING_OLD_PASSWORD") {
+        return Ok(zeroize::Zeroizing::new(p));
+    }
+    rpassword::prompt_password("This device's old password: ")
+        .map(zeroize::Zeroizing::new)
+        .map_err(ClientError::io("reading the old password"))
 }
 
 fn read_password() -> Result<String, ClientError> {

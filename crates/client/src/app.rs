@@ -118,15 +118,29 @@ impl AppCore {
         })
     }
 
-    /// The stored session.
+    /// The stored session. While locked the database cannot be read: the lock screen
+    /// shows who is logged in from the keys file (see [`crate::vault`]).
     pub fn session(&self) -> UiResult<Session> {
-        let store = self.profile.store()?;
         // A profile without keys (made by an older version) logs in again: the server
         // checks the password that then protects the keys.
-        let has_keys = self.profile.has_keys();
+        if !self.profile.has_keys() {
+            return Ok(Session::default());
+        }
+        if !self.profile.is_unlocked() {
+            let account = self.profile.account();
+            return Ok(Session {
+                logged_in: account.is_some(),
+                locked: account.is_some(),
+                server_url: account.as_ref().map(|a| a.server_url.clone()),
+                username: account.as_ref().map(|a| a.username.clone()),
+                display_name: account.as_ref().map(|a| a.display_name.clone()),
+                role: account.map(|a| a.role),
+            });
+        }
+        let store = self.profile.store()?;
         Ok(Session {
-            logged_in: store.meta("token")?.is_some() && has_keys,
-            locked: has_keys && !self.profile.is_unlocked(),
+            logged_in: store.meta("token")?.is_some(),
+            locked: false,
             server_url: store.meta("server_url")?,
             username: store.meta("username")?,
             display_name: store.meta("display_name")?,
@@ -135,8 +149,16 @@ impl AppCore {
     }
 
     /// Logs in and returns the session.
-    pub async fn login(&self, server_url: &str, username: &str, password: &str) -> UiResult<Session> {
-        self.profile.login(server_url, username, password).await?;
+    /// `old_password`: this device's previous password, asked when the password was
+    /// changed on the server while changes made here wait (`old_password_needed`).
+    pub async fn login(
+        &self,
+        server_url: &str,
+        username: &str,
+        password: &str,
+        old_password: Option<&str>,
+    ) -> UiResult<Session> {
+        self.profile.login_keeping(server_url, username, password, old_password).await?;
         // The folders this user left watched on this device are watched again.
         self.hot_folders_resume()?;
         self.session()

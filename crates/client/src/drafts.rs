@@ -183,7 +183,8 @@ mod tests {
     #[test]
     fn drafts_are_refused_with_a_reason_when_they_cannot_be_saved() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut store = Store::open(&dir.path().join("local.db")).expect("store");
+        let mut store =
+            Store::open(&dir.path().join("local.db"), &meeting_seal::Key32::from_bytes([3; 32])).expect("store");
         let err = store.save_draft(draft(None)).unwrap_err();
         assert_eq!(err.code(), "not_logged_in");
         store.set_meta("user_id", Some(&Uuid::now_v7().to_string())).expect("meta");

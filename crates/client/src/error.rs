@@ -88,6 +88,13 @@ pub enum ClientError {
         "this device's documents are locked: enter your password (the app asks for it; the CLI reads MEETING_PASSWORD or asks)"
     )]
     Locked,
+    /// The password was changed on the server and changes of this device have not
+    /// reached it yet: the new password does not open the old keys, and making new
+    /// ones would lose those changes. The device's old password keeps them.
+    #[error(
+        "your password was changed on the server, and {0} change(s) made on this device have not reached it yet: give this device's old password too, so they are kept"
+    )]
+    OldPasswordNeeded(usize),
     /// The password does not open this device's keys.
     #[error("the password does not open this device's documents")]
     WrongDevicePassword,
@@ -146,9 +153,11 @@ impl ClientError {
             Self::NotAFolder(_) => "not_a_folder",
             Self::Locked => "locked",
             Self::WrongDevicePassword => "wrong_device_password",
+            Self::OldPasswordNeeded(_) => "old_password_needed",
             Self::DamagedCopy(_) => "damaged_copy",
             Self::BadKeys(_) => "bad_keys",
             Self::Pdf(e) => e.code(),
+            Self::Open(meeting_sqlite::Error::WrongKey { .. }) => "database_key",
             Self::Database(_) | Self::Open(_) => "local_database",
             Self::Io { source, .. } if source.raw_os_error() == Some(28) => "disk_full",
             Self::Io { .. } => "local_io",

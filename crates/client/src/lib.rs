@@ -29,6 +29,7 @@ pub mod prepare;
 pub mod search;
 pub mod seen;
 pub mod store;
+pub mod store_pool;
 pub mod sync;
 pub mod vault;
 pub mod wipe;
@@ -96,9 +97,23 @@ impl Profile {
         &self.dir
     }
 
-    /// Opens the profile's store.
-    pub fn store(&self) -> Result<Store> {
-        Store::open(&self.dir.join("client.db"))
+    /// The profile's database file (encrypted).
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.join("client.db")
+    }
+
+    /// A connection to the profile's store, keyed with the device's database key (asks
+    /// for the password when locked, see [`Profile::keys`]); connections stay open for
+    /// the life of the unlocked profile ([`store_pool`]).
+    pub fn store(&self) -> Result<store_pool::StoreGuard> {
+        let keys = self.keys()?;
+        let pool = &self.slot.stores;
+        let (idle, generation) = pool.take();
+        let store = match idle {
+            Some(s) => s,
+            None => Store::open(&self.db_path(), &keys.database())?,
+        };
+        Ok(pool.guard(store, generation, self.dir.join(vault::KEYS_FILE)))
     }
 
     /// Opens the profile's blob cache (its documents open with this profile's keys).
@@ -128,32 +143,42 @@ impl Profile {
     /// server first wipes the previous user's data from this profile: one person's
     /// meetings never stay readable under another's login.
     pub async fn login(&self, server_url: &str, username: &str, password: &str) -> Result<LoginResponse> {
+        self.login_keeping(server_url, username, password, None).await
+    }
+
+    /// [`Profile::login`], with this device's previous password for when the password
+    /// was changed on the server while changes made here wait to be sent
+    /// ([`ClientError::OldPasswordNeeded`]): the keys are wrapped again, nothing is lost.
+    pub async fn login_keeping(
+        &self,
+        server_url: &str,
+        username: &str,
+        password: &str,
+        old_password: Option<&str>,
+    ) -> Result<LoginResponse> {
         let api = Api::new(server_url, None)?;
         let device = format!("{} ({})", hostname(), std::env::consts::OS);
         let resp = api.login(username, password, &device).await?;
         let _lock = self.lock()?;
+        // Argon2id takes a while by design: off the async threads. (A user of another
+        // server has another id: user ids are random UUIDs.)
+        let me = self.clone();
+        let uid = resp.user.id.to_string();
+        let (pw, old) = (Zeroizing::new(password.to_owned()), old_password.map(|p| Zeroizing::new(p.to_owned())));
+        tokio::task::spawn_blocking(move || me.keys_at_login(&uid, &pw, old.as_ref().map(|p| p.as_str())))
+            .await
+            .map_err(|e| ClientError::Protocol(format!("making the device's keys: {e}")))??;
         let mut store = self.store()?;
+        // A store left plain by a version before encryption (now encrypted in place)
+        // may still be another user's.
         let same_user = store.meta("user_id")?.as_deref() == Some(&resp.user.id.to_string())
             && store.meta("server_url")?.as_deref() == Some(api.base());
-        if !same_user {
+        if !same_user && store.meta("user_id")?.is_some() {
             let unsynced = store.unsynced_changes()?;
-            if unsynced > 0 && store.meta("user_id")?.is_some() {
+            if unsynced > 0 {
                 return Err(ClientError::UnsyncedAnnotations(unsynced));
             }
             store.reset_all()?;
-            self.blobs()?.remove_unreferenced(&Default::default())?;
-        }
-        // Argon2id takes a while by design: off the async threads.
-        let (me, uid, pw) = (self.clone(), resp.user.id.to_string(), Zeroizing::new(password.to_owned()));
-        let fresh = tokio::task::spawn_blocking(move || me.keys_at_login(&uid, &pw))
-            .await
-            .map_err(|e| ClientError::Protocol(format!("making the device's keys: {e}")))??;
-        if fresh {
-            // New keys: copies sealed under the old ones (another user's, or this user's
-            // before a password change on the server) can no longer be opened.
-            for (sha, _) in store.verified_blobs()? {
-                store.forget_blob(&sha)?;
-            }
             self.blobs()?.remove_unreferenced(&Default::default())?;
         }
         store.set_meta("server_url", Some(api.base()))?;
@@ -162,12 +187,23 @@ impl Profile {
         store.set_meta("username", Some(&resp.user.username))?;
         store.set_meta("display_name", Some(&resp.user.display_name))?;
         store.set_meta("role", Some(resp.user.role.as_str()))?;
+        self.set_account(Some(vault::Account {
+            server_url: api.base().to_owned(),
+            username: resp.user.username.clone(),
+            display_name: resp.user.display_name.clone(),
+            role: resp.user.role.as_str().to_owned(),
+        }))?;
         Ok(resp)
     }
 
     /// Ends the session on the server (best effort when offline) and forgets it here.
-    /// The offline copy stays until another user logs in.
+    /// The offline copy stays (encrypted) until another user logs in.
     pub async fn logout(&self) -> Result<()> {
+        if !self.is_unlocked() {
+            // From the lock screen: the token is in the encrypted store, out of reach;
+            // the next login replaces it (and the server lets it expire).
+            return self.set_account(None);
+        }
         let store = self.store()?;
         if let Ok(api) = self.api(&store) {
             match api.logout().await {
@@ -176,6 +212,8 @@ impl Profile {
             }
         }
         store.set_meta("token", None)?;
+        drop(store);
+        self.set_account(None)?;
         self.lock_keys();
         Ok(())
     }

@@ -26,9 +26,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration { name: "20261203_0008_open_outbox", sql: include_str!("../migrations/20261203_0008_open_outbox.sql") },
 ];
 
-/// The one way to open a profile's database (encryption at rest will hook in here).
-pub fn open_database(path: &Path) -> Result<Connection> {
-    Ok(meeting_sqlite::open(path, MIGRATIONS)?)
+/// The one way to open a profile's database: encrypted with the device's database key
+/// (SQLCipher, raw key), migrated.
+pub fn open_database(path: &Path, key: &meeting_seal::Key32) -> Result<Connection> {
+    Ok(meeting_sqlite::open_keyed(path, key.as_bytes(), MIGRATIONS)?)
 }
 
 /// What a page of changes did to the store.
@@ -118,9 +119,9 @@ const DOC_SELECT: &str =
     "SELECT d.data, b.sha256 IS NOT NULL FROM documents d LEFT JOIN blobs b ON b.sha256 = d.sha256";
 
 impl Store {
-    /// Opens the store at `path`.
-    pub fn open(path: &Path) -> Result<Self> {
-        Ok(Self { conn: open_database(path)? })
+    /// Opens the store at `path` with its key (see [`crate::Profile::store`]).
+    pub fn open(path: &Path, key: &meeting_seal::Key32) -> Result<Self> {
+        Ok(Self { conn: open_database(path, key)? })
     }
 
     pub(crate) fn conn(&self) -> &Connection {
@@ -485,7 +486,7 @@ mod tests {
     #[test]
     fn a_page_and_its_cursor_apply_together_or_not_at_all() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut store = Store::open(&dir.path().join("c.db")).expect("open");
+        let mut store = Store::open(&dir.path().join("c.db"), &meeting_seal::Key32::from_bytes([3; 32])).expect("open");
         let mid = Uuid::now_v7();
         let good = ChangeOp::Upsert { entity: Entity::Meeting(meeting(mid)) };
         // The second change is invalid: the whole page, the meeting included, must be refused.
@@ -503,7 +504,7 @@ mod tests {
     fn documents_added_or_replaced_after_the_last_opening_are_marked() {
         use crate::seen::DocChange;
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut store = Store::open(&dir.path().join("c.db")).expect("open");
+        let mut store = Store::open(&dir.path().join("c.db"), &meeting_seal::Key32::from_bytes([3; 32])).expect("open");
         let mid = Uuid::now_v7();
         let first = document(mid, &"a".repeat(64));
         let up = |e| ChangeOp::Upsert { entity: e };
@@ -539,7 +540,7 @@ mod tests {
     #[test]
     fn purge_removes_everything_of_the_meeting_and_nothing_else() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut store = Store::open(&dir.path().join("c.db")).expect("open");
+        let mut store = Store::open(&dir.path().join("c.db"), &meeting_seal::Key32::from_bytes([3; 32])).expect("open");
         let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
         let sha_a = "a".repeat(64);
         let sha_b = "b".repeat(64);

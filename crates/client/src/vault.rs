@@ -3,15 +3,22 @@
 //!
 //! `keys.json` holds the device's random master key wrapped by the user's password
 //! (Argon2id, see `meeting_seal::wrap`); nothing in the profile opens it without the
-//! password. The keys that encrypt documents derive from the master key. At login the
-//! password has just been checked by the server, so it unwraps the existing file, or
-//! makes a new one (first login on this device, another user, or a password changed on
-//! the server: the old copies cannot be opened any more, so they are dropped and
-//! fetched again). After a restart the app asks for the password to unlock; the CLI
-//! reads `MEETING_PASSWORD` or asks on the terminal (see [`Profile::set_password_prompt`]).
-//! Locking drops the keys from memory (they are zeroized when the last user lets go).
+//! password. The keys of the local database (SQLCipher) and of cached documents derive
+//! from the master key. At login the password has just been checked by the server, so
+//! it unwraps the existing file, or makes a new one (first login on this device, another
+//! user, or a password changed on the server: the old database and copies cannot be
+//! opened any more, so they are dropped and fetched again — unless changes of this
+//! device wait to be sent, see [`ClientError::OldPasswordNeeded`]). After a restart the
+//! app asks for the password to unlock; the CLI reads `MEETING_PASSWORD` or asks on the
+//! terminal (see [`Profile::set_password_prompt`]). Locking drops the keys and closes
+//! the database's connections (keys are zeroized when the last user lets go).
+//!
+//! Besides the wrapped key, `keys.json` keeps, in clear, only what the lock screen shows
+//! before the database can be read (server, username, display name, role) and how many
+//! changes waited to be sent when the keys were last held (so that another user's login
+//! on a locked device can refuse to discard them without reading the database).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use meeting_seal::{KdfParams, Key32, MasterKey, Purpose, SealError, Wrapped};
@@ -34,6 +41,34 @@ struct KeysFile {
     user_id: String,
     /// The master key under the user's password.
     password: Wrapped,
+    /// Who is logged in, for the lock screen; `None` after a logout.
+    #[serde(default)]
+    account: Option<Account>,
+    /// Changes (annotations, opens) not yet sent when last counted.
+    #[serde(default)]
+    unsynced: usize,
+}
+
+/// What the lock screen shows of the logged-in user (nothing secret: no token).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Account {
+    /// The server.
+    pub server_url: String,
+    /// Login name.
+    pub username: String,
+    /// Name shown.
+    pub display_name: String,
+    /// Role's wire name.
+    pub role: String,
+}
+
+/// What a login did to the keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AtLogin {
+    /// The keys already here were opened: the store and copies stay.
+    Kept,
+    /// New keys: the old store and copies are unreadable and were removed.
+    Fresh,
 }
 
 /// The unlocked keys of this device.
@@ -63,6 +98,7 @@ pub type PasswordPrompt = dyn Fn() -> Option<Zeroizing<String>> + Send + Sync;
 pub(crate) struct KeySlot {
     keys: Arc<Mutex<Option<Arc<DeviceKeys>>>>,
     prompt: Arc<Mutex<Option<Arc<PasswordPrompt>>>>,
+    pub(crate) stores: crate::store_pool::StorePool,
 }
 
 impl std::fmt::Debug for KeySlot {
@@ -122,22 +158,40 @@ impl Profile {
 
     /// Unlocks with the password (slow on purpose: run it off the UI thread).
     pub fn unlock(&self, password: &str) -> Result<()> {
-        let text = match std::fs::read(self.keys_path()) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(ClientError::NotLoggedIn),
-            Err(e) => return Err(ClientError::io("reading the profile's keys")(e)),
-        };
-        let file: KeysFile = serde_json::from_slice(&text).map_err(|e| ClientError::BadKeys(e.to_string()))?;
+        let file = self.read_keys()?.ok_or(ClientError::NotLoggedIn)?;
         let master = MasterKey::from_key(file.password.unwrap_with_password(password).map_err(seal_error)?);
         self.hold(DeviceKeys { master });
         Ok(())
     }
 
-    /// Drops the keys from memory.
+    /// Drops the keys from memory and closes the database.
     pub fn lock_keys(&self) {
+        self.slot.stores.close_all();
         if let Ok(mut k) = self.slot.keys.lock() {
             *k = None;
         }
+    }
+
+    /// Who is logged in, as the lock screen shows it (readable while locked).
+    pub fn account(&self) -> Option<Account> {
+        self.read_keys().ok().flatten().and_then(|f| f.account)
+    }
+
+    /// Records who is logged in (`None`: logged out, the keys stay for the next login).
+    pub(crate) fn set_account(&self, account: Option<Account>) -> Result<()> {
+        self.update_keys(|f| f.account = account)
+    }
+
+    fn read_keys(&self) -> Result<Option<KeysFile>> {
+        read_keys_at(&self.keys_path())
+    }
+
+    fn update_keys(&self, change: impl FnOnce(&mut KeysFile)) -> Result<()> {
+        update_keys_at(&self.keys_path(), change)
+    }
+
+    fn write_keys(&self, file: &KeysFile) -> Result<()> {
+        write_keys_at(&self.keys_path(), file)
     }
 
     fn hold(&self, keys: DeviceKeys) {
@@ -146,41 +200,106 @@ impl Profile {
         }
     }
 
-    /// At login, with the password the server just accepted: unlocks the existing keys
-    /// of this user, or makes new ones. `Ok(true)` when new keys were made (every
-    /// cached document is then unreadable and must be dropped by the caller).
-    pub(crate) fn keys_at_login(&self, user_id: &str, password: &str) -> Result<bool> {
-        if let Ok(text) = std::fs::read(self.keys_path())
-            && let Ok(file) = serde_json::from_slice::<KeysFile>(&text)
+    /// At login, with the password the server just accepted: opens the existing keys
+    /// of this user, or makes new ones after removing what the old ones protected.
+    /// `old_password` is the device's previous password, for when it was changed on the
+    /// server while changes of this device wait to be sent.
+    pub(crate) fn keys_at_login(&self, user_id: &str, password: &str, old_password: Option<&str>) -> Result<AtLogin> {
+        let existing = self.read_keys().ok().flatten();
+        if let Some(file) = &existing
             && file.user_id == user_id
-            && let Ok(key) = file.password.unwrap_with_password(password)
         {
-            self.hold(DeviceKeys { master: MasterKey::from_key(key) });
-            return Ok(false);
+            if let Ok(key) = file.password.unwrap_with_password(password) {
+                self.hold(DeviceKeys { master: MasterKey::from_key(key) });
+                return Ok(AtLogin::Kept);
+            }
+            // The password changed on the server: the old one still opens the keys,
+            // which are then wrapped under the new one.
+            if let Some(old) = old_password {
+                let key = file.password.unwrap_with_password(old).map_err(seal_error)?;
+                let rewrapped = KeysFile {
+                    password: Wrapped::with_password(&key, password, KdfParams::default()).map_err(seal_error)?,
+                    account: file.account.clone(),
+                    user_id: file.user_id.clone(),
+                    ..*file
+                };
+                self.write_keys(&rewrapped)?;
+                self.hold(DeviceKeys { master: MasterKey::from_key(key) });
+                return Ok(AtLogin::Kept);
+            }
+            if file.unsynced > 0 {
+                return Err(ClientError::OldPasswordNeeded(file.unsynced));
+            }
+        } else if let Some(file) = &existing
+            && file.unsynced > 0
+        {
+            return Err(ClientError::UnsyncedAnnotations(file.unsynced));
         }
+        // New keys: nothing sealed under the old ones can be opened any more.
+        self.slot.stores.close_all();
+        self.remove_store_files()?;
         let master = MasterKey::generate();
         let file = KeysFile {
             version: 1,
             user_id: user_id.to_owned(),
             password: Wrapped::with_password(master.key(), password, KdfParams::default()).map_err(seal_error)?,
+            account: None,
+            unsynced: 0,
         };
-        let json = serde_json::to_vec_pretty(&file).map_err(|e| ClientError::BadKeys(e.to_string()))?;
-        write_atomically(&self.keys_path(), &json)?;
+        self.write_keys(&file)?;
         self.hold(DeviceKeys { master });
-        Ok(true)
+        Ok(AtLogin::Fresh)
+    }
+
+    /// Removes an encrypted store (its key is gone) and every cached copy. A plain store
+    /// left by a version before encryption stays: it is encrypted in place when opened.
+    fn remove_store_files(&self) -> Result<()> {
+        let db = self.db_path();
+        if !meeting_sqlite::is_plain(&db) {
+            for side in ["", "-wal", "-shm"] {
+                let mut name = db.as_os_str().to_owned();
+                name.push(side);
+                match std::fs::remove_file(PathBuf::from(&name)) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                        return Err(ClientError::io(format!("removing {}", PathBuf::from(name).display()))(e));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let blobs = self.dir().join("blobs");
+        match std::fs::remove_dir_all(&blobs) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(ClientError::io(format!("removing {}", blobs.display()))(e))
+            }
+            _ => Ok(()),
+        }
     }
 }
 
-/// Writes a file whole or not at all (temporary file, fsync, rename, fsync the folder).
-fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write as _;
-    let tmp = path.with_extension("tmp");
-    let io = |what: &str| ClientError::io(format!("{what} {}", path.display()));
-    let mut f = std::fs::File::create(&tmp).map_err(io("writing"))?;
-    f.write_all(bytes).and_then(|()| f.sync_all()).map_err(io("writing"))?;
-    std::fs::rename(&tmp, path).map_err(io("replacing"))?;
-    if let Some(dir) = path.parent() {
-        let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
+/// Records in a keys file how many changes wait to be sent (written only when it moved).
+pub(crate) fn note_unsynced_in(keys_file: &Path, n: usize) -> Result<()> {
+    match read_keys_at(keys_file)? {
+        Some(f) if f.unsynced != n => update_keys_at(keys_file, |f| f.unsynced = n),
+        _ => Ok(()),
     }
-    Ok(())
+}
+
+fn read_keys_at(path: &Path) -> Result<Option<KeysFile>> {
+    match std::fs::read(path) {
+        Ok(t) => serde_json::from_slice(&t).map(Some).map_err(|e| ClientError::BadKeys(e.to_string())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(ClientError::io("reading the profile's keys")(e)),
+    }
+}
+
+fn update_keys_at(path: &Path, change: impl FnOnce(&mut KeysFile)) -> Result<()> {
+    let Some(mut file) = read_keys_at(path)? else { return Ok(()) };
+    change(&mut file);
+    write_keys_at(path, &file)
+}
+
+fn write_keys_at(path: &Path, file: &KeysFile) -> Result<()> {
+    let json = serde_json::to_vec_pretty(file).map_err(|e| ClientError::BadKeys(e.to_string()))?;
+    meeting_seal::write_whole(path, &json).map_err(ClientError::io(format!("writing {}", path.display())))
 }

@@ -10,7 +10,6 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::Path;
 
 use lopdf::{Dictionary, Document, IncrementalDocument, Object, ObjectId, Stream, StringFormat};
@@ -416,23 +415,7 @@ fn appearance(m: &Markup) -> (String, [f32; 4]) {
 /// Writes `bytes` to `out` through a temporary file beside it, fsynced and renamed: a
 /// reader (or a crash) never sees half a copy, and a full disk leaves no litter.
 pub fn write_whole(out: &Path, bytes: &[u8]) -> Result<u64, PdfError> {
-    let io = |e: std::io::Error| PdfError::Io(format!("{}: {e}", out.display()));
-    let dir = match out.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "export.pdf".into());
-    let tmp = dir.join(format!(".{name}.part"));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, out)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(io(e));
-    }
+    meeting_seal::write_whole(out, bytes).map_err(|e| PdfError::Io(format!("{}: {e}", out.display())))?;
     Ok(bytes.len() as u64)
 }
 

@@ -20,10 +20,12 @@
 
 pub mod keys;
 pub mod sealed;
+pub mod whole;
 pub mod wrap;
 
 pub use keys::{Key32, MasterKey, Purpose};
 pub use sealed::{Opener, SealedReader, SealedWriter, Sealer};
+pub use whole::write_whole;
 pub use wrap::{KdfParams, Wrapped};
 
 /// What can go wrong opening sealed data or unwrapping a key.

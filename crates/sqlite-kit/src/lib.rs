@@ -9,7 +9,12 @@
 //! Migrations are identified by their timestamped name (`20261123_0001_init`). A landed
 //! migration is never edited: the runner stores each one's text and refuses to start when
 //! an applied migration's text has changed, because that database would silently differ
-//! from a fresh one. Encryption at rest will hook in here, in [`open`].
+//! from a fresh one.
+//!
+//! Encryption at rest: rusqlite is built with SQLCipher. [`open_keyed`] opens a file
+//! encrypted with a raw 256-bit key (no passphrase: SQLCipher's key derivation would cost
+//! ~0.6 s per open; our keys already come from Argon2id and HKDF). A file opened without
+//! a key ([`open`], the office server) is plain SQLite as before.
 
 use std::path::Path;
 use std::time::Duration;
@@ -58,6 +63,13 @@ pub enum Error {
         /// The offending migration.
         name: String,
     },
+    /// The key does not open the file (another key, or not a database at all). SQLCipher
+    /// only notices at the first read, which [`connect_keyed`] makes at once.
+    #[error("database {path} cannot be opened with this device's key (another key, or not a database)")]
+    WrongKey {
+        /// The database file.
+        path: String,
+    },
     /// The database was written by a newer version of the program.
     #[error(
         "database {path} has migration {name}, which this version does not know: it was written by a newer version; upgrade this program"
@@ -84,13 +96,95 @@ pub fn connect(path: &Path) -> Result<Connection, Error> {
     let sqlite = |source| Error::Sqlite { path: p.clone(), source };
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags).map_err(sqlite)?;
-    conn.busy_timeout(Duration::from_secs(10)).map_err(sqlite)?;
+    pragmas(&conn).map_err(sqlite)?;
+    Ok(conn)
+}
+
+fn pragmas(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(Duration::from_secs(10))?;
     // WAL: readers see a consistent snapshot while one writer commits; NORMAL sync is
     // durable across application crashes and is SQLite's recommendation for WAL.
-    conn.pragma_update(None, "journal_mode", "WAL").map_err(sqlite)?;
-    conn.pragma_update(None, "synchronous", "NORMAL").map_err(sqlite)?;
-    conn.pragma_update(None, "foreign_keys", "ON").map_err(sqlite)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")
+}
+
+/// Opens (creating if needed) the database at `path` encrypted with `key`, and applies
+/// pending `migrations`. A plain database left by an older version is encrypted in place
+/// first (see [`encrypt_in_place`]), so nothing in it is lost.
+pub fn open_keyed(path: &Path, key: &[u8; 32], migrations: &[Migration]) -> Result<Connection, Error> {
+    if is_plain(path) {
+        encrypt_in_place(path, key)?;
+    }
+    let conn = connect_keyed(path, key)?;
+    migrate(&conn, path, migrations)?;
     Ok(conn)
+}
+
+/// One more connection to an encrypted database that is already migrated.
+pub fn connect_keyed(path: &Path, key: &[u8; 32]) -> Result<Connection, Error> {
+    let p = path.display().to_string();
+    let sqlite = |source| Error::Sqlite { path: p.clone(), source };
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(sqlite)?;
+    keyed(&conn, key).map_err(sqlite)?;
+    // SQLCipher reads nothing until asked: a wrong key shows at the first read.
+    if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
+        return Err(match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::NotADatabase) => Error::WrongKey { path: p },
+            _ => Error::Sqlite { path: p, source: e },
+        });
+    }
+    pragmas(&conn).map_err(sqlite)?;
+    Ok(conn)
+}
+
+/// Keys a fresh connection: the key before anything else, SQLCipher 4's format, and
+/// temporary tables and sort spills in memory (SQLCipher does not encrypt temp files
+/// unless they are in memory).
+fn keyed(conn: &Connection, key: &[u8; 32]) -> rusqlite::Result<()> {
+    // The raw key is hex digits only; no quoting issue can arise.
+    let hex: zeroize::Zeroizing<String> = zeroize::Zeroizing::new(key.iter().map(|b| format!("{b:02x}")).collect());
+    let sql = zeroize::Zeroizing::new(format!("PRAGMA key = \"x'{}'\";", hex.as_str()));
+    conn.execute_batch(&sql)?;
+    conn.execute_batch("PRAGMA cipher_compatibility = 4; PRAGMA temp_store = MEMORY;")
+}
+
+/// Whether `path` is an unencrypted SQLite file (its header says so in clear).
+pub fn is_plain(path: &Path) -> bool {
+    let mut head = [0u8; 16];
+    std::fs::File::open(path).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head)).is_ok()
+        && &head == b"SQLite format 3\0"
+}
+
+/// Rewrites a plain database as an encrypted one with the same content (SQLCipher's
+/// `sqlcipher_export`), through a new file renamed over the old one: a crash in between
+/// leaves the plain file as it was.
+pub fn encrypt_in_place(path: &Path, key: &[u8; 32]) -> Result<(), Error> {
+    let p = path.display().to_string();
+    let sqlite = |source| Error::Sqlite { path: p.clone(), source };
+    let tmp = path.with_extension("encrypting");
+    let _ = std::fs::remove_file(&tmp);
+    {
+        let conn = Connection::open(path).map_err(sqlite)?;
+        conn.busy_timeout(Duration::from_secs(10)).map_err(sqlite)?;
+        // Everything in the WAL into the main file, so the export sees it all.
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").map_err(sqlite)?;
+        let hex: zeroize::Zeroizing<String> = zeroize::Zeroizing::new(key.iter().map(|b| format!("{b:02x}")).collect());
+        let attach = zeroize::Zeroizing::new(format!("ATTACH DATABASE ?1 AS sealed KEY \"x'{}'\";", hex.as_str()));
+        conn.execute(&attach, [tmp.display().to_string()]).map_err(sqlite)?;
+        conn.execute_batch("PRAGMA sealed.cipher_compatibility = 4;").map_err(sqlite)?;
+        conn.query_row("SELECT sqlcipher_export('sealed')", [], |_| Ok(())).map_err(sqlite)?;
+        conn.execute_batch("DETACH DATABASE sealed;").map_err(sqlite)?;
+    }
+    for side in ["-wal", "-shm"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(side);
+        let _ = std::fs::remove_file(std::path::PathBuf::from(name));
+    }
+    std::fs::rename(&tmp, path)
+        .map_err(|e| Error::Sqlite { path: p.clone(), source: rusqlite::Error::ToSqlConversionFailure(Box::new(e)) })?;
+    Ok(())
 }
 
 fn migrate(conn: &Connection, path: &Path, migrations: &[Migration]) -> Result<(), Error> {
@@ -148,6 +242,40 @@ mod tests {
         conn.execute("INSERT INTO b VALUES (1)", []).expect("b exists");
         let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).expect("mode");
         assert_eq!(mode, "wal");
+    }
+
+    const KEY: [u8; 32] = [7; 32];
+
+    #[test]
+    fn keyed_databases_open_only_with_their_key() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("k.db");
+        let conn = open_keyed(&path, &KEY, &[V1]).expect("create");
+        conn.execute("INSERT INTO a VALUES (4242)", []).expect("insert");
+        drop(conn);
+        let raw = std::fs::read(&path).expect("read");
+        assert!(!raw.starts_with(b"SQLite format 3"), "the header is encrypted too");
+        assert!(matches!(connect_keyed(&path, &[8; 32]), Err(Error::WrongKey { .. })));
+        // Without any key SQLite sees no database.
+        let plain = Connection::open(&path).expect("open plain");
+        assert!(plain.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)).is_err());
+        let again = open_keyed(&path, &KEY, &[V1, V2]).expect("reopen and migrate");
+        let x: i64 = again.query_row("SELECT x FROM a", [], |r| r.get(0)).expect("row");
+        assert_eq!(x, 4242);
+    }
+
+    #[test]
+    fn a_plain_database_is_encrypted_in_place_with_its_rows() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("p.db");
+        let conn = open(&path, &[V1]).expect("plain");
+        conn.execute("INSERT INTO a VALUES (99)", []).expect("insert");
+        drop(conn);
+        assert!(is_plain(&path));
+        let conn = open_keyed(&path, &KEY, &[V1]).expect("encrypt");
+        assert!(!is_plain(&path));
+        let x: i64 = conn.query_row("SELECT x FROM a", [], |r| r.get(0)).expect("row kept");
+        assert_eq!(x, 99);
     }
 
     #[test]

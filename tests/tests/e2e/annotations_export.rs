@@ -93,6 +93,7 @@ async fn an_exported_copy_passes_qpdf_holds_the_annotations_and_the_cached_origi
     let missing = Command::new(env!("CARGO_BIN_EXE_e2e-meeting"))
         .arg("--profile")
         .arg(&laptop)
+        .env("MEETING_PASSWORD", "demo")
         .args(["export", "00000000-0000-0000-0000-000000000000", "--out"])
         .arg(dir.path().join("x.pdf"))
         .output()

@@ -60,7 +60,12 @@ async fn devices_annotating_offline_converge_and_others_see_only_what_was_shared
     add_note(&tablet, &doc, "private", "tablet: riêng");
     add_note(&other, &doc, "private", "lãnh đạo 2: riêng");
     assert!(listed(&laptop).values().all(|(_, s, _)| s == "saved"), "offline: saved, not synced");
-    let offline = Command::new(env!("CARGO_BIN_EXE_e2e-meeting")).arg("--profile").arg(&laptop).arg("sync").output();
+    let offline = Command::new(env!("CARGO_BIN_EXE_e2e-meeting"))
+        .env("MEETING_PASSWORD", "demo")
+        .arg("--profile")
+        .arg(&laptop)
+        .arg("sync")
+        .output();
     assert!(!offline.unwrap().status.success(), "sync fails while the server is down");
     assert_eq!(listed(&laptop).len(), 2, "and loses nothing");
 
@@ -91,7 +96,7 @@ async fn two_devices_editing_one_shared_note_keep_both_texts() {
 
     // Both edit version 1 before either syncs.
     for (p, text) in [(&laptop, "sửa trên laptop"), (&tablet, "sửa trên tablet")] {
-        util::profile(dir.path(), p.file_name().unwrap().to_str().unwrap())
+        util::unlocked_profile(dir.path(), p.file_name().unwrap().to_str().unwrap())
             .store()
             .and_then(|mut s| {
                 let mut a = s.annotations(None)?.into_iter().find(|a| a.annotation.id.to_string() == id).unwrap();
@@ -133,7 +138,12 @@ async fn a_push_whose_answer_is_lost_five_times_lands_once() {
 
     proxy.set_mode(ProxyMode::DropPushAnswers(5));
     for attempt in 1..=5 {
-        let out = Command::new(env!("CARGO_BIN_EXE_e2e-meeting")).arg("--profile").arg(&path).arg("sync").output();
+        let out = Command::new(env!("CARGO_BIN_EXE_e2e-meeting"))
+            .env("MEETING_PASSWORD", "demo")
+            .arg("--profile")
+            .arg(&path)
+            .arg("sync")
+            .output();
         let out = out.unwrap();
         assert!(!out.status.success(), "attempt {attempt}: the answer was cut, so the sync fails");
         assert_eq!(listed(&path)[&id].1, "saved", "still waiting after attempt {attempt}");

@@ -1,8 +1,11 @@
 //! Issue 10, documents at rest: a real server, a real profile driven through `AppCore`
 //! (what the desktop app runs) with the real PDF worker.
 //!
-//! - nothing of a document is readable in the profile's blob cache (no `%PDF-`, no
-//!   Vietnamese words of a document), yet every document opens offline;
+//! - nothing of a document is readable in any file of the profile — the encrypted
+//!   database with its WAL, the blob cache, partial downloads (no `%PDF-`, no Vietnamese
+//!   words of a document or of the meeting's agenda); the stock `sqlite3` tool cannot
+//!   open the database; yet every document opens offline, in the app and in the CLI
+//!   (acceptance 1);
 //! - a profile copied to another directory opens nothing without the password, and
 //!   everything with it (acceptance 2);
 //! - a truncated, bit-flipped or swapped encrypted file is refused with its own error,
@@ -64,26 +67,53 @@ async fn documents_on_the_laptop_are_unreadable_without_the_password_and_open_of
     let mut server = TestServer::demo().await;
     let dir = tempfile::tempdir().unwrap();
     let app = AppCore::new(Profile::open(&dir.path().join("laptop")).unwrap(), pdf_engine());
-    app.login(&server.url, "leader1", "demo").await.unwrap();
+    app.login(&server.url, "leader1", "demo", None).await.unwrap();
     let report = app.sync(&|_| {}).await.unwrap();
     assert!(report.failed.is_empty(), "{:?}", report.failed);
     let docs = documents(&app);
     assert!(docs.len() >= 8, "{docs:?}");
 
-    // A phrase that is in a demo document (the search index finds it) is nowhere in
-    // the cache, nor is any PDF.
+    // A phrase that is in a demo document (the search index finds it), and a meeting's
+    // title, are in no file of the profile, nor is any PDF. (The app holds its store
+    // open: the WAL is there too.)
     let phrase = "cải cách hành chính";
     assert!(!app.search(phrase, None).unwrap().is_empty(), "the phrase is in a document");
-    for f in files_under(&dir.path().join("laptop/blobs")) {
-        let bytes = std::fs::read(&f).unwrap();
+    let title = app.meetings().unwrap()[0].meeting.title.clone();
+    let laptop = dir.path().join("laptop");
+    let files = files_under(&laptop);
+    assert!(files.iter().any(|f| f.ends_with("client.db-wal")), "{files:?}");
+    for f in &files {
+        let bytes = std::fs::read(f).unwrap();
         assert!(!contains(&bytes, b"%PDF-"), "{} holds a PDF", f.display());
         assert!(!contains(&bytes, phrase.as_bytes()), "{} holds the phrase", f.display());
+        assert!(!contains(&bytes, title.as_bytes()), "{} holds the meeting's title", f.display());
+        assert!(!contains(&bytes, b"SQLite format 3"), "{} is a plain database", f.display());
+    }
+    match std::process::Command::new("sqlite3")
+        .arg(laptop.join("client.db"))
+        .arg("SELECT count(*) FROM sqlite_master")
+        .output()
+    {
+        Ok(out) => {
+            assert!(!out.status.success(), "sqlite3 read the store");
+            assert!(String::from_utf8_lossy(&out.stderr).contains("not a database"), "{out:?}");
+        }
+        Err(e) => eprintln!("skipping the sqlite3 check: the sqlite3 tool is not installed ({e})"),
     }
 
-    // Offline, every document opens.
+    // Offline, every document opens, in the app and in the CLI (which reads the
+    // password from MEETING_PASSWORD).
     server.kill();
     for (id, _) in &docs {
         assert!(opens(&app, id).await.unwrap() > 0, "document {id} opens offline");
+    }
+    let exported = dir.path().join("exported");
+    std::fs::create_dir_all(&exported).unwrap();
+    for (id, _) in &docs {
+        let out = exported.join(format!("{id}.pdf"));
+        let report = crate::util::meeting(&laptop, &["export", id, "--out", out.to_str().unwrap(), "--json"]);
+        assert!(report["pages"].as_u64().unwrap_or(1) > 0, "{report}");
+        assert!(std::fs::read(&out).unwrap().starts_with(b"%PDF-"), "the CLI opened document {id} offline");
     }
 
     // The profile copied to "another machine": locked; a wrong password is told
@@ -118,7 +148,7 @@ async fn a_tampered_copy_is_refused_with_its_own_error_and_fetched_again() {
     let dir = tempfile::tempdir().unwrap();
     let profile = Profile::open(&dir.path().join("laptop")).unwrap();
     let app = AppCore::new(profile.clone(), pdf_engine());
-    app.login(&server.url, "leader1", "demo").await.unwrap();
+    app.login(&server.url, "leader1", "demo", None).await.unwrap();
     assert!(app.sync(&|_| {}).await.unwrap().failed.is_empty());
     let docs = documents(&app);
     let blobs = profile.blobs().unwrap();

@@ -94,7 +94,7 @@ async fn secretary_edits_arrive_and_a_removed_participant_purges_the_meeting() {
     let store2 = leader2.store().unwrap();
     assert!(store2.meeting(&mid).unwrap().is_none());
     assert_eq!(store2.meetings().unwrap().len(), 1, "the other meeting stays");
-    let db = rusqlite::Connection::open(dir.path().join("leader2/client.db")).unwrap();
+    let db = util::raw_db(&leader2);
     for table in ["documents", "agenda_items", "participants"] {
         assert_eq!(
             count(&db, &format!("SELECT count(*) FROM {table} WHERE meeting_id = ?1"), &mid),

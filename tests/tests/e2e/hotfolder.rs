@@ -24,11 +24,12 @@ struct Watcher {
 impl Watcher {
     fn start(profile: &Path, mid: &str, dir: &Path, poll: bool) -> Self {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_e2e-meeting"));
-        cmd.arg("--profile").arg(profile).args(["prepare", "watch", mid]).arg(dir).args([
-            "--stable-secs",
-            "1",
-            "--json",
-        ]);
+        cmd.env("MEETING_PASSWORD", "demo")
+            .arg("--profile")
+            .arg(profile)
+            .args(["prepare", "watch", mid])
+            .arg(dir)
+            .args(["--stable-secs", "1", "--json"]);
         if poll {
             cmd.args(["--poll", "--poll-secs", "0.3"]);
         }
@@ -182,6 +183,7 @@ async fn the_folder_and_the_meeting_stay_in_step(poll: bool) {
     let extra = pdf("Bổ sung");
     std::fs::write(b2.join("bo-sung.pdf"), &extra).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_e2e-meeting"))
+        .env("MEETING_PASSWORD", "demo")
         .arg("--profile")
         .arg(device.dir())
         .args(["prepare", "watch", &mid])

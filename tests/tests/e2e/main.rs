@@ -23,6 +23,7 @@ mod desktop_prepare;
 mod document_order;
 mod edits;
 mod hotfolder;
+mod keys;
 mod login;
 mod offline;
 mod opens;

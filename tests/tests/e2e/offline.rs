@@ -36,13 +36,13 @@ async fn meetings_and_show_answer_from_the_local_store_with_the_server_stopped()
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("✓ offline"), "{text}");
 
-    let cursor_before = util::profile(dir.path(), "laptop").store().unwrap().cursor().unwrap();
+    let p = util::unlocked_profile(dir.path(), "laptop");
+    let cursor_before = p.store().unwrap().cursor().unwrap();
     let out = meeting(&profile, &["sync"]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("server unreachable"), "{err}");
     assert!(err.contains("nothing was changed"), "{err}");
-    let p = util::profile(dir.path(), "laptop");
     assert_eq!(p.store().unwrap().cursor().unwrap(), cursor_before);
     assert_eq!(p.store().unwrap().meetings().unwrap().len(), 3, "the offline copy is untouched");
 }

@@ -14,7 +14,7 @@ async fn three_offline_opens_reach_the_server_once_each() {
     let mut server = TestServer::demo().await;
     let dir = tempfile::tempdir().unwrap();
     let app = AppCore::new(Profile::open(&dir.path().join("laptop")).unwrap(), pdf_engine());
-    app.login(&server.url, "leader1", "demo").await.unwrap();
+    app.login(&server.url, "leader1", "demo", None).await.unwrap();
     assert!(app.sync(&|_| {}).await.unwrap().failed.is_empty());
     let sec = Http::login(&server.url, "secretary1").await;
     let mid = sec.meeting_id("Phiên họp thường kỳ").await;

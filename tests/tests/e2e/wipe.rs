@@ -55,12 +55,14 @@ async fn a_revoked_laptop_erases_its_keys_and_documents_at_its_next_sync() {
     assert!(!left.iter().any(|f| f == "keys.json" || f == "blobs"), "keys and documents erased: {left:?}");
     let session = app.session().unwrap();
     assert!(!session.logged_in, "the app shows the login: {session:?}");
-    assert!(app.meetings().unwrap().is_empty(), "no meeting is left on the laptop");
-    assert_eq!(app.search("cải cách", None).unwrap().len(), 0);
+    // Nothing is left to read: no keys, no database.
+    assert_eq!(app.meetings().unwrap_err().code, UiCode::NotLoggedIn, "no meeting is left on the laptop");
+    assert_eq!(app.search("cải cách", None).unwrap_err().code, UiCode::NotLoggedIn);
+    assert!(!left.iter().any(|f| f.starts_with("client.db")), "the database is erased: {left:?}");
 
     // The tablet goes on; the laptop can log in again and gets everything back.
     util::sync(&tablet).await;
-    app.login(&server.url, "leader1", "demo").await.unwrap();
+    app.login(&server.url, "leader1", "demo", None).await.unwrap();
     assert!(app.sync(&|_| {}).await.unwrap().failed.is_empty());
     assert!(app.meetings().unwrap().iter().all(|m| m.ready_offline));
 }

@@ -33,8 +33,8 @@ export function errorOf(e: unknown): UiError {
 
 export const api = {
   session: () => invoke<Session>("session"),
-  login: (serverUrl: string, username: string, password: string) =>
-    invoke<Session>("login", { serverUrl, username, password }),
+  login: (serverUrl: string, username: string, password: string, oldPassword: string | null = null) =>
+    invoke<Session>("login", { serverUrl, username, password, oldPassword }),
   logout: () => invoke<void>("logout"),
   unlock: (password: string) => invoke<Session>("unlock", { password }),
   lock: () => invoke<void>("lock"),

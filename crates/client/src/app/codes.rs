@@ -39,6 +39,10 @@ pub enum UiCode {
     Locked,
     /// The password does not open this device's documents.
     WrongDevicePassword,
+    /// The password changed on the server while changes wait: the old one keeps them.
+    OldPasswordNeeded,
+    /// The local database does not open with this device's key (replaced or damaged).
+    DatabaseKey,
     /// A cached document's encrypted copy is damaged (dropped; fetched again).
     DamagedCopy,
     /// The profile's keys are unreadable (log in again).

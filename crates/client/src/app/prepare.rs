@@ -222,7 +222,7 @@ impl AppCore {
 
     /// The meeting's opinions as this device has them (works offline).
     pub fn opinions(&self, meeting: &str) -> UiResult<Vec<Opinion>> {
-        Ok(crate::opinions::local(&self.profile.store()?, meeting)?)
+        Ok(crate::opinions::local(&*self.profile.store()?, meeting)?)
     }
 
     /// Marks an opinion handled or open; the device's copy follows at the next sync.

@@ -26,6 +26,13 @@ pub fn unlocked_profile(dir: &Path, name: &str) -> meeting_client::Profile {
     p
 }
 
+/// A raw connection to an unlocked profile's encrypted database, for checks below the
+/// store's API (rows left behind by a purge).
+pub fn raw_db(p: &meeting_client::Profile) -> rusqlite::Connection {
+    let key = p.keys().unwrap().database();
+    meeting_sqlite::connect_keyed(&p.db_path(), key.as_bytes()).unwrap()
+}
+
 /// Logs a profile in and syncs it, panicking on any failure.
 pub async fn login_and_sync(p: &meeting_client::Profile, url: &str, user: &str) -> meeting_client::SyncReport {
     p.login(url, user, "demo").await.unwrap_or_else(|e| panic!("login {user}: {e}"));
