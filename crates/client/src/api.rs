@@ -75,6 +75,30 @@ impl Api {
         Ok(req.bearer_auth(token))
     }
 
+    /// An authenticated call with an optional JSON body, answered with JSON (an empty
+    /// answer reads as `null`): the shape of every call beyond the sync's own.
+    pub(crate) async fn call_json<T: serde::de::DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> Result<T> {
+        let mut req = self.http.request(method, self.url(path));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = self.authed(req)?.send().await.map_err(|e| self.net_error(&e))?;
+        let resp = self.check(resp).await?;
+        let bytes = resp.bytes().await.map_err(|e| self.net_error(&e))?;
+        let bytes = if bytes.is_empty() { "null".into() } else { bytes };
+        serde_json::from_slice(&bytes).map_err(|e| ClientError::Protocol(format!("answer of {path}: {e}")))
+    }
+
+    /// This device's offline leases (renewed at every sync).
+    pub async fn leases(&self) -> Result<meeting_protocol::LeasesResponse> {
+        self.call_json(reqwest::Method::GET, "/leases", None).await
+    }
+
     /// Logs in and returns the new device session.
     pub async fn login(&self, username: &str, password: &str, device_name: &str) -> Result<LoginResponse> {
         let body = LoginRequest {

@@ -206,11 +206,14 @@ impl AppCore {
 
     /// Meetings on this device.
     pub fn meetings(&self) -> UiResult<Vec<MeetingSummary>> {
+        // A lease that ran out while the app was open is honoured before anything shows.
+        self.profile.enforce_leases()?;
         Ok(self.profile.store()?.meetings()?)
     }
 
     /// One meeting with agenda and documents.
     pub fn meeting(&self, id: &str) -> UiResult<LocalMeeting> {
+        self.profile.enforce_leases()?;
         let store = self.profile.store()?;
         store.meeting(id)?.ok_or_else(|| ClientError::NotFound(format!("meeting {id} is not on this device")).into())
     }

@@ -1,7 +1,8 @@
 //! The verified blob cache: `blobs/<first two hex>/<sha256>` for complete, verified
 //! content, `blobs/partial/<sha256>.part` for downloads in progress. Every file is
-//! sealed (`meeting_seal::sealed`, the blob's SHA-256 as associated data) with the
-//! profile's document key: nothing readable of a document is ever on the disk.
+//! sealed (`meeting_seal::sealed`, the blob's SHA-256 as associated data) with the key
+//! of its confidentiality level (the header's key id says which; see [`crate::lease`]):
+//! nothing readable of a document is ever on the disk.
 //!
 //! Downloads are sealed as they arrive, in 64 KiB chunks. A download resumes from the
 //! partial file's last full chunk (re-authenticated and re-hashed) with `Range` +
@@ -22,7 +23,6 @@ use tokio::io::AsyncWriteExt as _;
 use crate::Profile;
 use crate::api::Api;
 use crate::error::{ClientError, Result};
-use crate::vault::LEVEL_NORMAL;
 
 /// The blob directory of a profile.
 #[derive(Debug, Clone)]
@@ -70,8 +70,26 @@ impl BlobCache {
                 "document content {sha256} is not on this device: sync when the network is back"
             )));
         }
-        let keys = self.profile.keys()?;
-        Ok(meeting_pdf::Source::sealed(&path, &keys.documents(LEVEL_NORMAL), sha256))
+        let key = self.key_of(&path, sha256)?;
+        Ok(meeting_pdf::Source::sealed(&path, &key, sha256))
+    }
+
+    /// The confidentiality level a cached blob is sealed at (`None`: not there, or no
+    /// readable header).
+    pub fn level(&self, sha256: &str) -> Result<Option<u8>> {
+        let path = self.path(sha256);
+        if !path.is_file() {
+            return Ok(None);
+        }
+        level_of(&path)
+    }
+
+    /// The key a sealed file opens with: its level's, as its header names it.
+    fn key_of(&self, path: &Path, sha256: &str) -> Result<meeting_seal::Key32> {
+        match level_of(path)? {
+            Some(level) => self.profile.document_key(level),
+            None => Err(ClientError::DamagedCopy(sha256.to_owned())),
+        }
     }
 
     fn reader(&self, sha256: &str) -> Result<Option<SealedReader<std::fs::File>>> {
@@ -81,8 +99,8 @@ impl BlobCache {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(ClientError::io(format!("reading {}", path.display()))(e)),
         };
-        let keys = self.profile.keys()?;
-        match SealedReader::open(file, &keys.documents(LEVEL_NORMAL), sha256.as_bytes()) {
+        let key = self.key_of(&path, sha256)?;
+        match SealedReader::open(file, &key, sha256.as_bytes()) {
             Ok(r) => Ok(Some(r)),
             Err(SealError::Io(e)) => Err(ClientError::io(format!("reading {}", path.display()))(e)),
             Err(_) => Err(ClientError::DamagedCopy(sha256.to_owned())),
@@ -130,7 +148,8 @@ impl BlobCache {
     /// bytes transferred. `on_bytes` is told of every chunk as it arrives.
     pub async fn fetch(&self, api: &Api, sha256: &str, size: u64, on_bytes: &(dyn Fn(u64) + Sync)) -> Result<u64> {
         let dest = self.path(sha256);
-        let key = self.profile.keys()?.documents(LEVEL_NORMAL);
+        let level = self.profile.store()?.blob_level(sha256)?;
+        let key = self.profile.document_key(level)?;
         // Already in place (e.g. the store was reset for a resync): trust only a re-hash.
         let (me, want) = (self.clone(), sha256.to_owned());
         if tokio::task::spawn_blocking(move || me.check(&want)).await.map_err(join)?? == Check::Intact {
@@ -138,7 +157,7 @@ impl BlobCache {
         }
         let part = self.partial_path(sha256);
         let (p, k, aad) = (part.clone(), key.clone(), sha256.to_owned());
-        let resumed = tokio::task::spawn_blocking(move || resume(&p, &k, &aad)).await.map_err(join)??;
+        let resumed = tokio::task::spawn_blocking(move || resume(&p, &k, level, &aad)).await.map_err(join)??;
         let (mut sealer, mut have, mut hasher) = match resumed {
             Some((s, kept, h)) if kept <= size => (Some(s), kept, h),
             _ => (None, 0, Sha256::new()),
@@ -178,7 +197,7 @@ impl BlobCache {
                 _ => {
                     hasher = Sha256::new();
                     have = 0;
-                    let (s, header) = Sealer::new(&key, LEVEL_NORMAL, sha256.as_bytes());
+                    let (s, header) = Sealer::new(&key, level, sha256.as_bytes());
                     sealer = Some(s);
                     out.extend_from_slice(&header);
                     tokio::fs::File::create(&part)
@@ -287,6 +306,28 @@ impl BlobCache {
         Ok(removed)
     }
 
+    /// Deletes every cached and partial file sealed at `level` (its lease ran out);
+    /// returns the blobs that were complete.
+    pub fn remove_level(&self, level: u8) -> Result<Vec<String>> {
+        let mut removed = Vec::new();
+        let entries =
+            std::fs::read_dir(&self.root).map_err(ClientError::io(format!("listing {}", self.root.display())))?;
+        for dir in entries.flatten().map(|e| e.path()).filter(|d| d.is_dir()) {
+            for f in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let path = f.path();
+                // Unreadable headers go too: without a level they can never be opened.
+                if level_of(&path)?.is_none_or(|l| l == level) {
+                    std::fs::remove_file(&path).map_err(ClientError::io(format!("removing {}", path.display())))?;
+                    let name = f.file_name().to_string_lossy().into_owned();
+                    if !name.ends_with(".part") && meeting_protocol::is_sha256_hex(&name) {
+                        removed.push(name);
+                    }
+                }
+            }
+        }
+        Ok(removed)
+    }
+
     /// Removes one blob's file (found corrupt).
     pub fn remove(&self, sha256: &str) -> Result<()> {
         match std::fs::remove_file(self.path(sha256)) {
@@ -337,18 +378,30 @@ impl Writeback {
 
 /// Picks up a partial download: its full chunks that authenticate, re-hashed. `None`
 /// when there is nothing usable (no file, not ours): start over.
-fn resume(part: &Path, key: &meeting_seal::Key32, sha256: &str) -> Result<Option<(Sealer, u64, Sha256)>> {
+fn resume(part: &Path, key: &meeting_seal::Key32, level: u8, sha256: &str) -> Result<Option<(Sealer, u64, Sha256)>> {
     let mut f = match std::fs::OpenOptions::new().read(true).write(true).open(part) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(ClientError::io(format!("opening {}", part.display()))(e)),
     };
     let mut h = Sha256::new();
-    match sealed::resume_partial(&mut f, key, LEVEL_NORMAL, sha256.as_bytes(), |c| h.update(c)) {
+    match sealed::resume_partial(&mut f, key, level, sha256.as_bytes(), |c| h.update(c)) {
         Ok(Some((sealer, kept))) => Ok(Some((sealer, kept, h))),
         Ok(None) => Ok(None),
         Err(SealError::Io(e)) => Err(ClientError::io(format!("reading {}", part.display()))(e)),
         Err(_) => Ok(None),
+    }
+}
+
+/// The level a sealed file's header names; `None` when it has no readable header.
+fn level_of(path: &Path) -> Result<Option<u8>> {
+    use std::io::Read as _;
+    let mut head = [0u8; HEADER];
+    let read = std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head));
+    match read {
+        Ok(()) => Ok(sealed::key_id(&head).ok()),
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(None),
+        Err(e) => Err(ClientError::io(format!("reading {}", path.display()))(e)),
     }
 }
 

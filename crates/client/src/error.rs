@@ -95,6 +95,12 @@ pub enum ClientError {
         "your password was changed on the server, and {0} change(s) made on this device have not reached it yet: give this device's old password too, so they are kept"
     )]
     OldPasswordNeeded(usize),
+    /// The offline lease of the document's confidentiality level has run out without
+    /// contact: its documents were destroyed on this device until the next sync.
+    #[error(
+        "this document's offline lease has run out: its copy on this device was destroyed; connect to the server and sync to get it back"
+    )]
+    LeaseExpired,
     /// The password does not open this device's keys.
     #[error("the password does not open this device's documents")]
     WrongDevicePassword,
@@ -154,6 +160,7 @@ impl ClientError {
             Self::Locked => "locked",
             Self::WrongDevicePassword => "wrong_device_password",
             Self::OldPasswordNeeded(_) => "old_password_needed",
+            Self::LeaseExpired => "lease_expired",
             Self::DamagedCopy(_) => "damaged_copy",
             Self::BadKeys(_) => "bad_keys",
             Self::Pdf(e) => e.code(),

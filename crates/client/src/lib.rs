@@ -22,6 +22,7 @@ pub mod export;
 pub mod find;
 pub mod fold;
 pub mod hotfolder;
+pub mod lease;
 pub mod mark_search;
 pub mod opens;
 pub mod opinions;

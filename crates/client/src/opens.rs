@@ -64,11 +64,9 @@ pub async fn push(store: &mut Store, api: &Api) -> Result<OpensPushResponse> {
         if batch.is_empty() {
             return Ok(total);
         }
-        let req = api.http.post(api.url("/opens")).json(&OpensPush { opens: batch.clone() });
-        let resp = api.authed(req)?.send().await.map_err(|e| api.net_error(&e))?;
-        let resp = api.check(resp).await?;
-        let answer: OpensPushResponse =
-            resp.json().await.map_err(|e| ClientError::Protocol(format!("answer to the opens sent: {e}")))?;
+        let body = serde_json::to_value(OpensPush { opens: batch.clone() })
+            .map_err(|e| ClientError::Protocol(format!("opens to send: {e}")))?;
+        let answer: OpensPushResponse = api.call_json(reqwest::Method::POST, "/opens", Some(body)).await?;
         store.forget_opens(&batch)?;
         total.recorded += answer.recorded;
         total.duplicates += answer.duplicates;

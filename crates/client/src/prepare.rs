@@ -52,15 +52,7 @@ impl Prepare {
         path: &str,
         body: Option<serde_json::Value>,
     ) -> Result<T> {
-        let mut req = self.api.http.request(method, self.api.url(path));
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = self.api.authed(req)?.send().await.map_err(|e| self.api.net_error(&e))?;
-        let resp = self.api.check(resp).await?;
-        let bytes = resp.bytes().await.map_err(|e| self.api.net_error(&e))?;
-        let bytes = if bytes.is_empty() { "null".into() } else { bytes };
-        serde_json::from_slice(&bytes).map_err(|e| ClientError::Protocol(format!("answer of {path}: {e}")))
+        self.api.call_json(method, path, body).await
     }
 
     fn json<T: serde::Serialize>(v: &T) -> Option<serde_json::Value> {

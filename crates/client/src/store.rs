@@ -24,12 +24,17 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration { name: "20261202_0007_seen", sql: include_str!("../migrations/20261202_0007_seen.sql") },
     Migration { name: "20261203_0008_open_outbox", sql: include_str!("../migrations/20261203_0008_open_outbox.sql") },
+    Migration { name: "20261203_0009_leases", sql: include_str!("../migrations/20261203_0009_leases.sql") },
 ];
 
 /// The one way to open a profile's database: encrypted with the device's database key
 /// (SQLCipher, raw key), migrated.
 pub fn open_database(path: &Path, key: &meeting_seal::Key32) -> Result<Connection> {
-    Ok(meeting_sqlite::open_keyed(path, key.as_bytes(), MIGRATIONS)?)
+    let conn = meeting_sqlite::open_keyed(path, key.as_bytes(), MIGRATIONS)?;
+    // Deleted rows are overwritten, not left in free pages: a shredded lease secret or a
+    // purged meeting must not survive in the file (encrypted or not).
+    conn.pragma_update(None, "secure_delete", "ON")?;
+    Ok(conn)
 }
 
 /// What a page of changes did to the store.
@@ -52,6 +57,9 @@ pub struct LocalDocument {
     pub available_offline: bool,
     /// New, or a new version, since the user last opened the meeting.
     pub change: Option<crate::seen::DocChange>,
+    /// Its copy was destroyed when the offline lease of its level ran out: it comes
+    /// back at the next sync (the meeting says it needs a connection).
+    pub lease_expired: bool,
 }
 
 /// An agenda item with its documents.
@@ -115,8 +123,10 @@ pub(crate) fn parse<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
 }
 
-const DOC_SELECT: &str =
-    "SELECT d.data, b.sha256 IS NOT NULL FROM documents d LEFT JOIN blobs b ON b.sha256 = d.sha256";
+const DOC_SELECT: &str = "SELECT d.data, b.sha256 IS NOT NULL,
+       b.sha256 IS NULL AND EXISTS (SELECT 1 FROM meta WHERE key = 'lease_shredded_'
+         || (CASE WHEN json_extract(d.data, '$.confidential') THEN 1 ELSE 0 END))
+     FROM documents d LEFT JOIN blobs b ON b.sha256 = d.sha256";
 
 impl Store {
     /// Opens the store at `path` with its key (see [`crate::Profile::store`]).
@@ -302,6 +312,7 @@ impl Store {
                     document: parse(&r.get::<_, String>(0)?)?,
                     available_offline: r.get(1)?,
                     change: None,
+                    lease_expired: r.get(2)?,
                 })
             })?;
             rows.collect::<rusqlite::Result<_>>()?

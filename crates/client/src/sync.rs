@@ -123,6 +123,9 @@ async fn sync_once(
 ) -> Result<SyncReport> {
     let started = Instant::now();
     let _lock = profile.lock()?;
+    // Leases that ran out while offline are honoured before anything else (even if the
+    // server is reachable: the lease is about the time without contact).
+    profile.enforce_leases()?;
     let mut store = profile.store()?;
     let api = profile.api(&store)?;
     let blobs = profile.blobs()?;
@@ -130,6 +133,9 @@ async fn sync_once(
     // here is never overwritten by an older copy from the feed.
     let annotations = crate::annotations::push(&mut store, &api).await?;
     let opens = crate::opens::push(&mut store, &api).await?;
+    // Contact: every level's lease is renewed (and its secret given back after a shred).
+    let leases = api.leases().await?;
+    store.save_leases(&leases.leases)?;
     let mut report = SyncReport { annotations, opens_sent: opens.recorded + opens.duplicates, ..Default::default() };
     let mut cursor = store.cursor()?;
     let initial_cursor = cursor;
@@ -160,6 +166,7 @@ async fn sync_once(
     // Purge before downloading: content the user lost access to leaves the disk now,
     // even if the downloads below fail.
     report.blobs_removed = remove_unreferenced(&store, &blobs)?;
+    report.blobs_removed += drop_wrong_level(&store, &blobs)?;
 
     let missing = store.missing_blobs()?;
     let total_bytes: u64 = missing.iter().map(|(_, s)| *s).sum();
@@ -247,6 +254,21 @@ async fn fetch_with_retry(
             Err(e) => return Err(e),
         }
     }
+}
+
+/// Drops cached copies sealed at another level than their documents now have (a
+/// document marked confidential after it was cached must live by the shorter lease);
+/// they are fetched again at their level.
+fn drop_wrong_level(store: &crate::store::Store, blobs: &BlobCache) -> Result<usize> {
+    let mut n = 0;
+    for (sha, _) in store.verified_blobs()? {
+        if blobs.level(&sha)?.is_some_and(|l| l != store.blob_level(&sha).unwrap_or(l)) {
+            blobs.remove(&sha)?;
+            store.forget_blob(&sha)?;
+            n += 1;
+        }
+    }
+    Ok(n)
 }
 
 /// Deletes blobs no document references any more, on disk and in the store.

@@ -30,10 +30,6 @@ use crate::{ClientError, Profile, Result};
 /// The file of wrapped keys in a profile.
 pub const KEYS_FILE: &str = "keys.json";
 
-/// Key id of normal documents in sealed files' headers (confidential ones get their own
-/// level when leases come).
-pub const LEVEL_NORMAL: u8 = 0;
-
 #[derive(Debug, Serialize, Deserialize)]
 struct KeysFile {
     version: u32,
@@ -78,9 +74,11 @@ pub struct DeviceKeys {
 }
 
 impl DeviceKeys {
-    /// The key of cached documents of a confidentiality level.
-    pub fn documents(&self, level: u8) -> Key32 {
-        self.master.derive(Purpose::Documents(level), b"")
+    /// The key of cached documents of a confidentiality level, under the level's lease
+    /// secret from the server (see [`crate::lease`]): without the secret, the master key
+    /// alone opens none of them.
+    pub fn documents(&self, level: u8, lease_secret: &[u8]) -> Key32 {
+        self.master.derive(Purpose::Documents(level), lease_secret)
     }
 
     /// The key of the local database.

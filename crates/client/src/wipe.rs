@@ -57,20 +57,28 @@ impl Devices {
 
     /// Every valid device session, or one user's.
     pub async fn list(&self, user: Option<&str>) -> Result<Vec<DeviceSession>> {
-        let mut req = self.api.http.request(Method::GET, self.api.url("/admin/devices"));
-        if let Some(u) = user {
-            req = req.query(&[("user", u)]);
-        }
-        let resp = self.api.authed(req)?.send().await.map_err(|e| self.api.net_error(&e))?;
-        let resp = self.api.check(resp).await?;
-        let bytes = resp.bytes().await.map_err(|e| self.api.net_error(&e))?;
-        serde_json::from_slice(&bytes).map_err(|e| ClientError::Protocol(format!("device list: {e}")))
+        let path = match user {
+            Some(u) => format!("/admin/devices?user={}", urlencode(u)),
+            None => "/admin/devices".to_owned(),
+        };
+        self.api.call_json(Method::GET, &path, None).await
     }
 
     /// Revokes a device session: that device erases itself at its next contact.
     pub async fn revoke(&self, token_id: Uuid) -> Result<()> {
-        let req = self.api.http.request(Method::DELETE, self.api.url(&format!("/admin/devices/{token_id}")));
-        let resp = self.api.authed(req)?.send().await.map_err(|e| self.api.net_error(&e))?;
-        self.api.check(resp).await.map(drop)
+        self.api
+            .call_json::<serde_json::Value>(Method::DELETE, &format!("/admin/devices/{token_id}"), None)
+            .await
+            .map(drop)
     }
+}
+
+/// A query value with everything but unreserved characters percent-encoded.
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

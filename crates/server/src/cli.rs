@@ -61,6 +61,31 @@ struct ServeArgs {
     /// Longest one conversion may take, in seconds, before its processes are killed.
     #[arg(long, default_value_t = 180, value_parser = clap::value_parser!(u64).range(1..=3600))]
     convert_timeout_secs: u64,
+    /// How long a device may keep normal documents without contacting the server
+    /// (e.g. 30d, 12h, 90m, 45s); past it they are destroyed until the next sync.
+    #[arg(long, default_value = "30d", value_parser = parse_duration)]
+    lease_normal: std::time::Duration,
+    /// The same for confidential documents.
+    #[arg(long, default_value = "3d", value_parser = parse_duration)]
+    lease_confidential: std::time::Duration,
+}
+
+/// `30d`, `12h`, `90m`, `45s` (or bare seconds) as a duration of at least one second.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let t = text.trim();
+    let (digits, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+    let n: u64 = digits.parse().map_err(|_| format!("{text:?} is not a duration like 30d, 12h, 90m or 45s"))?;
+    let scale = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        other => return Err(format!("unknown unit {other:?} in {text:?}: use d, h, m or s")),
+    };
+    match n.checked_mul(scale) {
+        Some(secs) if secs > 0 => Ok(std::time::Duration::from_secs(secs)),
+        _ => Err(format!("{text:?} must be at least one second")),
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -121,6 +146,8 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     config.converter.workers = usize::from(args.convert_workers);
     config.converter.timeout = std::time::Duration::from_secs(args.convert_timeout_secs);
+    config.lease_normal = args.lease_normal;
+    config.lease_confidential = args.lease_confidential;
     let mut state = AppState::open(config)?;
     if *demo || *demo_users {
         let seeded = if *demo { demo::seed(&state)? } else { demo::seed_users(&state)? };
@@ -192,4 +219,19 @@ fn add_user(data_dir: PathBuf, username: &str, role: &str, display_name: Option<
 
 fn rpassword_prompt() -> anyhow::Result<String> {
     Ok(rpassword::prompt_password("Password: ")?)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    #[test]
+    fn lease_lengths_read_like_an_office_writes_them() {
+        assert_eq!(super::parse_duration("30d"), Ok(Duration::from_secs(30 * 86_400)));
+        assert_eq!(super::parse_duration("5s"), Ok(Duration::from_secs(5)));
+        assert_eq!(super::parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert!(super::parse_duration("0s").is_err());
+        assert!(super::parse_duration("3 weeks").is_err());
+        assert!(super::parse_duration("99999999999999999d").is_err());
+    }
 }

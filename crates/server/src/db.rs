@@ -27,6 +27,10 @@ const MIGRATIONS: &[Migration] = &[
         name: "20261203_0007_document_opens",
         sql: include_str!("../migrations/20261203_0007_document_opens.sql"),
     },
+    Migration {
+        name: "20261203_0008_lease_secrets",
+        sql: include_str!("../migrations/20261203_0008_lease_secrets.sql"),
+    },
 ];
 
 /// Shared handle to the database; cheap to clone.

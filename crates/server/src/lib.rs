@@ -55,6 +55,10 @@ pub struct Config {
     pub login_window: Duration,
     /// The office-file converter.
     pub converter: convert::ConverterConfig,
+    /// How long a device may keep normal documents without contact.
+    pub lease_normal: Duration,
+    /// How long a device may keep confidential documents without contact.
+    pub lease_confidential: Duration,
 }
 
 impl Config {
@@ -68,6 +72,8 @@ impl Config {
             token_ttl: Duration::from_secs(90 * 24 * 3600),
             login_max_failures: 5,
             login_window: Duration::from_secs(15 * 60),
+            lease_normal: Duration::from_secs(30 * 24 * 3600),
+            lease_confidential: Duration::from_secs(3 * 24 * 3600),
         }
     }
 }

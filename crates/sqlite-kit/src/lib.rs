@@ -113,10 +113,13 @@ fn pragmas(conn: &Connection) -> rusqlite::Result<()> {
 /// pending `migrations`. A plain database left by an older version is encrypted in place
 /// first (see [`encrypt_in_place`]), so nothing in it is lost.
 pub fn open_keyed(path: &Path, key: &[u8; 32], migrations: &[Migration]) -> Result<Connection, Error> {
-    if is_plain(path) {
-        encrypt_in_place(path, key)?;
-    }
-    let conn = connect_keyed(path, key)?;
+    let conn = match connect_keyed(path, key) {
+        Err(Error::WrongKey { .. }) if is_plain(path) => {
+            encrypt_in_place(path, key)?;
+            connect_keyed(path, key)?
+        }
+        other => other?,
+    };
     migrate(&conn, path, migrations)?;
     Ok(conn)
 }
@@ -150,11 +153,17 @@ fn keyed(conn: &Connection, key: &[u8; 32]) -> rusqlite::Result<()> {
     conn.execute_batch("PRAGMA cipher_compatibility = 4; PRAGMA temp_store = MEMORY;")
 }
 
-/// Whether `path` is an unencrypted SQLite file (its header says so in clear).
+/// Whether `path` is an unencrypted SQLite database. Asked through SQLite itself, never
+/// by opening the file directly: closing any descriptor of a database file drops every
+/// POSIX lock this process holds on it, and another process could then write under a
+/// connection of ours that believes it holds the lock (the classic way to corrupt one).
 pub fn is_plain(path: &Path) -> bool {
-    let mut head = [0u8; 16];
-    std::fs::File::open(path).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head)).is_ok()
-        && &head == b"SQLite format 3\0"
+    if !path.exists() {
+        return false;
+    }
+    Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        .and_then(|c| c.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)))
+        .is_ok()
 }
 
 /// Rewrites a plain database as an encrypted one with the same content (SQLCipher's

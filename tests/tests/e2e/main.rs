@@ -24,6 +24,7 @@ mod document_order;
 mod edits;
 mod hotfolder;
 mod keys;
+mod lease;
 mod login;
 mod offline;
 mod opens;

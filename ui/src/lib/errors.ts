@@ -22,6 +22,7 @@ export const errorMessages: Record<UiCode, Both> = {
   locked: { vi: "Tài liệu trên máy đang khoá: nhập mật khẩu để mở.", en: "The documents on this computer are locked: enter your password." },
   wrong_device_password: { vi: "Mật khẩu không mở được tài liệu trên máy này.", en: "This password does not open the documents on this computer." },
   old_password_needed: { vi: "Mật khẩu đã được đổi trên máy chủ, và trên máy còn thay đổi chưa gửi lên. Hãy nhập thêm mật khẩu cũ của máy này để giữ lại chúng.", en: "Your password was changed on the server, and this computer has changes not sent yet. Also enter this computer's old password to keep them." },
+  lease_expired: { vi: "Hết hạn lưu ngoại tuyến: bản sao tài liệu trên máy đã bị huỷ. Hãy kết nối máy chủ và đồng bộ để tải lại.", en: "The offline lease has run out: this computer's copy was destroyed. Connect to the server and sync to get it back." },
   database_key: { vi: "Cơ sở dữ liệu trên máy không mở được bằng khoá của máy này (bị thay thế hoặc hỏng). Hãy báo quản trị hệ thống.", en: "The local database does not open with this computer's key (replaced or damaged). Tell the administrator." },
   damaged_copy: { vi: "Bản lưu của tài liệu trên máy bị hỏng; đã xoá và sẽ tải lại khi đồng bộ.", en: "The copy of this document on this computer is damaged; it was removed and will be downloaded again at the next sync." },
   bad_keys: { vi: "Không đọc được khoá của hồ sơ này: hãy đăng nhập lại.", en: "The keys of this profile cannot be read: log in again." },

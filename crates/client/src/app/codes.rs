@@ -41,6 +41,8 @@ pub enum UiCode {
     WrongDevicePassword,
     /// The password changed on the server while changes wait: the old one keeps them.
     OldPasswordNeeded,
+    /// The offline lease ran out: the document needs a connection to come back.
+    LeaseExpired,
     /// The local database does not open with this device's key (replaced or damaged).
     DatabaseKey,
     /// A cached document's encrypted copy is damaged (dropped; fetched again).

@@ -11,6 +11,7 @@ pub(crate) mod annotations;
 mod blobs;
 mod changes;
 pub(crate) mod documents;
+mod leases;
 pub(crate) mod meetings;
 mod opens;
 
@@ -146,6 +147,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(meetings::meeting_devices))
         .routes(routes!(opens::meeting_opens))
         .routes(routes!(opens::push_opens))
+        .routes(routes!(leases::leases))
         .routes(routes!(meetings::create_agenda_item))
         .routes(routes!(meetings::reorder_agenda))
         .routes(routes!(meetings::update_agenda_item, meetings::delete_agenda_item))

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod conversions;
 pub mod devices;
 pub mod documents;
+pub mod leases;
 pub mod meetings;
 pub mod opens;
 pub mod opinions;

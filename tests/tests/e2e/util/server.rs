@@ -20,6 +20,8 @@ pub struct ServerOptions {
     pub no_converter: bool,
     /// Conversion timeout in seconds (default: the server's own).
     pub convert_timeout_secs: Option<u64>,
+    /// Offline lease of confidential documents, as the server's flag reads it ("5s").
+    pub lease_confidential: Option<String>,
 }
 
 /// A running server; killed when dropped. Its data directory outlives restarts.
@@ -76,6 +78,9 @@ impl TestServer {
         }
         if let Some(t) = self.opts.convert_timeout_secs {
             cmd.arg("--convert-timeout-secs").arg(t.to_string());
+        }
+        if let Some(l) = &self.opts.lease_confidential {
+            cmd.arg("--lease-confidential").arg(l);
         }
         let log =
             std::fs::OpenOptions::new().create(true).append(true).open(self.data.path().join("server.log")).unwrap();

@@ -14,6 +14,11 @@ available_offline: boolean,
  */
 change: DocChange | null, 
 /**
+ * Its copy was destroyed when the offline lease of its level ran out: it comes
+ * back at the next sync (the meeting says it needs a connection).
+ */
+lease_expired: boolean, 
+/**
  * Stable id; stays the same across versions.
  */
 id: string, 
