@@ -76,7 +76,7 @@ fn run() -> anyhow::Result<bool> {
     // a run, so the two alternate over the same pages, round after round, and the
     // ratio is the median of the rounds' ratios.
     let mut engine = meeting_pdf::engine::Engine::load()?;
-    engine.open(1, &meeting_pdf::Source::plain(&pdf), None)?;
+    engine.open(1, &meeting_pdf::Source::plain(&pdf), None, None)?;
     engine.render(1, 0, WIDTH)?; // warm fonts and caches as the service's worker will be
 
     let rt = tokio::runtime::Runtime::new()?;

@@ -85,6 +85,19 @@ pub enum PrepareCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Turn the watermark (the viewer's name and the time on every page shown, printed
+    /// or exported) on or off for a meeting's documents, or with --document for one
+    /// document. Confidential documents always carry it.
+    Watermark {
+        /// Meeting id (or unique prefix), or with --document a document id.
+        target: String,
+        /// on or off.
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+        /// TARGET is a document.
+        #[arg(long)]
+        document: bool,
+    },
     /// Replace a document with a new version (PDF or office file); waits like upload.
     Replace {
         /// The document's id.
@@ -246,6 +259,22 @@ pub async fn run(profile: &Profile, command: PrepareCommand) -> Result<(), Clien
             };
             let u = p.upload(mid, &file, item, title.as_deref(), confidential, progress).await?;
             print_uploaded(&u, json)?;
+        }
+        PrepareCommand::Watermark { target, state, document } => {
+            let on = state == "on";
+            if document {
+                let id = uuid::Uuid::parse_str(target.trim())
+                    .map_err(|_| ClientError::NotFound(format!("{target} is not a document id")))?;
+                let patch = meeting_protocol::DocumentPatch { watermark: Some(on), ..Default::default() };
+                let d = p.update_document(id, &patch).await?;
+                let note = if d.confidential { " (confidential: it keeps the watermark)" } else { "" };
+                eprintln!("Watermark {state} for “{}”{note}.", d.title);
+            } else {
+                let mid = p.resolve_meeting(&target).await?;
+                let input = MeetingInput { watermark: Some(on), ..Default::default() };
+                let m = p.update_meeting(mid, &input).await?;
+                eprintln!("Watermark {state} for the documents of “{}” (confidential ones keep it).", m.title);
+            }
         }
         PrepareCommand::Replace { document, file, json } => {
             let id = uuid::Uuid::parse_str(document.trim())

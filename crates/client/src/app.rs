@@ -231,7 +231,8 @@ impl AppCore {
             ClientError::NotFound("this document is not available offline yet: sync when the network is back".into())
         })?;
         let blobs = self.profile.blobs()?;
-        let (handle, info) = match self.pdf.open(blobs.source(&sha)?, password).await {
+        let watermark = store.watermark_for(document_id)?;
+        let (handle, info) = match self.pdf.open_watermarked(blobs.source(&sha)?, password, watermark).await {
             Ok(opened) => opened,
             Err(PdfError::DamagedCopy(why)) => {
                 // Truncated, altered or swapped on the disk: drop it so the next sync

@@ -139,6 +139,15 @@ impl Store {
         })
     }
 
+    /// A document's number of pages as the server counted them (0 when unknown).
+    pub fn document_pages(&self, document_id: &str) -> Result<u32> {
+        let doc: Option<meeting_protocol::Document> = self
+            .conn
+            .query_row("SELECT data FROM documents WHERE id = ?1", [document_id], |r| parse(&r.get::<_, String>(0)?))
+            .optional()?;
+        Ok(doc.map(|d| u32::try_from(d.page_count).unwrap_or(0)).unwrap_or(0))
+    }
+
     /// A document's title, when it is on this device.
     pub fn document_title(&self, document_id: &str) -> Result<Option<String>> {
         let doc: Option<meeting_protocol::Document> = self

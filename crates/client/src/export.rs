@@ -89,6 +89,22 @@ fn markup(a: &Annotation, author: &str) -> Option<Markup> {
     })
 }
 
+/// One watermark mark per page (drawn into each page's content by the worker).
+fn watermark(words: &str, pages: u32) -> Vec<Markup> {
+    (0..pages)
+        .map(|page| Markup {
+            id: format!("watermark-{page}"),
+            page,
+            kind: MarkupKind::Watermark,
+            color: [0.75, 0.12, 0.12],
+            opacity: 0.3,
+            text: words.to_owned(),
+            author: String::new(),
+            modified: pdf_date(OffsetDateTime::now_utc()),
+        })
+        .collect()
+}
+
 /// The marks of `document_id` at version `sha256`, and how many of its annotations
 /// were left out (another version, or waiting for review).
 pub fn markups(
@@ -122,7 +138,7 @@ pub async fn export_document(
     mode: ExportMode,
     xfdf: Option<&Path>,
 ) -> Result<ExportReport> {
-    let (source, marks, left_out) = {
+    let (source, marks, stamps, left_out) = {
         let store = profile.store()?;
         let not_here = || ClientError::NotFound(format!("document {document_id} is not on this device: sync first"));
         let (meeting_id, _, _) = store.document_target(document_id)?.ok_or_else(not_here)?;
@@ -133,10 +149,16 @@ pub async fn export_document(
             .map(|m| m.participants.into_iter().map(|p| (p.user_id, p.display_name)).collect())
             .unwrap_or_default();
         let (marks, left_out) = markups(&store.annotations(Some(&meeting))?, document_id, &sha, &names);
-        (profile.blobs()?.source(&sha)?, marks, left_out)
+        // The copy carries the watermark its pages carry on screen.
+        let stamps = match store.watermark_for(document_id)? {
+            Some(words) => watermark(&words, store.document_pages(document_id)?),
+            None => Vec::new(),
+        };
+        (profile.blobs()?.source(&sha)?, marks, stamps, left_out)
     };
     // The one deliberate plaintext: the copy the user asked for, where they chose.
-    let bytes = pdf.export(source, marks.clone(), mode, out).await?;
+    let all = marks.iter().chain(&stamps).cloned().collect();
+    let bytes = pdf.export(source, all, mode, out).await?;
     let xfdf = match xfdf {
         Some(path) => {
             let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();

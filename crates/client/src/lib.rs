@@ -33,6 +33,7 @@ pub mod store;
 pub mod store_pool;
 pub mod sync;
 pub mod vault;
+pub mod watermark;
 pub mod wipe;
 
 use std::fs::File;

@@ -463,6 +463,7 @@ mod tests {
             ends_at: None,
             status: meeting_protocol::MeetingStatus::Published,
             cancel_reason: String::new(),
+            watermark: true,
         }
     }
 
@@ -481,6 +482,7 @@ mod tests {
             uploaded_at: OffsetDateTime::UNIX_EPOCH,
             original_filename: None,
             position: 1,
+            watermark: true,
         }
     }
 

@@ -60,6 +60,9 @@ pub struct Engine {
     docs: HashMap<u64, PdfDocument<'static>>,
     /// Why a read of each document's file failed, if one did (see [`Watched`]).
     damage: HashMap<u64, Arc<Mutex<Option<PdfError>>>>,
+    /// The watermark drawn into every page of a document, if it has one.
+    watermarks: HashMap<u64, String>,
+    stamps: crate::watermark::Stamps,
 }
 
 fn map_err(e: PdfiumError, had_password: bool) -> PdfError {
@@ -96,7 +99,13 @@ impl Engine {
         // The engine lives as long as the worker process; leaking it gives documents the
         // 'static borrow pdfium-render wants.
         let pdfium: &'static Pdfium = Box::leak(Box::new(Pdfium::new(bindings)));
-        Ok(Self { pdfium, docs: HashMap::new(), damage: HashMap::new() })
+        Ok(Self {
+            pdfium,
+            docs: HashMap::new(),
+            damage: HashMap::new(),
+            watermarks: HashMap::new(),
+            stamps: Default::default(),
+        })
     }
 
     fn doc(&self, handle: u64) -> Result<&PdfDocument<'static>, PdfError> {
@@ -116,7 +125,15 @@ impl Engine {
     /// Opens a document under `handle` (replacing what was open under it). pdfium reads
     /// it through [`Source::reader`]: a sealed file is decrypted as pdfium asks for its
     /// bytes, never written out.
-    pub fn open(&mut self, handle: u64, source: &Source, password: Option<&str>) -> Result<DocInfo, PdfError> {
+    /// `watermark`: words drawn into every page this document renders (see
+    /// [`crate::watermark`]).
+    pub fn open(
+        &mut self,
+        handle: u64,
+        source: &Source,
+        password: Option<&str>,
+        watermark: Option<&str>,
+    ) -> Result<DocInfo, PdfError> {
         let damage = Arc::new(Mutex::new(None));
         let reader = Watched { inner: source.reader()?, damage: damage.clone() };
         let loaded = self.pdfium.load_pdf_from_reader(reader, password);
@@ -128,6 +145,10 @@ impl Engine {
         let info = info(&doc)?;
         self.docs.insert(handle, doc);
         self.damage.insert(handle, damage);
+        match watermark.map(str::trim).filter(|w| !w.is_empty()) {
+            Some(w) => self.watermarks.insert(handle, w.to_owned()),
+            None => self.watermarks.remove(&handle),
+        };
         Ok(info)
     }
 
@@ -142,10 +163,11 @@ impl Engine {
     pub fn close(&mut self, handle: u64) {
         self.docs.remove(&handle);
         self.damage.remove(&handle);
+        self.watermarks.remove(&handle);
     }
 
     /// Renders a page `width` pixels wide (height follows the page's shape).
-    pub fn render(&self, handle: u64, index: u32, width: u32) -> Result<Bitmap, PdfError> {
+    pub fn render(&mut self, handle: u64, index: u32, width: u32) -> Result<Bitmap, PdfError> {
         if width == 0 || width > 10_000 {
             return Err(PdfError::Invalid(format!("render width {width} is outside 1..=10000 pixels")));
         }
@@ -161,6 +183,10 @@ impl Engine {
         let (w, h) = (bitmap.width() as u32, bitmap.height() as u32);
         let mut rgba = bitmap.as_rgba_bytes();
         rgba.truncate((w * h * 4) as usize);
+        if let Some(text) = self.watermarks.get(&handle) {
+            let stamp = self.stamps.get(self.pdfium, text, crate::watermark::stamp_width(w))?;
+            crate::watermark::apply(&stamp, &mut rgba, w, h);
+        }
         Ok(Bitmap { width: w, height: h, rgba })
     }
 

@@ -57,6 +57,10 @@ pub enum MarkupKind {
     Note([f32; 2]),
     /// A text box: left, bottom, right, top.
     FreeText([f32; 4]),
+    /// The viewer's words (`text`) across the page, as the viewer's pages carry them
+    /// (see `crate::watermark`): drawn into the page's content in either mode, so a
+    /// reader cannot hide it as an annotation. Not written to XFDF.
+    Watermark,
 }
 
 impl Markup {
@@ -75,7 +79,7 @@ pub enum ExportMode {
     Flattened,
 }
 
-mod font;
+pub(crate) mod font;
 
 fn malformed(e: lopdf::Error) -> PdfError {
     PdfError::Malformed(format!("cannot write an annotated copy: {e}"))
@@ -108,12 +112,29 @@ pub fn annotate(original: &[u8], marks: &[Markup], mode: ExportMode) -> Result<V
     let mut inc = IncrementalDocument::create_from(original.to_vec(), prev);
     // Words of free-text boxes need a font; its object is written after every
     // appearance, once the glyphs they use are known.
-    let words = marks.iter().any(|m| matches!(m.kind, MarkupKind::FreeText(_)) && !m.text.trim().is_empty());
+    let words = marks
+        .iter()
+        .any(|m| matches!(m.kind, MarkupKind::FreeText(_) | MarkupKind::Watermark) && !m.text.trim().is_empty());
     let mut font = if words { font::Embedded::find().map(|f| (f, inc.new_document.new_object_id())) } else { None };
     for (page, marks) in by_page {
         let page_id = pages.get(&(page + 1)).copied().ok_or(PdfError::PageOutOfRange { page, count })?;
         let mut forms: Vec<(ObjectId, &Markup, [f32; 4])> = Vec::with_capacity(marks.len());
+        let mut stamps: Vec<(ObjectId, &Markup, [f32; 4])> = Vec::new();
         for m in marks {
+            if matches!(m.kind, MarkupKind::Watermark) {
+                let Some((f, id)) = font.as_mut() else {
+                    return Err(PdfError::Io("no font for the watermark: install fonts-dejavu-core".into()));
+                };
+                for rect in watermark_bands(media_box(inc.get_prev_documents(), page_id)) {
+                    let content = f.draw(&m.text, rect, m.color);
+                    stamps.push((
+                        inc.new_document.add_object(form(content, rect, m.opacity, false, Some(*id))),
+                        m,
+                        rect,
+                    ));
+                }
+                continue;
+            }
             let (mut content, rect) = appearance(m);
             let mut uses_font = None;
             if let (MarkupKind::FreeText(r), Some((f, id))) = (&m.kind, font.as_mut()) {
@@ -124,8 +145,13 @@ pub fn annotate(original: &[u8], marks: &[Markup], mode: ExportMode) -> Result<V
             forms.push((inc.new_document.add_object(stream), m, rect));
         }
         match mode {
-            ExportMode::Annotations => add_annotations(&mut inc, page_id, &forms)?,
-            ExportMode::Flattened => draw_into_page(&mut inc, page_id, &forms)?,
+            ExportMode::Annotations if !forms.is_empty() => add_annotations(&mut inc, page_id, &forms)?,
+            ExportMode::Flattened => forms.append(&mut stamps),
+            ExportMode::Annotations => {}
+        }
+        let into_page = if mode == ExportMode::Flattened { forms } else { stamps };
+        if !into_page.is_empty() {
+            draw_into_page(&mut inc, page_id, &into_page)?;
         }
     }
     if let Some((f, id)) = &font {
@@ -203,7 +229,7 @@ fn annotation_dict(m: &Markup, rect: [f32; 4], ap: ObjectId, page_id: ObjectId) 
         MarkupKind::StrikeOut(_) => b"StrikeOut",
         MarkupKind::Ink(..) => b"Ink",
         MarkupKind::Note(_) => b"Text",
-        MarkupKind::FreeText(_) => b"FreeText",
+        MarkupKind::FreeText(_) | MarkupKind::Watermark => b"FreeText",
     };
     let [r, g, b] = m.color;
     let mut d = Dictionary::from_iter([
@@ -234,7 +260,7 @@ fn annotation_dict(m: &Markup, rect: [f32; 4], ap: ObjectId, page_id: ObjectId) 
             d.set("Name", Object::Name(b"Comment".to_vec()));
             d.set("Open", Object::Boolean(false));
         }
-        MarkupKind::FreeText(_) => {
+        MarkupKind::FreeText(_) | MarkupKind::Watermark => {
             d.set("DA", Object::string_literal(format!("/Helv 12 Tf {r:.3} {g:.3} {b:.3} rg")));
         }
     }
@@ -278,6 +304,36 @@ fn draw_into_page(
     page.set("Contents", Object::Array(all));
     page.set("Resources", Object::Dictionary(resources));
     Ok(())
+}
+
+/// The page's media box (inherited like resources; A4 when none is readable).
+fn media_box(doc: &Document, page_id: ObjectId) -> [f32; 4] {
+    let mut node = doc.get_dictionary(page_id).ok();
+    for _ in 0..64 {
+        let Some(n) = node else { break };
+        if let Ok(Object::Array(a)) = n.get(b"MediaBox")
+            && let [x0, y0, x1, y1] = a.as_slice()
+            && let (Ok(x0), Ok(y0), Ok(x1), Ok(y1)) = (x0.as_float(), y0.as_float(), x1.as_float(), y1.as_float())
+            && x1 > x0
+            && y1 > y0
+        {
+            return [x0, y0, x1, y1];
+        }
+        node = n.get(b"Parent").and_then(Object::as_reference).and_then(|p| doc.get_dictionary(p)).ok();
+    }
+    [0.0, 0.0, 595.28, 841.89]
+}
+
+/// Where the watermark's lines go on a page: the bands the viewer's renders use.
+fn watermark_bands([x0, y0, x1, y1]: [f32; 4]) -> Vec<[f32; 4]> {
+    let (w, h) = (x1 - x0, y1 - y0);
+    crate::watermark::BANDS
+        .iter()
+        .map(|b| {
+            let mid = y1 - h * b;
+            [x0 + w * 0.14, mid - 9.0, x1 - w * 0.14, mid + 9.0]
+        })
+        .collect()
 }
 
 /// The page's resources: its own, or the nearest ancestor's (PDF inherits the whole
@@ -409,6 +465,8 @@ fn appearance(m: &Markup) -> (String, [f32; 4]) {
             let _ = writeln!(s, "{r:.3} {g:.3} {b:.3} RG 1 w {l} {bot} {} {} re S", right - l, top - bot);
             (s, *rect)
         }
+        // Drawn per page by `annotate`, which knows the page's size.
+        MarkupKind::Watermark => (s, [0.0; 4]),
     }
 }
 

@@ -21,6 +21,7 @@ pub mod locate;
 pub mod service;
 pub mod source;
 mod types;
+pub mod watermark;
 pub mod wire;
 pub mod worker;
 pub mod xfdf;

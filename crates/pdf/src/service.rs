@@ -172,8 +172,19 @@ impl PdfService {
         source: impl Into<Source>,
         password: Option<&str>,
     ) -> Result<(DocHandle, DocInfo), PdfError> {
+        self.open_watermarked(source, password, None).await
+    }
+
+    /// [`PdfService::open`], every rendered page of it carrying `watermark` in its pixels
+    /// (drawn in the worker, see [`crate::watermark`]).
+    pub async fn open_watermarked(
+        &self,
+        source: impl Into<Source>,
+        password: Option<&str>,
+        watermark: Option<String>,
+    ) -> Result<(DocHandle, DocInfo), PdfError> {
         let doc = self.shared.next_doc.fetch_add(1, Ordering::Relaxed);
-        let op = Op::Open { doc, source: source.into(), password: password.map(str::to_owned) };
+        let op = Op::Open { doc, source: source.into(), password: password.map(str::to_owned), watermark };
         match self.call(op, Priority::Visible, None).await? {
             (Reply::Opened(info), _) => Ok((DocHandle(doc), info)),
             other => Err(PdfError::Engine(format!("unexpected answer {:?}", other.0))),
@@ -332,6 +343,7 @@ fn pixel_file() -> Option<(File, String)> {
 struct DocEntry {
     source: Source,
     password: Option<String>,
+    watermark: Option<String>,
     loaded_in: Option<u64>,
     crashes: u32,
 }
@@ -417,10 +429,16 @@ impl Dispatcher {
 
     fn handle(&mut self, op: Op) -> Outcome {
         match &op {
-            Op::Open { doc, source, password } => {
+            Op::Open { doc, source, password, watermark } => {
                 self.docs.insert(
                     *doc,
-                    DocEntry { source: source.clone(), password: password.clone(), loaded_in: None, crashes: 0 },
+                    DocEntry {
+                        source: source.clone(),
+                        password: password.clone(),
+                        watermark: watermark.clone(),
+                        loaded_in: None,
+                        crashes: 0,
+                    },
                 );
             }
             Op::Close { doc } => {
@@ -448,7 +466,12 @@ impl Dispatcher {
             && let Some(e) = self.docs.get(&doc)
             && e.loaded_in != Some(self.incarnation)
         {
-            let reopen = Op::Open { doc, source: e.source.clone(), password: e.password.clone() };
+            let reopen = Op::Open {
+                doc,
+                source: e.source.clone(),
+                password: e.password.clone(),
+                watermark: e.watermark.clone(),
+            };
             self.roundtrip(&reopen)?;
             if let Some(e) = self.docs.get_mut(&doc) {
                 e.loaded_in = Some(self.incarnation);

@@ -26,6 +26,9 @@ pub enum Op {
         source: Source,
         /// Password, for encrypted documents.
         password: Option<String>,
+        /// Words drawn into every rendered page (the viewer's name and the time).
+        #[serde(default)]
+        watermark: Option<String>,
     },
     /// Forget a document.
     Close {

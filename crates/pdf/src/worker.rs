@@ -62,8 +62,8 @@ fn execute(engine: &mut Engine, op: Op, pixels: Option<&File>) -> (Answer, Vec<u
 fn run_op(engine: &mut Engine, op: Op, pixels: Option<&File>) -> (Answer, Vec<u8>) {
     let nothing = Vec::new;
     match op {
-        Op::Open { doc, source, password } => {
-            (engine.open(doc, &source, password.as_deref()).map(Reply::Opened), nothing())
+        Op::Open { doc, source, password, watermark } => {
+            (engine.open(doc, &source, password.as_deref(), watermark.as_deref()).map(Reply::Opened), nothing())
         }
         Op::Close { doc } => {
             engine.close(doc);

@@ -34,14 +34,14 @@ pub fn xfdf(file_name: &str, marks: &[Markup]) -> String {
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<xfdf xmlns=\"http://ns.adobe.com/xfdf/\" xml:space=\"preserve\">\n",
     );
     let _ = writeln!(x, "  <f href=\"{}\"/>\n  <annots>", esc(file_name));
-    for m in marks {
+    for m in marks.iter().filter(|m| !matches!(m.kind, MarkupKind::Watermark)) {
         let tag = match m.kind {
             MarkupKind::Highlight(_) => "highlight",
             MarkupKind::Underline(_) => "underline",
             MarkupKind::StrikeOut(_) => "strikeout",
             MarkupKind::Ink(..) => "ink",
             MarkupKind::Note(_) => "text",
-            MarkupKind::FreeText(_) => "freetext",
+            MarkupKind::FreeText(_) | MarkupKind::Watermark => "freetext",
         };
         let [r, g, b] = m.color.map(|c| (c.clamp(0.0, 1.0) * 255.0).round() as u8);
         let _ = write!(
@@ -69,7 +69,7 @@ pub fn xfdf(file_name: &str, marks: &[Markup]) -> String {
                 inner.push_str("      </inklist>\n");
             }
             MarkupKind::Note(_) => x.push_str(" icon=\"Comment\""),
-            MarkupKind::FreeText(_) => {}
+            MarkupKind::FreeText(_) | MarkupKind::Watermark => {}
         }
         x.push_str(">\n");
         if !m.text.is_empty() {

@@ -155,6 +155,10 @@ pub struct Meeting {
     /// Why it was cancelled; empty unless `status` is `cancelled`.
     #[serde(default)]
     pub cancel_reason: String,
+    /// Pages of its documents carry the viewer's name and the time (on unless the
+    /// office turned it off; confidential documents carry it regardless).
+    #[serde(default = "crate::yes")]
+    pub watermark: bool,
 }
 
 /// Fields to create a meeting, or (all optional) to change one.
@@ -182,6 +186,9 @@ pub struct MeetingInput {
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub ends_at: Option<OffsetDateTime>,
+    /// Watermark its documents' pages (on when a meeting is created without it).
+    #[serde(default)]
+    pub watermark: Option<bool>,
 }
 
 /// One point of a meeting's agenda.
@@ -332,6 +339,17 @@ pub struct Document {
     /// from 1, in the order the secretary chose.
     #[serde(default)]
     pub position: i64,
+    /// Its pages carry the viewer's name and the time (see [`Meeting::watermark`]).
+    #[serde(default = "crate::yes")]
+    pub watermark: bool,
+}
+
+impl Document {
+    /// Whether its pages carry the watermark in `meeting`: always when confidential,
+    /// else unless the meeting or the document turned it off.
+    pub fn watermarked(&self, meeting: &Meeting) -> bool {
+        self.confidential || (meeting.watermark && self.watermark)
+    }
 }
 
 /// `PUT /meetings/{id}/documents/order` body: every document of one agenda item (or,
@@ -363,6 +381,9 @@ pub struct DocumentPatch {
     pub detach: bool,
     /// Change the confidential flag.
     pub confidential: Option<bool>,
+    /// Turn the watermark on or off for this document (confidential ones keep it).
+    #[serde(default)]
+    pub watermark: Option<bool>,
 }
 
 /// A meeting with everything in it: what `GET /meetings/{id}` answers.

@@ -23,6 +23,12 @@ pub use changes::*;
 pub use entities::*;
 pub use errors::*;
 pub use leases::*;
+
+/// `true`, for `#[serde(default = …)]` of flags that are on unless said otherwise.
+pub(crate) fn yes() -> bool {
+    true
+}
+
 pub use opens::*;
 pub use opinions::*;
 pub use prepare::*;

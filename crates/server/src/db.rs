@@ -31,6 +31,7 @@ const MIGRATIONS: &[Migration] = &[
         name: "20261203_0008_lease_secrets",
         sql: include_str!("../migrations/20261203_0008_lease_secrets.sql"),
     },
+    Migration { name: "20261203_0009_watermark", sql: include_str!("../migrations/20261203_0009_watermark.sql") },
 ];
 
 /// Shared handle to the database; cheap to clone.

@@ -54,7 +54,7 @@ macro_rules! visible_meetings_sql {
 }
 pub(crate) use visible_meetings_sql;
 
-const MEETING_COLS: &str = "id, title, location, description, starts_at, ends_at, status, cancel_reason";
+const MEETING_COLS: &str = "id, title, location, description, starts_at, ends_at, status, cancel_reason, watermark";
 fn meeting_row(r: &Row<'_>) -> rusqlite::Result<Meeting> {
     let ends: Option<String> = r.get(5)?;
     let status: String = r.get(6)?;
@@ -67,6 +67,7 @@ fn meeting_row(r: &Row<'_>) -> rusqlite::Result<Meeting> {
         ends_at: ends.as_deref().map(parse_ts),
         status: MeetingStatus::parse(&status).unwrap_or(MeetingStatus::Draft),
         cancel_reason: r.get(7)?,
+        watermark: r.get(8)?,
     })
 }
 
@@ -97,7 +98,7 @@ fn participant_row(r: &Row<'_>) -> rusqlite::Result<Participant> {
 }
 
 const DOCUMENT_SELECT: &str = "SELECT d.id, d.meeting_id, d.agenda_item_id, d.title, v.filename, v.size, v.sha256,
-           v.page_count, v.version, d.confidential, v.uploaded_at, v.original_filename, d.position
+           v.page_count, v.version, d.confidential, v.uploaded_at, v.original_filename, d.position, d.watermark
     FROM documents d JOIN document_versions v ON v.document_id = d.id AND v.version = d.current_version";
 fn document_row(r: &Row<'_>) -> rusqlite::Result<Document> {
     let agenda: Option<String> = r.get(2)?;
@@ -115,6 +116,7 @@ fn document_row(r: &Row<'_>) -> rusqlite::Result<Document> {
         uploaded_at: parse_ts(&r.get::<_, String>(10)?),
         original_filename: r.get(11)?,
         position: r.get(12)?,
+        watermark: r.get(13)?,
     })
 }
 

@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod util;
+mod watermark;
 
 mod access;
 mod annotations;

@@ -167,7 +167,13 @@ export class PrepareMeeting {
   }
   setConfidential(document: string, confidential: boolean) {
     return this.#run(() => invoke<Document>("prepare_update_document", {
-      document, patch: { title: null, agenda_item_id: null, detach: false, confidential },
+      document, patch: { title: null, agenda_item_id: null, detach: false, confidential, watermark: null },
+    }));
+  }
+  /** Turns the viewer's-name watermark on or off for one document (confidential ones keep it). */
+  setWatermark(document: string, watermark: boolean) {
+    return this.#run(() => invoke<Document>("prepare_update_document", {
+      document, patch: { title: null, agenda_item_id: null, detach: false, confidential: null, watermark },
     }));
   }
   deleteDocument(document: string) {

@@ -371,7 +371,7 @@ async fn take(
         let current = p.detail(meeting).await?.documents.into_iter().find(|d| d.id == doc);
         if let Some(d) = current {
             let title = (d.title == title_of(&old.path)).then(|| title_of(&f.path));
-            let patch = DocumentPatch { title, agenda_item_id: item, detach: item.is_none(), confidential: None };
+            let patch = DocumentPatch { title, agenda_item_id: item, detach: item.is_none(), ..Default::default() };
             if patch.title.is_some() || d.agenda_item_id != item {
                 p.update_document(doc, &patch).await?;
             }

@@ -18,6 +18,13 @@ const FONT_PATHS: &[&str] = &[
 /// Font size of free-text boxes, in points (the app shows them at the same size).
 pub const SIZE: f32 = 12.0;
 
+/// The bytes of the installed font (`MEETING_EXPORT_FONT`, else the usual places): the
+/// exports' free text and the watermark are drawn with it.
+pub fn font_bytes() -> Option<Vec<u8>> {
+    let env = std::env::var("MEETING_EXPORT_FONT").ok();
+    env.iter().map(String::as_str).chain(FONT_PATHS.iter().copied()).find_map(|p| std::fs::read(p).ok())
+}
+
 /// A TrueType font and the glyphs used so far.
 pub struct Embedded {
     font: Font,
@@ -28,11 +35,8 @@ pub struct Embedded {
 impl Embedded {
     /// The font, if one is installed.
     pub fn find() -> Option<Self> {
-        let env = std::env::var("MEETING_EXPORT_FONT").ok();
-        env.iter().map(String::as_str).chain(FONT_PATHS.iter().copied()).find_map(|p| {
-            let font = Font::parse(std::fs::read(p).ok()?).ok()?;
-            Some(Self { font, used: Subset::lenient() })
-        })
+        let font = Font::parse(font_bytes()?).ok()?;
+        Some(Self { font, used: Subset::lenient() })
     }
 
     /// Content-stream operators drawing `text` inside `rect` (wrapped at word breaks;

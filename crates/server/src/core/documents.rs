@@ -230,7 +230,7 @@ pub fn editable(tx: &Transaction<'_>, actor: &AuthUser, doc_id: Uuid) -> AppResu
     Ok((mid, doc))
 }
 
-/// Changes a document's title, agenda item or confidential flag.
+/// Changes a document's title, agenda item, confidential flag or watermark.
 pub fn update(tx: &Transaction<'_>, actor: &AuthUser, doc_id: Uuid, patch: &DocumentPatch) -> AppResult<Document> {
     let (mid, before) = editable(tx, actor, doc_id)?;
     let id = before.id.to_string();
@@ -245,8 +245,16 @@ pub fn update(tx: &Transaction<'_>, actor: &AuthUser, doc_id: Uuid, patch: &Docu
     let position =
         if agenda == before.agenda_item_id { before.position } else { next_position(tx, &mid, item.as_deref())? };
     tx.execute(
-        "UPDATE documents SET title = ?2, agenda_item_id = ?3, confidential = ?4, position = ?5 WHERE id = ?1",
-        params![id, title, item, patch.confidential.unwrap_or(before.confidential), position],
+        "UPDATE documents SET title = ?2, agenda_item_id = ?3, confidential = ?4, position = ?5, watermark = ?6
+         WHERE id = ?1",
+        params![
+            id,
+            title,
+            item,
+            patch.confidential.unwrap_or(before.confidential),
+            position,
+            patch.watermark.unwrap_or(before.watermark)
+        ],
     )?;
     feed::record(tx, &mid, "document", &id, None)?;
     let doc = model::document(tx, &id)?.ok_or_else(|| AppError::not_found("document"))?;

@@ -68,6 +68,7 @@ pub fn create(tx: &Transaction<'_>, actor: &AuthUser, input: &MeetingInput) -> A
         ends_at: input.ends_at,
         status: MeetingStatus::Draft,
         cancel_reason: String::new(),
+        watermark: input.watermark.unwrap_or(true),
     };
     insert(tx, &meeting, &actor.id())?;
     let id = meeting.id.to_string();
@@ -86,11 +87,11 @@ pub fn insert(tx: &Transaction<'_>, m: &Meeting, organizer: &str) -> AppResult<(
 fn save(tx: &Transaction<'_>, m: &Meeting) -> AppResult<()> {
     let id = m.id.to_string();
     tx.execute(
-        "INSERT INTO meetings (id, title, location, description, starts_at, ends_at, status, cancel_reason)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+        "INSERT INTO meetings (id, title, location, description, starts_at, ends_at, status, cancel_reason, watermark)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
          ON CONFLICT (id) DO UPDATE SET title = excluded.title, location = excluded.location,
             description = excluded.description, starts_at = excluded.starts_at, ends_at = excluded.ends_at,
-            status = excluded.status, cancel_reason = excluded.cancel_reason",
+            status = excluded.status, cancel_reason = excluded.cancel_reason, watermark = excluded.watermark",
         params![
             id,
             m.title,
@@ -99,7 +100,8 @@ fn save(tx: &Transaction<'_>, m: &Meeting) -> AppResult<()> {
             model::fmt_ts(m.starts_at),
             m.ends_at.map(model::fmt_ts),
             m.status.as_str(),
-            m.cancel_reason
+            m.cancel_reason,
+            m.watermark
         ],
     )?;
     feed::record(tx, &id, "meeting", &id, None)?;
@@ -122,6 +124,7 @@ pub fn update(tx: &Transaction<'_>, actor: &AuthUser, meeting_id: Uuid, input: &
     }
     m.starts_at = input.starts_at.unwrap_or(m.starts_at);
     m.ends_at = input.ends_at.or(m.ends_at);
+    m.watermark = input.watermark.unwrap_or(m.watermark);
     save(tx, &m)?;
     audit::record(tx, actor, "meeting.update", &subject(&id, "meeting", &id), snapshot(&before), snapshot(&m))?;
     Ok(m)
@@ -202,6 +205,7 @@ pub fn copy(tx: &Transaction<'_>, actor: &AuthUser, from: Uuid, req: &CopyMeetin
         description: Some(src.description.clone()),
         starts_at: Some(req.starts_at),
         ends_at: None,
+        watermark: Some(src.watermark),
     };
     let meeting = create(tx, actor, &input)?;
     let mid = meeting.id.to_string();

@@ -296,6 +296,7 @@ pub fn seed(state: &AppState) -> AppResult<Seeded> {
                 ends_at: Some(starts_at + Duration::hours(3)),
                 status: MeetingStatus::Published,
                 cancel_reason: String::new(),
+                watermark: true,
             };
             insert(tx, &meeting, secretary)?;
             let mid = meeting.id.to_string();

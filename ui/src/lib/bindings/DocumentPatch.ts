@@ -19,4 +19,8 @@ detach: boolean,
 /**
  * Change the confidential flag.
  */
-confidential: boolean | null, };
+confidential: boolean | null, 
+/**
+ * Turn the watermark on or off for this document (confidential ones keep it).
+ */
+watermark: boolean | null, };

@@ -70,4 +70,8 @@ original_filename: string | null,
  * Place among the documents of its agenda item (or the meeting's other documents),
  * from 1, in the order the secretary chose.
  */
-position: number, };
+position: number, 
+/**
+ * Its pages carry the viewer's name and the time (see [`Meeting::watermark`]).
+ */
+watermark: boolean, };

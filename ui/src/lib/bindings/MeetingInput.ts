@@ -23,4 +23,8 @@ starts_at: string | null,
 /**
  * Planned end.
  */
-ends_at: string | null, };
+ends_at: string | null, 
+/**
+ * Watermark its documents' pages (on when a meeting is created without it).
+ */
+watermark: boolean | null, };

@@ -57,4 +57,9 @@ status: MeetingStatus,
 /**
  * Why it was cancelled; empty unless `status` is `cancelled`.
  */
-cancel_reason: string, };
+cancel_reason: string, 
+/**
+ * Pages of its documents carry the viewer's name and the time (on unless the
+ * office turned it off; confidential documents carry it regardless).
+ */
+watermark: boolean, };
