@@ -40,6 +40,16 @@ pub async fn unlock(core: Core<'_>, password: String) -> UiResult<Session> {
 }
 
 #[tauri::command]
+pub async fn set_pin(core: Core<'_>, pin: String) -> UiResult<Session> {
+    core.set_pin(&pin).await
+}
+
+#[tauri::command]
+pub async fn unlock_pin(core: Core<'_>, pin: String) -> UiResult<Session> {
+    core.unlock_pin(&pin).await
+}
+
+#[tauri::command]
 pub async fn lock(core: Core<'_>) -> UiResult<()> {
     core.lock();
     Ok(())

@@ -71,6 +71,8 @@ pub fn run() -> ExitCode {
             commands::logout,
             commands::unlock,
             commands::lock,
+            commands::set_pin,
+            commands::unlock_pin,
             commands::sync,
             commands::meetings,
             commands::meeting,

@@ -83,6 +83,9 @@ pub struct Session {
     /// The device's documents are locked (the app was started again, or locked): the
     /// UI asks for the password before anything else.
     pub locked: bool,
+    /// A PIN can re-open the lock (set since the app started, fewer than five wrong).
+    #[serde(default)]
+    pub pin: bool,
 }
 
 /// An open document, as the viewer needs it.
@@ -131,6 +134,7 @@ impl AppCore {
             return Ok(Session {
                 logged_in: account.is_some(),
                 locked: account.is_some(),
+                pin: self.profile.has_pin(),
                 server_url: account.as_ref().map(|a| a.server_url.clone()),
                 username: account.as_ref().map(|a| a.username.clone()),
                 display_name: account.as_ref().map(|a| a.display_name.clone()),
@@ -141,6 +145,7 @@ impl AppCore {
         Ok(Session {
             logged_in: store.meta("token")?.is_some(),
             locked: false,
+            pin: self.profile.has_pin(),
             server_url: store.meta("server_url")?,
             username: store.meta("username")?,
             display_name: store.meta("display_name")?,
@@ -174,14 +179,35 @@ impl AppCore {
         self.session()
     }
 
-    /// Locks: closes every open document and drops the keys from memory.
+    /// Lets `pin` re-open the app after a lock, until a restart, a logout or five wrong
+    /// PINs (it wraps the key held in memory; nothing is written).
+    pub async fn set_pin(&self, pin: &str) -> UiResult<Session> {
+        let (profile, pin) = (self.profile.clone(), zeroize::Zeroizing::new(pin.to_owned()));
+        tokio::task::spawn_blocking(move || profile.set_pin(&pin))
+            .await
+            .map_err(|e| ClientError::Protocol(format!("setting the PIN: {e}")))??;
+        self.session()
+    }
+
+    /// Re-opens a locked app with its PIN.
+    pub async fn unlock_pin(&self, pin: &str) -> UiResult<Session> {
+        let (profile, pin) = (self.profile.clone(), zeroize::Zeroizing::new(pin.to_owned()));
+        tokio::task::spawn_blocking(move || profile.unlock_with_pin(&pin))
+            .await
+            .map_err(|e| ClientError::Protocol(format!("unlocking: {e}")))??;
+        self.hot_folders_resume()?;
+        self.session()
+    }
+
+    /// Locks: closes every open document and drops the keys from memory (a PIN set
+    /// earlier can re-open it; after a restart only the password can).
     pub fn lock(&self) {
         let handles: Vec<DocHandle> =
             self.open.lock().map(|mut o| o.drain().map(|(_, h)| h).collect()).unwrap_or_default();
         for h in handles {
             self.pdf.close(h);
         }
-        self.profile.lock_keys();
+        self.profile.lock_for_pin();
     }
 
     /// Logs out (the offline copy stays until someone else logs in).

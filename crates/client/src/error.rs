@@ -101,6 +101,13 @@ pub enum ClientError {
         "this document's offline lease has run out: its copy on this device was destroyed; connect to the server and sync to get it back"
     )]
     LeaseExpired,
+    /// The PIN is wrong; this many tries are left before the password is needed.
+    #[error("wrong PIN: {0} tries left before the password is needed")]
+    WrongPin(u32),
+    /// No PIN can open the keys now (none set, the app restarted, or too many wrong
+    /// tries): the password is needed.
+    #[error("the PIN no longer opens this device: enter your password")]
+    PinExhausted,
     /// The password does not open this device's keys.
     #[error("the password does not open this device's documents")]
     WrongDevicePassword,
@@ -161,6 +168,8 @@ impl ClientError {
             Self::WrongDevicePassword => "wrong_device_password",
             Self::OldPasswordNeeded(_) => "old_password_needed",
             Self::LeaseExpired => "lease_expired",
+            Self::WrongPin(_) => "wrong_pin",
+            Self::PinExhausted => "pin_exhausted",
             Self::DamagedCopy(_) => "damaged_copy",
             Self::BadKeys(_) => "bad_keys",
             Self::Pdf(e) => e.code(),

@@ -91,10 +91,22 @@ impl DeviceKeys {
 /// (`None`: no answer, stay locked).
 pub type PasswordPrompt = dyn Fn() -> Option<Zeroizing<String>> + Send + Sync;
 
+/// Wrong PINs before the PIN stops working and the full password is needed.
+pub const PIN_TRIES: u32 = 5;
+
+/// The master key wrapped by the user's PIN, held in memory only (never written): after
+/// an idle lock the PIN re-opens it; a restart, a logout or [`PIN_TRIES`] wrong PINs
+/// drop it, and the password is needed again.
+struct PinLock {
+    wrapped: Wrapped,
+    wrong: u32,
+}
+
 /// The unlocked keys and the prompt of one profile, shared by its clones.
 #[derive(Default, Clone)]
 pub(crate) struct KeySlot {
     keys: Arc<Mutex<Option<Arc<DeviceKeys>>>>,
+    pin: Arc<Mutex<Option<PinLock>>>,
     prompt: Arc<Mutex<Option<Arc<PasswordPrompt>>>>,
     pub(crate) stores: crate::store_pool::StorePool,
 }
@@ -162,11 +174,72 @@ impl Profile {
         Ok(())
     }
 
-    /// Drops the keys from memory and closes the database.
+    /// Drops the keys from memory and closes the database; the PIN (if one was set)
+    /// is forgotten too: only the password opens the keys again.
     pub fn lock_keys(&self) {
+        self.forget_pin();
+        self.lock_for_pin();
+    }
+
+    /// Drops the keys from memory and closes the database, keeping what the PIN
+    /// re-opens (the idle lock).
+    pub fn lock_for_pin(&self) {
         self.slot.stores.close_all();
         if let Ok(mut k) = self.slot.keys.lock() {
             *k = None;
+        }
+    }
+
+    /// Lets `pin` re-open the keys after an idle lock (the keys must be unlocked now).
+    /// The PIN wraps the master key in memory only; Argon2id with a lighter cost than
+    /// the password's, since it never leaves memory and five wrong tries end it.
+    pub fn set_pin(&self, pin: &str) -> Result<()> {
+        if pin.chars().count() < 4 || !pin.chars().all(|c| c.is_ascii_digit()) {
+            return Err(ClientError::Invalid("a PIN is at least 4 digits".into()));
+        }
+        let keys = self.slot.keys.lock().ok().and_then(|k| k.clone()).ok_or(ClientError::Locked)?;
+        let params = KdfParams { m_kib: 16 * 1024, t: 2, p: 1 };
+        let wrapped = Wrapped::with_password(keys.master.key(), pin, params).map_err(seal_error)?;
+        if let Ok(mut p) = self.slot.pin.lock() {
+            *p = Some(PinLock { wrapped, wrong: 0 });
+        }
+        Ok(())
+    }
+
+    /// Whether a PIN can re-open the keys now.
+    pub fn has_pin(&self) -> bool {
+        self.slot.pin.lock().is_ok_and(|p| p.is_some())
+    }
+
+    /// Forgets the PIN.
+    pub fn forget_pin(&self) {
+        if let Ok(mut p) = self.slot.pin.lock() {
+            *p = None;
+        }
+    }
+
+    /// Re-opens the keys with the PIN after an idle lock. A wrong PIN answers
+    /// [`ClientError::WrongPin`] with the tries left; the last wrong one forgets the PIN
+    /// ([`ClientError::PinExhausted`]: the password is needed).
+    pub fn unlock_with_pin(&self, pin: &str) -> Result<()> {
+        let mut guard = self.slot.pin.lock().map_err(|_| ClientError::Locked)?;
+        let lock = guard.as_mut().ok_or(ClientError::PinExhausted)?;
+        match lock.wrapped.unwrap_with_password(pin) {
+            Ok(key) => {
+                lock.wrong = 0;
+                drop(guard);
+                self.hold(DeviceKeys { master: MasterKey::from_key(key) });
+                Ok(())
+            }
+            Err(SealError::WrongPassword) => {
+                lock.wrong += 1;
+                if lock.wrong >= PIN_TRIES {
+                    *guard = None;
+                    return Err(ClientError::PinExhausted);
+                }
+                Err(ClientError::WrongPin(PIN_TRIES - lock.wrong))
+            }
+            Err(e) => Err(seal_error(e)),
         }
     }
 

@@ -165,3 +165,45 @@ async fn another_user_on_a_locked_laptop_cannot_discard_the_marks_waiting_there(
     let store = p.store().unwrap();
     assert_eq!(store.meta("username").unwrap().as_deref(), Some("leader2"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pin_reopens_an_idle_lock_until_five_wrong_tries_or_a_restart() {
+    use meeting_client::app::{AppCore, UiCode};
+    let server = TestServer::demo().await;
+    let dir = tempfile::tempdir().unwrap();
+    let profile = meeting_client::Profile::open(&dir.path().join("laptop")).unwrap();
+    let app = AppCore::new(profile.clone(), util::pdf_engine());
+    app.login(&server.url, "leader1", "demo", None).await.unwrap();
+    app.sync(&|_| {}).await.unwrap();
+    assert_eq!(app.set_pin("12").await.unwrap_err().code, UiCode::Invalid, "a PIN is at least 4 digits");
+    assert!(app.set_pin("2468").await.unwrap().pin);
+
+    // Locked (idle or 🔒): nothing reads until the PIN re-opens it.
+    app.lock();
+    let s = app.session().unwrap();
+    assert!(s.locked && s.pin, "{s:?}");
+    assert_eq!(app.meetings().unwrap_err().code, UiCode::Locked);
+    assert_eq!(app.unlock_pin("1111").await.unwrap_err().code, UiCode::WrongPin);
+    assert!(!app.unlock_pin("2468").await.unwrap().locked);
+    assert_eq!(app.meetings().unwrap().len(), 3);
+
+    // Five wrong PINs: the PIN is gone, only the password opens.
+    app.lock();
+    for _ in 0..4 {
+        assert_eq!(app.unlock_pin("0000").await.unwrap_err().code, UiCode::WrongPin);
+    }
+    assert_eq!(app.unlock_pin("0000").await.unwrap_err().code, UiCode::PinExhausted);
+    assert_eq!(app.unlock_pin("2468").await.unwrap_err().code, UiCode::PinExhausted, "even the right one");
+    assert!(!app.session().unwrap().pin);
+    assert!(!app.unlock("demo").await.unwrap().locked);
+
+    // The PIN lives in memory only: after a restart the password is needed.
+    app.set_pin("2468").await.unwrap();
+    let restarted =
+        AppCore::new(meeting_client::Profile::open(&dir.path().join("laptop")).unwrap(), util::pdf_engine());
+    let s = restarted.session().unwrap();
+    assert!(s.locked && !s.pin, "{s:?}");
+    assert_eq!(restarted.unlock_pin("2468").await.unwrap_err().code, UiCode::PinExhausted);
+    let keys = std::fs::read_to_string(dir.path().join("laptop/keys.json")).unwrap();
+    assert!(!keys.contains("2468"));
+}

@@ -38,6 +38,8 @@ export const api = {
   logout: () => invoke<void>("logout"),
   unlock: (password: string) => invoke<Session>("unlock", { password }),
   lock: () => invoke<void>("lock"),
+  setPin: (pin: string) => invoke<Session>("set_pin", { pin }),
+  unlockPin: (pin: string) => invoke<Session>("unlock_pin", { pin }),
   sync: (onProgress: (p: SyncProgress) => void) => {
     const progress = new Channel<SyncProgress>();
     progress.onmessage = onProgress;

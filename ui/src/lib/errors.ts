@@ -22,6 +22,8 @@ export const errorMessages: Record<UiCode, Both> = {
   locked: { vi: "Tài liệu trên máy đang khoá: nhập mật khẩu để mở.", en: "The documents on this computer are locked: enter your password." },
   wrong_device_password: { vi: "Mật khẩu không mở được tài liệu trên máy này.", en: "This password does not open the documents on this computer." },
   old_password_needed: { vi: "Mật khẩu đã được đổi trên máy chủ, và trên máy còn thay đổi chưa gửi lên. Hãy nhập thêm mật khẩu cũ của máy này để giữ lại chúng.", en: "Your password was changed on the server, and this computer has changes not sent yet. Also enter this computer's old password to keep them." },
+  wrong_pin: { vi: "Mã PIN không đúng. Sau 5 lần sai phải nhập mật khẩu.", en: "Wrong PIN. After 5 wrong tries the password is needed." },
+  pin_exhausted: { vi: "Mã PIN không còn mở được máy này: hãy nhập mật khẩu.", en: "The PIN no longer opens this computer: enter your password." },
   lease_expired: { vi: "Hết hạn lưu ngoại tuyến: bản sao tài liệu trên máy đã bị huỷ. Hãy kết nối máy chủ và đồng bộ để tải lại.", en: "The offline lease has run out: this computer's copy was destroyed. Connect to the server and sync to get it back." },
   database_key: { vi: "Cơ sở dữ liệu trên máy không mở được bằng khoá của máy này (bị thay thế hoặc hỏng). Hãy báo quản trị hệ thống.", en: "The local database does not open with this computer's key (replaced or damaged). Tell the administrator." },
   damaged_copy: { vi: "Bản lưu của tài liệu trên máy bị hỏng; đã xoá và sẽ tải lại khi đồng bộ.", en: "The copy of this document on this computer is damaged; it was removed and will be downloaded again at the next sync." },

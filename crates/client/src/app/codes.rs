@@ -41,6 +41,10 @@ pub enum UiCode {
     WrongDevicePassword,
     /// The password changed on the server while changes wait: the old one keeps them.
     OldPasswordNeeded,
+    /// The PIN is wrong (tries are left).
+    WrongPin,
+    /// The PIN no longer opens the device: the password is needed.
+    PinExhausted,
     /// The offline lease ran out: the document needs a connection to come back.
     LeaseExpired,
     /// The local database does not open with this device's key (replaced or damaged).

@@ -29,4 +29,8 @@ role: string | null,
  * The device's documents are locked (the app was started again, or locked): the
  * UI asks for the password before anything else.
  */
-locked: boolean, };
+locked: boolean, 
+/**
+ * A PIN can re-open the lock (set since the app started, fewer than five wrong).
+ */
+pin: boolean, };
