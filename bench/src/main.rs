@@ -77,6 +77,8 @@ fn run() -> anyhow::Result<bool> {
 
     // Nothing new: the last profile is complete.
     let profile = meeting_client::Profile::open(&work.path().join(format!("profile-{}", rounds - 1)))?;
+    // Encrypted at rest: opened as after a restart, with the password (not timed).
+    profile.unlock(PASSWORD)?;
     let mut noop = Vec::new();
     for _ in 0..10 {
         let t = Instant::now();

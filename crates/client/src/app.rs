@@ -169,12 +169,19 @@ impl AppCore {
         self.session()
     }
 
+    /// Runs a key operation with a secret (Argon2id: slow on purpose) off the async
+    /// threads; the secret's copy is wiped afterwards.
+    async fn with_secret(&self, secret: &str, op: fn(&Profile, &str) -> crate::Result<()>) -> UiResult<()> {
+        let (profile, secret) = (self.profile.clone(), zeroize::Zeroizing::new(secret.to_owned()));
+        tokio::task::spawn_blocking(move || op(&profile, &secret))
+            .await
+            .map_err(|e| ClientError::Protocol(format!("opening the device's keys: {e}")))??;
+        Ok(())
+    }
+
     /// Unlocks the device's documents with the password (after a restart or a lock).
     pub async fn unlock(&self, password: &str) -> UiResult<Session> {
-        let (profile, password) = (self.profile.clone(), zeroize::Zeroizing::new(password.to_owned()));
-        tokio::task::spawn_blocking(move || profile.unlock(&password))
-            .await
-            .map_err(|e| ClientError::Protocol(format!("unlocking: {e}")))??;
+        self.with_secret(password, Profile::unlock).await?;
         self.hot_folders_resume()?;
         self.session()
     }
@@ -182,19 +189,13 @@ impl AppCore {
     /// Lets `pin` re-open the app after a lock, until a restart, a logout or five wrong
     /// PINs (it wraps the key held in memory; nothing is written).
     pub async fn set_pin(&self, pin: &str) -> UiResult<Session> {
-        let (profile, pin) = (self.profile.clone(), zeroize::Zeroizing::new(pin.to_owned()));
-        tokio::task::spawn_blocking(move || profile.set_pin(&pin))
-            .await
-            .map_err(|e| ClientError::Protocol(format!("setting the PIN: {e}")))??;
+        self.with_secret(pin, Profile::set_pin).await?;
         self.session()
     }
 
     /// Re-opens a locked app with its PIN.
     pub async fn unlock_pin(&self, pin: &str) -> UiResult<Session> {
-        let (profile, pin) = (self.profile.clone(), zeroize::Zeroizing::new(pin.to_owned()));
-        tokio::task::spawn_blocking(move || profile.unlock_with_pin(&pin))
-            .await
-            .map_err(|e| ClientError::Protocol(format!("unlocking: {e}")))??;
+        self.with_secret(pin, Profile::unlock_with_pin).await?;
         self.hot_folders_resume()?;
         self.session()
     }

@@ -74,16 +74,21 @@ async fn first_document(server: &TestServer) -> String {
     sec.get(&format!("/meetings/{mid}")).await["documents"][0]["id"].as_str().unwrap().to_owned()
 }
 
+/// leader1's laptop, synced, holding one note not sent yet; its id.
+async fn laptop_with_a_waiting_note(server: &TestServer, laptop: &Path, words: &str) -> String {
+    meeting_login(laptop, &server.url, "leader1");
+    meeting(laptop, &["sync", "--json"]);
+    let doc = first_document(server).await;
+    let note = meeting(laptop, &["annotations", "add-note", &doc, "1", words, "--json"]);
+    note["id"].as_str().unwrap().to_owned()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_password_changed_on_the_server_keeps_the_marks_waiting_on_the_laptop() {
     let server = TestServer::demo().await;
     let dir = tempfile::tempdir().unwrap();
     let laptop = dir.path().join("laptop");
-    meeting_login(&laptop, &server.url, "leader1");
-    meeting(&laptop, &["sync", "--json"]);
-    let doc = first_document(&server).await;
-    let note = meeting(&laptop, &["annotations", "add-note", &doc, "1", "giữ lại ghi chú này", "--json"]);
-    let id = note["id"].as_str().unwrap().to_owned();
+    let id = laptop_with_a_waiting_note(&server, &laptop, "giữ lại ghi chú này").await;
     assert_eq!(waiting_in_keys_file(&laptop), 1, "the lock screen knows a mark waits");
 
     set_server_password(&server, "leader1", "mat-khau-moi");
@@ -148,10 +153,7 @@ async fn another_user_on_a_locked_laptop_cannot_discard_the_marks_waiting_there(
     let server = TestServer::demo().await;
     let dir = tempfile::tempdir().unwrap();
     let laptop = dir.path().join("laptop");
-    meeting_login(&laptop, &server.url, "leader1");
-    meeting(&laptop, &["sync", "--json"]);
-    let doc = first_document(&server).await;
-    meeting(&laptop, &["annotations", "add-note", &doc, "1", "của lãnh đạo 1", "--json"]);
+    laptop_with_a_waiting_note(&server, &laptop, "của lãnh đạo 1").await;
 
     let refused = login(&laptop, &server.url, "leader2", "demo", &[], &[]);
     assert!(!refused.status.success());
