@@ -167,10 +167,17 @@ impl Profile {
         let me = self.clone();
         let uid = resp.user.id.to_string();
         let (pw, old) = (Zeroizing::new(password.to_owned()), old_password.map(|p| Zeroizing::new(p.to_owned())));
-        tokio::task::spawn_blocking(move || me.keys_at_login(&uid, &pw, old.as_ref().map(|p| p.as_str())))
+        let keys = tokio::task::spawn_blocking(move || me.keys_at_login(&uid, &pw, old.as_ref().map(|p| p.as_str())))
             .await
             .map_err(|e| ClientError::Protocol(format!("making the device's keys: {e}")))??;
         let mut store = self.store()?;
+        if keys == vault::AtLogin::Fresh {
+            // New keys removed every cached copy; a store kept from a version before
+            // encryption must not still count them as on the device.
+            for (sha, _) in store.verified_blobs()? {
+                store.forget_blob(&sha)?;
+            }
+        }
         // A store left plain by a version before encryption (now encrypted in place)
         // may still be another user's.
         let same_user = store.meta("user_id")?.as_deref() == Some(&resp.user.id.to_string())

@@ -9,7 +9,9 @@
 //! - a profile copied to another directory opens nothing without the password, and
 //!   everything with it (acceptance 2);
 //! - a truncated, bit-flipped or swapped encrypted file is refused with its own error,
-//!   the app goes on, and the next sync fetches it again (acceptance 7).
+//!   the app goes on, and the next sync fetches it again (acceptance 7);
+//! - a profile left plain by an older version is encrypted in place at login, losing no
+//!   mark, and its documents are fetched again sealed.
 
 use std::path::Path;
 
@@ -179,4 +181,49 @@ async fn a_tampered_copy_is_refused_with_its_own_error_and_fetched_again() {
         assert!(opens(&app, id).await.is_ok(), "document {id} opens again after the sync");
     }
     assert!(meeting_client::verify(&profile).unwrap().is_clean());
+}
+
+/// A profile from before encryption at rest: a plain `client.db` with the user's marks and
+/// verified documents, plain blobs, no `keys.json`. Logging in encrypts the store in place
+/// (the mark survives and is sent), drops the plain copies, and the next sync fetches every
+/// document again, sealed.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_profile_from_before_encryption_is_encrypted_in_place_and_loses_no_mark() {
+    let server = TestServer::demo().await;
+    let dir = tempfile::tempdir().unwrap();
+    let laptop = dir.path().join("laptop");
+    let profile = Profile::open(&laptop).unwrap();
+    let app = AppCore::new(profile.clone(), pdf_engine());
+    app.login(&server.url, "leader1", "demo", None).await.unwrap();
+    assert!(app.sync(&|_| {}).await.unwrap().failed.is_empty());
+    let docs = documents(&app);
+    let doc = &docs[0].0;
+    crate::util::meeting(&laptop, &["annotations", "add-note", doc, "1", "ghi chú từ bản cũ", "--json"]);
+    // Turn it into what the older version left: the store decrypted to a plain file
+    // (SQLCipher's export to an unkeyed database), no keys.
+    let plain = dir.path().join("plain.db");
+    {
+        let db = crate::util::raw_db(&profile);
+        db.execute("ATTACH DATABASE ?1 AS plain KEY ''", [plain.to_str().unwrap()]).unwrap();
+        db.query_row("SELECT sqlcipher_export('plain')", [], |_| Ok(())).unwrap();
+        db.execute_batch("DETACH DATABASE plain").unwrap();
+    }
+    drop(app);
+    profile.lock_keys();
+    for f in ["client.db-wal", "client.db-shm", "keys.json"] {
+        let _ = std::fs::remove_file(laptop.join(f));
+    }
+    std::fs::rename(&plain, laptop.join("client.db")).unwrap();
+    assert!(meeting_sqlite::is_plain(&laptop.join("client.db")));
+
+    let upgraded = AppCore::new(Profile::open(&laptop).unwrap(), pdf_engine());
+    assert!(!upgraded.session().unwrap().logged_in, "no keys yet: the login screen");
+    upgraded.login(&server.url, "leader1", "demo", None).await.unwrap();
+    assert!(!meeting_sqlite::is_plain(&laptop.join("client.db")), "encrypted in place");
+    let report = upgraded.sync(&|_| {}).await.unwrap();
+    assert_eq!(report.annotations.applied, 1, "the old mark reached the server: {report:?}");
+    assert!(report.failed.is_empty() && report.blobs_downloaded >= docs.len(), "{report:?}");
+    for (id, _) in &docs {
+        assert!(opens(&upgraded, id).await.is_ok(), "document {id} opens after the upgrade");
+    }
 }
