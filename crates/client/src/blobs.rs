@@ -283,42 +283,30 @@ impl BlobCache {
     /// Deletes cached and partial files of blobs not in `keep`; returns how many blobs
     /// were removed.
     pub fn remove_unreferenced(&self, keep: &HashSet<String>) -> Result<Vec<String>> {
-        let mut removed = Vec::new();
-        let entries =
-            std::fs::read_dir(&self.root).map_err(ClientError::io(format!("listing {}", self.root.display())))?;
-        for entry in entries.flatten() {
-            let dir = entry.path();
-            if !dir.is_dir() {
-                continue;
-            }
-            for f in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-                let name = f.file_name().to_string_lossy().into_owned();
-                let sha = name.strip_suffix(".part").unwrap_or(&name);
-                if meeting_protocol::is_sha256_hex(sha) && !keep.contains(sha) {
-                    std::fs::remove_file(f.path())
-                        .map_err(ClientError::io(format!("removing {}", f.path().display())))?;
-                    if !name.ends_with(".part") {
-                        removed.push(sha.to_owned());
-                    }
-                }
-            }
-        }
-        Ok(removed)
+        self.remove_where(|_, name| {
+            let sha = name.strip_suffix(".part").unwrap_or(name);
+            Ok(meeting_protocol::is_sha256_hex(sha) && !keep.contains(sha))
+        })
     }
 
     /// Deletes every cached and partial file sealed at `level` (its lease ran out);
     /// returns the blobs that were complete.
     pub fn remove_level(&self, level: u8) -> Result<Vec<String>> {
+        // Unreadable headers go too: without a level they can never be opened.
+        self.remove_where(|path, _| Ok(level_of(path)?.is_none_or(|l| l == level)))
+    }
+
+    /// Deletes the cache's files (complete and partial) that `doomed` picks, given each
+    /// file's path and name; returns the complete blobs removed.
+    fn remove_where(&self, mut doomed: impl FnMut(&Path, &str) -> Result<bool>) -> Result<Vec<String>> {
         let mut removed = Vec::new();
         let entries =
             std::fs::read_dir(&self.root).map_err(ClientError::io(format!("listing {}", self.root.display())))?;
         for dir in entries.flatten().map(|e| e.path()).filter(|d| d.is_dir()) {
             for f in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-                let path = f.path();
-                // Unreadable headers go too: without a level they can never be opened.
-                if level_of(&path)?.is_none_or(|l| l == level) {
+                let (path, name) = (f.path(), f.file_name().to_string_lossy().into_owned());
+                if doomed(&path, &name)? {
                     std::fs::remove_file(&path).map_err(ClientError::io(format!("removing {}", path.display())))?;
-                    let name = f.file_name().to_string_lossy().into_owned();
                     if !name.ends_with(".part") && meeting_protocol::is_sha256_hex(&name) {
                         removed.push(name);
                     }

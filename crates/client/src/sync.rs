@@ -262,7 +262,8 @@ async fn fetch_with_retry(
 fn drop_wrong_level(store: &crate::store::Store, blobs: &BlobCache) -> Result<usize> {
     let mut n = 0;
     for (sha, _) in store.verified_blobs()? {
-        if blobs.level(&sha)?.is_some_and(|l| l != store.blob_level(&sha).unwrap_or(l)) {
+        let sealed_at = blobs.level(&sha)?;
+        if sealed_at.is_some() && sealed_at != Some(store.blob_level(&sha)?) {
             blobs.remove(&sha)?;
             store.forget_blob(&sha)?;
             n += 1;

@@ -327,12 +327,11 @@ impl Profile {
     fn remove_store_files(&self) -> Result<()> {
         let db = self.db_path();
         if !meeting_sqlite::is_plain(&db) {
-            for side in ["", "-wal", "-shm"] {
-                let mut name = db.as_os_str().to_owned();
-                name.push(side);
-                match std::fs::remove_file(PathBuf::from(&name)) {
+            let [wal, shm] = meeting_sqlite::side_files(&db);
+            for file in [db, wal, shm] {
+                match std::fs::remove_file(&file) {
                     Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                        return Err(ClientError::io(format!("removing {}", PathBuf::from(name).display()))(e));
+                        return Err(ClientError::io(format!("removing {}", file.display()))(e));
                     }
                     _ => {}
                 }

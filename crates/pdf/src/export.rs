@@ -144,12 +144,19 @@ pub fn annotate(original: &[u8], marks: &[Markup], mode: ExportMode) -> Result<V
             let stream = form(content, rect, m.opacity, is_text_mark(&m.kind), uses_font);
             forms.push((inc.new_document.add_object(stream), m, rect));
         }
-        match mode {
-            ExportMode::Annotations if !forms.is_empty() => add_annotations(&mut inc, page_id, &forms)?,
-            ExportMode::Flattened => forms.append(&mut stamps),
-            ExportMode::Annotations => {}
-        }
-        let into_page = if mode == ExportMode::Flattened { forms } else { stamps };
+        // The watermark always goes into the page's content; the marks as the mode says.
+        let into_page = match mode {
+            ExportMode::Annotations => {
+                if !forms.is_empty() {
+                    add_annotations(&mut inc, page_id, &forms)?;
+                }
+                stamps
+            }
+            ExportMode::Flattened => {
+                forms.extend(stamps);
+                forms
+            }
+        };
         if !into_page.is_empty() {
             draw_into_page(&mut inc, page_id, &into_page)?;
         }
@@ -308,20 +315,31 @@ fn draw_into_page(
 
 /// The page's media box (inherited like resources; A4 when none is readable).
 fn media_box(doc: &Document, page_id: ObjectId) -> [f32; 4] {
+    inherited(doc, page_id, |n| match n.get(b"MediaBox") {
+        Ok(Object::Array(a)) => match a.as_slice() {
+            [x0, y0, x1, y1] => match (x0.as_float(), y0.as_float(), x1.as_float(), y1.as_float()) {
+                (Ok(x0), Ok(y0), Ok(x1), Ok(y1)) if x1 > x0 && y1 > y0 => Some([x0, y0, x1, y1]),
+                _ => None,
+            },
+            _ => None,
+        },
+        _ => None,
+    })
+    .unwrap_or([0.0, 0.0, 595.28, 841.89])
+}
+
+/// The first of the page and its ancestors for which `pick` finds a value: PDF's
+/// inheritance of page attributes. A hostile parent chain is cut after 64 steps.
+fn inherited<T>(doc: &Document, page_id: ObjectId, pick: impl Fn(&Dictionary) -> Option<T>) -> Option<T> {
     let mut node = doc.get_dictionary(page_id).ok();
     for _ in 0..64 {
-        let Some(n) = node else { break };
-        if let Ok(Object::Array(a)) = n.get(b"MediaBox")
-            && let [x0, y0, x1, y1] = a.as_slice()
-            && let (Ok(x0), Ok(y0), Ok(x1), Ok(y1)) = (x0.as_float(), y0.as_float(), x1.as_float(), y1.as_float())
-            && x1 > x0
-            && y1 > y0
-        {
-            return [x0, y0, x1, y1];
+        let n = node?;
+        if let Some(v) = pick(n) {
+            return Some(v);
         }
         node = n.get(b"Parent").and_then(Object::as_reference).and_then(|p| doc.get_dictionary(p)).ok();
     }
-    [0.0, 0.0, 595.28, 841.89]
+    None
 }
 
 /// Where the watermark's lines go on a page: the bands the viewer's renders use.
@@ -339,17 +357,12 @@ fn watermark_bands([x0, y0, x1, y1]: [f32; 4]) -> Vec<[f32; 4]> {
 /// The page's resources: its own, or the nearest ancestor's (PDF inherits the whole
 /// dictionary, it does not merge). A hostile parent chain is cut after 64 steps.
 fn effective_resources(doc: &Document, page_id: ObjectId) -> Dictionary {
-    let mut node = doc.get_dictionary(page_id).ok();
-    for _ in 0..64 {
-        let Some(n) = node else { break };
-        match n.get(b"Resources") {
-            Ok(Object::Dictionary(d)) => return d.clone(),
-            Ok(Object::Reference(id)) => return doc.get_dictionary(*id).cloned().unwrap_or_default(),
-            _ => {}
-        }
-        node = n.get(b"Parent").and_then(Object::as_reference).and_then(|p| doc.get_dictionary(p)).ok();
-    }
-    Dictionary::new()
+    inherited(doc, page_id, |n| match n.get(b"Resources") {
+        Ok(Object::Dictionary(d)) => Some(d.clone()),
+        Ok(Object::Reference(id)) => Some(doc.get_dictionary(*id).cloned().unwrap_or_default()),
+        _ => None,
+    })
+    .unwrap_or_default()
 }
 
 /// A form XObject in page space (identity matrix, box = the annotation's rectangle).

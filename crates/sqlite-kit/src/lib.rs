@@ -146,11 +146,24 @@ pub fn connect_keyed(path: &Path, key: &[u8; 32]) -> Result<Connection, Error> {
 /// temporary tables and sort spills in memory (SQLCipher does not encrypt temp files
 /// unless they are in memory).
 fn keyed(conn: &Connection, key: &[u8; 32]) -> rusqlite::Result<()> {
-    // The raw key is hex digits only; no quoting issue can arise.
-    let hex: zeroize::Zeroizing<String> = zeroize::Zeroizing::new(key.iter().map(|b| format!("{b:02x}")).collect());
-    let sql = zeroize::Zeroizing::new(format!("PRAGMA key = \"x'{}'\";", hex.as_str()));
+    let sql = zeroize::Zeroizing::new(format!("PRAGMA key = {};", raw_key(key).as_str()));
     conn.execute_batch(&sql)?;
     conn.execute_batch("PRAGMA cipher_compatibility = 4; PRAGMA temp_store = MEMORY;")
+}
+
+/// SQLCipher's raw-key literal, `"x'…'"`: hex digits only, so no quoting issue can arise.
+fn raw_key(key: &[u8; 32]) -> zeroize::Zeroizing<String> {
+    let hex: zeroize::Zeroizing<String> = zeroize::Zeroizing::new(key.iter().map(|b| format!("{b:02x}")).collect());
+    zeroize::Zeroizing::new(format!("\"x'{}'\"", hex.as_str()))
+}
+
+/// The files SQLite keeps beside a database in WAL mode (`-wal`, `-shm`).
+pub fn side_files(path: &Path) -> [std::path::PathBuf; 2] {
+    ["-wal", "-shm"].map(|side| {
+        let mut name = path.as_os_str().to_owned();
+        name.push(side);
+        std::path::PathBuf::from(name)
+    })
 }
 
 /// Whether `path` is an unencrypted SQLite database. Asked through SQLite itself, never
@@ -179,17 +192,14 @@ pub fn encrypt_in_place(path: &Path, key: &[u8; 32]) -> Result<(), Error> {
         conn.busy_timeout(Duration::from_secs(10)).map_err(sqlite)?;
         // Everything in the WAL into the main file, so the export sees it all.
         conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").map_err(sqlite)?;
-        let hex: zeroize::Zeroizing<String> = zeroize::Zeroizing::new(key.iter().map(|b| format!("{b:02x}")).collect());
-        let attach = zeroize::Zeroizing::new(format!("ATTACH DATABASE ?1 AS sealed KEY \"x'{}'\";", hex.as_str()));
+        let attach = zeroize::Zeroizing::new(format!("ATTACH DATABASE ?1 AS sealed KEY {};", raw_key(key).as_str()));
         conn.execute(&attach, [tmp.display().to_string()]).map_err(sqlite)?;
         conn.execute_batch("PRAGMA sealed.cipher_compatibility = 4;").map_err(sqlite)?;
         conn.query_row("SELECT sqlcipher_export('sealed')", [], |_| Ok(())).map_err(sqlite)?;
         conn.execute_batch("DETACH DATABASE sealed;").map_err(sqlite)?;
     }
-    for side in ["-wal", "-shm"] {
-        let mut name = path.as_os_str().to_owned();
-        name.push(side);
-        let _ = std::fs::remove_file(std::path::PathBuf::from(name));
+    for side in side_files(path) {
+        let _ = std::fs::remove_file(side);
     }
     std::fs::rename(&tmp, path)
         .map_err(|e| Error::Sqlite { path: p.clone(), source: rusqlite::Error::ToSqlConversionFailure(Box::new(e)) })?;

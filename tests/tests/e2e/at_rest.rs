@@ -39,14 +39,7 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 
 /// Every document of the device: (id, sha256).
 fn documents(app: &AppCore) -> Vec<(String, String)> {
-    let mut docs = Vec::new();
-    for m in app.meetings().unwrap() {
-        let m = app.meeting(&m.meeting.id.to_string()).unwrap();
-        for d in m.agenda.iter().flat_map(|a| &a.documents).chain(&m.other_documents) {
-            docs.push((d.document.id.to_string(), d.document.sha256.clone()));
-        }
-    }
-    docs
+    crate::util::device_documents(app).into_iter().map(|d| (d.document.id.to_string(), d.document.sha256)).collect()
 }
 
 /// Opens a document and draws every page, as a reader paging through it would (pdfium

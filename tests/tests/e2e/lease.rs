@@ -13,25 +13,16 @@ use crate::util::{self, ServerOptions, TestServer, pdf_engine};
 
 /// Every document on the device: (id, sha256, confidential).
 fn documents(app: &AppCore) -> Vec<(String, String, bool)> {
-    let mut docs = Vec::new();
-    for m in app.meetings().unwrap() {
-        let m = app.meeting(&m.meeting.id.to_string()).unwrap();
-        for d in m.agenda.iter().flat_map(|a| &a.documents).chain(&m.other_documents) {
-            docs.push((d.document.id.to_string(), d.document.sha256.clone(), d.document.confidential));
-        }
-    }
-    docs
+    util::device_documents(app)
+        .into_iter()
+        .map(|d| (d.document.id.to_string(), d.document.sha256, d.document.confidential))
+        .collect()
 }
 
 fn lease_expired(app: &AppCore, id: &str) -> bool {
-    app.meetings().unwrap().iter().any(|m| {
-        let m = app.meeting(&m.meeting.id.to_string()).unwrap();
-        m.agenda
-            .iter()
-            .flat_map(|a| &a.documents)
-            .chain(&m.other_documents)
-            .any(|d| d.document.id.to_string() == id && d.lease_expired && !d.available_offline)
-    })
+    util::device_documents(app)
+        .iter()
+        .any(|d| d.document.id.to_string() == id && d.lease_expired && !d.available_offline)
 }
 
 async fn opens(app: &AppCore, id: &str) -> Result<(), UiCode> {

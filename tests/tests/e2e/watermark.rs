@@ -14,15 +14,13 @@ use crate::util::{Http, TestServer, pdf_engine};
 
 /// Every document on the device: (id, sha256, confidential, meeting id).
 fn documents(app: &AppCore) -> Vec<(String, String, bool, String)> {
-    let mut docs = Vec::new();
-    for m in app.meetings().unwrap() {
-        let mid = m.meeting.id.to_string();
-        let m = app.meeting(&mid).unwrap();
-        for d in m.agenda.iter().flat_map(|a| &a.documents).chain(&m.other_documents) {
-            docs.push((d.document.id.to_string(), d.document.sha256.clone(), d.document.confidential, mid.clone()));
-        }
-    }
-    docs
+    crate::util::device_documents(app)
+        .into_iter()
+        .map(|d| {
+            let doc = d.document;
+            (doc.id.to_string(), doc.sha256, doc.confidential, doc.meeting_id.to_string())
+        })
+        .collect()
 }
 
 /// The app's render of page 1, and bare pdfium's render of the same bytes.

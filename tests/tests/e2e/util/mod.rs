@@ -33,6 +33,17 @@ pub fn raw_db(p: &meeting_client::Profile) -> rusqlite::Connection {
     meeting_sqlite::connect_keyed(&p.db_path(), key.as_bytes()).unwrap()
 }
 
+/// Every document on the device, meeting by meeting, as the app lists them (with their
+/// offline state).
+pub fn device_documents(app: &meeting_client::app::AppCore) -> Vec<meeting_client::store::LocalDocument> {
+    let mut docs = Vec::new();
+    for m in app.meetings().unwrap() {
+        let m = app.meeting(&m.meeting.id.to_string()).unwrap();
+        docs.extend(m.agenda.into_iter().flat_map(|a| a.documents).chain(m.other_documents));
+    }
+    docs
+}
+
 /// Logs a profile in and syncs it, panicking on any failure.
 pub async fn login_and_sync(p: &meeting_client::Profile, url: &str, user: &str) -> meeting_client::SyncReport {
     p.login(url, user, "demo").await.unwrap_or_else(|e| panic!("login {user}: {e}"));
