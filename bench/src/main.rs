@@ -1,14 +1,20 @@
-//! `bench-sync`: the sync engine against `curl` on the same blobs, in the same run.
+//! `bench-sync`: the sync engine against `curl` and against a plaintext download of the
+//! same blobs, in the same run.
 //!
 //! Builds a meeting of 50 generated PDFs (≥ 200 MB) on a real server on 127.0.0.1, then
-//! alternates, `--rounds` times: a full sync into a fresh profile (parallel 4), and
-//! `curl --parallel --parallel-max 4` fetching the same 50 blobs. Reports medians, the
-//! ratio (target ≤ 1.2×), and the time of a sync with nothing new (target ≤ 50 ms).
+//! alternates, `--rounds` times: a full sync into a fresh profile (parallel 4, sealed at
+//! rest), `curl --parallel --parallel-max 4` fetching the same 50 blobs, and the
+//! plaintext floor of `plain_fetch` (the sync's download path without sealing). Reports
+//! medians, the ratios (targets: ≤ 1.2× curl with the same durability, ≤ 1.1× plaintext),
+//! and the time of a sync with nothing new (target ≤ 50 ms). Exits non-zero when it
+//! prints FAIL.
 //!
 //! The sync fsyncs every blob before marking it available; plain curl leaves the bytes
 //! in the page cache. So a second peer, curl followed by an fsync of its files
-//! (coreutils `sync FILE…`), shows the cost of the same durability on this disk.
-//! Run with `cargo run --release -p meeting-bench -- [--rounds N] [--strict]`.
+//! (coreutils `sync FILE…`), shows the cost of the same durability on this disk. The gate
+//! compares against that peer: plain curl's ratio is printed too, but no download that
+//! must survive a power cut can match a copy left in the page cache.
+//! Run with `cargo run --release -p meeting-bench --bin bench-sync -- [--rounds N]`.
 
 use std::path::Path;
 use std::process::{Command, ExitCode};
@@ -16,6 +22,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use meeting_bench::{LocalServer, PASSWORD, Prepared};
+
+mod plain_fetch;
 
 const DOCS: usize = 50;
 const DOC_BYTES: usize = 4 * 1024 * 1024 + 200 * 1024;
@@ -31,7 +39,6 @@ fn main() -> ExitCode {
 }
 
 fn run() -> anyhow::Result<bool> {
-    let strict = std::env::args().any(|a| a == "--strict");
     let rounds = meeting_bench::arg_or("--rounds", 3);
     let work = tempfile::tempdir()?;
 
@@ -45,6 +52,7 @@ fn run() -> anyhow::Result<bool> {
     let mut ours = Vec::new();
     let mut curls = Vec::new();
     let mut durable_curls = Vec::new();
+    let mut plains = Vec::new();
     for round in 0..rounds {
         let profile_dir = work.path().join(format!("profile-{round}"));
         let profile = meeting_client::Profile::open(&profile_dir)?;
@@ -70,6 +78,11 @@ fn run() -> anyhow::Result<bool> {
             synced.as_secs_f64() * 1e3
         );
         std::fs::remove_dir_all(&curl_dir)?;
+
+        let plain_dir = work.path().join(format!("plain-{round}"));
+        plains.push(rt.block_on(plain_fetch::fetch_all(&url, &token, &shas, &plain_dir, PARALLEL))?);
+        eprintln!("round {}: plaintext download {:.0} ms", round + 1, plains[round].as_secs_f64() * 1e3);
+        std::fs::remove_dir_all(&plain_dir)?;
         if round + 1 < rounds {
             std::fs::remove_dir_all(&profile_dir)?;
         }
@@ -91,7 +104,10 @@ fn run() -> anyhow::Result<bool> {
 
     let (o, c, n) = (median(&mut ours), median(&mut curls), median(&mut noop));
     let d = median(&mut durable_curls);
+    let p = median(&mut plains);
+    let plain_ratio = o.as_secs_f64() / p.as_secs_f64();
     let ratio = o.as_secs_f64() / c.as_secs_f64();
+    let durable_ratio = o.as_secs_f64() / d.as_secs_f64();
     let mb = (DOCS * DOC_BYTES) as f64 / 1e6;
     println!("full sync of {DOCS} documents ({mb:.0} MB), parallel {PARALLEL}, median of {rounds}:");
     println!(
@@ -101,16 +117,18 @@ fn run() -> anyhow::Result<bool> {
     );
     println!("  curl --parallel{:>8.0} ms  ({:.0} MB/s)", c.as_secs_f64() * 1e3, mb / c.as_secs_f64());
     println!("  curl + fsync   {:>8.0} ms  (the same durability as the sync)", d.as_secs_f64() * 1e3);
-    println!("  ratio vs curl          {ratio:>6.2}×  (target ≤ 1.20×)");
-    println!("  ratio vs curl + fsync  {:>6.2}×", o.as_secs_f64() / d.as_secs_f64());
+    println!("  ratio vs curl          {ratio:>6.2}×  (not fsynced: shown, not gated)");
+    println!("  plaintext      {:>8.0} ms  (the same downloads, hashed + fsynced, not sealed)", p.as_secs_f64() * 1e3);
+    println!("  ratio vs curl + fsync  {durable_ratio:>6.2}×  (target ≤ 1.20×)");
+    println!("  ratio vs plaintext     {plain_ratio:>6.2}×  (target ≤ 1.10×: the cost of encryption at rest)");
     println!(
         "sync with nothing new: median {:.1} ms, max {:.1} ms (target ≤ 50 ms)",
         n.as_secs_f64() * 1e3,
         noop.iter().max().map_or(0.0, |d| d.as_secs_f64() * 1e3)
     );
-    let pass = ratio <= 1.2 && n <= Duration::from_millis(50);
+    let pass = durable_ratio <= 1.2 && plain_ratio <= 1.1 && n <= Duration::from_millis(50);
     println!("{}", if pass { "PASS" } else { "FAIL: a target was missed" });
-    Ok(pass || !strict)
+    Ok(pass)
 }
 
 /// Creates the meeting and uploads the documents; returns the leader's token and the hashes.

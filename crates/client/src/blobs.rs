@@ -18,10 +18,10 @@ use meeting_seal::sealed::{self, HEADER, SEALED_CHUNK, Sealer};
 use meeting_seal::{SealError, SealedReader};
 use reqwest::StatusCode;
 use sha2::{Digest as _, Sha256};
-use tokio::io::AsyncWriteExt as _;
 
 use crate::Profile;
 use crate::api::Api;
+use crate::blob_sink::{self, Ended, Feed, Sink};
 use crate::error::{ClientError, Result};
 
 /// The blob directory of a profile.
@@ -164,10 +164,11 @@ impl BlobCache {
         };
         let mut out = Vec::with_capacity(2 * SEALED_CHUNK);
         let mut transferred = 0u64;
-        let mut file = None;
-        if have < size || size == 0 {
-            let mut resp = api.blob(sha256, have).await?;
-            let opened = match resp.status() {
+        // The request, when anything is left to fetch, and the file its bytes go to.
+        let mut response = None;
+        let file = if have < size || size == 0 {
+            let resp = api.blob(sha256, have).await?;
+            let file = match resp.status() {
                 StatusCode::PARTIAL_CONTENT if sealer.is_some() => {
                     let expected = format!("bytes {have}-");
                     let ok = resp
@@ -180,11 +181,7 @@ impl BlobCache {
                             "blob {sha256}: the server resumed at the wrong offset"
                         )));
                     }
-                    tokio::fs::OpenOptions::new()
-                        .append(true)
-                        .open(&part)
-                        .await
-                        .map_err(ClientError::io(format!("opening {}", part.display())))?
+                    open_append(&part).await?
                 }
                 StatusCode::RANGE_NOT_SATISFIABLE => {
                     // Our partial file is at least as long as the blob: start over.
@@ -205,68 +202,60 @@ impl BlobCache {
                         .map_err(ClientError::io(format!("creating {}", part.display())))?
                 }
             };
-            // Network chunks are small; each tokio::fs write is a hop to the blocking
-            // pool, so batch them.
-            let mut f = tokio::io::BufWriter::with_capacity(1 << 20, opened);
-            let mut writeback = Writeback::default();
+            response = Some(resp);
+            file
+        } else {
+            open_append(&part).await?
+        };
+        let sealer = sealer.ok_or_else(|| ClientError::Protocol(format!("blob {sha256}: nothing to finish")))?;
+        let sink = Sink::new(&part, file.into_std().await, sealer, hasher, out);
+        let (feed, fed) = tokio::sync::mpsc::channel(blob_sink::QUEUE);
+        let want = sha256.to_owned();
+        let sink = tokio::task::spawn_blocking(move || sink.run(fed, &want));
+        // Hands the bytes to the sink as they arrive; `Some((error, discard))` stops the
+        // download (`discard`: what was kept is not worth resuming from).
+        let received: Option<(ClientError, bool)> = async {
+            let mut resp = response?;
             loop {
                 let chunk = match resp.chunk().await {
                     Ok(Some(c)) => c,
-                    Ok(None) => break,
-                    Err(e) => {
-                        // Keep the full chunks that arrived: the next attempt resumes there.
-                        let _ = f.write_all(&out).await;
-                        let _ = f.flush().await;
-                        let _ = f.get_ref().sync_data().await;
-                        return Err(api.net_error(&e));
-                    }
+                    Ok(None) => return None,
+                    Err(e) => return Some((api.net_error(&e), false)),
                 };
                 if have + transferred + chunk.len() as u64 > size {
-                    drop(f);
-                    let _ = tokio::fs::remove_file(&part).await;
-                    return Err(ClientError::Protocol(format!(
-                        "blob {sha256} is larger than the {size} bytes announced"
-                    )));
+                    let e = ClientError::Protocol(format!("blob {sha256} is larger than the {size} bytes announced"));
+                    return Some((e, true));
                 }
-                if let Some(s) = sealer.as_mut() {
-                    s.push(&chunk, &mut out).map_err(|e| ClientError::Protocol(format!("sealing {sha256}: {e}")))?;
-                }
-                f.write_all(&out).await.map_err(ClientError::io(format!("writing {}", part.display())))?;
-                out.clear();
-                hasher.update(&chunk);
                 transferred += chunk.len() as u64;
                 on_bytes(chunk.len() as u64);
-                writeback.maybe_start(&mut f, chunk.len()).await;
+                if feed.send(Feed::Bytes(chunk)).await.is_err() {
+                    // The sink stopped on an error of its own: it says which below.
+                    return None;
+                }
             }
-            writeback.finish().await;
-            f.flush().await.map_err(ClientError::io(format!("writing {}", part.display())))?;
-            file = Some(f.into_inner());
         }
-        if have + transferred != size {
-            return Err(ClientError::Interrupted {
-                url: api.base().to_owned(),
-                reason: format!("received {} of {size} bytes of {sha256}", have + transferred),
-            });
+        .await;
+        let complete = received.is_none() && have + transferred == size;
+        if complete {
+            let _ = feed.send(Feed::End).await;
         }
-        let actual = hex::encode(hasher.finalize());
-        if actual != sha256 {
-            let _ = tokio::fs::remove_file(&part).await;
-            return Err(ClientError::HashMismatch { sha256: sha256.to_owned(), actual });
+        drop(feed);
+        let ended = sink.await.map_err(join)??;
+        match (received, ended) {
+            (Some((e, discard)), _) => {
+                if discard {
+                    let _ = tokio::fs::remove_file(&part).await;
+                }
+                return Err(e);
+            }
+            (None, Ended::Kept) => {
+                return Err(ClientError::Interrupted {
+                    url: api.base().to_owned(),
+                    reason: format!("received {} of {size} bytes of {sha256}", have + transferred),
+                });
+            }
+            (None, Ended::Finished) => {}
         }
-        // The last chunk, flagged as the last: only now is the file a whole sealed file.
-        let sealer = sealer.ok_or_else(|| ClientError::Protocol(format!("blob {sha256}: nothing to finish")))?;
-        sealer.finish(&mut out).map_err(|e| ClientError::Protocol(format!("sealing {sha256}: {e}")))?;
-        let mut file = match file {
-            Some(f) => f,
-            None => tokio::fs::OpenOptions::new()
-                .append(true)
-                .open(&part)
-                .await
-                .map_err(ClientError::io(format!("opening {}", part.display())))?,
-        };
-        file.write_all(&out).await.map_err(ClientError::io(format!("writing {}", part.display())))?;
-        file.sync_all().await.map_err(ClientError::io(format!("syncing {}", part.display())))?;
-        drop(file);
         let dir = dest.parent().map(Path::to_owned).unwrap_or_else(|| self.root.clone());
         tokio::task::spawn_blocking(move || -> Result<()> {
             std::fs::create_dir_all(&dir).map_err(ClientError::io(format!("creating {}", dir.display())))?;
@@ -327,43 +316,6 @@ impl BlobCache {
     }
 }
 
-/// Flushes a download to disk in the background while it is still arriving, so the
-/// fsync that must precede marking a blob available only has the tail left to write.
-/// Without this, the final fsyncs doubled the time of a full sync (see bench-sync).
-#[derive(Default)]
-struct Writeback {
-    unsynced: usize,
-    running: Option<tokio::task::JoinHandle<()>>,
-}
-
-impl Writeback {
-    const EVERY: usize = 1 << 20;
-
-    async fn maybe_start(&mut self, file: &mut tokio::io::BufWriter<tokio::fs::File>, written: usize) {
-        self.unsynced += written;
-        if self.unsynced < Self::EVERY || self.running.as_ref().is_some_and(|h| !h.is_finished()) {
-            return;
-        }
-        // Only a hint: errors here surface in the final, awaited fsync.
-        if file.flush().await.is_err() {
-            return;
-        }
-        if let Ok(clone) = file.get_ref().try_clone().await {
-            let std_file = clone.into_std().await;
-            self.unsynced = 0;
-            self.running = Some(tokio::task::spawn_blocking(move || {
-                let _ = std_file.sync_data();
-            }));
-        }
-    }
-
-    async fn finish(&mut self) {
-        if let Some(h) = self.running.take() {
-            let _ = h.await;
-        }
-    }
-}
-
 /// Picks up a partial download: its full chunks that authenticate, re-hashed. `None`
 /// when there is nothing usable (no file, not ours): start over.
 fn resume(part: &Path, key: &meeting_seal::Key32, level: u8, sha256: &str) -> Result<Option<(Sealer, u64, Sha256)>> {
@@ -409,4 +361,12 @@ impl std::io::Write for HashWriter<'_> {
 
 fn join(e: tokio::task::JoinError) -> ClientError {
     ClientError::Protocol(format!("background task failed: {e}"))
+}
+
+async fn open_append(part: &Path) -> Result<tokio::fs::File> {
+    tokio::fs::OpenOptions::new()
+        .append(true)
+        .open(part)
+        .await
+        .map_err(ClientError::io(format!("opening {}", part.display())))
 }

@@ -14,6 +14,7 @@ pub mod anchor;
 pub mod annotations;
 pub mod api;
 pub mod app;
+pub mod blob_sink;
 pub mod blobs;
 pub mod carry;
 pub mod drafts;

@@ -217,6 +217,7 @@ async fn a_profile_from_before_encryption_is_encrypted_in_place_and_loses_no_mar
     assert_eq!(report.annotations.applied, 1, "the old mark reached the server: {report:?}");
     assert!(report.failed.is_empty() && report.blobs_downloaded >= docs.len(), "{report:?}");
     for (id, _) in &docs {
-        assert!(opens(&upgraded, id).await.is_ok(), "document {id} opens after the upgrade");
+        let r = opens(&upgraded, id).await;
+        assert!(r.is_ok(), "document {id} opens after the upgrade: {r:?}");
     }
 }
