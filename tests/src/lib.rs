@@ -1,6 +1,7 @@
 //! Fixtures for driving the real desktop app: a minimal W3C WebDriver client and
 //! [`desktop::Desktop`], which starts Xvfb (when there is no display), `tauri-driver`
-//! and the app on a given client profile.
+//! and the app on a given client profile; and [`keystore::OsKeystore`], a private
+//! Secret Service.
 //!
 //! A library (not only test code) because `bench/`'s memory benchmark drives the app
 //! the same way the desktop E2E test does. Fixtures panic with the reason when they
@@ -9,5 +10,6 @@
 #![allow(clippy::unwrap_used)]
 
 pub mod desktop;
+pub mod keystore;
 pub mod office;
 pub mod webdriver;

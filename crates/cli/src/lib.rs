@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
+use meeting_client::keystore::KeystoreState;
 use meeting_client::store::LocalDocument;
 use meeting_client::{ClientError, Profile, SyncOptions, SyncProgress};
 
@@ -196,6 +197,17 @@ async fn run(cli: Cli) -> Result<ExitCode, ClientError> {
             let old = if keep_changes { Some(old_password()?) } else { None };
             let resp = profile.login_keeping(&server, &username, &password, old.as_ref().map(|p| p.as_str())).await?;
             eprintln!("Logged in as {} ({}).", resp.user.display_name, resp.user.username);
+            match profile.keystore_state() {
+                KeystoreState::Holds => eprintln!(
+                    "Khóa của máy được giữ trong kho khóa của hệ điều hành: lần sau không cần mật khẩu.\n\
+                     The device's key is kept in the OS keystore: no password is needed next time."
+                ),
+                KeystoreState::Unavailable => eprintln!(
+                    "Máy này không có kho khóa của hệ điều hành: mỗi lần đọc tài liệu cần mật khẩu (hoặc MEETING_PASSWORD).\n\
+                     There is no OS keystore here: reading documents asks for the password (or MEETING_PASSWORD) each time."
+                ),
+                KeystoreState::Off => {}
+            }
         }
         Command::Logout => {
             profile.logout().await?;

@@ -86,6 +86,10 @@ pub struct Session {
     /// A PIN can re-open the lock (set since the app started, fewer than five wrong).
     #[serde(default)]
     pub pin: bool,
+    /// Whether the OS keystore holds the device's key (else the password is asked at
+    /// each start, and the UI says why once, after the login).
+    #[serde(default)]
+    pub keystore: crate::keystore::KeystoreState,
 }
 
 /// An open document, as the viewer needs it.
@@ -129,6 +133,11 @@ impl AppCore {
         if !self.profile.has_keys() {
             return Ok(Session::default());
         }
+        // At start, the OS keystore's copy of the key opens the app without the password.
+        if !self.profile.is_unlocked() && self.profile.account().is_some() {
+            self.profile.unlock_from_keystore();
+        }
+        let keystore = self.profile.keystore_state();
         if !self.profile.is_unlocked() {
             let account = self.profile.account();
             return Ok(Session {
@@ -139,6 +148,7 @@ impl AppCore {
                 username: account.as_ref().map(|a| a.username.clone()),
                 display_name: account.as_ref().map(|a| a.display_name.clone()),
                 role: account.map(|a| a.role),
+                keystore,
             });
         }
         let store = self.profile.store()?;
@@ -150,6 +160,7 @@ impl AppCore {
             username: store.meta("username")?,
             display_name: store.meta("display_name")?,
             role: store.meta("role")?,
+            keystore,
         })
     }
 

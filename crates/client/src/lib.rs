@@ -23,6 +23,7 @@ pub mod export;
 pub mod find;
 pub mod fold;
 pub mod hotfolder;
+pub mod keystore;
 pub mod lease;
 pub mod mark_search;
 pub mod opens;
@@ -168,9 +169,14 @@ impl Profile {
         let me = self.clone();
         let uid = resp.user.id.to_string();
         let (pw, old) = (Zeroizing::new(password.to_owned()), old_password.map(|p| Zeroizing::new(p.to_owned())));
-        let keys = tokio::task::spawn_blocking(move || me.keys_at_login(&uid, &pw, old.as_ref().map(|p| p.as_str())))
-            .await
-            .map_err(|e| ClientError::Protocol(format!("making the device's keys: {e}")))??;
+        let keys = tokio::task::spawn_blocking(move || {
+            let at = me.keys_at_login(&uid, &pw, old.as_ref().map(|p| p.as_str()))?;
+            // A second copy of the key for the next start, where the OS has a keystore.
+            me.keystore_after_login()?;
+            Ok::<_, ClientError>(at)
+        })
+        .await
+        .map_err(|e| ClientError::Protocol(format!("making the device's keys: {e}")))??;
         let mut store = self.store()?;
         if keys == vault::AtLogin::Fresh {
             // New keys removed every cached copy; a store kept from a version before
@@ -212,6 +218,7 @@ impl Profile {
         if !self.is_unlocked() {
             // From the lock screen: the token is in the encrypted store, out of reach;
             // the next login replaces it (and the server lets it expire).
+            self.forget_keystore()?;
             return self.set_account(None);
         }
         let store = self.store()?;
@@ -223,6 +230,8 @@ impl Profile {
         }
         store.set_meta("token", None)?;
         drop(store);
+        // Logged out, the app must not start unlocked: only the password opens the keys.
+        self.forget_keystore()?;
         self.set_account(None)?;
         self.lock_keys();
         Ok(())

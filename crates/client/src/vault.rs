@@ -19,12 +19,14 @@
 //! on a locked device can refuse to discard them without reading the database).
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use meeting_seal::{KdfParams, Key32, MasterKey, Purpose, SealError, Wrapped};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use crate::keystore::{self, KeystoreRef, KeystoreState};
 use crate::{ClientError, Profile, Result};
 
 /// The file of wrapped keys in a profile.
@@ -43,6 +45,10 @@ struct KeysFile {
     /// Changes (annotations, opens) not yet sent when last counted.
     #[serde(default)]
     unsynced: usize,
+    /// The OS keystore's copy of the master key, if one was stored (see
+    /// [`crate::keystore`]).
+    #[serde(default)]
+    keystore: Option<KeystoreRef>,
 }
 
 /// What the lock screen shows of the logged-in user (nothing secret: no token).
@@ -108,6 +114,9 @@ pub(crate) struct KeySlot {
     keys: Arc<Mutex<Option<Arc<DeviceKeys>>>>,
     pin: Arc<Mutex<Option<PinLock>>>,
     prompt: Arc<Mutex<Option<Arc<PasswordPrompt>>>>,
+    /// The OS keystore was asked (or the app was locked): it opens the keys only once,
+    /// at start.
+    keystore_used: Arc<AtomicBool>,
     pub(crate) stores: crate::store_pool::StorePool,
 }
 
@@ -156,6 +165,11 @@ impl Profile {
         if !self.has_keys() {
             return Err(ClientError::NotLoggedIn);
         }
+        if self.unlock_from_keystore()
+            && let Some(k) = self.slot.keys.lock().ok().and_then(|k| k.clone())
+        {
+            return Ok(k);
+        }
         let prompt = self.slot.prompt.lock().ok().and_then(|p| p.clone());
         match prompt.and_then(|ask| ask()) {
             Some(password) => {
@@ -184,6 +198,8 @@ impl Profile {
     /// Drops the keys from memory and closes the database, keeping what the PIN
     /// re-opens (the idle lock).
     pub fn lock_for_pin(&self) {
+        // Locked by the user or the idle timer: the keystore does not open it again.
+        self.slot.keystore_used.store(true, Ordering::SeqCst);
         self.slot.stores.close_all();
         if let Ok(mut k) = self.slot.keys.lock() {
             *k = None;
@@ -292,6 +308,7 @@ impl Profile {
                     password: Wrapped::with_password(&key, password, KdfParams::default()).map_err(seal_error)?,
                     account: file.account.clone(),
                     user_id: file.user_id.clone(),
+                    keystore: file.keystore.clone(),
                     ..*file
                 };
                 self.write_keys(&rewrapped)?;
@@ -307,6 +324,9 @@ impl Profile {
             return Err(ClientError::UnsyncedAnnotations(file.unsynced));
         }
         // New keys: nothing sealed under the old ones can be opened any more.
+        if let Some(r) = existing.as_ref().and_then(|f| f.keystore.as_ref()) {
+            keystore::remove(r);
+        }
         self.slot.stores.close_all();
         self.remove_store_files()?;
         let master = MasterKey::generate();
@@ -316,6 +336,7 @@ impl Profile {
             password: Wrapped::with_password(master.key(), password, KdfParams::default()).map_err(seal_error)?,
             account: None,
             unsynced: 0,
+            keystore: None,
         };
         self.write_keys(&file)?;
         self.hold(DeviceKeys { master });
@@ -344,6 +365,72 @@ impl Profile {
             }
             _ => Ok(()),
         }
+    }
+}
+
+/// The OS keystore's copy of the key (see [`crate::keystore`]).
+impl Profile {
+    /// At start: opens the keys with the OS keystore's copy, once per process and never
+    /// after a lock. Whether the keys are now held.
+    pub fn unlock_from_keystore(&self) -> bool {
+        if self.slot.keystore_used.swap(true, Ordering::SeqCst) {
+            return false;
+        }
+        let Some(r) = self.read_keys().ok().flatten().and_then(|f| f.keystore) else { return false };
+        match keystore::load(&r) {
+            Some(master) => {
+                self.hold(DeviceKeys { master });
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// After a login (keys held): makes sure the OS keystore holds the key, or records
+    /// that it cannot. Never fails the login: the password's copy is always there.
+    pub(crate) fn keystore_after_login(&self) -> Result<KeystoreState> {
+        let keys = self.slot.keys.lock().ok().and_then(|k| k.clone()).ok_or(ClientError::Locked)?;
+        let file = self.read_keys()?.ok_or(ClientError::NotLoggedIn)?;
+        if let Some(r) = &file.keystore
+            && r.check == keystore::check_of(&keys.master)
+            && keystore::load(r).is_some()
+        {
+            return Ok(KeystoreState::Holds);
+        }
+        if let Some(r) = &file.keystore {
+            keystore::remove(r);
+        }
+        let saved = keystore::save(&keys.master);
+        let state = match &saved {
+            Ok(_) => KeystoreState::Holds,
+            Err(why) => {
+                tracing::info!("the key is not kept in an OS keystore: {why}");
+                self.keystore_state_when_missing()
+            }
+        };
+        self.update_keys(|f| f.keystore = saved.ok())?;
+        Ok(state)
+    }
+
+    /// Whether the OS keystore holds the key (read from `keys.json`, while locked too).
+    pub fn keystore_state(&self) -> KeystoreState {
+        match self.read_keys().ok().flatten().and_then(|f| f.keystore) {
+            Some(_) => KeystoreState::Holds,
+            None => self.keystore_state_when_missing(),
+        }
+    }
+
+    fn keystore_state_when_missing(&self) -> KeystoreState {
+        if keystore::enabled() { KeystoreState::Unavailable } else { KeystoreState::Off }
+    }
+
+    /// Removes the OS keystore's copy (logout, wipe): first from `keys.json`, so that a
+    /// keystore that cannot be reached now leaves an entry no keys file names.
+    pub(crate) fn forget_keystore(&self) -> Result<()> {
+        let Some(r) = self.read_keys()?.and_then(|f| f.keystore) else { return Ok(()) };
+        self.update_keys(|f| f.keystore = None)?;
+        keystore::remove(&r);
+        Ok(())
     }
 }
 

@@ -20,6 +20,11 @@ impl Profile {
     /// (it may be a mount point or chosen by the user).
     pub fn wipe(&self) -> Result<()> {
         self.lock_keys();
+        // The OS keystore's copy of the key goes too (the keys file may be unreadable:
+        // the wipe goes on regardless).
+        if let Err(e) = self.forget_keystore() {
+            tracing::warn!("wipe: the OS keystore's copy: {e}");
+        }
         let io = |what: String| ClientError::io(what);
         let keys = self.dir().join(KEYS_FILE);
         match std::fs::remove_file(&keys) {

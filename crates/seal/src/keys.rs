@@ -61,6 +61,9 @@ pub enum Purpose {
     Documents(u8),
     /// Things of the device that are not documents (logs waiting to be sent, …).
     Device,
+    /// A value written beside a copy of the master key kept elsewhere (the OS
+    /// keystore), to tell that copy is this profile's key without revealing it.
+    Check,
 }
 
 impl Purpose {
@@ -69,6 +72,7 @@ impl Purpose {
             Self::Database => b"phonghop/v1/database".to_vec(),
             Self::Documents(level) => [b"phonghop/v1/documents/".as_slice(), &[level]].concat(),
             Self::Device => b"phonghop/v1/device".to_vec(),
+            Self::Check => b"phonghop/v1/check".to_vec(),
         }
     }
 }

@@ -25,6 +25,7 @@ mod document_order;
 mod edits;
 mod hotfolder;
 mod keys;
+mod keystore;
 mod lease;
 mod login;
 mod offline;

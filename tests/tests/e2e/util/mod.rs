@@ -10,6 +10,7 @@ pub mod server;
 use std::path::Path;
 
 pub use http::{Http, Reply};
+pub use meeting_e2e::keystore::OsKeystore;
 pub use proxy::{Proxy, ProxyMode};
 pub use server::{ServerOptions, TestServer};
 
