@@ -98,6 +98,16 @@ pub enum PrepareCommand {
         #[arg(long)]
         document: bool,
     },
+    /// Allow (on) or forbid (off) devices an offline copy of a document: with off it
+    /// opens only while connected, streamed into memory, and copies already on devices
+    /// are removed at their next sync.
+    OfflineCopy {
+        /// Document id.
+        document: String,
+        /// on or off.
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+    },
     /// Replace a document with a new version (PDF or office file); waits like upload.
     Replace {
         /// The document's id.
@@ -274,6 +284,17 @@ pub async fn run(profile: &Profile, command: PrepareCommand) -> Result<(), Clien
                 let input = MeetingInput { watermark: Some(on), ..Default::default() };
                 let m = p.update_meeting(mid, &input).await?;
                 eprintln!("Watermark {state} for the documents of “{}” (confidential ones keep it).", m.title);
+            }
+        }
+        PrepareCommand::OfflineCopy { document, state } => {
+            let id = uuid::Uuid::parse_str(document.trim())
+                .map_err(|_| ClientError::NotFound(format!("{document} is not a document id")))?;
+            let patch = meeting_protocol::DocumentPatch { offline_copy: Some(state == "on"), ..Default::default() };
+            let d = p.update_document(id, &patch).await?;
+            if d.offline_copy {
+                eprintln!("“{}”: devices may keep an offline copy.", d.title);
+            } else {
+                eprintln!("“{}”: no offline copy; it opens only while connected.", d.title);
             }
         }
         PrepareCommand::Replace { document, file, json } => {

@@ -262,15 +262,33 @@ impl AppCore {
         Ok(self.profile.store()?.mark_meeting_seen(id)?)
     }
 
-    /// Opens a document from the verified cache (offline), optionally with a password.
+    /// Opens a document from the verified cache (offline), optionally with a password;
+    /// one with no offline copy streams from the server into memory (see
+    /// [`crate::online`]).
     pub async fn open_document(&self, document_id: &str, password: Option<&str>) -> UiResult<OpenedDocument> {
         let store = self.profile.store()?;
-        let sha = store.document_blob(document_id)?.ok_or_else(|| {
-            ClientError::NotFound("this document is not available offline yet: sync when the network is back".into())
-        })?;
         let blobs = self.profile.blobs()?;
+        let (sha, source) = match store.document_blob(document_id)? {
+            Some(sha) => {
+                let source = blobs.source(&sha)?;
+                (sha, source)
+            }
+            None => match store.document(document_id)? {
+                Some(doc) if !doc.offline_copy => {
+                    let api = self.profile.api(&store)?;
+                    let bytes = crate::online::stream(&api, &doc).await?;
+                    (doc.sha256.clone(), meeting_pdf::Source::memory(&doc.title, bytes))
+                }
+                _ => {
+                    return Err(ClientError::NotFound(
+                        "this document is not available offline yet: sync when the network is back".into(),
+                    )
+                    .into());
+                }
+            },
+        };
         let watermark = store.watermark_for(document_id)?;
-        let (handle, info) = match self.pdf.open_watermarked(blobs.source(&sha)?, password, watermark).await {
+        let (handle, info) = match self.pdf.open_watermarked(source, password, watermark).await {
             Ok(opened) => opened,
             Err(PdfError::DamagedCopy(why)) => {
                 // Truncated, altered or swapped on the disk: drop it so the next sync

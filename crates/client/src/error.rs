@@ -117,6 +117,12 @@ pub enum ClientError {
         "the copy of document {0} on this device is damaged; it was removed and will be downloaded again at the next sync"
     )]
     DamagedCopy(String),
+    /// The office allows no offline copy of this document, and the server cannot be
+    /// reached now: it opens only while connected.
+    #[error(
+        "this document has no offline copy (the office's choice): it opens only while connected to the server ({0})"
+    )]
+    OnlineOnly(String),
     /// The file of keys of this profile is unreadable.
     #[error("the keys of this profile are unreadable ({0}): log in again to make new ones")]
     BadKeys(String),
@@ -171,6 +177,7 @@ impl ClientError {
             Self::WrongPin(_) => "wrong_pin",
             Self::PinExhausted => "pin_exhausted",
             Self::DamagedCopy(_) => "damaged_copy",
+            Self::OnlineOnly(_) => "online_only",
             Self::BadKeys(_) => "bad_keys",
             Self::Pdf(e) => e.code(),
             Self::Open(meeting_sqlite::Error::WrongKey { .. }) => "database_key",

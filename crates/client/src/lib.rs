@@ -26,6 +26,7 @@ pub mod hotfolder;
 pub mod keystore;
 pub mod lease;
 pub mod mark_search;
+pub mod online;
 pub mod opens;
 pub mod opinions;
 pub mod prepare;

@@ -88,12 +88,15 @@ impl Store {
         Ok(())
     }
 
-    /// Drops the text of content no document references any more.
+    /// Drops the text of content no document references any more, or only documents
+    /// with no offline copy (their words are not kept either).
     pub fn prune_index(&mut self) -> Result<()> {
         let tx = self.conn_mut().transaction()?;
         let stale: Vec<String> = {
-            let mut stmt =
-                tx.prepare("SELECT sha256 FROM text_index WHERE sha256 NOT IN (SELECT sha256 FROM documents)")?;
+            let mut stmt = tx.prepare(&format!(
+                "SELECT sha256 FROM text_index WHERE sha256 NOT IN (SELECT sha256 FROM documents WHERE {})",
+                crate::store::KEPT
+            ))?;
             stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
         };
         for sha in stale {

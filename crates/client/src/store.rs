@@ -128,6 +128,11 @@ const DOC_SELECT: &str = "SELECT d.data, b.sha256 IS NOT NULL,
          || (CASE WHEN json_extract(d.data, '$.confidential') THEN 1 ELSE 0 END))
      FROM documents d LEFT JOIN blobs b ON b.sha256 = d.sha256";
 
+/// The condition on a `documents` row that the device may keep its content: the office
+/// did not mark it "no offline copy" (`Document::offline_copy`; rows from before the
+/// flag existed have none, and may).
+pub(crate) const KEPT: &str = "COALESCE(json_extract(data, '$.offline_copy'), 1) = 1";
+
 impl Store {
     /// Opens the store at `path` with its key (see [`crate::Profile::store`]).
     pub fn open(path: &Path, key: &meeting_seal::Key32) -> Result<Self> {
@@ -215,18 +220,21 @@ impl Store {
             .optional()?)
     }
 
-    /// Blobs referenced by a document and not yet verified on disk: (sha256, size).
+    /// Blobs a document may keep on the device (see [`KEPT`]) not yet verified on disk:
+    /// (sha256, size).
     pub fn missing_blobs(&self) -> Result<Vec<(String, u64)>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT sha256, MAX(size) FROM documents WHERE sha256 NOT IN (SELECT sha256 FROM blobs) GROUP BY sha256 ORDER BY MIN(meeting_id), sha256",
-        )?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT sha256, MAX(size) FROM documents WHERE {KEPT} AND sha256 NOT IN (SELECT sha256 FROM blobs)
+             GROUP BY sha256 ORDER BY MIN(meeting_id), sha256"
+        ))?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?.max(0) as u64)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Every blob some document references.
+    /// Every blob some document references and may keep on the device: a copy of one
+    /// that became "no offline copy" is removed like an unreferenced one.
     pub fn referenced_blobs(&self) -> Result<HashSet<String>> {
-        let mut stmt = self.conn.prepare("SELECT DISTINCT sha256 FROM documents")?;
+        let mut stmt = self.conn.prepare(&format!("SELECT DISTINCT sha256 FROM documents WHERE {KEPT}"))?;
         let rows = stmt.query_map([], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -256,24 +264,27 @@ impl Store {
 
     /// The meetings, soonest first, with their offline state.
     pub fn meetings(&self) -> Result<Vec<MeetingSummary>> {
-        let mut stmt = self.conn.prepare(
+        // Ready offline: every document the device may keep is here (those with no
+        // offline copy never are, and open only while connected).
+        let mut stmt = self.conn.prepare(&format!(
             "SELECT m.data,
                     (SELECT count(*) FROM documents d WHERE d.meeting_id = m.id),
                     (SELECT count(*) FROM documents d JOIN blobs b ON b.sha256 = d.sha256 WHERE d.meeting_id = m.id),
                     NOT EXISTS (SELECT 1 FROM meeting_seen s WHERE s.meeting_id = m.id),
                     (SELECT count(*) FROM documents d LEFT JOIN document_seen s ON s.document_id = d.id
                       WHERE d.meeting_id = m.id
-                        AND (s.version IS NULL OR s.version < json_extract(d.data, '$.version')))
+                        AND (s.version IS NULL OR s.version < json_extract(d.data, '$.version'))),
+                    (SELECT count(*) FROM documents d WHERE d.meeting_id = m.id AND {KEPT})
                FROM meetings m ORDER BY m.starts_at, m.id",
-        )?;
+        ))?;
         let rows = stmt.query_map([], |r| {
-            let (total, offline): (i64, i64) = (r.get(1)?, r.get(2)?);
+            let (total, offline, kept): (i64, i64, i64) = (r.get(1)?, r.get(2)?, r.get(5)?);
             let never_opened: bool = r.get(3)?;
             Ok(MeetingSummary {
                 meeting: parse(&r.get::<_, String>(0)?)?,
                 documents: total as usize,
                 documents_offline: offline as usize,
-                ready_offline: total == offline,
+                ready_offline: offline >= kept,
                 never_opened,
                 // Before the first opening everything is new: the meeting says so once.
                 changed_documents: if never_opened { 0 } else { r.get::<_, i64>(4)? as usize },
@@ -483,6 +494,7 @@ mod tests {
             original_filename: None,
             position: 1,
             watermark: true,
+            offline_copy: true,
         }
     }
 

@@ -536,7 +536,7 @@ impl Dispatcher {
         if let Ok(mut d) = self.deadline.lock() {
             *d = Some((Instant::now() + self.timeout, w.child.clone()));
         }
-        let result = write_frame(&mut w.input, op, &[]).and_then(|()| read_frame::<Answer>(&mut w.output));
+        let result = write_frame(&mut w.input, op, op.payload()).and_then(|()| read_frame::<Answer>(&mut w.output));
         if let Ok(mut d) = self.deadline.lock() {
             *d = None;
         }

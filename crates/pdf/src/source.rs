@@ -1,5 +1,7 @@
-//! Where a document's bytes come from: a plain file (the user's own, a test's), or a
-//! sealed file of the device's cache with its key (see `meeting-seal`).
+//! Where a document's bytes come from: a plain file (the user's own, a test's), a
+//! sealed file of the device's cache with its key (see `meeting-seal`), or bytes held
+//! in memory only (a document the office allows no offline copy of, streamed from the
+//! server: it crosses the worker's pipe as a frame's payload and is never written).
 //!
 //! This is the one door to pdfium for every reader — the viewer, the search index, the
 //! carry-over of marks, exports, the CLI: a sealed source is decrypted chunk by chunk as
@@ -9,6 +11,7 @@
 use std::fs::File;
 use std::io::{Read, Seek};
 use std::path::Path;
+use std::sync::Arc;
 
 use meeting_seal::{Key32, SealError, SealedReader};
 use serde::{Deserialize, Serialize};
@@ -23,6 +26,19 @@ pub struct Source {
     pub path: String,
     /// Its key and associated data when the file is sealed.
     pub sealed: Option<Sealing>,
+    /// The whole document, when it is held in memory only (then `path` only names it).
+    /// Not in the JSON header: it travels as the request's payload (see `Op::payload`).
+    #[serde(skip)]
+    pub memory: Option<Arc<Zeroizing<Vec<u8>>>>,
+}
+
+/// Bytes in memory as a reader's backing store.
+struct Shared(Arc<Zeroizing<Vec<u8>>>);
+
+impl AsRef<[u8]> for Shared {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_slice()
+    }
 }
 
 /// The key of a sealed file, as it crosses the worker's pipe.
@@ -42,14 +58,23 @@ impl Drop for Sealing {
 
 impl std::fmt::Debug for Source {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Source").field("path", &self.path).field("sealed", &self.sealed.is_some()).finish()
+        f.debug_struct("Source")
+            .field("path", &self.path)
+            .field("sealed", &self.sealed.is_some())
+            .field("memory", &self.memory.as_ref().map(|m| m.len()))
+            .finish()
     }
 }
 
 impl Source {
     /// A plain PDF file.
     pub fn plain(path: &Path) -> Self {
-        Self { path: path.to_string_lossy().into_owned(), sealed: None }
+        Self { path: path.to_string_lossy().into_owned(), sealed: None, memory: None }
+    }
+
+    /// A document held in memory only; `name` says which in errors.
+    pub fn memory(name: &str, bytes: Zeroizing<Vec<u8>>) -> Self {
+        Self { path: name.to_owned(), sealed: None, memory: Some(Arc::new(bytes)) }
     }
 
     /// A sealed file, with its key and associated data.
@@ -57,11 +82,15 @@ impl Source {
         Self {
             path: path.to_string_lossy().into_owned(),
             sealed: Some(Sealing { key: key.to_hex().to_string(), aad: aad.to_owned() }),
+            memory: None,
         }
     }
 
     /// A reader of the plaintext.
     pub fn reader(&self) -> Result<Box<dyn ReadSeek>, PdfError> {
+        if let Some(bytes) = &self.memory {
+            return Ok(Box::new(std::io::Cursor::new(Shared(bytes.clone()))));
+        }
         let file = File::open(&self.path).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => PdfError::Io(format!("{}: no such file", self.path)),
             _ => PdfError::Io(format!("{}: {e}", self.path)),

@@ -90,6 +90,26 @@ pub enum Op {
 }
 
 impl Op {
+    /// The bytes sent after the request's header: a document held in memory only.
+    pub fn payload(&self) -> &[u8] {
+        match self {
+            Self::Open { source, .. } | Self::Export { source, .. } => {
+                source.memory.as_ref().map_or(&[], |m| m.as_slice())
+            }
+            _ => &[],
+        }
+    }
+
+    /// Puts a received payload back where [`Op::payload`] took it from (the worker's side).
+    pub fn with_payload(mut self, payload: Vec<u8>) -> Self {
+        if !payload.is_empty()
+            && let Self::Open { source, .. } | Self::Export { source, .. } = &mut self
+        {
+            source.memory = Some(std::sync::Arc::new(zeroize::Zeroizing::new(payload)));
+        }
+        self
+    }
+
     /// The document a request is about.
     pub fn doc(&self) -> Option<u64> {
         match self {

@@ -22,7 +22,7 @@ pub fn run() -> ExitCode {
     let pixels = std::env::var_os(PIXELS_ENV).and_then(|p| File::options().read(true).write(true).open(p).ok());
     loop {
         let op: Op = match read_frame(&mut input) {
-            Ok(Some((op, _))) => op,
+            Ok(Some((op, payload))) => Op::with_payload(op, payload),
             Ok(None) => return ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("meeting-pdf-worker: bad request stream: {e}");

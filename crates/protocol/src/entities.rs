@@ -342,6 +342,10 @@ pub struct Document {
     /// Its pages carry the viewer's name and the time (see [`Meeting::watermark`]).
     #[serde(default = "crate::yes")]
     pub watermark: bool,
+    /// Devices may keep an (encrypted) offline copy. When off ("no offline copy"), the
+    /// document opens only while connected, streamed into memory, and is never cached.
+    #[serde(default = "crate::yes")]
+    pub offline_copy: bool,
 }
 
 impl Document {
@@ -384,6 +388,9 @@ pub struct DocumentPatch {
     /// Turn the watermark on or off for this document (confidential ones keep it).
     #[serde(default)]
     pub watermark: Option<bool>,
+    /// Allow or forbid devices an offline copy (see [`Document::offline_copy`]).
+    #[serde(default)]
+    pub offline_copy: Option<bool>,
 }
 
 /// A meeting with everything in it: what `GET /meetings/{id}` answers.

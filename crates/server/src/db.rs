@@ -32,6 +32,7 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/20261203_0008_lease_secrets.sql"),
     },
     Migration { name: "20261203_0009_watermark", sql: include_str!("../migrations/20261203_0009_watermark.sql") },
+    Migration { name: "20261203_0010_offline_copy", sql: include_str!("../migrations/20261203_0010_offline_copy.sql") },
 ];
 
 /// Shared handle to the database; cheap to clone.

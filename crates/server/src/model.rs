@@ -98,7 +98,8 @@ fn participant_row(r: &Row<'_>) -> rusqlite::Result<Participant> {
 }
 
 const DOCUMENT_SELECT: &str = "SELECT d.id, d.meeting_id, d.agenda_item_id, d.title, v.filename, v.size, v.sha256,
-           v.page_count, v.version, d.confidential, v.uploaded_at, v.original_filename, d.position, d.watermark
+           v.page_count, v.version, d.confidential, v.uploaded_at, v.original_filename, d.position, d.watermark,
+           d.offline_copy
     FROM documents d JOIN document_versions v ON v.document_id = d.id AND v.version = d.current_version";
 fn document_row(r: &Row<'_>) -> rusqlite::Result<Document> {
     let agenda: Option<String> = r.get(2)?;
@@ -117,6 +118,7 @@ fn document_row(r: &Row<'_>) -> rusqlite::Result<Document> {
         original_filename: r.get(11)?,
         position: r.get(12)?,
         watermark: r.get(13)?,
+        offline_copy: r.get(14)?,
     })
 }
 

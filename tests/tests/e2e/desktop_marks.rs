@@ -231,7 +231,8 @@ async fn marks_drawn_in_the_app_survive_a_kill_and_reach_the_server() {
     server.restart_same_port().await;
     let desktop = Desktop::launch_with(&app_binary(), profile.path(), &env).await;
     let s = &desktop.session;
-    // The documents are encrypted on the laptop and this machine has no OS keystore:
+    // The documents are encrypted on the laptop and no OS keystore holds the key (none
+    // here, and `scripts/test` turns it off for the app):
     // the app starts locked, says why, refuses a wrong password, opens with the right one.
     s.wait_for("[data-testid=no-keystore]", 1, long).await;
     let pw = s.wait_for("[data-testid=unlock-password]", 1, long).await;

@@ -29,6 +29,7 @@ mod keystore;
 mod lease;
 mod login;
 mod offline;
+mod online_only;
 mod opens;
 mod opinions;
 mod prepare;

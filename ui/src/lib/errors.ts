@@ -26,6 +26,7 @@ export const errorMessages: Record<UiCode, Both> = {
   pin_exhausted: { vi: "Mã PIN không còn mở được máy này: hãy nhập mật khẩu.", en: "The PIN no longer opens this computer: enter your password." },
   lease_expired: { vi: "Hết hạn lưu ngoại tuyến: bản sao tài liệu trên máy đã bị huỷ. Hãy kết nối máy chủ và đồng bộ để tải lại.", en: "The offline lease has run out: this computer's copy was destroyed. Connect to the server and sync to get it back." },
   database_key: { vi: "Cơ sở dữ liệu trên máy không mở được bằng khoá của máy này (bị thay thế hoặc hỏng). Hãy báo quản trị hệ thống.", en: "The local database does not open with this computer's key (replaced or damaged). Tell the administrator." },
+  online_only: { vi: "Tài liệu này chỉ xem trực tuyến (văn phòng không cho lưu bản ngoại tuyến): hãy kết nối tới máy chủ để mở.", en: "This document can only be viewed online (the office allows no offline copy): connect to the server to open it." },
   damaged_copy: { vi: "Bản lưu của tài liệu trên máy bị hỏng; đã xoá và sẽ tải lại khi đồng bộ.", en: "The copy of this document on this computer is damaged; it was removed and will be downloaded again at the next sync." },
   bad_keys: { vi: "Không đọc được khoá của hồ sơ này: hãy đăng nhập lại.", en: "The keys of this profile cannot be read: log in again." },
   local_database: { vi: "Cơ sở dữ liệu trên máy bị lỗi.", en: "The local database failed." },

@@ -167,13 +167,19 @@ export class PrepareMeeting {
   }
   setConfidential(document: string, confidential: boolean) {
     return this.#run(() => invoke<Document>("prepare_update_document", {
-      document, patch: { title: null, agenda_item_id: null, detach: false, confidential, watermark: null },
+      document, patch: { title: null, agenda_item_id: null, detach: false, confidential, watermark: null, offline_copy: null },
     }));
   }
   /** Turns the viewer's-name watermark on or off for one document (confidential ones keep it). */
   setWatermark(document: string, watermark: boolean) {
     return this.#run(() => invoke<Document>("prepare_update_document", {
-      document, patch: { title: null, agenda_item_id: null, detach: false, confidential: null, watermark },
+      document, patch: { title: null, agenda_item_id: null, detach: false, confidential: null, watermark, offline_copy: null },
+    }));
+  }
+  /** Allows or forbids devices an offline copy of one document ("chỉ xem trực tuyến"). */
+  setOfflineCopy(document: string, offline_copy: boolean) {
+    return this.#run(() => invoke<Document>("prepare_update_document", {
+      document, patch: { title: null, agenda_item_id: null, detach: false, confidential: null, watermark: null, offline_copy },
     }));
   }
   deleteDocument(document: string) {

@@ -51,6 +51,8 @@ pub enum UiCode {
     DatabaseKey,
     /// A cached document's encrypted copy is damaged (dropped; fetched again).
     DamagedCopy,
+    /// A document with no offline copy, and no connection to open it with.
+    OnlineOnly,
     /// The profile's keys are unreadable (log in again).
     BadKeys,
     /// The local database failed.

@@ -245,15 +245,16 @@ pub fn update(tx: &Transaction<'_>, actor: &AuthUser, doc_id: Uuid, patch: &Docu
     let position =
         if agenda == before.agenda_item_id { before.position } else { next_position(tx, &mid, item.as_deref())? };
     tx.execute(
-        "UPDATE documents SET title = ?2, agenda_item_id = ?3, confidential = ?4, position = ?5, watermark = ?6
-         WHERE id = ?1",
+        "UPDATE documents SET title = ?2, agenda_item_id = ?3, confidential = ?4, position = ?5, watermark = ?6,
+         offline_copy = ?7 WHERE id = ?1",
         params![
             id,
             title,
             item,
             patch.confidential.unwrap_or(before.confidential),
             position,
-            patch.watermark.unwrap_or(before.watermark)
+            patch.watermark.unwrap_or(before.watermark),
+            patch.offline_copy.unwrap_or(before.offline_copy)
         ],
     )?;
     feed::record(tx, &mid, "document", &id, None)?;

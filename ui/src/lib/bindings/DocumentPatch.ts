@@ -23,4 +23,8 @@ confidential: boolean | null,
 /**
  * Turn the watermark on or off for this document (confidential ones keep it).
  */
-watermark: boolean | null, };
+watermark: boolean | null, 
+/**
+ * Allow or forbid devices an offline copy (see [`Document::offline_copy`]).
+ */
+offline_copy: boolean | null, };

@@ -74,4 +74,9 @@ position: number,
 /**
  * Its pages carry the viewer's name and the time (see [`Meeting::watermark`]).
  */
-watermark: boolean, };
+watermark: boolean, 
+/**
+ * Devices may keep an (encrypted) offline copy. When off ("no offline copy"), the
+ * document opens only while connected, streamed into memory, and is never cached.
+ */
+offline_copy: boolean, };
