@@ -13,25 +13,10 @@
 //! - a profile left plain by an older version is encrypted in place at login, losing no
 //!   mark, and its documents are fetched again sealed.
 
-use std::path::Path;
-
 use meeting_client::Profile;
 use meeting_client::app::{AppCore, UiCode};
 
-use crate::util::{TestServer, pdf_engine};
-
-fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(files_under(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
-}
+use crate::util::{TestServer, files_under, open_every_page as opens, pdf_engine};
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
@@ -40,21 +25,6 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 /// Every document of the device: (id, sha256).
 fn documents(app: &AppCore) -> Vec<(String, String)> {
     crate::util::device_documents(app).into_iter().map(|d| (d.document.id.to_string(), d.document.sha256)).collect()
-}
-
-/// Opens a document and draws every page, as a reader paging through it would (pdfium
-/// reads a file's chunks as pages need them).
-async fn opens(app: &AppCore, id: &str) -> Result<u32, UiCode> {
-    let d = app.open_document(id, None).await.map_err(|e| e.code)?;
-    let pages = d.info.pages.len() as u32;
-    for p in 0..pages {
-        if let Err(e) = app.render_page(d.handle, p, 200, meeting_pdf::Priority::Visible, 1, 1).await {
-            app.close_document(d.handle);
-            return Err(e.code);
-        }
-    }
-    app.close_document(d.handle);
-    Ok(pages)
 }
 
 #[tokio::test(flavor = "multi_thread")]

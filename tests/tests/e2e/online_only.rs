@@ -11,30 +11,9 @@
 use meeting_client::Profile;
 use meeting_client::app::{AppCore, UiCode};
 
-use crate::util::{self, TestServer, meeting, meeting_login, pdf_engine};
-
-fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() { out.extend(files_under(&p)) } else { out.push(p) }
-    }
-    out
-}
-
-async fn open_all_pages(app: &AppCore, id: &str) -> Result<u32, UiCode> {
-    let d = app.open_document(id, None).await.map_err(|e| e.code)?;
-    let pages = d.info.pages.len() as u32;
-    for p in 0..pages {
-        let r = app.render_page(d.handle, p, 300, meeting_pdf::Priority::Visible, 1, 1).await;
-        if let Err(e) = r {
-            app.close_document(d.handle);
-            return Err(e.code);
-        }
-    }
-    app.close_document(d.handle);
-    Ok(pages)
-}
+use crate::util::{
+    self, TestServer, files_under, meeting, meeting_login, open_every_page as open_all_pages, pdf_engine,
+};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_document_with_no_offline_copy_opens_only_while_connected_and_never_touches_the_disk() {

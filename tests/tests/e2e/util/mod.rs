@@ -45,6 +45,35 @@ pub fn device_documents(app: &meeting_client::app::AppCore) -> Vec<meeting_clien
     docs
 }
 
+/// Every file under a directory, recursively.
+pub fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Opens a document and draws every page, as a reader paging through it would (pdfium
+/// reads a file's chunks as pages need them); its page count, or the first error's code.
+pub async fn open_every_page(app: &meeting_client::app::AppCore, id: &str) -> Result<u32, meeting_client::app::UiCode> {
+    let d = app.open_document(id, None).await.map_err(|e| e.code)?;
+    let pages = d.info.pages.len() as u32;
+    for p in 0..pages {
+        if let Err(e) = app.render_page(d.handle, p, 200, meeting_pdf::Priority::Visible, 1, 1).await {
+            app.close_document(d.handle);
+            return Err(e.code);
+        }
+    }
+    app.close_document(d.handle);
+    Ok(pages)
+}
+
 /// Logs a profile in and syncs it, panicking on any failure.
 pub async fn login_and_sync(p: &meeting_client::Profile, url: &str, user: &str) -> meeting_client::SyncReport {
     p.login(url, user, "demo").await.unwrap_or_else(|e| panic!("login {user}: {e}"));
