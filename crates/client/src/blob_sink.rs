@@ -54,7 +54,9 @@ impl Sink {
     pub fn new(part: &Path, file: std::fs::File, sealer: Sealer, hasher: Sha256, out: Vec<u8>) -> Self {
         Self {
             part: part.to_owned(),
-            file: std::io::BufWriter::with_capacity(1 << 20, file),
+            // Sealed chunks are written as they come, whole (a buffer this size passes
+            // them through without copying them); only the header is buffered.
+            file: std::io::BufWriter::with_capacity(meeting_seal::sealed::SEALED_CHUNK, file),
             sealer,
             hasher,
             out,

@@ -92,7 +92,7 @@ impl Sealer {
         let sealer = Self {
             stream: stream(key, &header[8..27]),
             aad: aad.to_vec(),
-            pending: Zeroizing::new(Vec::with_capacity(CHUNK)),
+            pending: Zeroizing::new(Vec::with_capacity(CHUNK + TAG)),
             counter: 0,
         };
         (sealer, header)
@@ -105,7 +105,7 @@ impl Sealer {
         Ok(Self {
             stream: stream(key, prefix),
             aad: aad.to_vec(),
-            pending: Zeroizing::new(Vec::with_capacity(CHUNK)),
+            pending: Zeroizing::new(Vec::with_capacity(CHUNK + TAG)),
             counter: chunks,
         })
     }
@@ -133,10 +133,14 @@ impl Sealer {
         self.counter
     }
 
+    /// Seals the pending chunk in place (its buffer has room for the tag: no
+    /// reallocation, no new buffer per chunk) and appends it to `out`.
     fn seal_pending(&mut self, last: bool, out: &mut Vec<u8>) -> Result<()> {
-        let mut buf = std::mem::replace(&mut *self.pending, Vec::with_capacity(CHUNK));
-        self.stream.encrypt_in_place(self.counter, last, &self.aad, &mut buf).map_err(|_| SealError::Tampered)?;
-        out.extend_from_slice(&buf);
+        let buf: &mut Vec<u8> = &mut self.pending;
+        self.stream.encrypt_in_place(self.counter, last, &self.aad, buf).map_err(|_| SealError::Tampered)?;
+        out.extend_from_slice(buf);
+        // Ciphertext now: cleared for the next chunk, its room kept.
+        buf.clear();
         self.counter =
             self.counter.checked_add(1).ok_or_else(|| SealError::Io(std::io::Error::other("file too large")))?;
         Ok(())
