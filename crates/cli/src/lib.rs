@@ -73,6 +73,17 @@ enum Command {
         #[arg(long, default_value_t = 4)]
         parallel: usize,
     },
+    /// Stay live on a meeting: the server wakes this device at every change it may see,
+    /// and each one is synced at once; prints what happens, one line per event (one JSON
+    /// object a line with --json). Reconnects by itself; stops with Ctrl-C, or when the
+    /// session ends.
+    Live {
+        /// Meeting id (or unique prefix).
+        meeting: String,
+        /// One JSON object a line.
+        #[arg(long)]
+        json: bool,
+    },
     /// List meetings on this device.
     Meetings {
         /// Print JSON.
@@ -181,6 +192,26 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// One live event: a JSON line (flushed at once, for scripts that wait on it) or text.
+fn print_live(e: &meeting_client::live::LiveEvent, json: bool) {
+    use meeting_client::live::LiveEvent;
+    use std::io::Write as _;
+    let line = if json {
+        serde_json::to_string(e).unwrap_or_default()
+    } else {
+        match e {
+            LiveEvent::Connected { head } => format!("connected (feed at {head})"),
+            LiveEvent::Synced { cursor, changes } => format!("synced: {changes} changes (feed at {cursor})"),
+            LiveEvent::Disconnected { reason, retry_ms } => {
+                format!("disconnected: {reason}; retrying in {retry_ms} ms")
+            }
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
 pub(crate) fn print_json<T: Serialize>(v: &T) -> Result<(), ClientError> {
     let s = serde_json::to_string_pretty(v).map_err(|e| ClientError::Protocol(e.to_string()))?;
     println!("{s}");
@@ -214,6 +245,14 @@ async fn run(cli: Cli) -> Result<ExitCode, ClientError> {
             eprintln!("Logged out.");
         }
         Command::Sync { json, parallel } => return sync(&profile, json, parallel).await,
+        Command::Live { meeting, json } => {
+            // A first sync, so that a meeting only on the server is found.
+            meeting_client::sync(&profile, &SyncOptions::default(), &|_| {}).await?;
+            let id = profile.store()?.resolve_meeting_id(&meeting)?;
+            eprintln!("Live on meeting {id}; Ctrl-C stops.");
+            let print = |e: &meeting_client::live::LiveEvent| print_live(e, json);
+            meeting_client::live::run(&profile, &SyncOptions::default(), &print).await?;
+        }
         Command::Search(SearchArgs { query, meeting, limit, json }) => {
             let store = profile.store()?;
             let meeting = meeting.map(|m| store.resolve_meeting_id(&m)).transpose()?;

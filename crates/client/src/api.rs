@@ -35,6 +35,11 @@ impl Api {
         Ok(Self { base, http, token })
     }
 
+    /// The session's token (for the live channel's handshake).
+    pub(crate) fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
     /// The server address.
     pub fn base(&self) -> &str {
         &self.base

@@ -25,6 +25,7 @@ pub mod fold;
 pub mod hotfolder;
 pub mod keystore;
 pub mod lease;
+pub mod live;
 pub mod mark_search;
 pub mod online;
 pub mod opens;

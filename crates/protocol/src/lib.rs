@@ -14,6 +14,7 @@ mod changes;
 mod entities;
 mod errors;
 mod leases;
+mod live;
 mod opens;
 mod opinions;
 mod prepare;
@@ -23,6 +24,7 @@ pub use changes::*;
 pub use entities::*;
 pub use errors::*;
 pub use leases::*;
+pub use live::*;
 
 /// `true`, for `#[serde(default = …)]` of flags that are on unless said otherwise.
 pub(crate) fn yes() -> bool {

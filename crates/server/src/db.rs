@@ -44,13 +44,23 @@ pub struct Db {
 struct Inner {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    /// The feed's head after the latest committed write that moved it: the one place
+    /// the live channel learns of changes, whatever code path made them.
+    committed: tokio::sync::watch::Sender<i64>,
 }
 
 impl Db {
     /// Opens the database file, creating and migrating it as needed.
     pub fn open(path: &Path) -> AppResult<Self> {
         let conn = meeting_sqlite::open(path, MIGRATIONS)?;
-        Ok(Self { inner: Arc::new(Inner { path: path.to_owned(), idle: Mutex::new(vec![conn]) }) })
+        let head: i64 = conn.query_row("SELECT value FROM counters WHERE name = 'change_seq'", [], |r| r.get(0))?;
+        let (committed, _) = tokio::sync::watch::channel(head);
+        Ok(Self { inner: Arc::new(Inner { path: path.to_owned(), idle: Mutex::new(vec![conn]), committed }) })
+    }
+
+    /// Follows the feed's head as writes commit (see [`crate::api`]'s live channel).
+    pub fn committed(&self) -> tokio::sync::watch::Receiver<i64> {
+        self.inner.committed.subscribe()
     }
 
     fn take(&self) -> AppResult<Connection> {
@@ -103,14 +113,28 @@ impl Db {
         F: FnOnce(&Transaction<'_>) -> AppResult<T>,
     {
         let mut conn = self.take()?;
+        let writing = matches!(behavior, TransactionBehavior::Immediate);
         let result = (|| {
             let tx = conn.transaction_with_behavior(behavior)?;
+            let before = if writing { head_seq(&tx)? } else { 0 };
             let out = f(&tx)?;
+            let after = if writing { head_seq(&tx)? } else { 0 };
             tx.commit()?;
-            Ok::<_, AppError>(out)
+            Ok::<_, AppError>((out, (after > before).then_some(after)))
         })();
         self.give_back(conn);
-        result
+        let (out, moved) = result?;
+        // Published only once committed: a device woken now reads what it was woken for.
+        if let Some(head) = moved {
+            self.inner.committed.send_if_modified(|seen| {
+                let newer = head > *seen;
+                if newer {
+                    *seen = head;
+                }
+                newer
+            });
+        }
+        Ok(out)
     }
 }
 

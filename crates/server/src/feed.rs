@@ -50,6 +50,47 @@ pub fn record_purge(tx: &Transaction<'_>, meeting_id: &str, user_id: &str) -> Ap
     Ok(())
 }
 
+/// The rows of `change_log` after `?1` that reader `?2` may see (SQL, for `concat!`):
+/// the one definition the feed's pages and the live channel's wake-ups share.
+macro_rules! visible_rows {
+    () => {
+        concat!(
+            "seq > ?1 AND ((kind = 'purge' AND audience = ?2)
+                 OR (kind <> 'purge' AND (audience IS NULL OR audience = ?2) AND meeting_id IN (",
+            crate::model::visible_meetings_sql!("?2"),
+            ")))"
+        )
+    };
+}
+
+/// What the live channel tells a connected device after a commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wake {
+    /// Nothing this reader may see was committed after the cursor.
+    Nothing,
+    /// The latest change after the cursor this reader may see.
+    Changed(i64),
+    /// The device's token is no longer valid (revoked, expired, user disabled).
+    Revoked,
+}
+
+/// Whether the device of `token_id` (user `user_id`) has anything new after `since`.
+pub fn wake(tx: &Transaction<'_>, token_id: &str, user_id: &str, since: i64) -> AppResult<Wake> {
+    let valid: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM tokens t JOIN users u ON u.id = t.user_id
+          WHERE t.id = ?1 AND t.revoked_at IS NULL AND t.expires_at > ?2 AND u.disabled = 0)",
+        params![token_id, now_unix()],
+        |r| r.get(0),
+    )?;
+    if !valid {
+        return Ok(Wake::Revoked);
+    }
+    let latest: Option<i64> = tx
+        .prepare_cached(concat!("SELECT MAX(seq) FROM change_log WHERE ", visible_rows!()))?
+        .query_row(params![since, user_id], |r| r.get(0))?;
+    Ok(latest.map_or(Wake::Nothing, Wake::Changed))
+}
+
 /// One page of the feed as `user_id` may see it. Runs in one read transaction, so the
 /// page, the entity states and `head` come from the same snapshot.
 pub fn page(tx: &Transaction<'_>, server_id: Uuid, user_id: &str, since: i64, limit: u32) -> AppResult<ChangesPage> {
@@ -58,13 +99,9 @@ pub fn page(tx: &Transaction<'_>, server_id: Uuid, user_id: &str, since: i64, li
     // longer theirs); everything else only for a meeting they may see *now*, so no row
     // of a draft reaches a leader whatever audience it was written for.
     let mut stmt = tx.prepare_cached(concat!(
-        "SELECT seq, meeting_id, kind, entity_id FROM change_log
-          WHERE seq > ?1
-            AND ((kind = 'purge' AND audience = ?2)
-                 OR (kind <> 'purge' AND (audience IS NULL OR audience = ?2) AND meeting_id IN (",
-        crate::model::visible_meetings_sql!("?2"),
-        ")))
-          ORDER BY seq LIMIT ?3"
+        "SELECT seq, meeting_id, kind, entity_id FROM change_log WHERE ",
+        visible_rows!(),
+        " ORDER BY seq LIMIT ?3"
     ))?;
     let rows: Vec<(i64, String, String, String)> = stmt
         .query_map(params![since, user_id, i64::from(limit) + 1], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?

@@ -27,6 +27,7 @@ mod hotfolder;
 mod keys;
 mod keystore;
 mod lease;
+mod live;
 mod login;
 mod offline;
 mod online_only;

@@ -12,6 +12,7 @@ mod blobs;
 mod changes;
 pub(crate) mod documents;
 mod leases;
+mod live;
 pub(crate) mod meetings;
 mod opens;
 
@@ -178,7 +179,10 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub fn router(state: AppState) -> axum::Router {
     let doc = openapi();
     let (api, _) = api_routes().split_for_parts();
-    let api = api.route("/openapi.json", axum::routing::get(move || async move { axum::Json(doc) }));
+    // The live channel is a WebSocket, outside the OpenAPI document (see `live`).
+    let api = api
+        .route("/openapi.json", axum::routing::get(move || async move { axum::Json(doc) }))
+        .route("/live", axum::routing::get(live::live));
     axum::Router::new()
         .nest(&format!("/api/{}", meeting_protocol::API_VERSION), api)
         .fallback(unknown_route)
