@@ -133,8 +133,9 @@ impl AppCore {
         if !self.profile.has_keys() {
             return Ok(Session::default());
         }
-        // At start, the OS keystore's copy of the key opens the app without the password.
-        if !self.profile.is_unlocked() && self.profile.account().is_some() {
+        // At start, the OS keystore's copy of the key opens the app without the password
+        // (a logged-out profile has none: logout takes it back).
+        if !self.profile.is_unlocked() {
             self.profile.unlock_from_keystore();
         }
         let keystore = self.profile.keystore_state();

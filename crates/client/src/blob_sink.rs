@@ -32,12 +32,12 @@ pub(crate) const QUEUE: usize = 32;
 
 /// A partial sealed file being written: the sealer and the hash of the plaintext so far.
 pub(crate) struct Sink {
-    pub part: PathBuf,
-    pub file: std::io::BufWriter<std::fs::File>,
-    pub sealer: Sealer,
-    pub hasher: Sha256,
+    part: PathBuf,
+    file: std::io::BufWriter<std::fs::File>,
+    sealer: Sealer,
+    hasher: Sha256,
     /// Sealed bytes waiting to be written (the header of a new file, then full chunks).
-    pub out: Vec<u8>,
+    out: Vec<u8>,
     writeback: Writeback,
 }
 
@@ -84,18 +84,13 @@ impl Sink {
             }
         }
         // Cut off: keep the full chunks that arrived, durable, so a resume starts there.
-        self.file.write_all(&self.out).map_err(writing)?;
-        self.file.flush().map_err(writing)?;
-        self.writeback.finish();
-        self.file.get_ref().sync_data().map_err(writing)?;
+        durable(&mut self.file, &self.out, &mut self.writeback, &self.part, false)?;
         Ok(Ended::Kept)
     }
 
     /// Checks the plaintext's hash, seals the last chunk (only now is the file a whole
     /// sealed file) and makes it durable. A wrong hash removes the partial file.
     fn finish(mut self, sha256: &str) -> Result<()> {
-        let part = self.part.display().to_string();
-        let writing = |e| ClientError::io(format!("writing {part}"))(e);
         let actual = hex::encode(self.hasher.finalize());
         if actual != sha256 {
             drop(self.file);
@@ -103,11 +98,26 @@ impl Sink {
             return Err(ClientError::HashMismatch { sha256: sha256.to_owned(), actual });
         }
         self.sealer.finish(&mut self.out).map_err(|e| ClientError::Protocol(format!("sealing {sha256}: {e}")))?;
-        self.file.write_all(&self.out).map_err(writing)?;
-        self.file.flush().map_err(writing)?;
-        self.writeback.finish();
-        self.file.get_ref().sync_all().map_err(|e| ClientError::io(format!("syncing {part}"))(e))
+        durable(&mut self.file, &self.out, &mut self.writeback, &self.part, true)
     }
+}
+
+/// Writes what waits in `out` and makes the file durable (`whole`: its metadata too, for
+/// a file about to be marked available; else its data, for a partial one kept to resume).
+fn durable(
+    file: &mut std::io::BufWriter<std::fs::File>,
+    out: &[u8],
+    writeback: &mut Writeback,
+    part: &Path,
+    whole: bool,
+) -> Result<()> {
+    let writing = |e| ClientError::io(format!("writing {}", part.display()))(e);
+    file.write_all(out).map_err(writing)?;
+    file.flush().map_err(writing)?;
+    writeback.finish();
+    let f = file.get_ref();
+    if whole { f.sync_all() } else { f.sync_data() }
+        .map_err(|e| ClientError::io(format!("syncing {}", part.display()))(e))
 }
 
 /// Flushes a download to disk in the background while it is still arriving, so the

@@ -264,8 +264,8 @@ impl Store {
 
     /// The meetings, soonest first, with their offline state.
     pub fn meetings(&self) -> Result<Vec<MeetingSummary>> {
-        // Ready offline: every document the device may keep is here (those with no
-        // offline copy never are, and open only while connected).
+        // Ready offline: no document the device may keep lacks its copy (those with no
+        // offline copy never have one, and open only while connected).
         let mut stmt = self.conn.prepare(&format!(
             "SELECT m.data,
                     (SELECT count(*) FROM documents d WHERE d.meeting_id = m.id),
@@ -274,17 +274,18 @@ impl Store {
                     (SELECT count(*) FROM documents d LEFT JOIN document_seen s ON s.document_id = d.id
                       WHERE d.meeting_id = m.id
                         AND (s.version IS NULL OR s.version < json_extract(d.data, '$.version'))),
-                    (SELECT count(*) FROM documents d WHERE d.meeting_id = m.id AND {KEPT})
+                    (SELECT count(*) FROM documents d WHERE d.meeting_id = m.id AND {KEPT}
+                        AND d.sha256 NOT IN (SELECT sha256 FROM blobs))
                FROM meetings m ORDER BY m.starts_at, m.id",
         ))?;
         let rows = stmt.query_map([], |r| {
-            let (total, offline, kept): (i64, i64, i64) = (r.get(1)?, r.get(2)?, r.get(5)?);
+            let (total, offline, kept_missing): (i64, i64, i64) = (r.get(1)?, r.get(2)?, r.get(5)?);
             let never_opened: bool = r.get(3)?;
             Ok(MeetingSummary {
                 meeting: parse(&r.get::<_, String>(0)?)?,
                 documents: total as usize,
                 documents_offline: offline as usize,
-                ready_offline: offline >= kept,
+                ready_offline: kept_missing == 0,
                 never_opened,
                 // Before the first opening everything is new: the meeting says so once.
                 changed_documents: if never_opened { 0 } else { r.get::<_, i64>(4)? as usize },

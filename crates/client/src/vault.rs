@@ -387,41 +387,35 @@ impl Profile {
     }
 
     /// After a login (keys held): makes sure the OS keystore holds the key, or records
-    /// that it cannot. Never fails the login: the password's copy is always there.
-    pub(crate) fn keystore_after_login(&self) -> Result<KeystoreState> {
+    /// that it cannot ([`Profile::keystore_state`] then says which). A keystore that
+    /// fails never fails the login (the password's copy is always there); only an
+    /// unreadable or unwritable `keys.json` does.
+    pub(crate) fn keystore_after_login(&self) -> Result<()> {
         let keys = self.slot.keys.lock().ok().and_then(|k| k.clone()).ok_or(ClientError::Locked)?;
         let file = self.read_keys()?.ok_or(ClientError::NotLoggedIn)?;
         if let Some(r) = &file.keystore
             && r.check == keystore::check_of(&keys.master)
             && keystore::load(r).is_some()
         {
-            return Ok(KeystoreState::Holds);
+            return Ok(());
         }
         if let Some(r) = &file.keystore {
             keystore::remove(r);
         }
         let saved = keystore::save(&keys.master);
-        let state = match &saved {
-            Ok(_) => KeystoreState::Holds,
-            Err(why) => {
-                tracing::info!("the key is not kept in an OS keystore: {why}");
-                self.keystore_state_when_missing()
-            }
-        };
-        self.update_keys(|f| f.keystore = saved.ok())?;
-        Ok(state)
+        if let Err(why) = &saved {
+            tracing::info!("the key is not kept in an OS keystore: {why}");
+        }
+        self.update_keys(|f| f.keystore = saved.ok())
     }
 
     /// Whether the OS keystore holds the key (read from `keys.json`, while locked too).
     pub fn keystore_state(&self) -> KeystoreState {
         match self.read_keys().ok().flatten().and_then(|f| f.keystore) {
             Some(_) => KeystoreState::Holds,
-            None => self.keystore_state_when_missing(),
+            None if keystore::enabled() => KeystoreState::Unavailable,
+            None => KeystoreState::Off,
         }
-    }
-
-    fn keystore_state_when_missing(&self) -> KeystoreState {
-        if keystore::enabled() { KeystoreState::Unavailable } else { KeystoreState::Off }
     }
 
     /// Removes the OS keystore's copy (logout, wipe): first from `keys.json`, so that a

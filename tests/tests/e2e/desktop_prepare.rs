@@ -238,6 +238,19 @@ async fn desktop_a_secretary_prepares_and_publishes_a_meeting() {
         long,
     )
     .await;
+    // "Cho lưu ngoại tuyến" unticked, then ticked again: the server follows the box.
+    let sec = Http::login(&server.url, "secretary1").await;
+    for want in [false, true] {
+        s.script(&format!("{pdf_row}.querySelector('[data-testid=doc-offline-copy]').click()"), json!([])).await;
+        offline_copy_becomes(&sec, want, long).await;
+        s.wait_until(
+            "the box shows it",
+            &format!("return {pdf_row}?.querySelector('[data-testid=doc-offline-copy]')?.checked === arguments[0]"),
+            json!([want]),
+            long,
+        )
+        .await;
+    }
     let docx_row = doc_of("Báo cáo KT-XH");
     s.script(&format!("{docx_row}.querySelector('[data-testid=doc-versions]').click()"), json!([])).await;
     s.wait_until(
@@ -449,7 +462,6 @@ async fn desktop_a_secretary_prepares_and_publishes_a_meeting() {
     click(s, "[data-testid=search-hit]", "du-toan", "the spreadsheet's words found without diacritics").await;
 
     // The secretary adds a document afterwards: leader1's next sync marks it new.
-    let sec = Http::login(&server.url, "secretary1").await;
     let mid = sec
         .get("/meetings")
         .await
@@ -496,4 +508,25 @@ async fn desktop_a_secretary_prepares_and_publishes_a_meeting() {
     meeting_login(&l2, &server.url, "leader2");
     meeting(&l2, &["sync"]);
     assert_eq!(meeting(&l2, &["meetings", "--json"]), json!([]));
+}
+
+/// Waits until the server says the prepared meeting's PDF may (or may not) be kept offline.
+async fn offline_copy_becomes(sec: &Http, want: bool, within: Duration) {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        let meetings = sec.get("/meetings").await;
+        let m = meetings.as_array().unwrap().iter().find(|m| m["title"] == "Phiên họp chuyên đề tháng 12").unwrap();
+        let detail = sec.get(&format!("/meetings/{}", m["id"].as_str().unwrap())).await;
+        let doc = detail["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["filename"].as_str().is_some_and(|f| f.starts_with("to-trinh")))
+            .cloned();
+        if doc.as_ref().is_some_and(|d| d["offline_copy"] == want) {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "offline copy {want} on the server: {doc:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
