@@ -19,6 +19,7 @@ mod admin;
 mod annotations;
 mod pdf;
 mod prepare;
+mod room;
 
 #[derive(Debug, Parser)]
 #[command(name = "meeting", version, about = "Paperless Meeting Room client: sync meetings for offline reading")]
@@ -150,6 +151,84 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check in to a meeting in session (present in the room, or --online).
+    Checkin {
+        /// Meeting id or a unique prefix.
+        meeting: String,
+        /// Taking part from elsewhere.
+        #[arg(long)]
+        online: bool,
+    },
+    /// Ask to speak on the current item (or --withdraw the request).
+    Speak {
+        /// Meeting id or a unique prefix.
+        meeting: String,
+        /// Withdraw your request instead.
+        #[arg(long)]
+        withdraw: bool,
+        /// A point of order: to the front of the queue.
+        #[arg(long, conflicts_with = "withdraw")]
+        point_of_order: bool,
+    },
+    /// Votes: open, cast, close, show.
+    Vote {
+        #[command(subcommand)]
+        command: crate::room::VoteCommand,
+    },
+    /// Show every follower this document at PAGE (from 1; 0 stops presenting).
+    Present {
+        /// Document id or a unique prefix.
+        document: String,
+        /// Page, from 1.
+        page: u32,
+    },
+    /// The meeting room as the server has it now: attendance, quorum, speakers, votes.
+    Room {
+        /// Meeting id or a unique prefix.
+        meeting: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The chair: give the floor (to the first of the queue, or --speaker), or --end it.
+    Floor {
+        /// Meeting id or a unique prefix.
+        meeting: String,
+        /// The request to speak to give the floor to.
+        #[arg(long)]
+        speaker: Option<String>,
+        /// End the floor instead.
+        #[arg(long, conflicts_with = "speaker")]
+        end: bool,
+    },
+    /// The chair: set the agenda item under discussion (none without ITEM).
+    Current {
+        /// Meeting id or a unique prefix.
+        meeting: String,
+        /// Agenda item id or a unique prefix.
+        item: Option<String>,
+    },
+    /// The secretariat: record participants' attendance.
+    Attend {
+        /// Meeting id or a unique prefix.
+        meeting: String,
+        /// Login names.
+        #[arg(required = true)]
+        usernames: Vec<String>,
+        /// present, online or absent.
+        #[arg(long, default_value = "present", value_parser = ["present", "online", "absent"])]
+        status: String,
+        /// Why absent.
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// The chair: the share of voting members that makes a quorum, in percent.
+    Quorum {
+        /// Meeting id or a unique prefix.
+        meeting: String,
+        /// 1–100.
+        percent: u32,
+    },
     /// Admins: every user's device sessions; revoke a lost laptop's.
     Admin {
         #[command(subcommand)]
@@ -195,7 +274,6 @@ pub fn main() -> ExitCode {
 /// One live event: a JSON line (flushed at once, for scripts that wait on it) or text.
 fn print_live(e: &meeting_client::live::LiveEvent, json: bool) {
     use meeting_client::live::LiveEvent;
-    use std::io::Write as _;
     let line = if json {
         serde_json::to_string(e).unwrap_or_default()
     } else {
@@ -207,6 +285,12 @@ fn print_live(e: &meeting_client::live::LiveEvent, json: bool) {
             }
         }
     };
+    print_line(&line);
+}
+
+/// Prints one line and flushes it at once (scripts wait on each).
+fn print_line(line: &str) {
+    use std::io::Write as _;
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{line}");
     let _ = out.flush();
@@ -250,7 +334,15 @@ async fn run(cli: Cli) -> Result<ExitCode, ClientError> {
             meeting_client::sync(&profile, &SyncOptions::default(), &|_| {}).await?;
             let id = profile.store()?.resolve_meeting_id(&meeting)?;
             eprintln!("Live on meeting {id}; Ctrl-C stops.");
-            let print = |e: &meeting_client::live::LiveEvent| print_live(e, json);
+            let watch = crate::room::RoomWatch::new(id);
+            let print = |e: &meeting_client::live::LiveEvent| {
+                print_live(e, json);
+                if matches!(e, meeting_client::live::LiveEvent::Synced { .. })
+                    && let Some(line) = watch.line(&profile, json)
+                {
+                    print_line(&line);
+                }
+            };
             meeting_client::live::run(&profile, &SyncOptions::default(), &print).await?;
         }
         Command::Search(SearchArgs { query, meeting, limit, json }) => {
@@ -288,6 +380,21 @@ async fn run(cli: Cli) -> Result<ExitCode, ClientError> {
         Command::Annotations { command } => crate::annotations::run(&profile, command).await?,
         Command::Prepare { command } => crate::prepare::run(&profile, command).await?,
         Command::Admin { command } => crate::admin::run(&profile, command).await?,
+        Command::Checkin { meeting, online } => crate::room::checkin(&profile, &meeting, online).await?,
+        Command::Speak { meeting, withdraw, point_of_order } => {
+            crate::room::speak(&profile, &meeting, withdraw, point_of_order).await?;
+        }
+        Command::Vote { command } => crate::room::vote(&profile, command).await?,
+        Command::Present { document, page } => crate::room::present(&profile, &document, page).await?,
+        Command::Room { meeting, json } => crate::room::room(&profile, &meeting, json).await?,
+        Command::Floor { meeting, speaker, end } => {
+            crate::room::floor(&profile, &meeting, speaker.as_deref(), end).await?;
+        }
+        Command::Current { meeting, item } => crate::room::current(&profile, &meeting, item.as_deref()).await?,
+        Command::Attend { meeting, usernames, status, reason } => {
+            crate::room::attend(&profile, &meeting, &usernames, &status, &reason).await?;
+        }
+        Command::Quorum { meeting, percent } => crate::room::quorum(&profile, &meeting, percent).await?,
         Command::Opinions { meeting, handled, reopen, json } => {
             crate::prepare::opinions(
                 &profile,

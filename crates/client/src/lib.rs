@@ -31,6 +31,7 @@ pub mod online;
 pub mod opens;
 pub mod opinions;
 pub mod prepare;
+pub mod room;
 pub mod search;
 pub mod seen;
 pub mod store;

@@ -25,6 +25,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { name: "20261202_0007_seen", sql: include_str!("../migrations/20261202_0007_seen.sql") },
     Migration { name: "20261203_0008_open_outbox", sql: include_str!("../migrations/20261203_0008_open_outbox.sql") },
     Migration { name: "20261203_0009_leases", sql: include_str!("../migrations/20261203_0009_leases.sql") },
+    Migration { name: "20261204_0010_live_room", sql: include_str!("../migrations/20261204_0010_live_room.sql") },
 ];
 
 /// The one way to open a profile's database: encrypted with the device's database key
@@ -190,7 +191,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         tx.execute_batch(
             "DELETE FROM meetings; DELETE FROM agenda_items; DELETE FROM participants; DELETE FROM documents;
-             DELETE FROM annotations WHERE pending = 0; DELETE FROM opinion_states;
+             DELETE FROM annotations WHERE pending = 0; DELETE FROM opinion_states; DELETE FROM live_entities;
              DELETE FROM meta WHERE key IN ('cursor', 'server_id');",
         )?;
         tx.commit()?;
@@ -415,6 +416,11 @@ fn upsert(tx: &Transaction<'_>, entity: &Entity) -> Result<()> {
             "INSERT OR REPLACE INTO opinion_states (annotation_id, meeting_id, data) VALUES (?1, ?2, ?3)",
             params![o.annotation_id.to_string(), o.meeting_id.to_string(), json(o)?],
         )?,
+        Entity::LiveState(_) | Entity::Attendance(_) | Entity::Speaker(_) | Entity::Vote(_) => {
+            crate::room::upsert(tx, entity)?
+        }
+        // A kind from a newer server: skipped, so the rest of the page still applies.
+        Entity::Unknown => 0,
     };
     Ok(())
 }
@@ -443,13 +449,19 @@ fn delete(tx: &Transaction<'_>, kind: EntityKind, id: &str) -> Result<()> {
         EntityKind::OpinionState => {
             tx.execute("DELETE FROM opinion_states WHERE annotation_id = ?1", [id])?;
         }
+        EntityKind::LiveState | EntityKind::Attendance | EntityKind::Speaker | EntityKind::Vote => {
+            tx.execute("DELETE FROM live_entities WHERE kind = ?1 AND id = ?2", [kind.as_str(), id])?;
+        }
+        EntityKind::Unknown => {}
     }
     Ok(())
 }
 
 fn purge(tx: &Transaction<'_>, meeting_id: Uuid) -> Result<()> {
     let m = meeting_id.to_string();
-    for table in ["opinion_states", "annotations", "documents", "agenda_items", "participants", "document_seen"] {
+    for table in
+        ["opinion_states", "annotations", "documents", "agenda_items", "participants", "document_seen", "live_entities"]
+    {
         tx.execute(&format!("DELETE FROM {table} WHERE meeting_id = ?1"), [&m])?;
     }
     tx.execute("DELETE FROM meetings WHERE id = ?1", [&m])?;

@@ -1,7 +1,9 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{AgendaItem, Annotation, Document, Meeting, OpinionState, Participant};
+use crate::{
+    AgendaItem, Annotation, Attendance, Document, LiveState, Meeting, OpinionState, Participant, Speaker, Vote,
+};
 
 /// One page of `GET /changes?since=N&limit=M`.
 ///
@@ -78,6 +80,17 @@ pub enum EntityKind {
     Annotation,
     /// [`OpinionState`] (key: the annotation id); only the secretariat receives it.
     OpinionState,
+    /// [`LiveState`] (key: the meeting id).
+    LiveState,
+    /// [`Attendance`] (key: `meeting_id:user_id`).
+    Attendance,
+    /// [`Speaker`].
+    Speaker,
+    /// [`Vote`].
+    Vote,
+    /// A kind a newer server sends that this client does not know: ignored.
+    #[serde(other)]
+    Unknown,
 }
 
 impl EntityKind {
@@ -90,6 +103,11 @@ impl EntityKind {
             Self::Document => "document",
             Self::Annotation => "annotation",
             Self::OpinionState => "opinion_state",
+            Self::LiveState => "live_state",
+            Self::Attendance => "attendance",
+            Self::Speaker => "speaker",
+            Self::Vote => "vote",
+            Self::Unknown => "unknown",
         }
     }
 
@@ -102,13 +120,17 @@ impl EntityKind {
             "document" => Some(Self::Document),
             "annotation" => Some(Self::Annotation),
             "opinion_state" => Some(Self::OpinionState),
+            "live_state" => Some(Self::LiveState),
+            "attendance" => Some(Self::Attendance),
+            "speaker" => Some(Self::Speaker),
+            "vote" => Some(Self::Vote),
             _ => None,
         }
     }
 }
 
-/// An entity's state, tagged by kind.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// An entity's state, tagged by kind (`{"kind": …, "data": …}`).
+#[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", content = "data", rename_all = "snake_case")]
 pub enum Entity {
@@ -124,6 +146,52 @@ pub enum Entity {
     Annotation(Box<Annotation>),
     /// Whether the secretariat handled an opinion (the secretariat's devices only).
     OpinionState(OpinionState),
+    /// A meeting's live state: current item, quorum setting, presenter.
+    LiveState(LiveState),
+    /// A participant's attendance.
+    Attendance(Attendance),
+    /// A request to speak.
+    Speaker(Speaker),
+    /// A vote.
+    Vote(Box<Vote>),
+    /// An entity of a kind a newer server sends that this client does not know: the
+    /// client skips it instead of failing the whole page (kinds are added over time).
+    /// Never sent.
+    #[serde(skip_serializing)]
+    Unknown,
+}
+
+// By hand rather than derived: a derived adjacently tagged enum refuses a kind it does
+// not know, and one new kind from a newer server would then stop every older client's
+// sync. A known kind with a malformed body still fails, with its own error.
+impl<'de> Deserialize<'de> for Entity {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        #[derive(Deserialize)]
+        struct Tagged {
+            kind: String,
+            #[serde(default)]
+            data: serde_json::Value,
+        }
+        fn body<T: serde::de::DeserializeOwned, E: serde::de::Error>(v: serde_json::Value) -> Result<T, E> {
+            serde_json::from_value(v).map_err(E::custom)
+        }
+        let Tagged { kind, data } = Tagged::deserialize(d)?;
+        let Some(kind) = EntityKind::parse(&kind) else { return Ok(Self::Unknown) };
+        Ok(match kind {
+            EntityKind::Meeting => Self::Meeting(body(data)?),
+            EntityKind::AgendaItem => Self::AgendaItem(body(data)?),
+            EntityKind::Participant => Self::Participant(body(data)?),
+            EntityKind::Document => Self::Document(body(data)?),
+            EntityKind::Annotation => Self::Annotation(body(data)?),
+            EntityKind::OpinionState => Self::OpinionState(body(data)?),
+            EntityKind::LiveState => Self::LiveState(body(data)?),
+            EntityKind::Attendance => Self::Attendance(body(data)?),
+            EntityKind::Speaker => Self::Speaker(body(data)?),
+            EntityKind::Vote => Self::Vote(body(data)?),
+            EntityKind::Unknown => return Err(D::Error::custom("entity kind 'unknown'")),
+        })
+    }
 }
 
 /// Key of a participant in the feed's `id` fields.
@@ -142,6 +210,13 @@ mod tests {
         assert_eq!(v["seq"], 7);
         assert_eq!(v["op"], "purge");
         let back: Change = serde_json::from_value(v).expect("round trip");
+        assert!(matches!(back.op, ChangeOp::Purge { .. }));
+        let future = serde_json::json!({"seq": 8, "op": "upsert", "entity": {"kind": "hologram", "data": {"x": 1}}});
+        let c: Change = serde_json::from_value(future).expect("an unknown kind still reads");
+        assert!(matches!(c.op, ChangeOp::Upsert { entity: Entity::Unknown }));
+        let gone = serde_json::json!({"seq": 9, "op": "delete", "kind": "hologram", "id": "x"});
+        let c: Change = serde_json::from_value(gone).expect("an unknown kind's delete still reads");
+        assert!(matches!(c.op, ChangeOp::Delete { kind: EntityKind::Unknown, .. }));
         assert!(matches!(back.op, ChangeOp::Purge { .. }));
     }
 }

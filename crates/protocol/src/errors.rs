@@ -52,6 +52,13 @@ pub enum ErrorCode {
     RangeNotSatisfiable,
     /// Too many failed logins; retry after the `Retry-After` header (429).
     TooManyRequests,
+    /// This voter's ballot in the vote was already cast; a ballot is final (409).
+    AlreadyVoted,
+    /// The caller may not vote in this vote: not a voting member, or not present when it
+    /// opened (403).
+    NotEligible,
+    /// The vote is closed (or void): no more ballots (409).
+    VoteClosed,
     /// A bug or an I/O failure on the server (500).
     Internal,
     /// Any code this client version does not know yet.
@@ -79,6 +86,9 @@ impl ErrorCode {
             Self::ConverterUnavailable => "converter_unavailable",
             Self::RangeNotSatisfiable => "range_not_satisfiable",
             Self::TooManyRequests => "too_many_requests",
+            Self::AlreadyVoted => "already_voted",
+            Self::NotEligible => "not_eligible",
+            Self::VoteClosed => "vote_closed",
             Self::Internal => "internal",
             Self::Unknown => "unknown",
         }

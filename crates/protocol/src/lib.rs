@@ -18,6 +18,8 @@ mod live;
 mod opens;
 mod opinions;
 mod prepare;
+mod room;
+mod votes;
 
 pub use annotations::*;
 pub use changes::*;
@@ -34,6 +36,8 @@ pub(crate) fn yes() -> bool {
 pub use opens::*;
 pub use opinions::*;
 pub use prepare::*;
+pub use room::*;
+pub use votes::*;
 
 /// Path segment of the current API version; every route lives under `/api/{API_VERSION}`.
 pub const API_VERSION: &str = "v1";

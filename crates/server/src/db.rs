@@ -33,6 +33,7 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration { name: "20261203_0009_watermark", sql: include_str!("../migrations/20261203_0009_watermark.sql") },
     Migration { name: "20261203_0010_offline_copy", sql: include_str!("../migrations/20261203_0010_offline_copy.sql") },
+    Migration { name: "20261204_0011_live_room", sql: include_str!("../migrations/20261204_0011_live_room.sql") },
 ];
 
 /// Shared handle to the database; cheap to clone.

@@ -88,6 +88,22 @@ impl AppError {
             format!("the body is larger than the server accepts ({limit} bytes)"),
         )
     }
+    /// 409: the voter's ballot is already cast (ballots are final).
+    pub fn already_voted() -> Self {
+        Self::client(StatusCode::CONFLICT, ErrorCode::AlreadyVoted, "you have already voted; a ballot is final")
+    }
+    /// 403: the caller is not among those who may vote in this vote.
+    pub fn not_eligible() -> Self {
+        Self::client(
+            StatusCode::FORBIDDEN,
+            ErrorCode::NotEligible,
+            "only the voting members present when the vote opened may vote",
+        )
+    }
+    /// 409: the vote takes no more ballots.
+    pub fn vote_closed() -> Self {
+        Self::client(StatusCode::CONFLICT, ErrorCode::VoteClosed, "the vote is closed")
+    }
     /// 415 with the reason.
     pub fn unsupported(message: impl Into<String>) -> Self {
         Self::client(StatusCode::UNSUPPORTED_MEDIA_TYPE, ErrorCode::UnsupportedMediaType, message)

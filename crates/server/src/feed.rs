@@ -6,6 +6,7 @@ use rusqlite::{Transaction, params};
 use uuid::Uuid;
 
 use crate::auth::now_unix;
+use crate::core::room;
 use crate::db::{head_seq, next_seq};
 use crate::error::AppResult;
 use crate::model;
@@ -41,7 +42,8 @@ pub fn record_grant(tx: &Transaction<'_>, meeting_id: &str, user_id: &str) -> Ap
         record(tx, meeting_id, "document", &d.id.to_string(), who)?;
     }
     crate::api::annotations::record_grant(tx, meeting_id, user_id)?;
-    crate::core::opinions::record_grant(tx, meeting_id, user_id)
+    crate::core::opinions::record_grant(tx, meeting_id, user_id)?;
+    crate::core::room::record_grant(tx, meeting_id, user_id)
 }
 
 /// Tells `user_id` to drop the meeting and everything in it.
@@ -147,6 +149,22 @@ fn resolve(tx: &Transaction<'_>, user_id: &str, meeting_id: &str, kind: &str, en
         "opinion_state" => match crate::core::opinions::state(tx, entity_id)? {
             Some(s) if crate::core::opinions::may_see_state(tx, entity_id, user_id)? => upsert(Entity::OpinionState(s)),
             _ => gone(EntityKind::OpinionState),
+        },
+        "live_state" => match model::meeting(tx, entity_id)? {
+            Some(_) => upsert(Entity::LiveState(room::live_state(tx, entity_id)?)),
+            None => gone(EntityKind::LiveState),
+        },
+        "attendance" => match room::attendance(tx, entity_id)? {
+            Some(a) => upsert(Entity::Attendance(a)),
+            None => gone(EntityKind::Attendance),
+        },
+        "speaker" => match crate::core::speakers::speaker(tx, entity_id)? {
+            Some(s) => upsert(Entity::Speaker(s)),
+            None => gone(EntityKind::Speaker),
+        },
+        "vote" => match crate::core::votes::vote(tx, entity_id)? {
+            Some(v) => upsert(Entity::Vote(Box::new(v))),
+            None => gone(EntityKind::Vote),
         },
         _ => match model::document(tx, entity_id)? {
             Some(d) => upsert(Entity::Document(d)),

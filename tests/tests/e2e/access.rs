@@ -41,6 +41,21 @@ async fn a_non_participant_learns_nothing_about_the_meeting() {
     let item_id = detail["agenda"][0]["id"].as_str().unwrap().to_owned();
     let leader1_id = sec.user_id("leader1").await;
 
+    // The room's own ids too: a speaker and a vote of the secret meeting.
+    let lid = leader1_id.clone();
+    sec.send(
+        Method::PUT,
+        &format!("/meetings/{mid}/attendance"),
+        Some(json!({"user_ids": [lid], "status": "present"})),
+    )
+    .await
+    .expect(200);
+    let speaker = sec.send(Method::POST, &format!("/meetings/{mid}/speakers"), Some(json!({}))).await.expect(201);
+    let speaker_id = speaker["id"].as_str().unwrap().to_owned();
+    let vote =
+        sec.send(Method::POST, &format!("/agenda/{item_id}/votes"), Some(json!({"question": "x"}))).await.expect(201);
+    let vote_id = vote["id"].as_str().unwrap().to_owned();
+
     let leader2 = Http::login(&server.url, "leader2").await;
     assert!(leader2.meetings().await.iter().all(|m| m["id"] != mid.as_str()));
 
@@ -56,6 +71,8 @@ async fn a_non_participant_learns_nothing_about_the_meeting() {
         ("token_id", &doc_id),
         ("conversion_id", nil),
         ("annotation_id", nil),
+        ("speaker_id", &speaker_id),
+        ("vote_id", &vote_id),
         ("version", "1"),
     ];
     let unknown_sha = "0".repeat(64);
@@ -68,6 +85,8 @@ async fn a_non_participant_learns_nothing_about_the_meeting() {
         ("token_id", nil),
         ("conversion_id", nil),
         ("annotation_id", nil),
+        ("speaker_id", nil),
+        ("vote_id", nil),
         ("version", "1"),
     ];
     let pdf = make_pdf("Thử", "Nội dung thử.");
@@ -82,6 +101,16 @@ async fn a_non_participant_learns_nothing_about_the_meeting() {
             t if t.ends_with("/documents/order") => Some(json!({"document_ids": []})),
             t if t.ends_with("/cancel") => Some(json!({"reason": "x"})),
             t if t.starts_with("/opinions/") => Some(json!({"handled": true})),
+            t if t.ends_with("/votes") => Some(json!({"question": "x"})),
+            t if t.ends_with("/ballots") => Some(json!({"choice": 0})),
+            t if t.ends_with("/attendance") => Some(json!({"status": "present"})),
+            t if t.ends_with("/current-item") => Some(json!({"item_id": null})),
+            t if t.ends_with("/quorum") => Some(json!({"percent": 50})),
+            t if t.ends_with("/presentation") && method == Method::PUT => {
+                Some(json!({"document_id": doc_id, "page_index": 0}))
+            }
+            t if t.ends_with("/speakers") || t.ends_with("/floor") => Some(json!({})),
+            t if t.ends_with("/close") => None,
             t if t.ends_with("/copy") => Some(json!({"title": "x", "starts_at": "2026-12-01T08:00:00Z"})),
             _ if method == Method::POST || method == Method::PATCH => Some(json!({"title": "x"})),
             _ => None,

@@ -36,6 +36,7 @@ mod opinions;
 mod prepare;
 mod prepare_cli;
 mod resume;
+mod room;
 mod search;
 mod sync;
 mod wipe;

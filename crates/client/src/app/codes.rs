@@ -81,6 +81,12 @@ pub enum UiCode {
     ConverterUnavailable,
     /// Too many requests or conversions: try again shortly.
     TooManyRequests,
+    /// The voter's ballot is already cast (ballots are final).
+    AlreadyVoted,
+    /// The user may not vote in this vote (not a voting member present when it opened).
+    NotEligible,
+    /// The vote is closed: no more ballots.
+    VoteClosed,
     /// The server failed (its log has the details).
     ServerError,
     /// The PDF engine is not installed.
@@ -143,6 +149,9 @@ mod tests {
             "unsupported_media_type",
             "conflict",
             "forbidden",
+            "already_voted",
+            "not_eligible",
+            "vote_closed",
         ] {
             assert_ne!(UiCode::parse(name), UiCode::Internal, "{name}");
             assert_ne!(UiCode::parse(name), UiCode::ServerError, "{name}");

@@ -15,6 +15,7 @@ mod leases;
 mod live;
 pub(crate) mod meetings;
 mod opens;
+mod room;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{StatusCode, Uri};
@@ -39,6 +40,7 @@ use crate::{AppState, JSON_BODY_LIMIT};
         (name = "documents", description = "Documents and their versions"),
         (name = "sync", description = "Change feed and blobs"),
         (name = "annotations", description = "Leaders' marks and notes: the idempotent push"),
+        (name = "room", description = "The meeting in session: current item, attendance, speakers, votes, presenter"),
     )
 )]
 struct ApiDoc;
@@ -72,6 +74,14 @@ const STRICT_BODIES: &[&str] = &[
     "CopyMeetingRequest",
     "OpensPush",
     "DocumentOpen",
+    "AttendanceInput",
+    "SpeakRequest",
+    "FloorInput",
+    "CurrentItemInput",
+    "QuorumInput",
+    "PresentInput",
+    "VoteInput",
+    "BallotInput",
 ];
 
 impl Modify for Exact {
@@ -164,6 +174,18 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(blobs::get_blob))
         .routes(routes!(changes::get_changes))
         .routes(routes!(annotations::push))
+        .routes(routes!(room::get_room))
+        .routes(routes!(room::set_current_item))
+        .routes(routes!(room::set_quorum))
+        .routes(routes!(room::present, room::stop_presenting))
+        .routes(routes!(room::set_attendance))
+        .routes(routes!(room::ask_to_speak))
+        .routes(routes!(room::withdraw))
+        .routes(routes!(room::give_floor, room::end_floor))
+        .routes(routes!(room::open_vote))
+        .routes(routes!(room::get_vote))
+        .routes(routes!(room::cast_ballot))
+        .routes(routes!(room::close_vote))
 }
 
 /// The OpenAPI document of `/api/v1`, as served at `/api/v1/openapi.json`.

@@ -8,6 +8,7 @@
 //! would plug in (today they speak SQLite's dialect through `rusqlite`).
 
 pub mod audit;
+pub mod ballot_box;
 pub mod conversions;
 pub mod devices;
 pub mod documents;
@@ -15,4 +16,7 @@ pub mod leases;
 pub mod meetings;
 pub mod opens;
 pub mod opinions;
+pub mod room;
+pub mod speakers;
 pub mod visibility;
+pub mod votes;

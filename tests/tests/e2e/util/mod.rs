@@ -3,12 +3,14 @@
 //! proxy, and PDF generation.
 #![allow(dead_code)]
 
+pub mod devices;
 pub mod http;
 pub mod proxy;
 pub mod server;
 
 use std::path::Path;
 
+pub use devices::Devices;
 pub use http::{Http, Reply};
 pub use meeting_e2e::keystore::OsKeystore;
 pub use proxy::{Proxy, ProxyMode};

@@ -1,0 +1,334 @@
+//! The meeting room in session: the current item, the quorum setting, the presenter's
+//! page and attendance. Speakers are in [`super::speakers`], votes in [`super::votes`].
+//!
+//! Who runs the room ("presiding"): the meeting's chair and its secretariat. Everything
+//! here goes into the feed for every participant (audience NULL), so every device shows
+//! the same room and one that was away catches up from the feed.
+
+use meeting_protocol::{
+    Attendance, AttendanceInput, AttendanceStatus, LiveState, MeetingStatus, ParticipantRole, Presentation, Room,
+    participant_key,
+};
+use rusqlite::{OptionalExtension as _, Row, Transaction, params};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::audit::{self, Subject, snapshot};
+use crate::auth::AuthUser;
+use crate::error::{AppError, AppResult};
+use crate::{feed, model};
+
+/// Now, as stored.
+pub(crate) fn now() -> String {
+    model::fmt_ts(OffsetDateTime::now_utc())
+}
+
+pub(crate) fn uuid_of(s: &str) -> Uuid {
+    Uuid::parse_str(s).unwrap_or_default()
+}
+
+/// The caller's role in the meeting, if they take part.
+pub(crate) fn role_in(tx: &Transaction<'_>, mid: &str, uid: &str) -> AppResult<Option<ParticipantRole>> {
+    let role: Option<String> = tx
+        .query_row("SELECT role FROM participants WHERE meeting_id = ?1 AND user_id = ?2", [mid, uid], |r| r.get(0))
+        .optional()?;
+    Ok(role.as_deref().and_then(ParticipantRole::parse))
+}
+
+/// Whether the user runs the room: the chair, or of the secretariat.
+pub fn presiding(tx: &Transaction<'_>, mid: &str, uid: &str) -> AppResult<bool> {
+    Ok(role_in(tx, mid, uid)? == Some(ParticipantRole::Chair) || model::is_secretariat(tx, mid, uid)?)
+}
+
+/// The meeting, if the caller may see it and it can be run live (published, not a draft
+/// nor cancelled). Unknown and invisible meetings answer 404 as everywhere.
+pub(crate) fn live_meeting(tx: &Transaction<'_>, actor: &AuthUser, mid: &str) -> AppResult<()> {
+    let m = model::visible_meeting(tx, actor, mid)?;
+    match m.status {
+        MeetingStatus::Published => Ok(()),
+        MeetingStatus::Draft => Err(AppError::conflict("the meeting is still a draft: publish it first")),
+        MeetingStatus::Cancelled => Err(AppError::conflict("the meeting was cancelled")),
+    }
+}
+
+/// [`live_meeting`], and the caller presides.
+pub(crate) fn require_presiding(tx: &Transaction<'_>, actor: &AuthUser, mid: &str) -> AppResult<()> {
+    live_meeting(tx, actor, mid)?;
+    if presiding(tx, mid, &actor.id())? {
+        Ok(())
+    } else {
+        Err(AppError::forbidden("only the chair or the secretariat runs the meeting room"))
+    }
+}
+
+pub(crate) fn subject<'a>(mid: &'a str, kind: &'a str, id: &'a str) -> Subject<'a> {
+    Subject { meeting_id: mid, kind, id }
+}
+
+/// The meeting's live state (the defaults when nobody has run it yet).
+pub fn live_state(tx: &Transaction<'_>, mid: &str) -> AppResult<LiveState> {
+    let row = tx
+        .query_row(
+            "SELECT l.current_item_id, l.quorum_percent, l.presenter_id, COALESCE(u.display_name, ''), l.document_id,
+                    l.page_index, l.presented_at, l.updated_at
+               FROM meeting_live l LEFT JOIN users u ON u.id = l.presenter_id WHERE l.meeting_id = ?1",
+            [mid],
+            |r| {
+                Ok((
+                    r.get::<_, Option<String>>(0)?,
+                    r.get::<_, u32>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, Option<u32>>(5)?,
+                    r.get::<_, Option<String>>(6)?,
+                    r.get::<_, String>(7)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((item, quorum_percent, presenter, presenter_name, doc, page, at, updated)) = row else {
+        return Ok(LiveState {
+            meeting_id: uuid_of(mid),
+            current_item_id: None,
+            quorum_percent: 50,
+            presentation: None,
+            updated_at: OffsetDateTime::UNIX_EPOCH,
+        });
+    };
+    let presentation = match (presenter, doc, page, at) {
+        (Some(p), Some(d), Some(page_index), Some(at)) => Some(Presentation {
+            presenter_id: uuid_of(&p),
+            presenter_name,
+            document_id: uuid_of(&d),
+            page_index,
+            at: model::parse_ts(&at),
+        }),
+        _ => None,
+    };
+    Ok(LiveState {
+        meeting_id: uuid_of(mid),
+        current_item_id: item.as_deref().map(uuid_of),
+        quorum_percent,
+        presentation,
+        updated_at: model::parse_ts(&updated),
+    })
+}
+
+/// Applies `set` (SQL assignments over `meeting_live`, parameters from `?2`) to the
+/// meeting's row, creating it first, and tells every participant.
+fn update_live(tx: &Transaction<'_>, mid: &str, set: &str, values: &[&dyn rusqlite::ToSql]) -> AppResult<LiveState> {
+    let at = now();
+    tx.execute(
+        "INSERT INTO meeting_live (meeting_id, updated_at) VALUES (?1, ?2) ON CONFLICT (meeting_id) DO NOTHING",
+        params![mid, at],
+    )?;
+    let mut all: Vec<&dyn rusqlite::ToSql> = vec![&mid];
+    all.extend_from_slice(values);
+    tx.execute(&format!("UPDATE meeting_live SET {set} WHERE meeting_id = ?1"), all.as_slice())?;
+    tx.execute("UPDATE meeting_live SET updated_at = ?2 WHERE meeting_id = ?1", params![mid, at])?;
+    feed::record(tx, mid, "live_state", mid, None)?;
+    live_state(tx, mid)
+}
+
+/// Sets the agenda item under discussion (or none).
+pub fn set_current_item(tx: &Transaction<'_>, actor: &AuthUser, mid: &str, item: Option<Uuid>) -> AppResult<LiveState> {
+    require_presiding(tx, actor, mid)?;
+    let item = item.map(|i| i.to_string());
+    if let Some(i) = &item
+        && model::agenda_meeting(tx, i)?.as_deref() != Some(mid)
+    {
+        return Err(AppError::not_found("agenda item"));
+    }
+    let before = live_state(tx, mid)?;
+    let after = update_live(tx, mid, "current_item_id = ?2", &[&item])?;
+    let action = "room.current_item";
+    audit::record(tx, actor, action, &subject(mid, "live_state", mid), snapshot(&before), snapshot(&after))?;
+    Ok(after)
+}
+
+/// Sets the share of voting members that makes a quorum.
+pub fn set_quorum(tx: &Transaction<'_>, actor: &AuthUser, mid: &str, percent: u32) -> AppResult<LiveState> {
+    require_presiding(tx, actor, mid)?;
+    if !(1..=100).contains(&percent) {
+        return Err(AppError::bad_request("the quorum is a percentage between 1 and 100"));
+    }
+    let before = live_state(tx, mid)?;
+    let after = update_live(tx, mid, "quorum_percent = ?2", &[&percent])?;
+    audit::record(tx, actor, "room.quorum", &subject(mid, "live_state", mid), snapshot(&before), snapshot(&after))?;
+    Ok(after)
+}
+
+/// Shares the caller's document and page with every follower. The chair, the
+/// secretariat and whoever has the floor may present.
+pub fn present(tx: &Transaction<'_>, actor: &AuthUser, document_id: Uuid, page_index: u32) -> AppResult<LiveState> {
+    let did = document_id.to_string();
+    let mid = model::document_meeting(tx, &did)?.ok_or_else(|| AppError::not_found("document"))?;
+    live_meeting(tx, actor, &mid).map_err(|e| e.renamed_not_found("document"))?;
+    let uid = actor.id();
+    if !presiding(tx, &mid, &uid)? && !super::speakers::has_floor(tx, &mid, &uid)? {
+        return Err(AppError::forbidden("only the chair, the secretariat or the speaker presents"));
+    }
+    let doc = model::document(tx, &did)?.ok_or_else(|| AppError::not_found("document"))?;
+    if doc.page_count > 0 && i64::from(page_index) >= doc.page_count {
+        return Err(AppError::bad_request(format!("the document has {} pages", doc.page_count)));
+    }
+    // Page turns are not audited: a presentation is dozens of them and none changes
+    // what the meeting decided.
+    update_live(
+        tx,
+        &mid,
+        "presenter_id = ?2, document_id = ?3, page_index = ?4, presented_at = ?5",
+        &[&uid, &did, &page_index, &now()],
+    )
+}
+
+/// Stops the presentation (its presenter or whoever presides).
+pub fn stop_presenting(tx: &Transaction<'_>, actor: &AuthUser, mid: &str) -> AppResult<LiveState> {
+    live_meeting(tx, actor, mid)?;
+    let current = live_state(tx, mid)?;
+    let uid = actor.id();
+    let own = current.presentation.as_ref().is_some_and(|p| p.presenter_id.to_string() == uid);
+    if !own && !presiding(tx, mid, &uid)? {
+        return Err(AppError::forbidden("only the presenter or the chair stops a presentation"));
+    }
+    update_live(tx, mid, "presenter_id = NULL, document_id = NULL, page_index = NULL, presented_at = NULL", &[])
+}
+
+const ATTENDANCE_SELECT: &str =
+    "SELECT a.meeting_id, a.user_id, u.display_name, a.status, a.reason, a.ord, a.by_user, a.at
+    FROM attendance a JOIN users u ON u.id = a.user_id
+    JOIN participants p ON p.meeting_id = a.meeting_id AND p.user_id = a.user_id";
+
+fn attendance_row(r: &Row<'_>) -> rusqlite::Result<Attendance> {
+    Ok(Attendance {
+        meeting_id: uuid_of(&r.get::<_, String>(0)?),
+        user_id: uuid_of(&r.get::<_, String>(1)?),
+        display_name: r.get(2)?,
+        status: AttendanceStatus::parse(&r.get::<_, String>(3)?).unwrap_or(AttendanceStatus::Absent),
+        reason: r.get(4)?,
+        order: r.get(5)?,
+        by: uuid_of(&r.get::<_, String>(6)?),
+        at: model::parse_ts(&r.get::<_, String>(7)?),
+    })
+}
+
+/// One participant's attendance, if recorded (feed key `meeting:user`).
+pub fn attendance(tx: &Transaction<'_>, key: &str) -> AppResult<Option<Attendance>> {
+    let (mid, uid) = key.split_once(':').unwrap_or((key, ""));
+    Ok(tx
+        .query_row(
+            &format!("{ATTENDANCE_SELECT} WHERE a.meeting_id = ?1 AND a.user_id = ?2"),
+            [mid, uid],
+            attendance_row,
+        )
+        .optional()?)
+}
+
+/// The meeting's attendance in order of arrival.
+pub fn attendance_of(tx: &Transaction<'_>, mid: &str) -> AppResult<Vec<Attendance>> {
+    let mut stmt = tx.prepare_cached(&format!("{ATTENDANCE_SELECT} WHERE a.meeting_id = ?1 ORDER BY a.ord"))?;
+    Ok(stmt.query_map([mid], attendance_row)?.collect::<Result<_, _>>()?)
+}
+
+/// Records attendance: a participant checking themself in (or out), or the secretariat
+/// and the chair marking several participants at once. Returns the rows written.
+pub fn set_attendance(
+    tx: &Transaction<'_>,
+    actor: &AuthUser,
+    mid: &str,
+    input: &AttendanceInput,
+) -> AppResult<Vec<Attendance>> {
+    live_meeting(tx, actor, mid)?;
+    let uid = actor.id();
+    let reason = super::meetings::text("reason", &input.reason, 500, false)?;
+    let mut whom: Vec<String> = input.user_ids.iter().map(Uuid::to_string).collect();
+    whom.sort();
+    whom.dedup();
+    let own = whom.is_empty() || whom == [uid.clone()];
+    if whom.is_empty() {
+        whom.push(uid.clone());
+    }
+    if !own && !presiding(tx, mid, &uid)? {
+        return Err(AppError::forbidden("only the chair or the secretariat records others' attendance"));
+    }
+    if whom.len() > 2000 {
+        return Err(AppError::bad_request("at most 2000 participants at once"));
+    }
+    let mut out = Vec::with_capacity(whom.len());
+    for who in &whom {
+        if role_in(tx, mid, who)?.is_none() {
+            return Err(AppError::not_found("participant"));
+        }
+        let key = participant_key(uuid_of(mid), uuid_of(who));
+        let before = attendance(tx, &key)?;
+        tx.execute(
+            "INSERT INTO attendance (meeting_id, user_id, status, reason, ord, by_user, at)
+             VALUES (?1, ?2, ?3, ?4, (SELECT COALESCE(MAX(ord), 0) + 1 FROM attendance WHERE meeting_id = ?1), ?5, ?6)
+             ON CONFLICT (meeting_id, user_id) DO UPDATE
+                SET status = excluded.status, reason = excluded.reason, by_user = excluded.by_user, at = excluded.at",
+            params![mid, who, input.status.as_str(), reason, uid, now()],
+        )?;
+        feed::record(tx, mid, "attendance", &key, None)?;
+        let after = attendance(tx, &key)?.ok_or_else(|| AppError::Stored(format!("attendance {key} vanished")))?;
+        let action = if own { "attendance.checkin" } else { "attendance.marked" };
+        audit::record(
+            tx,
+            actor,
+            action,
+            &subject(mid, "attendance", &key),
+            before.as_ref().and_then(snapshot),
+            snapshot(&after),
+        )?;
+        out.push(after);
+    }
+    Ok(out)
+}
+
+/// Voting members (chair and members) and, of them, those present or online.
+pub fn quorum_counts(tx: &Transaction<'_>, mid: &str) -> AppResult<(u32, u32)> {
+    Ok(tx.query_row(
+        "SELECT COUNT(*), COUNT(a.user_id) FROM participants p
+           LEFT JOIN attendance a ON a.meeting_id = p.meeting_id AND a.user_id = p.user_id
+                                 AND a.status IN ('present', 'online')
+          WHERE p.meeting_id = ?1 AND p.role IN ('chair', 'member')",
+        [mid],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?)
+}
+
+/// The whole room at once, for a device joining and for the CLI.
+pub fn room(tx: &Transaction<'_>, actor: &AuthUser, mid: &str) -> AppResult<Room> {
+    model::visible_meeting(tx, actor, mid)?;
+    let state = live_state(tx, mid)?;
+    let (members, present) = quorum_counts(tx, mid)?;
+    Ok(Room {
+        quorum: meeting_protocol::has_quorum(members, present, state.quorum_percent),
+        state,
+        attendance: attendance_of(tx, mid)?,
+        speakers: super::speakers::speakers_of(tx, mid)?,
+        votes: super::votes::votes_of(tx, mid)?,
+        members,
+        present,
+    })
+}
+
+/// Re-announces the meeting's room to someone who just gained sight of it.
+pub fn record_grant(tx: &Transaction<'_>, mid: &str, user_id: &str) -> AppResult<()> {
+    let who = Some(user_id);
+    let live: bool =
+        tx.query_row("SELECT EXISTS (SELECT 1 FROM meeting_live WHERE meeting_id = ?1)", [mid], |r| r.get(0))?;
+    if live {
+        feed::record(tx, mid, "live_state", mid, who)?;
+    }
+    for a in attendance_of(tx, mid)? {
+        feed::record(tx, mid, "attendance", &participant_key(a.meeting_id, a.user_id), who)?;
+    }
+    for s in super::speakers::speakers_of(tx, mid)? {
+        feed::record(tx, mid, "speaker", &s.id.to_string(), who)?;
+    }
+    for v in super::votes::votes_of(tx, mid)? {
+        feed::record(tx, mid, "vote", &v.id.to_string(), who)?;
+    }
+    Ok(())
+}

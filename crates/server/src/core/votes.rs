@@ -1,0 +1,353 @@
+//! Votes (biểu quyết), in the database: opening, recording who voted, closing with the
+//! result. The counting of secret ballots happens in memory ([`super::ballot_box`]); this
+//! module never sees a secret ballot's choice, and the database refuses one (triggers on
+//! `vote_voters`).
+//!
+//! Who may vote is fixed when the vote opens: the voting members (chair and members)
+//! present or online then. Their list, and who of them has voted, is public to every
+//! participant; what a voter chose is public only for a named vote, and only at the close.
+
+use meeting_protocol::{DEFAULT_CHOICES, NamedBallot, Vote, VoteInput, VoteResult, VoteStatus, VoteThreshold};
+use rusqlite::{OptionalExtension as _, Row, Transaction, params};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::audit::{self, snapshot};
+use super::meetings::text;
+use super::room::{live_meeting, now, presiding, require_presiding, subject, uuid_of};
+use crate::auth::AuthUser;
+use crate::error::{AppError, AppResult};
+use crate::{feed, model};
+
+const VOTE_COLS: &str = "id, meeting_id, agenda_item_id, question, choices, secret, threshold, status, opened_by,
+    opened_at, closes_at, closed_at, result, void_reason";
+
+fn vote_row(r: &Row<'_>) -> rusqlite::Result<(Vote, Option<String>)> {
+    let ts = |i: usize| -> rusqlite::Result<Option<OffsetDateTime>> {
+        Ok(r.get::<_, Option<String>>(i)?.as_deref().map(model::parse_ts))
+    };
+    let choices: String = r.get(4)?;
+    Ok((
+        Vote {
+            id: uuid_of(&r.get::<_, String>(0)?),
+            meeting_id: uuid_of(&r.get::<_, String>(1)?),
+            agenda_item_id: uuid_of(&r.get::<_, String>(2)?),
+            question: r.get(3)?,
+            choices: serde_json::from_str(&choices).unwrap_or_default(),
+            secret: r.get(5)?,
+            threshold: VoteThreshold::parse(&r.get::<_, String>(6)?).unwrap_or_default(),
+            status: VoteStatus::parse(&r.get::<_, String>(7)?).unwrap_or(VoteStatus::Void),
+            opened_by: uuid_of(&r.get::<_, String>(8)?),
+            opened_at: model::parse_ts(&r.get::<_, String>(9)?),
+            closes_at: ts(10)?,
+            closed_at: ts(11)?,
+            eligible: Vec::new(),
+            voted: Vec::new(),
+            result: None,
+            void_reason: r.get(13)?,
+        },
+        r.get(12)?,
+    ))
+}
+
+fn complete(tx: &Transaction<'_>, (mut v, result): (Vote, Option<String>)) -> AppResult<Vote> {
+    let id = v.id.to_string();
+    let mut stmt = tx.prepare_cached("SELECT user_id, voted_at IS NOT NULL FROM vote_voters WHERE vote_id = ?1")?;
+    for row in stmt.query_map([&id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?)))? {
+        let (uid, voted) = row?;
+        v.eligible.push(uuid_of(&uid));
+        if voted {
+            v.voted.push(uuid_of(&uid));
+        }
+    }
+    v.result = match result {
+        Some(json) => {
+            Some(serde_json::from_str(&json).map_err(|e| AppError::Stored(format!("vote {id} result: {e}")))?)
+        }
+        None => None,
+    };
+    Ok(v)
+}
+
+/// One vote.
+pub fn vote(tx: &Transaction<'_>, id: &str) -> AppResult<Option<Vote>> {
+    let row = tx.query_row(&format!("SELECT {VOTE_COLS} FROM votes WHERE id = ?1"), [id], vote_row).optional()?;
+    row.map(|r| complete(tx, r)).transpose()
+}
+
+/// The meeting's votes, newest first.
+pub fn votes_of(tx: &Transaction<'_>, mid: &str) -> AppResult<Vec<Vote>> {
+    let rows: Vec<(Vote, Option<String>)> = {
+        let mut stmt = tx.prepare_cached(&format!(
+            "SELECT {VOTE_COLS} FROM votes WHERE meeting_id = ?1 ORDER BY opened_at DESC, id DESC"
+        ))?;
+        stmt.query_map([mid], vote_row)?.collect::<Result<_, _>>()?
+    };
+    rows.into_iter().map(|r| complete(tx, r)).collect()
+}
+
+/// A vote the caller may see (404 otherwise, as for its meeting).
+pub fn visible_vote(tx: &Transaction<'_>, actor: &AuthUser, vote_id: Uuid) -> AppResult<Vote> {
+    let v = vote(tx, &vote_id.to_string())?.ok_or_else(|| AppError::not_found("vote"))?;
+    model::visible_meeting(tx, actor, &v.meeting_id.to_string()).map_err(|e| e.renamed_not_found("vote"))?;
+    Ok(v)
+}
+
+fn choices(input: Option<&[String]>) -> AppResult<Vec<String>> {
+    let Some(given) = input else { return Ok(DEFAULT_CHOICES.iter().map(|c| (*c).to_owned()).collect()) };
+    if !(2..=10).contains(&given.len()) {
+        return Err(AppError::bad_request("a vote has between 2 and 10 choices"));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(given.len());
+    for c in given {
+        let c = text("choice", c, 100, true)?;
+        if out.iter().any(|o| o.to_lowercase() == c.to_lowercase()) {
+            return Err(AppError::bad_request(format!("the choice \"{c}\" is given twice")));
+        }
+        out.push(c);
+    }
+    Ok(out)
+}
+
+/// Opens a vote on an agenda item: whoever presides, one open vote per meeting at a time,
+/// and only when some voting member is there to vote.
+pub fn open(tx: &Transaction<'_>, actor: &AuthUser, item_id: Uuid, input: &VoteInput) -> AppResult<Vote> {
+    let item = item_id.to_string();
+    let mid = model::agenda_meeting(tx, &item)?.ok_or_else(|| AppError::not_found("agenda item"))?;
+    model::visible_meeting(tx, actor, &mid).map_err(|e| e.renamed_not_found("agenda item"))?;
+    require_presiding(tx, actor, &mid)?;
+    let question = text("question", &input.question, 500, true)?;
+    let choices = choices(input.choices.as_deref())?;
+    if let Some(d) = input.duration_seconds
+        && !(10..=86_400).contains(&d)
+    {
+        return Err(AppError::bad_request("a vote's duration is between 10 seconds and one day"));
+    }
+    let already: bool =
+        tx.query_row("SELECT EXISTS (SELECT 1 FROM votes WHERE meeting_id = ?1 AND status = 'open')", [&mid], |r| {
+            r.get(0)
+        })?;
+    if already {
+        return Err(AppError::conflict("a vote is already open in this meeting: close it first"));
+    }
+    let voters: Vec<String> = {
+        let mut stmt = tx.prepare_cached(
+            "SELECT p.user_id FROM participants p
+               JOIN attendance a ON a.meeting_id = p.meeting_id AND a.user_id = p.user_id
+              WHERE p.meeting_id = ?1 AND p.role IN ('chair', 'member') AND a.status IN ('present', 'online')
+              ORDER BY p.user_id",
+        )?;
+        stmt.query_map([&mid], |r| r.get(0))?.collect::<Result<_, _>>()?
+    };
+    if voters.is_empty() {
+        return Err(AppError::unprocessable("no voting member is present: record attendance before voting"));
+    }
+    let id = Uuid::now_v7().to_string();
+    let opened = OffsetDateTime::now_utc();
+    let closes = input.duration_seconds.map(|d| model::fmt_ts(opened + time::Duration::seconds(i64::from(d))));
+    let choices_json = serde_json::to_string(&choices).map_err(|e| AppError::Stored(e.to_string()))?;
+    tx.execute(
+        &format!(
+            "INSERT INTO votes ({VOTE_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open', ?8, ?9, ?10, NULL, NULL, '')"
+        ),
+        params![
+            id,
+            mid,
+            item,
+            question,
+            choices_json,
+            input.secret,
+            input.threshold.as_str(),
+            actor.id(),
+            model::fmt_ts(opened),
+            closes
+        ],
+    )?;
+    let mut stmt = tx.prepare_cached("INSERT INTO vote_voters (vote_id, user_id) VALUES (?1, ?2)")?;
+    for v in &voters {
+        stmt.execute([&id, v])?;
+    }
+    feed::record(tx, &mid, "vote", &id, None)?;
+    let v = vote(tx, &id)?.ok_or_else(|| AppError::Stored(format!("vote {id} vanished")))?;
+    audit::record(tx, actor, "vote.open", &subject(&mid, "vote", &id), None, snapshot(&v))?;
+    Ok(v)
+}
+
+/// Records that the caller cast a ballot: once, final, only while the vote is open and
+/// only by an eligible voter. The choice is stored for a named vote; for a secret one it
+/// is not passed here at all (the caller counts it in memory once this commits).
+/// `secret_tally_kept` says whether the caller still holds the vote's count: a secret vote
+/// whose count was lost (a restart) takes no more ballots.
+pub fn cast(
+    tx: &Transaction<'_>,
+    actor: &AuthUser,
+    vote_id: Uuid,
+    choice: u32,
+    secret_tally_kept: bool,
+) -> AppResult<Vote> {
+    let v = visible_vote(tx, actor, vote_id)?;
+    let (id, uid) = (v.id.to_string(), actor.id());
+    if v.status != VoteStatus::Open {
+        return Err(AppError::vote_closed());
+    }
+    if v.secret && !secret_tally_kept {
+        return Err(AppError::vote_closed());
+    }
+    if choice as usize >= v.choices.len() {
+        return Err(AppError::bad_request(format!("choose between 0 and {}", v.choices.len() - 1)));
+    }
+    let voted_at: Option<Option<String>> = tx
+        .query_row("SELECT voted_at FROM vote_voters WHERE vote_id = ?1 AND user_id = ?2", [&id, &uid], |r| r.get(0))
+        .optional()?;
+    match voted_at {
+        None => return Err(AppError::not_eligible()),
+        Some(Some(_)) => return Err(AppError::already_voted()),
+        Some(None) => {}
+    }
+    let stored_choice = if v.secret { None } else { Some(choice) };
+    let n = tx.execute(
+        "UPDATE vote_voters SET voted_at = ?3, choice = ?4 WHERE vote_id = ?1 AND user_id = ?2 AND voted_at IS NULL",
+        params![id, uid, now(), stored_choice],
+    )?;
+    if n == 0 {
+        return Err(AppError::already_voted());
+    }
+    // Told to the voter's devices and to whoever presides (who follows the turnout); the
+    // others see the vote again when it closes: 500 ballots would otherwise wake every
+    // device 500 times for a list nobody else watches.
+    let mid = v.meeting_id.to_string();
+    feed::record(tx, &mid, "vote", &id, Some(&uid))?;
+    for p in model::participants_of(tx, &mid)? {
+        let pid = p.user_id.to_string();
+        if pid != uid && presiding(tx, &mid, &pid)? {
+            feed::record(tx, &mid, "vote", &id, Some(&pid))?;
+        }
+    }
+    vote(tx, &id)?.ok_or_else(|| AppError::Stored(format!("vote {id} vanished")))
+}
+
+/// How a vote ends.
+pub enum Closing<'a> {
+    /// Counted: for a secret vote the totals kept in memory, per choice; `None` for a
+    /// named vote (counted here from the stored choices).
+    Count(Option<&'a [u32]>),
+    /// Not countable (the secret count was lost): the reason shown.
+    Void(&'a str),
+}
+
+/// Closes an open vote (whoever presides, or `None`: the server when its time is up),
+/// writing the result once and telling every participant.
+pub fn close(tx: &Transaction<'_>, actor: Option<&AuthUser>, vote_id: Uuid, how: Closing<'_>) -> AppResult<Vote> {
+    let id = vote_id.to_string();
+    let v = match actor {
+        Some(a) => visible_vote(tx, a, vote_id)?,
+        None => vote(tx, &id)?.ok_or_else(|| AppError::not_found("vote"))?,
+    };
+    let mid = v.meeting_id.to_string();
+    if let Some(a) = actor {
+        live_meeting(tx, a, &mid)?;
+        if !presiding(tx, &mid, &a.id())? {
+            return Err(AppError::forbidden("only the chair or the secretariat closes a vote"));
+        }
+    }
+    if v.status != VoteStatus::Open {
+        return Err(AppError::vote_closed());
+    }
+    let at = now();
+    match how {
+        Closing::Void(reason) => {
+            tx.execute(
+                "UPDATE votes SET status = 'void', closed_at = ?2, void_reason = ?3 WHERE id = ?1",
+                params![id, at, reason],
+            )?;
+        }
+        Closing::Count(kept) => {
+            let result = count(tx, &v, kept)?;
+            let json = serde_json::to_string(&result).map_err(|e| AppError::Stored(e.to_string()))?;
+            tx.execute(
+                "UPDATE votes SET status = 'closed', closed_at = ?2, result = ?3 WHERE id = ?1",
+                params![id, at, json],
+            )?;
+        }
+    }
+    feed::record(tx, &mid, "vote", &id, None)?;
+    let after = vote(tx, &id)?.ok_or_else(|| AppError::Stored(format!("vote {id} vanished")))?;
+    let opener;
+    let who = match actor {
+        Some(a) => a,
+        None => {
+            let user = crate::auth::user_by_id(tx, &v.opened_by.to_string())?
+                .ok_or_else(|| AppError::Stored(format!("vote {id}: its opener is gone")))?;
+            opener = AuthUser { user, token_id: Uuid::nil() };
+            &opener
+        }
+    };
+    let action = match (actor, after.status) {
+        (_, VoteStatus::Void) => "vote.void",
+        (None, _) => "vote.close_timed",
+        _ => "vote.close",
+    };
+    // The snapshots hold the result only (totals; the named list for a named vote).
+    audit::record(tx, who, action, &subject(&mid, "vote", &id), None, snapshot(&after))?;
+    Ok(after)
+}
+
+fn count(tx: &Transaction<'_>, v: &Vote, kept: Option<&[u32]>) -> AppResult<VoteResult> {
+    let id = v.id.to_string();
+    let ballots = u32::try_from(v.voted.len()).unwrap_or(u32::MAX);
+    let eligible = u32::try_from(v.eligible.len()).unwrap_or(u32::MAX);
+    let mut counts = vec![0u32; v.choices.len()];
+    let mut named = Vec::new();
+    if v.secret {
+        let kept = kept.ok_or_else(|| AppError::Stored(format!("secret vote {id} closed without its count")))?;
+        if kept.len() != counts.len() || kept.iter().sum::<u32>() != ballots {
+            return Err(AppError::Stored(format!("secret vote {id}: the count does not match the voters")));
+        }
+        counts.copy_from_slice(kept);
+    } else {
+        let mut stmt = tx.prepare_cached(
+            "SELECT b.user_id, COALESCE(u.display_name, ''), b.choice FROM vote_voters b LEFT JOIN users u ON u.id = b.user_id
+              WHERE b.vote_id = ?1 AND b.choice IS NOT NULL ORDER BY u.display_name, b.user_id",
+        )?;
+        let rows =
+            stmt.query_map([&id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, u32>(2)?)))?;
+        for row in rows {
+            let (uid, display_name, choice) = row?;
+            if let Some(c) = counts.get_mut(choice as usize) {
+                *c += 1;
+            }
+            named.push(NamedBallot { user_id: uuid_of(&uid), display_name, choice });
+        }
+    }
+    let passed = v.threshold.passes(counts.first().copied().unwrap_or(0), eligible);
+    Ok(VoteResult { counts, ballots, eligible, passed, named })
+}
+
+/// Secret votes left open by a stopped server: their count was in its memory, so they
+/// cannot be counted; they become void (the chair opens them again). Named votes stay
+/// open. Returns the ids voided.
+pub fn void_interrupted(tx: &Transaction<'_>, reason: &str) -> AppResult<Vec<Uuid>> {
+    let ids: Vec<String> = {
+        let mut stmt = tx.prepare("SELECT id FROM votes WHERE status = 'open' AND secret = 1")?;
+        stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?
+    };
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let vid = uuid_of(&id);
+        close(tx, None, vid, Closing::Void(reason))?;
+        out.push(vid);
+    }
+    Ok(out)
+}
+
+/// Open votes with a time limit, to schedule their close.
+pub fn timed_open(tx: &Transaction<'_>) -> AppResult<Vec<(Uuid, OffsetDateTime)>> {
+    let mut stmt = tx.prepare("SELECT id, closes_at FROM votes WHERE status = 'open' AND closes_at IS NOT NULL")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, at) = row?;
+        out.push((uuid_of(&id), model::parse_ts(&at)));
+    }
+    Ok(out)
+}
