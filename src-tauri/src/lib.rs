@@ -1,10 +1,11 @@
 //! The desktop shell of the Paperless Meeting Room: windows, IPC and the page-image
 //! transport. It owns no logic: every command forwards to `meeting_client::app::AppCore`
-//! (session, sync, meetings, documents, search, annotations) in one to three lines. Errors cross IPC
+//! (session, sync, meetings, documents, search, annotations, the room in session) in one to three lines. Errors cross IPC
 //! as `{code, message}` (`UiError`); pages cross as raw RGBA bytes (`ipc::Response`).
 
 mod commands;
 mod prepare;
+mod room;
 mod webview;
 
 use std::process::ExitCode;
@@ -119,6 +120,22 @@ pub fn run() -> ExitCode {
             prepare::hot_folder_link,
             prepare::hot_folder_stop,
             prepare::hot_folder_settle,
+            room::room,
+            room::room_live,
+            room::room_live_stop,
+            room::room_checkin,
+            room::room_attend,
+            room::room_speak,
+            room::room_withdraw,
+            room::room_give_floor,
+            room::room_end_floor,
+            room::room_set_item,
+            room::room_present,
+            room::room_stop_presenting,
+            room::room_open_vote,
+            room::room_cast,
+            room::room_close_vote,
+            room::room_set_quorum,
         ])
         .run(tauri::generate_context!());
     match result {

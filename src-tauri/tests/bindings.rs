@@ -46,6 +46,10 @@ fn export(dir: &Path) {
         meeting_protocol::Opinion,
         meeting_protocol::ParticipantDevices,
         meeting_protocol::User,
+        meeting_client::app::RoomView,
+        meeting_client::live::LiveEvent,
+        meeting_protocol::VoteInput,
+        meeting_protocol::AttendanceStatus,
     );
 }
 

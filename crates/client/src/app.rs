@@ -13,9 +13,11 @@ mod annotate;
 mod codes;
 mod hotfolder;
 mod prepare;
+mod room;
 
 pub use hotfolder::{DeletionChoice, HotFolderEvent, HotFolderStatus};
 pub use prepare::{PrepareView, PublishWarning, percent_decode};
+pub use room::RoomView;
 
 pub use codes::UiCode;
 
@@ -111,6 +113,8 @@ pub struct AppCore {
     views: Mutex<HashMap<u64, (u64, Ticket)>>,
     open: Mutex<HashMap<String, DocHandle>>,
     hot: hotfolder::Watchers,
+    /// Ends [`AppCore::room_live`].
+    live_stop: tokio::sync::Notify,
 }
 
 impl AppCore {
@@ -122,6 +126,7 @@ impl AppCore {
             views: Mutex::new(HashMap::new()),
             open: Mutex::new(HashMap::new()),
             hot: hotfolder::Watchers::default(),
+            live_stop: tokio::sync::Notify::new(),
         })
     }
 

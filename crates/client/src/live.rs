@@ -22,6 +22,7 @@ use crate::error::{ClientError, Result};
 use crate::{Profile, SyncOptions};
 
 /// What [`run`] reports as it goes (also the `meeting live --json` lines).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum LiveEvent {

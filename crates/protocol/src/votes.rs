@@ -170,6 +170,7 @@ pub struct NamedBallot {
 }
 
 /// `POST /agenda/{item_id}/votes` body.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]

@@ -206,3 +206,126 @@ async fn fifty_members_hear_check_in_ask_to_speak_and_vote_at_the_same_moment() 
         assert_eq!(line["room"]["votes"][0]["result"], result);
     }
 }
+
+/// The bytes of the server's database files (the main file and its write-ahead log).
+fn database_bytes(server: &TestServer) -> Vec<u8> {
+    let mut all = Vec::new();
+    for name in ["server.db", "server.db-wal"] {
+        all.extend(std::fs::read(server.data_dir().join(name)).unwrap_or_default());
+    }
+    all
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_secret_ballot_is_counted_and_nothing_on_the_server_links_a_voter_to_a_choice() {
+    let mut server = TestServer::demo().await;
+    let dir = tempfile::tempdir().unwrap();
+    let sec = Http::login(&server.url, "secretary1").await;
+    let mid = sec.meeting_id("giải phóng mặt bằng").await;
+    let detail = sec.get(&format!("/meetings/{mid}")).await;
+    let item = detail["agenda"][0]["id"].as_str().unwrap().to_owned();
+    let names = add_users(&server, "kin", 3);
+    let mut ids = Vec::new();
+    for name in &names {
+        let uid = sec.user_id(name).await;
+        sec.send(Method::PUT, &format!("/meetings/{mid}/participants/{uid}"), Some(json!({"role": "member"})))
+            .await
+            .expect(204);
+        ids.push(uid);
+    }
+    let profiles: Vec<(PathBuf, String)> = names
+        .iter()
+        .map(|n| (dir.path().join(n), n.clone()))
+        .chain([(dir.path().join("sec"), "secretary1".into())])
+        .collect();
+    login_all(&server.url, &profiles);
+    for (p, _) in &profiles[..3] {
+        let out = meeting_output(p, &["checkin", &mid]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let sec_profile = &profiles[3].0;
+
+    // A secret vote that closes by itself after 10 s; each voter picks another choice,
+    // so any trace of a choice next to a voter would give the voter away.
+    let out = meeting_output(
+        sec_profile,
+        &["vote", "open", &item, "--question", "Bầu tổ trưởng tổ công tác", "--secret", "--duration", "10"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let vote = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let runs: Vec<(&Path, Vec<String>)> = profiles[..3]
+        .iter()
+        .enumerate()
+        .map(|(i, (p, _))| (p.as_path(), vec!["vote".into(), "cast".into(), vote.clone(), (i + 1).to_string()]))
+        .collect();
+    for out in all_at_once(&runs) {
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let open = sec.get(&format!("/votes/{vote}")).await;
+    assert_eq!((open["status"].as_str(), open["voted"].as_array().map(Vec::len)), (Some("open"), Some(3)));
+    assert!(open["result"].is_null(), "no count shows before the close: {open}");
+
+    // It closes by itself, counted.
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let closed = loop {
+        let v = sec.get(&format!("/votes/{vote}")).await;
+        if v["status"] == "closed" {
+            break v;
+        }
+        assert!(Instant::now() < deadline, "the vote did not close by itself: {v}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    assert_eq!(closed["result"]["counts"], json!([1, 1, 1]), "{closed}");
+    assert_eq!(closed["result"]["named"], json!([]));
+
+    // The database, read with the stock sqlite3 tool: the voters are listed (who voted
+    // is public) but no choice is stored with them, and no named ballot exists anywhere.
+    let dump = Command::new("sqlite3").arg(server.data_dir().join("server.db")).arg(".dump").output().unwrap();
+    assert!(dump.status.success(), "sqlite3: {}", stderr(&dump));
+    let dump = String::from_utf8_lossy(&dump.stdout).into_owned();
+    let rows: Vec<&str> =
+        dump.lines().filter(|l| l.starts_with("INSERT INTO vote_voters") && l.contains(&vote)).collect();
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    for row in &rows {
+        assert!(row.ends_with(",NULL);"), "a secret ballot's choice is stored with its voter: {row}");
+    }
+    for line in dump.lines().filter(|l| ids.iter().any(|id| l.contains(id.as_str()))) {
+        assert!(!line.contains("\"choice\""), "a voter next to a choice: {line}");
+    }
+    let raw = database_bytes(&server);
+    assert!(!contains(&raw, "\"choice\":"), "a named ballot in the database files");
+    // The server's log: no line names a voter and a choice, none mentions a choice.
+    let log = server.log();
+    for line in log.lines() {
+        let voter = ids.iter().chain(&names).any(|v| line.contains(v.as_str()));
+        let choice =
+            line.contains("choice") || ["Đồng ý", "Không đồng ý", "Không biểu quyết"].iter().any(|c| line.contains(c));
+        assert!(!(voter && choice) && !line.contains("choice"), "the log links a voter and a choice: {line}");
+    }
+
+    // The database itself refuses a secret ballot's choice.
+    let out = meeting_output(sec_profile, &["vote", "open", &item, "--question", "Bầu lại", "--secret"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let again = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let refused = server.db().execute(
+        "UPDATE vote_voters SET choice = 0 WHERE vote_id = ?1 AND user_id = ?2",
+        [again.as_str(), ids[2].as_str()],
+    );
+    assert!(refused.is_err_and(|e| e.to_string().contains("never stored")), "the trigger let a choice in");
+
+    // A server that stops while a secret vote is open has lost its count: the vote is
+    // void at the restart, not counted wrong, and takes no more ballots.
+    let out = meeting_output(&profiles[0].0, &["vote", "cast", &again, "1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    server.restart_same_port().await;
+    let sec = Http::login(&server.url, "secretary1").await;
+    let void = sec.get(&format!("/votes/{again}")).await;
+    assert_eq!(void["status"], "void", "{void}");
+    assert!(void["void_reason"].as_str().unwrap().contains("restarted"), "{void}");
+    let out = meeting_output(&profiles[1].0, &["vote", "cast", &again, "1"]);
+    assert!(!out.status.success() && stderr(&out).contains("vote_closed"), "{}", stderr(&out));
+}
