@@ -45,22 +45,35 @@ pub struct Db {
 struct Inner {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
-    /// The feed's head after the latest committed write that moved it: the one place
+    /// Every committed write that moved the feed, with what it appended: the one place
     /// the live channel learns of changes, whatever code path made them.
-    committed: tokio::sync::watch::Sender<i64>,
+    committed: tokio::sync::broadcast::Sender<Arc<Commit>>,
 }
+
+/// What one committed write appended to the feed: enough for a live connection to tell,
+/// without a query, whether its reader may be concerned (see `api::live`).
+#[derive(Debug)]
+pub struct Commit {
+    /// The feed's head after it.
+    pub head: i64,
+    /// Its feed rows: (meeting, kind, audience; `None` for every participant).
+    pub rows: Vec<(String, String, Option<String>)>,
+}
+
+/// Commits a slow live connection may fall behind by before it is told it lagged (it
+/// then asks the database, as for a commit that concerns it).
+const COMMIT_BACKLOG: usize = 1024;
 
 impl Db {
     /// Opens the database file, creating and migrating it as needed.
     pub fn open(path: &Path) -> AppResult<Self> {
         let conn = meeting_sqlite::open(path, MIGRATIONS)?;
-        let head: i64 = conn.query_row("SELECT value FROM counters WHERE name = 'change_seq'", [], |r| r.get(0))?;
-        let (committed, _) = tokio::sync::watch::channel(head);
+        let (committed, _) = tokio::sync::broadcast::channel(COMMIT_BACKLOG);
         Ok(Self { inner: Arc::new(Inner { path: path.to_owned(), idle: Mutex::new(vec![conn]), committed }) })
     }
 
-    /// Follows the feed's head as writes commit (see [`crate::api`]'s live channel).
-    pub fn committed(&self) -> tokio::sync::watch::Receiver<i64> {
+    /// Follows the writes as they commit (see [`crate::api`]'s live channel).
+    pub fn committed(&self) -> tokio::sync::broadcast::Receiver<Arc<Commit>> {
         self.inner.committed.subscribe()
     }
 
@@ -120,23 +133,27 @@ impl Db {
             let before = if writing { head_seq(&tx)? } else { 0 };
             let out = f(&tx)?;
             let after = if writing { head_seq(&tx)? } else { 0 };
+            let commit = if after > before { Some(appended(&tx, before, after)?) } else { None };
             tx.commit()?;
-            Ok::<_, AppError>((out, (after > before).then_some(after)))
+            Ok::<_, AppError>((out, commit))
         })();
         self.give_back(conn);
-        let (out, moved) = result?;
+        let (out, commit) = result?;
         // Published only once committed: a device woken now reads what it was woken for.
-        if let Some(head) = moved {
-            self.inner.committed.send_if_modified(|seen| {
-                let newer = head > *seen;
-                if newer {
-                    *seen = head;
-                }
-                newer
-            });
+        // Nobody listening is not an error.
+        if let Some(c) = commit {
+            let _ = self.inner.committed.send(Arc::new(c));
         }
         Ok(out)
     }
+}
+
+/// The feed rows a write appended (`before`, `head`].
+fn appended(tx: &Transaction<'_>, before: i64, head: i64) -> AppResult<Commit> {
+    let mut stmt =
+        tx.prepare_cached("SELECT meeting_id, kind, audience FROM change_log WHERE seq > ?1 ORDER BY seq")?;
+    let rows = stmt.query_map([before], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
+    Ok(Commit { head, rows })
 }
 
 /// Takes the next value of the server-wide change counter. Call only inside a write

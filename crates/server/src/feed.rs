@@ -93,6 +93,14 @@ pub fn wake(tx: &Transaction<'_>, token_id: &str, user_id: &str, since: i64) -> 
     Ok(latest.map_or(Wake::Nothing, Wake::Changed))
 }
 
+/// The meetings `user_id` takes part in (a superset of those they may see: drafts too),
+/// for the live channel's first filter.
+pub fn meetings_of(tx: &Transaction<'_>, user_id: &str) -> AppResult<std::collections::HashSet<String>> {
+    let mut stmt = tx.prepare_cached("SELECT meeting_id FROM participants WHERE user_id = ?1")?;
+    let rows = stmt.query_map([user_id], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// One page of the feed as `user_id` may see it. Runs in one read transaction, so the
 /// page, the entity states and `head` come from the same snapshot.
 pub fn page(tx: &Transaction<'_>, server_id: Uuid, user_id: &str, since: i64, limit: u32) -> AppResult<ChangesPage> {

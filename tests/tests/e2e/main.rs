@@ -21,6 +21,7 @@ mod convert;
 mod desktop;
 mod desktop_marks;
 mod desktop_prepare;
+mod desktop_room;
 mod document_order;
 mod edits;
 mod hotfolder;

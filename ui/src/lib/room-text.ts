@@ -4,8 +4,9 @@ import { i18n } from "./i18n.svelte";
 
 const vi = {
   session: "Phiên họp",
-  live: "Trực tuyến",
+  live: "Đã kết nối",
   connecting: "Đang kết nối…",
+  offlineShort: "Mất kết nối",
   disconnected: "Mất kết nối — đang thử lại; nội dung hiển thị như lần đồng bộ gần nhất",
   currentItem: "Đang thảo luận",
   noCurrentItem: "Chưa chọn nội dung thảo luận",
@@ -64,8 +65,9 @@ const vi = {
 
 const en: Record<keyof typeof vi, string> = {
   session: "Meeting in session",
-  live: "Live",
+  live: "Connected",
   connecting: "Connecting…",
+  offlineShort: "Offline",
   disconnected: "Connection lost — retrying; showing the room as last synced",
   currentItem: "Under discussion",
   noCurrentItem: "No item under discussion yet",

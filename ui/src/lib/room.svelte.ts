@@ -26,16 +26,19 @@ class RoomStore {
   #running = false;
   #presentTimer: ReturnType<typeof setTimeout> | null = null;
 
-  /** Shows `meetingId`'s room and keeps the device live. */
-  watch(meetingId: string) {
+  /** Shows `meetingId`'s room and keeps the device live; resolves once the room as
+   *  this device has it is read (a view waits for it, so nothing jumps when it shows). */
+  watch(meetingId: string): Promise<void> {
+    if (!this.#running) void this.#live();
     if (this.meetingId !== meetingId) {
       this.meetingId = meetingId;
       this.view = null;
       this.following = true;
-      void this.refresh();
+      this.#loaded = this.refresh();
     }
-    if (!this.#running) void this.#live();
+    return this.#loaded;
   }
+  #loaded: Promise<void> = Promise.resolve();
 
   /** Leaves the room (the device polls again as before). */
   stop() {

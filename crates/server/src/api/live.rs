@@ -1,14 +1,15 @@
 //! `GET /live`: the live channel, a WebSocket authenticated by the device token like
 //! every other call.
 //!
-//! It carries no data, only wake-ups: after every commit that moved the feed
-//! ([`crate::db::Db::committed`], published from the write path itself, so every kind of
-//! change present and future is pushed), each connected device asks the feed whether
-//! its reader may see anything new ([`feed::wake`], the same visibility as
-//! `GET /changes`) and if so is sent `changed`; it then pulls the feed as it always
-//! does. Bursts of commits coalesce (a device is woken for the latest, and reads all of
-//! them in one pull). A revoked session is told `revoked` and closed. Pings every 20 s
-//! find dead connections behind NATs.
+//! It carries no data, only wake-ups: every commit that moved the feed is published
+//! with the rows it appended ([`crate::db::Db::committed`], from the write path itself, so
+//! every kind of change present and future is pushed). A connection skips, without a
+//! query, the commits that cannot concern its reader (rows for others, or for meetings
+//! they do not take part in); for the others it asks the feed whether the reader may
+//! see anything new ([`feed::wake`], the same visibility as `GET /changes`) and if so
+//! sends `changed`; the device then pulls the feed as it always does. A revoked session
+//! is told `revoked` and closed (checked at every ping too). Pings every 20 s find dead
+//! connections behind NATs.
 
 use std::time::Duration;
 
@@ -17,8 +18,13 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use meeting_protocol::LiveMessage;
 
+use std::collections::HashSet;
+
+use tokio::sync::broadcast;
+
 use crate::AppState;
 use crate::auth::AuthUser;
+use crate::db::Commit;
 use crate::feed::{self, Wake};
 
 const PING_EVERY: Duration = Duration::from_secs(20);
@@ -35,52 +41,93 @@ async fn send(socket: &mut WebSocket, msg: &LiveMessage) -> bool {
     }
 }
 
+/// Whether a commit may concern the reader: a row addressed to them, or to every
+/// participant of a meeting they take part in. Only then is the feed asked (and a
+/// ballot, addressed to its voter and to whoever presides, wakes those devices only,
+/// not the whole room).
+fn may_concern(commit: &Commit, uid: &str, meetings: &HashSet<String>) -> bool {
+    commit.rows.iter().any(|(mid, _, audience)| match audience {
+        Some(a) => a == uid,
+        None => meetings.contains(mid),
+    })
+}
+
+/// A commit that may change which meetings a reader takes part in.
+fn moves_membership(commit: &Commit) -> bool {
+    commit.rows.iter().any(|(_, kind, _)| matches!(kind.as_str(), "participant" | "meeting" | "purge"))
+}
+
 async fn serve(state: AppState, caller: AuthUser, mut socket: WebSocket) {
     let mut committed = state.db.committed();
-    let mut cursor = *committed.borrow_and_update();
+    let (uid, token) = (caller.id(), caller.token_id.to_string());
+    let u = uid.clone();
+    let start = state.db.read(move |tx| Ok((crate::db::head_seq(tx)?, feed::meetings_of(tx, &u)?))).await;
+    let Ok((mut cursor, mut meetings)) = start else { return };
     if !send(&mut socket, &LiveMessage::Hello { head: cursor }).await {
         return;
     }
-    let (uid, token) = (caller.id(), caller.token_id.to_string());
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
     loop {
-        tokio::select! {
-            changed = committed.changed() => {
-                if changed.is_err() {
-                    break;
-                }
-                let head = *committed.borrow_and_update();
-                let (u, t, since) = (uid.clone(), token.clone(), cursor);
-                let wake = match state.db.read(move |tx| feed::wake(tx, &t, &u, since)).await {
-                    Ok(w) => w,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "live channel: checking the feed");
-                        continue;
+        // What to ask the feed: whether anything after the cursor concerns the reader.
+        let ask = tokio::select! {
+            commit = committed.recv() => match commit {
+                Ok(c) => {
+                    if moves_membership(&c) {
+                        let u = uid.clone();
+                        if let Ok(m) = state.db.read(move |tx| feed::meetings_of(tx, &u)).await {
+                            meetings = m;
+                        }
                     }
-                };
-                cursor = head.max(cursor);
-                let sent = match wake {
-                    Wake::Nothing => true,
-                    Wake::Changed(seq) => send(&mut socket, &LiveMessage::Changed { seq }).await,
-                    Wake::Revoked => {
-                        let _ = send(&mut socket, &LiveMessage::Revoked).await;
-                        false
+                    if may_concern(&c, &uid, &meetings) {
+                        Some(c.head)
+                    } else {
+                        cursor = cursor.max(c.head);
+                        None
                     }
-                };
-                if !sent {
-                    break;
                 }
-            }
+                // Fell behind: the feed itself says what concerns the reader.
+                Err(broadcast::error::RecvError::Lagged(_)) => Some(i64::MAX),
+                Err(broadcast::error::RecvError::Closed) => break,
+            },
             msg = socket.recv() => match msg {
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
-                Some(Ok(_)) => {}
+                Some(Ok(_)) => None,
             },
+            // The session is checked at each ping too, so a revoked device is told even
+            // when nothing it may see changes.
             _ = ping.tick() => {
                 if socket.send(Message::Ping(Vec::new().into())).await.is_err() {
                     break;
                 }
+                Some(cursor)
             }
+        };
+        let Some(upto) = ask else { continue };
+        let (u, t, since) = (uid.clone(), token.clone(), cursor);
+        let wake = match state.db.read(move |tx| feed::wake(tx, &t, &u, since)).await {
+            Ok(w) => w,
+            Err(e) => {
+                tracing::warn!(error = %e, "live channel: checking the feed");
+                continue;
+            }
+        };
+        if upto != i64::MAX {
+            cursor = cursor.max(upto);
+        }
+        let sent = match wake {
+            Wake::Nothing => true,
+            Wake::Changed(seq) => {
+                cursor = cursor.max(seq);
+                send(&mut socket, &LiveMessage::Changed { seq }).await
+            }
+            Wake::Revoked => {
+                let _ = send(&mut socket, &LiveMessage::Revoked).await;
+                false
+            }
+        };
+        if !sent {
+            break;
         }
     }
     let _ = socket.send(Message::Close(None)).await;
