@@ -10,7 +10,7 @@
 use meeting_protocol::{
     Attendance, AttendanceInput, AttendanceStatus, BallotInput, CurrentItemInput, Entity, FloorInput, LiveState,
     ParticipantRole, PresentInput, QuorumInput, Room, SpeakRequest, Speaker, SpeakerState, Vote, VoteInput, has_quorum,
-    participant_key, queue_order,
+    participant_key, sort_speakers,
 };
 use reqwest::Method;
 use rusqlite::{Transaction, params};
@@ -127,21 +127,6 @@ impl Store {
 
 fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
-}
-
-/// The server's order: the speaker, the queue ([`queue_order`]), then the rest, latest first.
-pub fn sort_speakers(all: &mut [Speaker]) {
-    let rank = |s: &Speaker| match s.state {
-        SpeakerState::Speaking => 0,
-        SpeakerState::Waiting => 1,
-        SpeakerState::Done | SpeakerState::Withdrawn => 2,
-    };
-    all.sort_by(|a, b| {
-        rank(a).cmp(&rank(b)).then_with(|| match a.state {
-            SpeakerState::Waiting => queue_order(a).cmp(&queue_order(b)),
-            _ => b.position.cmp(&a.position),
-        })
-    });
 }
 
 /// Which choice `given` names: its number from 1, or its text (accents and case aside,

@@ -215,6 +215,22 @@ pub fn queue_order(s: &Speaker) -> (bool, i64) {
     (!s.point_of_order, s.position)
 }
 
+/// The order every device lists requests in: the speaker, then the queue
+/// ([`queue_order`]), then the others, latest first.
+pub fn sort_speakers(all: &mut [Speaker]) {
+    let rank = |s: &Speaker| match s.state {
+        SpeakerState::Speaking => 0,
+        SpeakerState::Waiting => 1,
+        SpeakerState::Done | SpeakerState::Withdrawn => 2,
+    };
+    all.sort_by(|a, b| {
+        rank(a).cmp(&rank(b)).then_with(|| match a.state {
+            SpeakerState::Waiting => queue_order(a).cmp(&queue_order(b)),
+            _ => b.position.cmp(&a.position),
+        })
+    });
+}
+
 /// `POST /meetings/{id}/speakers` body.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

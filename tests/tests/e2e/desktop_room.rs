@@ -132,6 +132,8 @@ async fn desktop_follows_the_presenter_and_votes_live() {
         LONG,
     )
     .await;
+    // Recorded on its item too, under the item's documents.
+    s.wait_for("[data-testid=item-vote][data-passed=true]", 1, LONG).await;
     save(s, "room-4-result.png").await;
 
     // Offline: the open vote says it needs a connection and has no button to press.

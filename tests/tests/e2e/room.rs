@@ -72,6 +72,29 @@ pub fn all_at_once(runs: &[(&Path, Vec<String>)]) -> Vec<std::process::Output> {
     children.into_iter().map(|c| c.wait_with_output().unwrap()).collect()
 }
 
+/// Makes `names` members of the meeting and logs each in on a profile of its own, plus
+/// the secretary last; their user ids and (profile, user) pairs.
+async fn seat(
+    server: &TestServer,
+    sec: &Http,
+    mid: &str,
+    names: &[String],
+    dir: &Path,
+) -> (Vec<String>, Vec<(PathBuf, String)>) {
+    let mut ids = Vec::new();
+    for name in names {
+        let uid = sec.user_id(name).await;
+        sec.send(Method::PUT, &format!("/meetings/{mid}/participants/{uid}"), Some(json!({"role": "member"})))
+            .await
+            .expect(204);
+        ids.push(uid);
+    }
+    let profiles: Vec<(PathBuf, String)> =
+        names.iter().map(|n| (dir.join(n), n.clone())).chain([(dir.join("sec"), "secretary1".into())]).collect();
+    login_all(&server.url, &profiles);
+    (ids, profiles)
+}
+
 fn stderr(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
@@ -92,18 +115,7 @@ async fn fifty_members_hear_check_in_ask_to_speak_and_vote_at_the_same_moment() 
 
     // Fifty members and one more who will not check in.
     let names = add_users(&server, "db", N + 1);
-    for name in &names {
-        let uid = sec.user_id(name).await;
-        sec.send(Method::PUT, &format!("/meetings/{mid}/participants/{uid}"), Some(json!({"role": "member"})))
-            .await
-            .expect(204);
-    }
-    let profiles: Vec<(PathBuf, String)> = names
-        .iter()
-        .map(|n| (dir.path().join(n), n.clone()))
-        .chain([(dir.path().join("sec"), "secretary1".into())])
-        .collect();
-    login_all(&server.url, &profiles);
+    let (_, profiles) = seat(&server, &sec, &mid, &names, dir.path()).await;
     let sec_profile = dir.path().join("sec");
     let (late, members) = (&profiles[N].0, &profiles[..N]);
 
@@ -229,20 +241,7 @@ async fn a_secret_ballot_is_counted_and_nothing_on_the_server_links_a_voter_to_a
     let detail = sec.get(&format!("/meetings/{mid}")).await;
     let item = detail["agenda"][0]["id"].as_str().unwrap().to_owned();
     let names = add_users(&server, "kin", 3);
-    let mut ids = Vec::new();
-    for name in &names {
-        let uid = sec.user_id(name).await;
-        sec.send(Method::PUT, &format!("/meetings/{mid}/participants/{uid}"), Some(json!({"role": "member"})))
-            .await
-            .expect(204);
-        ids.push(uid);
-    }
-    let profiles: Vec<(PathBuf, String)> = names
-        .iter()
-        .map(|n| (dir.path().join(n), n.clone()))
-        .chain([(dir.path().join("sec"), "secretary1".into())])
-        .collect();
-    login_all(&server.url, &profiles);
+    let (ids, profiles) = seat(&server, &sec, &mid, &names, dir.path()).await;
     for (p, _) in &profiles[..3] {
         let out = meeting_output(p, &["checkin", &mid]);
         assert!(out.status.success(), "{}", stderr(&out));

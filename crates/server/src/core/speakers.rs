@@ -5,7 +5,7 @@
 //! serialised, so requests arriving at the same moment still get distinct, increasing
 //! positions, and every device sorts the queue the same way ([`queue_order`]).
 
-use meeting_protocol::{FloorInput, SpeakRequest, Speaker, SpeakerState, queue_order};
+use meeting_protocol::{FloorInput, SpeakRequest, Speaker, SpeakerState, sort_speakers};
 use rusqlite::{OptionalExtension as _, Row, Transaction, params};
 use uuid::Uuid;
 
@@ -49,17 +49,7 @@ pub fn speaker(tx: &Transaction<'_>, id: &str) -> AppResult<Option<Speaker>> {
 pub fn speakers_of(tx: &Transaction<'_>, mid: &str) -> AppResult<Vec<Speaker>> {
     let mut stmt = tx.prepare_cached(&format!("{SPEAKER_SELECT} WHERE s.meeting_id = ?1"))?;
     let mut all: Vec<Speaker> = stmt.query_map([mid], speaker_row)?.collect::<Result<_, _>>()?;
-    let rank = |s: &Speaker| match s.state {
-        SpeakerState::Speaking => 0,
-        SpeakerState::Waiting => 1,
-        SpeakerState::Done | SpeakerState::Withdrawn => 2,
-    };
-    all.sort_by(|a, b| {
-        rank(a).cmp(&rank(b)).then_with(|| match a.state {
-            SpeakerState::Waiting => queue_order(a).cmp(&queue_order(b)),
-            _ => b.position.cmp(&a.position),
-        })
-    });
+    sort_speakers(&mut all);
     Ok(all)
 }
 
