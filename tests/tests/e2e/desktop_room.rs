@@ -107,7 +107,10 @@ async fn desktop_follows_the_presenter_and_votes_live() {
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!(page_shown(s).await, json!("1"), "a detached reader stays where they are");
     save(s, "room-2-detached.png").await;
-    s.click(&s.wait_for("[data-testid=follow-again]", 1, LONG).await[0]).await;
+    // Following again on request: the bar's button, or its key (F), as here.
+    s.wait_for("[data-testid=follow-again]", 1, LONG).await;
+    let body = s.wait_for("body", 1, LONG).await;
+    s.keys(&body[0], "f").await;
     wait_page(s, 3, "following again, on the presenter's page").await;
     wait_follow(s, "following").await;
 
