@@ -2,6 +2,10 @@
 //! process (real sockets, same code as `meeting-server`), a meeting prepared through the
 //! HTTP API as a secretary would, and generated documents.
 
+pub mod evince;
+pub mod procmem;
+pub mod screen;
+
 use std::path::Path;
 
 use anyhow::Context as _;
@@ -177,4 +181,9 @@ pub fn long_document(pages: usize) -> anyhow::Result<(Vec<u8>, usize)> {
         }
     }
     Ok(render(&font, &format!("Tài liệu {pages} trang"), &blocks, pages)?)
+}
+
+/// A program on PATH.
+pub fn which(name: &str) -> Option<std::path::PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()).map(|d| d.join(name)).find(|p| p.is_file())
 }

@@ -15,12 +15,12 @@
 //! needs what the desktop E2E needs (scripts/setup) and the app built
 //! (`cargo build --release -p phonghop-desktop` after `npm run build` in ui/).
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
+use meeting_bench::procmem::{self, Mem, Sample, mb, total};
 use meeting_bench::{LocalServer, PASSWORD, Prepared, arg, arg_or};
 use meeting_e2e::desktop::{Desktop, INK, missing};
 use serde_json::json;
@@ -31,54 +31,9 @@ fn main() -> ExitCode {
     meeting_bench::exit("bench-memory", run())
 }
 
-/// Memory of one process, in kB.
-#[derive(Clone, Copy, Default, Debug)]
-struct Mem {
-    rss: u64,
-    pss: u64,
-}
-
-/// The app's processes (by role) and their memory now. The drivers carry the profile
-/// in their environment too (they pass it on) and are not part of the app.
-fn sample(profile: &Path) -> BTreeMap<String, Mem> {
-    let needle = format!("MEETING_PROFILE={}", profile.display()).into_bytes();
-    let mut out: BTreeMap<String, Mem> = BTreeMap::new();
-    let Ok(dir) = std::fs::read_dir("/proc") else { return out };
-    for entry in dir.flatten() {
-        let path = entry.path();
-        let Ok(environ) = std::fs::read(path.join("environ")) else { continue };
-        if !environ.split(|&b| b == 0).any(|v| v == needle.as_slice()) {
-            continue;
-        }
-        let comm = std::fs::read_to_string(path.join("comm")).unwrap_or_default().trim().to_owned();
-        let cmdline = std::fs::read(path.join("cmdline")).unwrap_or_default();
-        let role = match comm.as_str() {
-            "tauri-driver" | "WebKitWebDriver" => continue,
-            _ if cmdline.windows(10).any(|w| w == b"pdf-worker") => "PDF worker".to_owned(),
-            "phonghop" => "app (phonghop)".to_owned(),
-            other => other.to_owned(),
-        };
-        let rollup = std::fs::read_to_string(path.join("smaps_rollup")).unwrap_or_default();
-        let field = |name: &str| {
-            rollup
-                .lines()
-                .find_map(|l| l.strip_prefix(name))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-                .unwrap_or(0)
-        };
-        let m = out.entry(role).or_default();
-        m.rss += field("Rss:");
-        m.pss += field("Pss:");
-    }
-    out
-}
-
-fn total(s: &BTreeMap<String, Mem>) -> Mem {
-    s.values().fold(Mem::default(), |a, m| Mem { rss: a.rss + m.rss, pss: a.pss + m.pss })
-}
-
-fn mb(kb: u64) -> f64 {
-    kb as f64 / 1024.0
+/// The app's processes (found by the profile in their environment) and their memory now.
+fn sample(profile: &Path) -> Sample {
+    procmem::sample(&format!("MEETING_PROFILE={}", profile.display()))
 }
 
 /// True when every page intersecting the scroller's viewport has pixels.
@@ -178,7 +133,7 @@ fn run() -> anyhow::Result<bool> {
     println!("  MB (PSS / RSS)           meetings list           opened             peak              end");
     let mut app_peak = Mem::default();
     for role in roles {
-        let get = |s: &BTreeMap<String, Mem>| s.get(role).copied().unwrap_or_default();
+        let get = |s: &Sample| s.get(role).copied().unwrap_or_default();
         let peak = samples.iter().map(get).fold(Mem::default(), max);
         if role.starts_with("app") {
             app_peak = peak;

@@ -57,11 +57,18 @@ pub fn missing(app: &Path) -> Option<String> {
 /// Starts Xvfb on a display number it picks itself (`-displayfd`): killed runs leave
 /// lock files behind, so a number chosen here may be taken. Returns once the server
 /// accepts clients.
-fn xvfb() -> (Kill, String) {
+pub fn xvfb() -> (Kill, String) {
+    xvfb_with(&[])
+}
+
+/// [`xvfb`] with more arguments for Xvfb (`-wr`: a white root window, for a benchmark
+/// that counts dark pixels on the screen).
+pub fn xvfb_with(extra: &[&str]) -> (Kill, String) {
     use std::io::BufRead as _;
     use std::os::unix::process::CommandExt as _;
     let mut child = Command::new("Xvfb")
         .args(["-displayfd", "1", "-screen", "0", "1400x900x24", "-nolisten", "tcp"])
+        .args(extra)
         .process_group(0)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -99,7 +106,13 @@ impl Desktop {
 
     /// [`Desktop::launch`] with more environment for the app (e.g. where exports go).
     pub async fn launch_with(app: &Path, profile: &Path, env: &[(&str, &Path)]) -> Self {
-        let mut display = std::env::var("DISPLAY").ok();
+        Self::launch_on(app, profile, env, std::env::var("DISPLAY").ok()).await
+    }
+
+    /// [`Desktop::launch_with`] on a given display (`:N`), or a fresh Xvfb for `None`:
+    /// a benchmark that watches the screen starts the display itself.
+    pub async fn launch_on(app: &Path, profile: &Path, env: &[(&str, &Path)], display: Option<String>) -> Self {
+        let mut display = display;
         let xvfb = if display.is_none() {
             let (x, n) = xvfb();
             display = Some(format!(":{n}"));

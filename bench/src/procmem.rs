@@ -1,0 +1,93 @@
+//! Memory of a program's processes, read from `/proc`: every process that carries a
+//! marker in its environment (the app's `MEETING_PROFILE=…`, a peer's `BENCH_PEER=…`),
+//! grouped by role. PSS splits shared pages fairly between processes, so the sum over
+//! a program's processes is its real footprint; RSS is kept beside it.
+
+use std::collections::BTreeMap;
+
+/// Memory of one process (or a sum of them), in kB.
+#[derive(Clone, Copy, Default, Debug)]
+pub struct Mem {
+    /// Resident set size.
+    pub rss: u64,
+    /// Proportional set size.
+    pub pss: u64,
+}
+
+impl Mem {
+    /// The larger of each field.
+    pub fn max(self, o: Mem) -> Mem {
+        Mem { rss: self.rss.max(o.rss), pss: self.pss.max(o.pss) }
+    }
+}
+
+/// One sample: role → memory.
+pub type Sample = BTreeMap<String, Mem>;
+
+/// The processes whose environment holds `marker` (`KEY=VALUE`), by role: the PDF
+/// worker, the app (`phonghop`), else the process's own name. Drivers (tauri-driver,
+/// WebKitWebDriver) pass the app's environment on but are not part of it.
+pub fn sample(marker: &str) -> Sample {
+    let needle = marker.as_bytes();
+    let mut out = Sample::new();
+    let Ok(dir) = std::fs::read_dir("/proc") else { return out };
+    for entry in dir.flatten() {
+        let path = entry.path();
+        let Ok(environ) = std::fs::read(path.join("environ")) else { continue };
+        if !environ.split(|&b| b == 0).any(|v| v == needle) {
+            continue;
+        }
+        let comm = std::fs::read_to_string(path.join("comm")).unwrap_or_default().trim().to_owned();
+        let cmdline = std::fs::read(path.join("cmdline")).unwrap_or_default();
+        let role = match comm.as_str() {
+            "tauri-driver" | "WebKitWebDriver" | "xdotool" | "xwd" => continue,
+            _ if cmdline.windows(10).any(|w| w == b"pdf-worker") => "PDF worker".to_owned(),
+            "phonghop" => "app (phonghop)".to_owned(),
+            other => other.to_owned(),
+        };
+        let rollup = std::fs::read_to_string(path.join("smaps_rollup")).unwrap_or_default();
+        let field = |name: &str| {
+            rollup
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        let m = out.entry(role).or_default();
+        m.rss += field("Rss:");
+        m.pss += field("Pss:");
+    }
+    out
+}
+
+/// The sum over every role of a sample.
+pub fn total(s: &Sample) -> Mem {
+    s.values().fold(Mem::default(), |a, m| Mem { rss: a.rss + m.rss, pss: a.pss + m.pss })
+}
+
+/// kB → MB.
+pub fn mb(kb: u64) -> f64 {
+    kb as f64 / 1024.0
+}
+
+/// Per role: at `first`, the peak over `all`, at `last`; then the same for the sum.
+pub fn print_table(title: &str, columns: [&str; 3], first: &Sample, all: &[Sample], last: &Sample) {
+    if !title.is_empty() {
+        println!("  {title:<24}{:>18}{:>18}{:>18}", columns[0], columns[1], columns[2]);
+    }
+    let roles: std::collections::BTreeSet<&String> = all.iter().chain([first, last]).flat_map(|s| s.keys()).collect();
+    let row = |name: &str, cols: [Mem; 3]| {
+        print!("  {name:<24}");
+        for c in cols {
+            print!("{:>10.0} / {:>5.0}", mb(c.pss), mb(c.rss));
+        }
+        println!();
+    };
+    for role in roles {
+        let get = |s: &Sample| s.get(role).copied().unwrap_or_default();
+        let peak = all.iter().map(get).fold(Mem::default(), Mem::max);
+        row(role, [get(first), peak, get(last)]);
+    }
+    let peak = all.iter().map(total).fold(Mem::default(), Mem::max);
+    row("all processes", [total(first), peak, total(last)]);
+}
