@@ -79,11 +79,35 @@ const VISIBLE_PAINTED: &str = "const s = document.querySelector('[data-testid=sc
   }
   return true;";
 
+/// The first page's part of the viewport, in CSS pixels of the window: [x, y, w, h].
+const PAGE_RECT: &str = "const s = document.querySelector('[data-testid=scroller]').getBoundingClientRect();
+  const p = document.querySelector('[data-testid=page][data-page=\"0\"]').getBoundingClientRect();
+  const x = Math.max(s.left, p.left), y = Math.max(s.top, p.top);
+  return [x, y, Math.min(s.right, p.right) - x, Math.min(s.bottom, p.bottom) - y];";
+
 /// Scrolls by `arguments[0]` of a screen (or to the end for a negative value).
 const SCROLL: &str = "const s = document.querySelector('[data-testid=scroller]');
   const by = arguments[0];
   s.scrollTop = by < 0 ? s.scrollHeight : s.scrollTop + Math.round(s.clientHeight * by);
   return [s.scrollTop, s.scrollHeight - s.clientHeight];";
+
+/// With `--trace`: the viewer's User Timing marks after the click on the document (ms
+/// after it; the viewer marks its way to the first page) and when page canvases got
+/// their size, into `window.__benchTrace`.
+const TRACE: &str = "performance.clearMarks();
+  const trace = (window.__benchTrace = []);
+  let t0 = null;
+  document.addEventListener('click', () => { t0 = performance.now(); }, { capture: true, once: true });
+  const at = (t) => Math.round((t - t0) * 10) / 10;
+  const seen = new Set();
+  const watch = () => {
+    for (const c of document.querySelectorAll('[data-testid=page] canvas')) {
+      if (c.width > 0 && !seen.has(c)) { seen.add(c); trace.push(['canvas ' + c.closest('[data-testid=page]').dataset.page + ' sized (next frame)', at(performance.now())]); }
+    }
+    if (t0 === null || performance.now() - t0 < 3000) requestAnimationFrame(watch);
+  };
+  requestAnimationFrame(watch);
+  window.__benchMarks = () => performance.getEntriesByType('mark').map((m) => [m.name, at(m.startTime)]);";
 
 /// What one program did.
 struct Run {
@@ -97,11 +121,12 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
-/// The time from `t0` to the first frame after it that shows what the screen settled on.
-fn painted(frames: &[screen::Frame], t0: Instant) -> anyhow::Result<Duration> {
+/// The time from `t0` to the first frame after it that shows what the screen settled on
+/// (inside `within`: the document's page, not the thumbnails that follow it).
+fn painted(frames: &[screen::Frame], t0: Instant, within: Option<screen::Rect>) -> anyhow::Result<Duration> {
     let after: Vec<screen::Frame> = frames.iter().filter(|f| f.at >= t0).cloned().collect();
     let last = after.last().with_context(|| format!("no screen grab after the start (of {} grabs)", frames.len()))?;
-    let first = screen::first_showing(&after, last).context("the screen never settled")?;
+    let first = screen::first_showing(&after, last, within).context("the screen never settled")?;
     Ok(first.at.duration_since(t0))
 }
 
@@ -111,6 +136,7 @@ fn run() -> anyhow::Result<bool> {
         exe.parent().map(|d| d.join("phonghop")).unwrap_or_default()
     });
     let screens = arg_or("--screens", 60);
+    let trace = std::env::args().any(|a| a == "--trace");
     if let Some(msg) = missing(&app).or_else(evince::missing) {
         bail!("{msg}");
     }
@@ -128,7 +154,7 @@ fn run() -> anyhow::Result<bool> {
     let (_xvfb, n) = xvfb_with(&["-wr"]);
     let display = format!(":{n}");
 
-    let ours = ours(&app, &work, pdf, &display, screens)?;
+    let ours = ours(&app, &work, pdf, &display, screens, trace)?;
     let (peer, warm) = peer(&file, &work, &display, screens)?;
 
     println!("reading {name} at {WIDTH}×{HEIGHT}, fit width, {screens} screens then the end:");
@@ -170,6 +196,7 @@ fn ours(
     pdf: Vec<u8>,
     display: &str,
     screens: usize,
+    trace: bool,
 ) -> anyhow::Result<(Run, Duration)> {
     let server = LocalServer::start(&work.path().join("server"))?;
     let profile = work.path().join("profile");
@@ -199,6 +226,9 @@ fn ours(
         let doc = s.wait_for("[data-testid=document][data-available=true]", 1, long).await;
         // Let the meeting view settle, so the click is all that changes the screen.
         tokio::time::sleep(Duration::from_millis(800)).await;
+        if trace {
+            s.script(TRACE, json!([])).await;
+        }
         let clicked = Instant::now();
         s.click(&doc[0]).await;
         s.wait_until("the first page painted", VISIBLE_PAINTED, json!([]), long).await;
@@ -206,8 +236,21 @@ fn ours(
         let frames = recorder.stop();
         // Launch → first page: the first grab showing the settled viewer, however the
         // user got there (two clicks, each sent as soon as its target was there).
-        let launch = painted(&frames, t0).context("the app's launch")?;
-        let click = painted(&frames, clicked).context("the app's click on the document")?;
+        if trace {
+            eprintln!("the click, traced (ms after the click):");
+            let marks = s.script("return window.__benchMarks().concat(window.__benchTrace)", json!([])).await;
+            let mut rows: Vec<&serde_json::Value> = marks.as_array().into_iter().flatten().collect();
+            rows.sort_by(|a, b| a[1].as_f64().partial_cmp(&b[1].as_f64()).unwrap_or(std::cmp::Ordering::Equal));
+            for row in rows {
+                eprintln!("  {row}");
+            }
+        }
+        // The window sits at the screen's origin (no window manager, no frame).
+        let r = s.script(PAGE_RECT, json!([])).await;
+        let rect = |i: usize| r[i].as_f64().unwrap_or(0.0);
+        let page = Some(screen::Rect { x: rect(0), y: rect(1), w: rect(2), h: rect(3) });
+        let launch = painted(&frames, t0, page).context("the app's launch")?;
+        let click = painted(&frames, clicked, page).context("the app's click on the document")?;
         let open = procmem::sample(&marker);
         let mut paging = vec![open.clone()];
         for _ in 0..screens {
@@ -225,6 +268,18 @@ fn ours(
     })
 }
 
+/// Waits until something is drawn on the (white) screen, then lets it settle: the
+/// recorder running meanwhile has the whole way there.
+fn shown(display: &str) -> anyhow::Result<()> {
+    let until = Instant::now() + Duration::from_secs(20);
+    while screen::grab(display)?.dark == 0 {
+        anyhow::ensure!(Instant::now() < until, "Evince showed nothing in 20 s");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(2000));
+    Ok(())
+}
+
 /// Evince on the same file and display: a cold start that is paged through, then a
 /// warm start (its peer for opening a document from the meeting).
 fn peer(
@@ -237,10 +292,10 @@ fn peer(
     let recorder = Recorder::start(display);
     let t0 = Instant::now();
     let mut ev = Evince::open(file, display, &home)?;
-    std::thread::sleep(Duration::from_millis(3000));
+    shown(display)?;
     let frames = recorder.stop();
     anyhow::ensure!(frames.last().is_some_and(|f| f.dark > 0), "Evince's launch showed no page");
-    let launch = painted(&frames, t0).context("Evince's launch")?;
+    let launch = painted(&frames, t0, None).context("Evince's launch")?;
     ev.place(WIDTH, HEIGHT)?;
     evince::settle(display, Instant::now(), Duration::from_secs(5))?;
     std::thread::sleep(Duration::from_millis(500));
@@ -264,10 +319,10 @@ fn peer(
     let recorder = Recorder::start(display);
     let t0 = Instant::now();
     let ev = Evince::open(file, display, &home)?;
-    std::thread::sleep(Duration::from_millis(2500));
+    shown(display)?;
     let frames = recorder.stop();
     anyhow::ensure!(frames.last().is_some_and(|f| f.dark > 0), "Evince's warm start showed no page");
-    let warm = painted(&frames, t0).context("Evince's warm start")?;
+    let warm = painted(&frames, t0, None).context("Evince's warm start")?;
     drop(ev);
     Ok((Run { launch_to_page: launch, open, paging, end }, warm))
 }

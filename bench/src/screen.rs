@@ -16,11 +16,30 @@ pub struct Frame {
     pub at: Instant,
     /// Grey thumbnail, row-major.
     pub thumb: Vec<u8>,
-    /// Pixels darker than `DARK` (luminance 0–255).
+    /// Pixels darker than `DARK` (luminance 0–255), in all.
     pub dark: usize,
+    /// The same per thumbnail cell, row-major.
+    dark_cells: Vec<u16>,
+    /// Thumbnail cells per row.
+    cols: usize,
+}
+
+/// A rectangle of the screen, in pixels.
+#[derive(Clone, Copy, Debug)]
+pub struct Rect {
+    /// Left edge.
+    pub x: f64,
+    /// Top edge.
+    pub y: f64,
+    /// Width.
+    pub w: f64,
+    /// Height.
+    pub h: f64,
 }
 
 const CELL: usize = 8;
+/// Between two grabs of a [`Recorder`].
+const PAUSE_MS: u64 = 12;
 const DARK: u32 = 100;
 
 /// Grabs the whole screen of `display` (`:N`).
@@ -34,6 +53,7 @@ pub fn grab(display: &str) -> anyhow::Result<Frame> {
     let (tw, th) = (w / CELL, h / CELL);
     let mut sums = vec![0u32; tw * th];
     let mut dark = 0usize;
+    let mut dark_cells = vec![0u16; tw * th];
     for y in 0..th * CELL {
         let row = &px[y * bpl..y * bpl + w * bytes];
         for x in 0..tw * CELL {
@@ -42,33 +62,55 @@ pub fn grab(display: &str) -> anyhow::Result<Frame> {
             let lum = (u32::from(p[2]) * 77 + u32::from(p[1]) * 150 + u32::from(p[0]) * 29) >> 8;
             if lum < DARK {
                 dark += 1;
+                dark_cells[(y / CELL) * tw + x / CELL] += 1;
             }
             sums[(y / CELL) * tw + x / CELL] += lum;
         }
     }
     let n = (CELL * CELL) as u32;
-    Ok(Frame { at, thumb: sums.iter().map(|s| (s / n) as u8).collect(), dark })
+    Ok(Frame { at, thumb: sums.iter().map(|s| (s / n) as u8).collect(), dark, dark_cells, cols: tw })
 }
 
 impl Frame {
-    /// The share of thumbnail cells that differ from `other`'s by more than a little.
-    pub fn differs(&self, other: &Frame) -> f64 {
+    /// The thumbnail cells inside `within` (all of them for `None`).
+    fn cells(&self, within: Option<Rect>) -> Vec<usize> {
+        let rows = self.thumb.len() / self.cols.max(1);
+        let Some(r) = within else { return (0..self.thumb.len()).collect() };
+        let (c0, c1) = ((r.x / CELL as f64).floor() as usize, ((r.x + r.w) / CELL as f64).floor() as usize);
+        let (r0, r1) = ((r.y / CELL as f64).floor() as usize, ((r.y + r.h) / CELL as f64).floor() as usize);
+        (r0..r1.min(rows))
+            .flat_map(|y| (c0..c1.min(self.cols)).map(move |x| (x, y)))
+            .map(|(x, y)| y * self.cols + x)
+            .collect()
+    }
+
+    /// The share of thumbnail cells (inside `within`) that differ from `other`'s by more
+    /// than a little.
+    pub fn differs_in(&self, other: &Frame, within: Option<Rect>) -> f64 {
         if self.thumb.len() != other.thumb.len() || self.thumb.is_empty() {
             return 1.0;
         }
-        let n = self.thumb.iter().zip(&other.thumb).filter(|(a, b)| a.abs_diff(**b) > 24).count();
-        n as f64 / self.thumb.len() as f64
+        let cells = self.cells(within);
+        let n = cells.iter().filter(|&&i| self.thumb[i].abs_diff(other.thumb[i]) > 24).count();
+        n as f64 / cells.len().max(1) as f64
     }
 
-    /// Looks like `last`: nearly the same picture with nearly all of its text.
-    pub fn shows(&self, last: &Frame) -> bool {
-        self.differs(last) < 0.02 && self.dark as f64 >= last.dark as f64 * 0.9
+    /// [`Frame::differs_in`] over the whole screen.
+    pub fn differs(&self, other: &Frame) -> f64 {
+        self.differs_in(other, None)
+    }
+
+    /// Looks like `last` inside `within`: nearly the same picture with nearly all of
+    /// its text.
+    pub fn shows(&self, last: &Frame, within: Option<Rect>) -> bool {
+        let dark = |f: &Frame| f.cells(within).iter().map(|&i| usize::from(f.dark_cells[i])).sum::<usize>();
+        self.differs_in(last, within) < 0.02 && dark(self) as f64 >= dark(last) as f64 * 0.9
     }
 }
 
-/// The first frame of `frames` (in time order) from which on the screen shows `last`.
-pub fn first_showing<'a>(frames: &'a [Frame], last: &Frame) -> Option<&'a Frame> {
-    frames.iter().find(|f| f.shows(last))
+/// The first frame of `frames` (in time order) that shows `last` inside `within`.
+pub fn first_showing<'a>(frames: &'a [Frame], last: &Frame, within: Option<Rect>) -> Option<&'a Frame> {
+    frames.iter().find(|f| f.shows(last, within))
 }
 
 /// Width, height, bytes per line, bytes per pixel and the pixels of an XWD file (24 or
@@ -100,7 +142,7 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// Starts grabbing `display` as fast as `xwd` allows (a few ms a frame here).
+    /// Starts grabbing `display`, a frame every `PAUSE_MS` plus the grab's own time.
     pub fn start(display: &str) -> Self {
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let (flag, display) = (stop.clone(), display.to_owned());
@@ -108,7 +150,12 @@ impl Recorder {
             let mut frames = Vec::new();
             while !flag.load(std::sync::atomic::Ordering::Relaxed) {
                 match grab(&display) {
-                    Ok(f) => frames.push(f),
+                    // A grab costs a few ms of CPU; back to back they would take a core
+                    // of this 2-core machine from the programs measured.
+                    Ok(f) => {
+                        frames.push(f);
+                        std::thread::sleep(std::time::Duration::from_millis(PAUSE_MS));
+                    }
                     // Before the display accepts clients, or between two programs.
                     Err(e) => {
                         if std::env::var_os("BENCH_SCREEN_DEBUG").is_some() {
