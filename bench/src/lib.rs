@@ -187,3 +187,16 @@ pub fn long_document(pages: usize) -> anyhow::Result<(Vec<u8>, usize)> {
 pub fn which(name: &str) -> Option<std::path::PathBuf> {
     std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()).map(|d| d.join(name)).find(|p| p.is_file())
 }
+
+/// A WebDriver script: true when every page intersecting the viewer's viewport has pixels
+/// (the app's benchmarks wait on it after each scroll).
+pub const VISIBLE_PAINTED: &str = "const s = document.querySelector('[data-testid=scroller]');
+  if (!s) return false;
+  const r = s.getBoundingClientRect();
+  for (const el of document.querySelectorAll('[data-testid=page]')) {
+    const b = el.getBoundingClientRect();
+    if (b.bottom <= r.top || b.top >= r.bottom) continue;
+    const c = el.querySelector('canvas');
+    if (!c || c.width === 0) return false;
+  }
+  return true;";

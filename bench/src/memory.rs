@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use meeting_bench::procmem::{self, Mem, Sample, mb, total};
-use meeting_bench::{LocalServer, PASSWORD, Prepared, arg, arg_or};
+use meeting_bench::{LocalServer, PASSWORD, Prepared, VISIBLE_PAINTED, arg, arg_or};
 use meeting_e2e::desktop::{Desktop, INK, missing};
 use serde_json::json;
 
@@ -35,17 +35,6 @@ fn main() -> ExitCode {
 fn sample(profile: &Path) -> Sample {
     procmem::sample(&format!("MEETING_PROFILE={}", profile.display()))
 }
-
-/// True when every page intersecting the scroller's viewport has pixels.
-const VISIBLE_PAINTED: &str = "const s = document.querySelector('[data-testid=scroller]');
-  const r = s.getBoundingClientRect();
-  for (const el of document.querySelectorAll('[data-testid=page]')) {
-    const b = el.getBoundingClientRect();
-    if (b.bottom <= r.top || b.top >= r.bottom) continue;
-    const c = el.querySelector('canvas');
-    if (!c || c.width === 0) return false;
-  }
-  return true;";
 
 const SCROLL: &str = "const s = document.querySelector('[data-testid=scroller]');
   s.scrollTop = s.scrollTop + Math.round(s.clientHeight * 0.9);

@@ -28,7 +28,7 @@ use anyhow::{Context as _, bail};
 use meeting_bench::evince::{self, Evince};
 use meeting_bench::procmem::{self, Sample, mb, total};
 use meeting_bench::screen::{self, Recorder};
-use meeting_bench::{LocalServer, PASSWORD, Prepared, arg, arg_or};
+use meeting_bench::{LocalServer, PASSWORD, Prepared, VISIBLE_PAINTED, arg, arg_or};
 use meeting_e2e::desktop::{Desktop, missing, xvfb_with};
 use serde_json::json;
 
@@ -66,18 +66,6 @@ fn main() -> ExitCode {
 
 /// Set in the run that measures (see `main`).
 const CHILD: &str = "BENCH_READER_MEASURING";
-
-/// True when every page intersecting the scroller's viewport has pixels.
-const VISIBLE_PAINTED: &str = "const s = document.querySelector('[data-testid=scroller]');
-  if (!s) return false;
-  const r = s.getBoundingClientRect();
-  for (const el of document.querySelectorAll('[data-testid=page]')) {
-    const b = el.getBoundingClientRect();
-    if (b.bottom <= r.top || b.top >= r.bottom) continue;
-    const c = el.querySelector('canvas');
-    if (!c || c.width === 0) return false;
-  }
-  return true;";
 
 /// The first page's part of the viewport, in CSS pixels of the window: [x, y, w, h].
 const PAGE_RECT: &str = "const s = document.querySelector('[data-testid=scroller]').getBoundingClientRect();
