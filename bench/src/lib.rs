@@ -200,3 +200,14 @@ pub const VISIBLE_PAINTED: &str = "const s = document.querySelector('[data-testi
     if (!c || c.width === 0) return false;
   }
   return true;";
+
+/// A meeting with one document (`filename`, `pdf`), and a leader's profile at `profile`
+/// logged in and synced: what the app benchmarks start the app on.
+pub async fn leader_reads(url: &str, title: &str, filename: &str, pdf: Vec<u8>, profile: &Path) -> anyhow::Result<()> {
+    let prepared = Prepared::meeting(url, title).await?;
+    prepared.upload(filename, pdf).await?;
+    let p = meeting_client::Profile::open(profile)?;
+    p.login(url, "leader", PASSWORD).await?;
+    meeting_client::sync(&p, &meeting_client::SyncOptions::default(), &|_| {}).await?;
+    Ok(())
+}

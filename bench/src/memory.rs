@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use meeting_bench::procmem::{self, Mem, Sample, mb, total};
-use meeting_bench::{LocalServer, PASSWORD, Prepared, VISIBLE_PAINTED, arg, arg_or};
+use meeting_bench::{LocalServer, VISIBLE_PAINTED, arg, arg_or};
 use meeting_e2e::desktop::{Desktop, INK, missing};
 use serde_json::json;
 
@@ -54,14 +54,13 @@ fn run() -> anyhow::Result<bool> {
     let profile_dir = work.path().join("profile");
     let rt = tokio::runtime::Runtime::new()?;
     let (pdf, pages) = meeting_bench::long_document(pages)?;
-    rt.block_on(async {
-        let prepared = Prepared::meeting(&server.url, "Họp đọc tài liệu dài").await?;
-        prepared.upload("tai-lieu-dai.pdf", pdf).await?;
-        let profile = meeting_client::Profile::open(&profile_dir)?;
-        profile.login(&server.url, "leader", PASSWORD).await?;
-        meeting_client::sync(&profile, &meeting_client::SyncOptions::default(), &|_| {}).await?;
-        anyhow::Ok(())
-    })?;
+    rt.block_on(meeting_bench::leader_reads(
+        &server.url,
+        "Họp đọc tài liệu dài",
+        "tai-lieu-dai.pdf",
+        pdf,
+        &profile_dir,
+    ))?;
     eprintln!("synced a {pages}-page document; starting {}", app.display());
 
     let (idle, opened, samples, steps, took) = rt.block_on(async {
@@ -118,18 +117,17 @@ fn run() -> anyhow::Result<bool> {
         }
         println!();
     };
-    let max = |a: Mem, m: Mem| Mem { rss: a.rss.max(m.rss), pss: a.pss.max(m.pss) };
     println!("  MB (PSS / RSS)           meetings list           opened             peak              end");
     let mut app_peak = Mem::default();
     for role in roles {
         let get = |s: &Sample| s.get(role).copied().unwrap_or_default();
-        let peak = samples.iter().map(get).fold(Mem::default(), max);
+        let peak = samples.iter().map(get).fold(Mem::default(), Mem::max);
         if role.starts_with("app") {
             app_peak = peak;
         }
         row(role, [get(&idle), get(&opened), peak, get(&end)]);
     }
-    let peak = samples.iter().map(total).fold(Mem::default(), max);
+    let peak = samples.iter().map(total).fold(Mem::default(), Mem::max);
     row("all processes", [total(&idle), total(&opened), peak, total(&end)]);
     let peak_pss = peak.pss;
     println!("the app's own process alone: peak RSS {:.0} MB", mb(app_peak.rss));

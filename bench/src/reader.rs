@@ -28,7 +28,7 @@ use anyhow::{Context as _, bail};
 use meeting_bench::evince::{self, Evince};
 use meeting_bench::procmem::{self, Sample, mb, total};
 use meeting_bench::screen::{self, Recorder};
-use meeting_bench::{LocalServer, PASSWORD, Prepared, VISIBLE_PAINTED, arg, arg_or};
+use meeting_bench::{LocalServer, PASSWORD, VISIBLE_PAINTED, arg, arg_or};
 use meeting_e2e::desktop::{Desktop, missing, xvfb_with};
 use serde_json::json;
 
@@ -189,14 +189,7 @@ fn ours(
     let server = LocalServer::start(&work.path().join("server"))?;
     let profile = work.path().join("profile");
     let rt = tokio::runtime::Runtime::new()?;
-    rt.block_on(async {
-        let prepared = Prepared::meeting(&server.url, "Họp đọc tài liệu").await?;
-        prepared.upload("tai-lieu.pdf", pdf).await?;
-        let p = meeting_client::Profile::open(&profile)?;
-        p.login(&server.url, "leader", PASSWORD).await?;
-        meeting_client::sync(&p, &meeting_client::SyncOptions::default(), &|_| {}).await?;
-        anyhow::Ok(())
-    })?;
+    rt.block_on(meeting_bench::leader_reads(&server.url, "Họp đọc tài liệu", "tai-lieu.pdf", pdf, &profile))?;
     let marker = format!("MEETING_PROFILE={}", profile.display());
     rt.block_on(async {
         let long = Duration::from_secs(60);
@@ -205,8 +198,8 @@ fn ours(
         let desktop = Desktop::launch_on(app, &profile, &[], Some(display.to_owned())).await;
         let s = &desktop.session;
         s.wait_for("[data-testid=meeting], [data-testid=unlock-password]", 1, long).await;
-        if !s.find_all("[data-testid=unlock-password]").await.is_empty() {
-            s.type_into(&s.find_all("[data-testid=unlock-password]").await[0], PASSWORD).await;
+        if let Some(field) = s.find_all("[data-testid=unlock-password]").await.first() {
+            s.type_into(field, PASSWORD).await;
             s.click(&s.wait_for("[data-testid=unlock]", 1, long).await[0]).await;
         }
         let meeting = s.wait_for("[data-testid=meeting]", 1, long).await;
@@ -222,8 +215,6 @@ fn ours(
         s.wait_until("the first page painted", VISIBLE_PAINTED, json!([]), long).await;
         tokio::time::sleep(Duration::from_millis(1200)).await;
         let frames = recorder.stop();
-        // Launch → first page: the first grab showing the settled viewer, however the
-        // user got there (two clicks, each sent as soon as its target was there).
         if trace {
             eprintln!("the click, traced (ms after the click):");
             let marks = s.script("return window.__benchMarks().concat(window.__benchTrace)", json!([])).await;
@@ -237,6 +228,8 @@ fn ours(
         let r = s.script(PAGE_RECT, json!([])).await;
         let rect = |i: usize| r[i].as_f64().unwrap_or(0.0);
         let page = Some(screen::Rect { x: rect(0), y: rect(1), w: rect(2), h: rect(3) });
+        // Launch → first page: the first grab showing the settled viewer, however the
+        // user got there (two clicks, each sent as soon as its target was there).
         let launch = painted(&frames, t0, page).context("the app's launch")?;
         let click = painted(&frames, clicked, page).context("the app's click on the document")?;
         let open = procmem::sample(&marker);
@@ -256,16 +249,21 @@ fn ours(
     })
 }
 
-/// Waits until something is drawn on the (white) screen, then lets it settle: the
-/// recorder running meanwhile has the whole way there.
-fn shown(display: &str) -> anyhow::Result<()> {
-    let until = Instant::now() + Duration::from_secs(20);
+/// Starts Evince on `file` with the screen recorded, waits until something is drawn on
+/// the (white) screen and lets it settle; returns it and its start → first page.
+fn start(file: &std::path::Path, display: &str, home: &std::path::Path) -> anyhow::Result<(Evince, Duration)> {
+    let recorder = Recorder::start(display);
+    let t0 = Instant::now();
+    let ev = Evince::open(file, display, home)?;
+    let until = t0 + Duration::from_secs(20);
     while screen::grab(display)?.dark == 0 {
         anyhow::ensure!(Instant::now() < until, "Evince showed nothing in 20 s");
         std::thread::sleep(Duration::from_millis(100));
     }
     std::thread::sleep(Duration::from_millis(2000));
-    Ok(())
+    let frames = recorder.stop();
+    anyhow::ensure!(frames.last().is_some_and(|f| f.dark > 0), "no page on the screen");
+    Ok((ev, painted(&frames, t0, None)?))
 }
 
 /// Evince on the same file and display: a cold start that is paged through, then a
@@ -277,13 +275,7 @@ fn peer(
     screens: usize,
 ) -> anyhow::Result<(Run, Duration)> {
     let home = evince::home(&work.path().join("evince"))?;
-    let recorder = Recorder::start(display);
-    let t0 = Instant::now();
-    let mut ev = Evince::open(file, display, &home)?;
-    shown(display)?;
-    let frames = recorder.stop();
-    anyhow::ensure!(frames.last().is_some_and(|f| f.dark > 0), "Evince's launch showed no page");
-    let launch = painted(&frames, t0, None).context("Evince's launch")?;
+    let (mut ev, launch) = start(file, display, &home).context("Evince's launch")?;
     ev.place(WIDTH, HEIGHT)?;
     evince::settle(display, Instant::now(), Duration::from_secs(5))?;
     std::thread::sleep(Duration::from_millis(500));
@@ -304,13 +296,7 @@ fn peer(
     drop(ev);
     std::thread::sleep(Duration::from_millis(500));
 
-    let recorder = Recorder::start(display);
-    let t0 = Instant::now();
-    let ev = Evince::open(file, display, &home)?;
-    shown(display)?;
-    let frames = recorder.stop();
-    anyhow::ensure!(frames.last().is_some_and(|f| f.dark > 0), "Evince's warm start showed no page");
-    let warm = painted(&frames, t0, None).context("Evince's warm start")?;
+    let (ev, warm) = start(file, display, &home).context("Evince's warm start")?;
     drop(ev);
     Ok((Run { launch_to_page: launch, open, paging, end }, warm))
 }

@@ -57,7 +57,7 @@ pub fn missing(app: &Path) -> Option<String> {
 /// Starts Xvfb on a display number it picks itself (`-displayfd`): killed runs leave
 /// lock files behind, so a number chosen here may be taken. Returns once the server
 /// accepts clients.
-pub fn xvfb() -> (Kill, String) {
+fn xvfb() -> (Kill, String) {
     xvfb_with(&[])
 }
 
