@@ -91,3 +91,55 @@ pub fn print_table(title: &str, columns: [&str; 3], first: &Sample, all: &[Sampl
     let peak = all.iter().map(total).fold(Mem::default(), Mem::max);
     row("all processes", [total(first), peak, total(last)]);
 }
+
+/// With `--smaps DIR`: where each process of a sample keeps its memory, the mappings
+/// summed by name (anonymous ones by size class, since a 64 MB anonymous mapping is a
+/// heap arena or a JS cage, a 8 MB one a thread stack), largest PSS first, written to
+/// `DIR/LABEL.txt`. This is how the web process's growth while paging was found.
+pub fn dump_smaps(marker: &str, dir: &std::path::Path, label: &str) -> std::io::Result<()> {
+    use std::fmt::Write as _;
+    std::fs::create_dir_all(dir)?;
+    let needle = marker.as_bytes();
+    let mut text = String::new();
+    for entry in std::fs::read_dir("/proc")?.flatten() {
+        let path = entry.path();
+        let Ok(environ) = std::fs::read(path.join("environ")) else { continue };
+        if !environ.split(|&b| b == 0).any(|v| v == needle) {
+            continue;
+        }
+        let comm = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
+        let smaps = std::fs::read_to_string(path.join("smaps")).unwrap_or_default();
+        let mut by: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();
+        let mut name = String::new();
+        for line in smaps.lines() {
+            let mut parts = line.split_whitespace();
+            let first = parts.next().unwrap_or("");
+            if first.contains('-') && !first.ends_with(':') {
+                let range: Vec<u64> = first.split('-').filter_map(|h| u64::from_str_radix(h, 16).ok()).collect();
+                let size = range.get(1).zip(range.first()).map_or(0, |(b, a)| (b - a) >> 10);
+                let rest: Vec<&str> = parts.skip(4).collect();
+                name = if rest.is_empty() {
+                    format!("[anon ~{} MB]", size.next_power_of_two() >> 10)
+                } else {
+                    rest.join(" ")
+                };
+            } else if let Some(v) = line.strip_prefix("Pss:") {
+                let kb = v.trim().trim_end_matches("kB").trim().parse::<u64>().unwrap_or(0);
+                by.entry(name.clone()).or_default().0 += kb;
+            } else if let Some(v) = line.strip_prefix("Rss:") {
+                let kb = v.trim().trim_end_matches("kB").trim().parse::<u64>().unwrap_or(0);
+                by.entry(name.clone()).or_default().1 += kb;
+            } else if let Some(v) = line.strip_prefix("Anonymous:") {
+                let kb = v.trim().trim_end_matches("kB").trim().parse::<u64>().unwrap_or(0);
+                by.entry(name.clone()).or_default().2 += kb;
+            }
+        }
+        let mut rows: Vec<_> = by.into_iter().collect();
+        rows.sort_by_key(|r| std::cmp::Reverse(r.1.0));
+        let _ = writeln!(text, "== {} ({})", comm.trim(), path.display());
+        for (n, (pss, rss, anon)) in rows.iter().take(25) {
+            let _ = writeln!(text, "  {:>8} kB pss {:>8} kB rss {:>8} kB anon  {n}", pss, rss, anon);
+        }
+    }
+    std::fs::write(dir.join(format!("{label}.txt")), text)
+}

@@ -14,9 +14,12 @@
 //! Targets (issue 12): click → first page ≤ 150 ms; the summed PSS while paging ≤ 2×
 //! Evince's. Exits non-zero when one is missed.
 //!
-//! `cargo run --release -p meeting-bench --bin bench-reader -- [--file PDF] [--screens N]`
-//! (the issue's figures are on freeculture.pdf, from pdf.js's test corpus; without
-//! `--file` a generated 352-page document is read). Needs what the desktop E2E needs,
+//! `cargo run --release -p meeting-bench --bin bench-reader -- [--file PDF] [--screens N]
+//! [--trace] [--smaps DIR] [--app-only]` (`--trace`: the viewer's marks after the click;
+//! `--smaps`: where each process's memory is, at open, while paging and at the end;
+//! `--app-only`: the app's figures without Evince's, and no verdict). The issue's
+//! figures are on freeculture.pdf, from pdf.js's test corpus; without `--file` a
+//! generated 352-page document is read. Needs what the desktop E2E needs,
 //! the release app (`scripts/build-app --release`), and Debian's evince, xdotool and
 //! x11-apps.
 
@@ -142,7 +145,24 @@ fn run() -> anyhow::Result<bool> {
     let (_xvfb, n) = xvfb_with(&["-wr"]);
     let display = format!(":{n}");
 
-    let ours = ours(&app, &work, pdf, &display, screens, trace)?;
+    let smaps = arg("--smaps").map(PathBuf::from);
+    let ours = ours(&app, &work, pdf, &display, screens, trace, smaps)?;
+    if std::env::args().any(|a| a == "--app-only") {
+        // While working on the app: its figures alone, no verdict.
+        println!(
+            "the app alone: launch → first page {:.0} ms, click → first page {:.0} ms",
+            ms(ours.0.launch_to_page),
+            ms(ours.1)
+        );
+        procmem::print_table(
+            "the app, MB (PSS / RSS)",
+            ["open", "peak paging", "end"],
+            &ours.0.open,
+            &ours.0.paging,
+            &ours.0.end,
+        );
+        return Ok(true);
+    }
     let (peer, warm) = peer(&file, &work, &display, screens)?;
 
     println!("reading {name} at {WIDTH}×{HEIGHT}, fit width, {screens} screens then the end:");
@@ -185,6 +205,7 @@ fn ours(
     display: &str,
     screens: usize,
     trace: bool,
+    smaps: Option<PathBuf>,
 ) -> anyhow::Result<(Run, Duration)> {
     let server = LocalServer::start(&work.path().join("server"))?;
     let profile = work.path().join("profile");
@@ -232,16 +253,29 @@ fn ours(
         // user got there (two clicks, each sent as soon as its target was there).
         let launch = painted(&frames, t0, page).context("the app's launch")?;
         let click = painted(&frames, clicked, page).context("the app's click on the document")?;
+        let smaps = |label: &str| {
+            if let Some(dir) = &smaps {
+                if let Err(e) = procmem::dump_smaps(&marker, dir, label) {
+                    eprintln!("--smaps: {e}");
+                }
+            }
+        };
+        smaps("1-open");
         let open = procmem::sample(&marker);
         let mut paging = vec![open.clone()];
-        for _ in 0..screens {
+        for k in 0..screens {
             s.script(SCROLL, json!([0.9])).await;
             s.wait_until("the pages on screen painted", VISIBLE_PAINTED, json!([]), Duration::from_secs(20)).await;
             paging.push(procmem::sample(&marker));
+            if k + 1 == screens / 2 {
+                smaps("2-paging-half");
+            }
         }
+        smaps("3-paged");
         s.script(SCROLL, json!([-1])).await;
         s.wait_until("the last pages painted", VISIBLE_PAINTED, json!([]), Duration::from_secs(20)).await;
         tokio::time::sleep(Duration::from_millis(1000)).await;
+        smaps("4-end");
         let end = procmem::sample(&marker);
         paging.push(end.clone());
         desktop.quit().await;
