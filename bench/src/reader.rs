@@ -254,10 +254,10 @@ fn ours(
         let launch = painted(&frames, t0, page).context("the app's launch")?;
         let click = painted(&frames, clicked, page).context("the app's click on the document")?;
         let smaps = |label: &str| {
-            if let Some(dir) = &smaps {
-                if let Err(e) = procmem::dump_smaps(&marker, dir, label) {
-                    eprintln!("--smaps: {e}");
-                }
+            if let Some(dir) = &smaps
+                && let Err(e) = procmem::dump_smaps(&marker, dir, label)
+            {
+                eprintln!("--smaps: {e}");
             }
         };
         smaps("1-open");
