@@ -4,6 +4,7 @@
 //! as `{code, message}` (`UiError`); pages cross as raw RGBA bytes (`ipc::Response`).
 
 mod commands;
+mod malloc;
 mod prepare;
 mod room;
 mod webview;
@@ -36,6 +37,7 @@ fn stay_in_the_app<R: tauri::Runtime>() -> tauri::plugin::TauriPlugin<R> {
 
 /// Runs the app until its window closes.
 pub fn run() -> ExitCode {
+    malloc::reexec_with_settings();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -50,8 +52,10 @@ pub fn run() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let program = std::env::current_exe().unwrap_or_else(|_| "phonghop".into());
-    let worker = WorkerCommand { program, args: vec![meeting_client::PDF_WORKER_ARG.into()] };
+    let worker = meeting_client::pdf_worker().unwrap_or_else(|_| WorkerCommand {
+        program: "phonghop".into(),
+        args: vec![meeting_client::PDF_WORKER_ARG.into()],
+    });
     let core = AppCore::new(profile, PdfService::start(worker, meeting_client::app::pdf_options()));
     let result = tauri::Builder::default()
         .plugin(stay_in_the_app())

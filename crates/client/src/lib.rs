@@ -53,13 +53,27 @@ pub use error::{ClientError, Result};
 /// worker process.
 pub const PDF_WORKER_ARG: &str = "pdf-worker";
 
-/// A PDF service whose worker is this very executable started with [`PDF_WORKER_ARG`].
-pub fn pdf_service() -> Result<meeting_pdf::PdfService> {
+/// The standalone worker executable, looked for beside the running program.
+pub const PDF_WORKER_BIN: &str = "meeting-pdf-worker";
+
+/// How this program starts its PDF worker: the standalone [`PDF_WORKER_BIN`] beside it
+/// when there is one, else itself with [`PDF_WORKER_ARG`]. The standalone worker links
+/// pdfium only; the desktop app's own binary also maps WebKit, GTK, JavaScriptCore and
+/// their relocated data, ~15–20 MB the worker never uses (`bench-reader --smaps`).
+/// `scripts/build-app` builds both, so they come from the same sources.
+pub fn pdf_worker() -> Result<meeting_pdf::WorkerCommand> {
     let program = std::env::current_exe().map_err(ClientError::io("finding the program's own path"))?;
-    Ok(meeting_pdf::PdfService::start(
-        meeting_pdf::WorkerCommand { program, args: vec![PDF_WORKER_ARG.into()] },
-        meeting_pdf::ServiceOptions::default(),
-    ))
+    let standalone = program.with_file_name(format!("{PDF_WORKER_BIN}{}", std::env::consts::EXE_SUFFIX));
+    Ok(if standalone.is_file() {
+        meeting_pdf::WorkerCommand { program: standalone, args: Vec::new() }
+    } else {
+        meeting_pdf::WorkerCommand { program, args: vec![PDF_WORKER_ARG.into()] }
+    })
+}
+
+/// A PDF service whose worker is started as [`pdf_worker`] says.
+pub fn pdf_service() -> Result<meeting_pdf::PdfService> {
+    Ok(meeting_pdf::PdfService::start(pdf_worker()?, meeting_pdf::ServiceOptions::default()))
 }
 pub use sync::{SyncOptions, SyncProgress, SyncReport, VerifyReport, sync, verify};
 

@@ -503,6 +503,7 @@ impl Dispatcher {
         if let Some((_, path)) = &pixels {
             command.env(crate::worker::PIXELS_ENV, path);
         }
+        crate::worker::tune_malloc(&mut command);
         let mut child = command
             .args(&self.command.args)
             .stdin(Stdio::piped())

@@ -47,6 +47,20 @@ pub fn run() -> ExitCode {
 /// Where the service's shared pixel file can be opened (a `/proc/PID/fd/N` path).
 pub const PIXELS_ENV: &str = "MEETING_PDF_PIXELS";
 
+/// glibc's allocator settings for a worker, unless the caller set them: a page bitmap
+/// is a ~10 MB block made and freed per render. By default glibc raises its mmap
+/// threshold to the size of the first big block freed, and every later bitmap then
+/// comes from the brk heap, which only shrinks from its top: the worker kept ~25 MB it
+/// no longer used (`bench-reader --smaps`). A fixed threshold keeps big blocks in their
+/// own mappings, given back to the system when freed. Other allocators ignore these.
+pub(crate) fn tune_malloc(command: &mut std::process::Command) {
+    for (name, value) in [("MALLOC_MMAP_THRESHOLD_", "262144"), ("MALLOC_TRIM_THRESHOLD_", "1048576")] {
+        if std::env::var_os(name).is_none() {
+            command.env(name, value);
+        }
+    }
+}
+
 fn execute(engine: &mut Engine, op: Op, pixels: Option<&File>) -> (Answer, Vec<u8>) {
     let doc = match &op {
         Op::Open { .. } => None,

@@ -64,7 +64,15 @@ export function paint(canvas: HTMLCanvasElement, buf: ArrayBuffer): { width: num
   canvas.height = height;
   const ctx = canvas.getContext("2d");
   ctx?.putImageData(new ImageData(new Uint8ClampedArray(buf, 0, width * height * 4), width, height), 0, 0);
+  release(buf);
   return { width, height };
+}
+
+/** Gives a page buffer's ~10 MB back now rather than at some later collection
+ *  (transferring to a zero-length buffer detaches and frees it). The canvas has its own
+ *  copy of the pixels; a page nobody paints is released too. */
+export function release(buf: ArrayBuffer) {
+  (buf as { transfer?: (length: number) => ArrayBuffer }).transfer?.(0);
 }
 
 /** A run of characters laid out on one line: one element of the text layer. `at[k]` is
