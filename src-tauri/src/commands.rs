@@ -90,8 +90,10 @@ pub fn close_document(core: Core<'_>, handle: u64) {
     core.close_document(handle);
 }
 
-/// Raw `[width][height][RGBA…]` bytes: arrives in JS as an ArrayBuffer, no encoding.
+/// Raw `[RGBA…][u32 width][u32 height]` bytes: arrives in JS as an ArrayBuffer, no
+/// encoding. With `rows` (top, count), only those pixel rows of the page.
 #[tauri::command]
+#[allow(clippy::too_many_arguments)]
 pub async fn render_page(
     core: Core<'_>,
     handle: u64,
@@ -100,8 +102,9 @@ pub async fn render_page(
     priority: Priority,
     view: u64,
     generation: u64,
+    rows: Option<(u32, u32)>,
 ) -> UiResult<Response> {
-    core.render_page(handle, page, width, priority, view, generation).await.map(Response::new)
+    core.render_page_rows(handle, page, width, rows, priority, view, generation).await.map(Response::new)
 }
 
 #[tauri::command]

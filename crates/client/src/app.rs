@@ -351,8 +351,24 @@ impl AppCore {
         view: u64,
         generation: u64,
     ) -> UiResult<Vec<u8>> {
+        self.render_page_rows(handle, page, width, None, priority, view, generation).await
+    }
+
+    /// [`render_page`](Self::render_page), or only the pixel rows `(top, count)` of it:
+    /// the viewer paints the part of a document's first page on screen before the whole.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn render_page_rows(
+        &self,
+        handle: u64,
+        page: u32,
+        width: u32,
+        rows: Option<(u32, u32)>,
+        priority: Priority,
+        view: u64,
+        generation: u64,
+    ) -> UiResult<Vec<u8>> {
         let ticket = self.ticket(view, generation)?;
-        let rendered = self.pdf.render(DocHandle(handle), page, width, priority, Some(ticket)).await;
+        let rendered = self.pdf.render_rows(DocHandle(handle), page, width, rows, priority, Some(ticket)).await;
         Ok(self.damaged(handle, rendered)?.into_frame())
     }
 

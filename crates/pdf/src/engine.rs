@@ -12,6 +12,9 @@ use crate::types::{
 };
 use crate::{PdfError, locate};
 
+/// Tallest page rendered, in pixels.
+const MAX_HEIGHT: u32 = 20_000;
+
 /// A document's reader that remembers why a read failed (a sealed chunk that does not
 /// decrypt), which pdfium's error codes cannot say.
 struct Watched {
@@ -168,24 +171,63 @@ impl Engine {
 
     /// Renders a page `width` pixels wide (height follows the page's shape).
     pub fn render(&mut self, handle: u64, index: u32, width: u32) -> Result<Bitmap, PdfError> {
+        self.render_rows(handle, index, width, None)
+    }
+
+    /// Renders a page `width` pixels wide, or only its pixel rows `top..top + count`
+    /// (`rows`): the part of a page on screen, painted before the whole of it. pdfium
+    /// skips what falls outside the bitmap, and decodes images only down to the last
+    /// row it needs, so a band costs about its share of the page.
+    pub fn render_rows(
+        &mut self,
+        handle: u64,
+        index: u32,
+        width: u32,
+        rows: Option<(u32, u32)>,
+    ) -> Result<Bitmap, PdfError> {
         if width == 0 || width > 10_000 {
             return Err(PdfError::Invalid(format!("render width {width} is outside 1..=10000 pixels")));
         }
         let page = self.page(handle, index)?;
         let config = PdfRenderConfig::new()
             .set_target_width(width as i32)
-            .set_maximum_height(20_000)
+            .set_maximum_height(MAX_HEIGHT as i32)
             .render_annotations(true)
             .render_form_data(true)
             // pdfium draws BGRA; asking it to swap R and B while drawing avoids a pass.
             .set_reverse_byte_order(true);
-        let bitmap = page.render_with_config(&config).map_err(|e| map_err(e, false))?;
-        let (w, h) = (bitmap.width() as u32, bitmap.height() as u32);
-        let mut rgba = bitmap.as_rgba_bytes();
+        // The page's full height at this width, as pdfium-render sizes it.
+        let full = (page.height().value * (width as f32 / page.width().value)).round();
+        // A page too tall for one bitmap is capped by pdfium-render: such a page is
+        // rendered whole, as it would be without `rows`.
+        let band = match rows.filter(|_| full.is_finite() && full >= 1.0 && full <= MAX_HEIGHT as f32) {
+            None => None,
+            Some((top, count)) => {
+                let end = top.saturating_add(count).min(full as u32);
+                if top >= end {
+                    return Err(PdfError::Invalid(format!("rows {top}+{count} are not on a page {full} pixels tall")));
+                }
+                Some((top, end - top, full as u32))
+            }
+        };
+        let (w, h, top, page_height, mut rgba) = match band {
+            None => {
+                let bitmap = page.render_with_config(&config).map_err(|e| map_err(e, false))?;
+                let (w, h) = (bitmap.width() as u32, bitmap.height() as u32);
+                (w, h, 0, h, bitmap.as_rgba_bytes())
+            }
+            Some((top, count, page_height)) => {
+                let mut bitmap = PdfBitmap::empty(width as i32, count as i32, PdfBitmapFormat::BGRA)
+                    .map_err(|e| map_err(e, false))?;
+                page.render_into_bitmap_with_config(&mut bitmap, &config.set_origin(0, -(top as i32)))
+                    .map_err(|e| map_err(e, false))?;
+                (width, count, top, page_height, bitmap.as_rgba_bytes())
+            }
+        };
         rgba.truncate((w * h * 4) as usize);
         if let Some(text) = self.watermarks.get(&handle) {
             let stamp = self.stamps.get(self.pdfium, text, crate::watermark::stamp_width(w))?;
-            crate::watermark::apply(&stamp, &mut rgba, w, h);
+            crate::watermark::apply_rows(&stamp, &mut rgba, w, page_height, top..top + h);
         }
         Ok(Bitmap { width: w, height: h, rgba })
     }

@@ -238,16 +238,31 @@ impl PdfService {
         priority: Priority,
         ticket: Option<Ticket>,
     ) -> Result<Arc<Bitmap>, PdfError> {
-        if let Some(hit) = self.shared.cache.lock().ok().and_then(|mut c| c.get(doc.0, page, width)) {
+        self.render_rows(doc, page, width, None, priority, ticket).await
+    }
+
+    /// [`render`](Self::render), or only the pixel rows `(top, count)` of the page
+    /// (`Engine::render_rows`): the part on screen, before the whole. Bands skip the cache.
+    pub async fn render_rows(
+        &self,
+        doc: DocHandle,
+        page: u32,
+        width: u32,
+        rows: Option<(u32, u32)>,
+        priority: Priority,
+        ticket: Option<Ticket>,
+    ) -> Result<Arc<Bitmap>, PdfError> {
+        let whole = rows.is_none();
+        if whole && let Some(hit) = self.shared.cache.lock().ok().and_then(|mut c| c.get(doc.0, page, width)) {
             return Ok(hit);
         }
-        match self.call(Op::Render { doc: doc.0, page, width }, priority, ticket).await? {
+        match self.call(Op::Render { doc: doc.0, page, width, rows }, priority, ticket).await? {
             (Reply::Rendered { width: w, height: h, .. }, rgba) => {
                 if rgba.len() != (w as usize) * (h as usize) * 4 {
                     return Err(PdfError::Engine(format!("a {w}x{h} render came with {} bytes", rgba.len())));
                 }
                 let bitmap = Arc::new(Bitmap { width: w, height: h, rgba });
-                if let Ok(mut c) = self.shared.cache.lock() {
+                if whole && let Ok(mut c) = self.shared.cache.lock() {
                     c.put(doc.0, page, width, bitmap.clone());
                 }
                 Ok(bitmap)

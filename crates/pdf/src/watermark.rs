@@ -117,11 +117,21 @@ pub fn positions(stamp: &Stamp, width: u32, height: u32) -> Vec<(u32, u32)> {
 
 /// Blends the stamp into RGBA pixels at each band.
 pub fn apply(stamp: &Stamp, rgba: &mut [u8], width: u32, height: u32) {
+    apply_rows(stamp, rgba, width, height, 0..height);
+}
+
+/// Stamps the rows `rows` of a `width` × `height` page, `rgba` holding those rows only
+/// (a band rendered first): the stamps fall where they fall on the whole page.
+pub fn apply_rows(stamp: &Stamp, rgba: &mut [u8], width: u32, height: u32, rows: std::ops::Range<u32>) {
+    let end = rows.end.min(height);
     for (x0, y0) in positions(stamp, width, height) {
         for sy in 0..stamp.height {
             let y = y0 + sy;
-            if y >= height {
+            if y >= end {
                 break;
+            }
+            if y < rows.start {
+                continue;
             }
             for sx in 0..stamp.width {
                 let x = x0 + sx;
@@ -130,7 +140,7 @@ pub fn apply(stamp: &Stamp, rgba: &mut [u8], width: u32, height: u32) {
                     continue;
                 }
                 let a = OPACITY * f32::from(c) / 255.0;
-                let at = ((y * width + x) * 4) as usize;
+                let at = (((y - rows.start) * width + x) * 4) as usize;
                 for (ch, ink) in rgba[at..at + 3].iter_mut().zip(INK) {
                     *ch = (f32::from(*ch) * (1.0 - a) + ink * a).round() as u8;
                 }

@@ -43,6 +43,9 @@ pub enum Op {
         page: u32,
         /// Width in pixels.
         width: u32,
+        /// Only these pixel rows, `(top, count)`: the part on screen, first.
+        #[serde(default)]
+        rows: Option<(u32, u32)>,
     },
     /// Text layer of a page.
     Text {

@@ -83,7 +83,7 @@ fn run_op(engine: &mut Engine, op: Op, pixels: Option<&File>) -> (Answer, Vec<u8
             engine.close(doc);
             (Ok(Reply::Closed), nothing())
         }
-        Op::Render { doc, page, width } => match engine.render(doc, page, width) {
+        Op::Render { doc, page, width, rows } => match engine.render_rows(doc, page, width, rows) {
             Ok(b) => match pixels.map(|f| f.write_all_at(&b.rgba, 0)) {
                 Some(Ok(())) => (Ok(Reply::Rendered { width: b.width, height: b.height, shared: true }), nothing()),
                 // No shared file, or it cannot take the page (a full /dev/shm): the pipe.

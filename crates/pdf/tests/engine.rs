@@ -218,3 +218,30 @@ async fn a_rotated_page_reports_its_rotation_with_boxes_in_unrotated_space() {
     let page = pdf.render(doc, 0, 842, Priority::Visible, None).await.expect("render");
     assert_eq!((page.width, page.height), (842, 595), "rendered as shown");
 }
+
+/// The viewer paints the part of a first page on screen before the whole page: such a
+/// band must be exactly those rows of the whole page, or the page would jump when the
+/// whole arrives.
+#[tokio::test]
+async fn a_band_of_rows_is_exactly_those_rows_of_the_whole_page() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pdf = service();
+    let (doc, _) = pdf.open(&vietnamese_pdf(dir.path()), None).await.expect("open");
+    let whole = pdf.render(doc, 0, 800, Priority::Visible, None).await.expect("render");
+    let row = 800 * 4;
+    for (top, count) in [(0, 300), (417, 200), (whole.height - 50, 500)] {
+        let band = pdf.render_rows(doc, 0, 800, Some((top, count)), Priority::Visible, None).await.expect("band");
+        let rows = count.min(whole.height - top);
+        assert_eq!((band.width, band.height), (800, rows), "band {top}+{count} is cut at the page's end");
+        let expected = &whole.rgba[top as usize * row..(top + rows) as usize * row];
+        assert!(band.rgba == expected, "band {top}+{count} differs from the whole page's rows");
+    }
+    assert!(
+        pdf.render_rows(doc, 0, 800, Some((0, 300)), Priority::Visible, None).await.expect("band").ink_ratio() > 0.001,
+        "the top band has the heading on it"
+    );
+    let again = pdf.render(doc, 0, 800, Priority::Visible, None).await.expect("cached");
+    assert!(std::sync::Arc::ptr_eq(&whole, &again), "bands do not replace the cached whole page");
+    let below = pdf.render_rows(doc, 0, 800, Some((whole.height, 10)), Priority::Visible, None).await;
+    assert_eq!(below.unwrap_err().code(), "invalid", "rows below the page are refused");
+}

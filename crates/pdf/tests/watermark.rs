@@ -77,3 +77,20 @@ async fn a_watermarked_page_carries_exactly_the_viewers_words_in_its_pixels() {
     assert!(a > 0.999, "viewer A's page carries A's words: {a}");
     assert!(b < a - 0.005, "viewer B's page carries other words: {b} vs {a}");
 }
+
+/// The band the viewer paints first carries the stamps where the whole page has them.
+#[tokio::test]
+async fn a_band_of_a_watermarked_page_is_those_rows_of_the_whole_page() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let doc = common::vietnamese_pdf(dir.path(), 30, 1);
+    let pdf = service();
+    let (h, _) = pdf.open_watermarked(doc.as_path(), None, Some(A.to_owned())).await.expect("open");
+    let whole = pdf.render(h, 0, 900, Priority::Visible, None).await.expect("render");
+    let top = whole.height / 2 - 100; // across the middle stamp
+    let band = pdf.render_rows(h, 0, 900, Some((top, 200)), Priority::Visible, None).await.expect("band");
+    let row = 900 * 4;
+    assert!(band.rgba == whole.rgba[top as usize * row..(top as usize + 200) * row], "the stamp falls where it falls");
+    let bare = pdf.open(doc.as_path(), None).await.expect("open").0;
+    let unmarked = pdf.render_rows(bare, 0, 900, Some((top, 200)), Priority::Visible, None).await.expect("band");
+    assert!(changed(&unmarked.rgba, &band.rgba).len() > 900, "and it is there");
+}

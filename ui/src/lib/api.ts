@@ -53,8 +53,9 @@ export const api = {
     invoke<OpenedDocument>("open_document", { documentId, password }),
   closeDocument: (handle: number) => invoke<void>("close_document", { handle }),
   /** Raw page pixels: [RGBA...][u32 width][u32 height], little-endian. */
-  renderPage: (handle: number, page: number, width: number, priority: Priority, view: number, generation: number) =>
-    invoke<ArrayBuffer>("render_page", { handle, page, width, priority, view, generation }),
+  /** `rows`: only the pixel rows `[top, count]` of the page (the part on screen, first). */
+  renderPage: (handle: number, page: number, width: number, priority: Priority, view: number, generation: number, rows?: [number, number]) =>
+    invoke<ArrayBuffer>("render_page", { handle, page, width, priority, view, generation, rows: rows ?? null }),
   pageText: (handle: number, page: number) => invoke<PageText>("page_text", { handle, page }),
   pageLinks: (handle: number, page: number) => invoke<PageLink[]>("page_links", { handle, page }),
   findInDocument: (handle: number, query: string) => invoke<PdfSearchHit[]>("find_in_document", { handle, query }),

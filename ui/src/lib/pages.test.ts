@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { pdfPoint } from "./annotate";
 import type { PageInfo } from "./bindings/PageInfo";
-import { cssBox, cssPoint, layout, textRuns, visibleRange } from "./pages";
+import { cssBox, cssPoint, layout, textRuns, visibleRange, visibleRows } from "./pages";
 
 const box = (left: number, bottom: number, right: number, top: number) => ({ left, bottom, right, top });
 /** Characters of one line at height y, 6 pt wide each; " " gets no box (as pdfium infers spaces). */
@@ -61,5 +61,21 @@ describe("page geometry", () => {
     expect(height).toBe(1248);
     expect(visibleRange(tops, pages, 0.5, 0, 400)).toEqual([0, 0]);
     expect(visibleRange(tops, pages, 0.5, 500, 900)).toEqual([1, 2]);
+  });
+});
+
+describe("visibleRows", () => {
+  // A page 1000 CSS px tall drawn 2000 pixels tall, its top 10 px into the scroller.
+  it("gives the pixel rows on screen, rounded outwards", () => {
+    expect(visibleRows(10, 1000, 2000, 0, 400.5)).toEqual([0, 781]);
+    expect(visibleRows(10, 1000, 2000, 300.25, 200)).toEqual([580, 401]);
+  });
+  it("gives nothing when most of the page is on screen or none of it", () => {
+    expect(visibleRows(10, 1000, 2000, 0, 900)).toBeNull();
+    expect(visibleRows(10, 1000, 2000, 2000, 500)).toBeNull();
+    expect(visibleRows(10, 0, 0, 0, 500)).toBeNull();
+  });
+  it("stops at the page's last row", () => {
+    expect(visibleRows(10, 1000, 2000, 800, 900)).toEqual([1580, 420]);
   });
 });

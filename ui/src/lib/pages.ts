@@ -55,17 +55,30 @@ export function cssBox(r: Rect, page: PageInfo, scale: number, rotation = 0) {
   };
 }
 
-/** Draws a `[RGBA…][u32 w][u32 h]` buffer into a canvas; returns the pixel size. */
-export function paint(canvas: HTMLCanvasElement, buf: ArrayBuffer): { width: number; height: number } {
+/** Draws a `[RGBA…][u32 w][u32 h]` buffer into a canvas; returns the pixel size. A
+ *  `band` of rows goes at its `top` on a canvas the page's whole `height` tall. */
+export function paint(canvas: HTMLCanvasElement, buf: ArrayBuffer, band?: { top: number; height: number }): { width: number; height: number } {
   const view = new DataView(buf, buf.byteLength - 8);
   const width = view.getUint32(0, true);
   const height = view.getUint32(4, true);
   canvas.width = width;
-  canvas.height = height;
+  canvas.height = band ? Math.max(band.height, band.top + height) : height;
   const ctx = canvas.getContext("2d");
-  ctx?.putImageData(new ImageData(new Uint8ClampedArray(buf, 0, width * height * 4), width, height), 0, 0);
+  ctx?.putImageData(new ImageData(new Uint8ClampedArray(buf, 0, width * height * 4), width, height), 0, band?.top ?? 0);
   release(buf);
   return { width, height };
+}
+
+/** The pixel rows `[top, count]` of a page on screen, when they are at most `most` of
+ *  it (else null: the whole page costs little more). `pageTop`, `viewTop` and
+ *  `viewHeight` are CSS pixels in the scroller; `cssHeight` is the page's CSS height
+ *  and `pixelHeight` its height in canvas pixels. */
+export function visibleRows(pageTop: number, cssHeight: number, pixelHeight: number, viewTop: number, viewHeight: number, most = 0.7): [number, number] | null {
+  const from = Math.max(0, viewTop - pageTop), to = Math.min(cssHeight, viewTop + viewHeight - pageTop);
+  if (to <= from || cssHeight <= 0) return null;
+  const k = pixelHeight / cssHeight;
+  const top = Math.max(0, Math.floor(from * k)), end = Math.min(pixelHeight, Math.ceil(to * k));
+  return end - top <= most * pixelHeight ? [top, end - top] : null;
 }
 
 /** Gives a page buffer's ~10 MB back now rather than at some later collection
