@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use meeting_e2e::desktop::{Desktop, INK, missing};
+use meeting_e2e::desktop::{Desktop, INK, THUMB_INK, missing};
 use meeting_e2e::webdriver::Session;
 use serde_json::json;
 
@@ -103,6 +103,11 @@ async fn a_leader_reads_a_meeting_online_then_offline() {
 
     // The first page appears, then page 3 on request.
     s.wait_until("page 1 painted", &format!("return ({INK}) > 0"), json!([0]), long).await;
+    // The thumbnails are built once the first page is on screen (Viewer.svelte), and drawn.
+    for page in [0, 1] {
+        s.wait_until(&format!("thumbnail {page} painted"), &format!("return ({THUMB_INK}) > 20"), json!([page]), long)
+            .await;
+    }
     let count: u64 = s
         .script("return Number(document.querySelector('[data-testid=page-count]').innerText)", json!([]))
         .await
