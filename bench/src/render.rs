@@ -1,9 +1,10 @@
 //! `bench-render`: the page pipeline against a floor and peers, in one run.
 //!
 //! On a generated 500-page document, at the width a 2× screen needs (1600 px):
-//! - floor: bare pdfium in this process (same engine code, no queue, no process hop);
+//! - floor: bare pdfium in this process (same engine code, each page drawn straight
+//!   into a buffer of its own as the pipeline delivers it, no queue, no process hop);
 //! - ours: `PdfService` with the app's settings → worker process → the frame the
-//!   app hands to `ipc::Response` (target ≤ 1.25× the floor);
+//!   app hands to `ipc::Response` (target ≤ 1.15× the floor);
 //! - peers: `mutool draw` and `pdftoppm` rendering the same pages (Debian packages);
 //! - open → first page pixels (target ≤ 150 ms), with the worker already running;
 //! - reading in order with prefetch of the next two pages: page-turn p95 (target ≤ 16 ms);
@@ -108,6 +109,8 @@ fn run() -> anyhow::Result<bool> {
         svc.render(marked_doc, 0, WIDTH, Priority::Visible, None).await?;
         anyhow::Ok((doc, sealed_doc, marked_doc))
     })?;
+    // The floor ends where the pipeline does: each page's pixels in a buffer of their
+    // own (what `ipc::Response` takes), drawn there straight by pdfium.
     let (mut floors, mut ourses, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
     let (mut sealed_ms, mut sealed_ratios) = (Vec::new(), Vec::new());
     let (mut marked_ms, mut marked_ratios) = (Vec::new(), Vec::new());
@@ -206,7 +209,7 @@ fn run() -> anyhow::Result<bool> {
         "render at {WIDTH} px, {sample} pages of a {pages}-page document (ms per page, medians of {ROUNDS} rounds):"
     );
     println!("  bare pdfium (floor)      {floor:7.1}");
-    println!("  pipeline (worker + IPC)  {ours:7.1}   ratio {ratio:.2}× (target ≤ 1.25×)");
+    println!("  pipeline (worker + IPC)  {ours:7.1}   ratio {ratio:.2}× (target ≤ 1.15×)");
     println!(
         "  pipeline, encrypted copy {encrypted:7.1}   vs plain pipeline {encrypted_ratio:.3}× (target ≤ 1.05×); open → first page {sealed_first_ms:.0} ms"
     );
@@ -222,7 +225,7 @@ fn run() -> anyhow::Result<bool> {
         "page turn with prefetch: p95 {p95:.1} ms, max {:.1} ms (target p95 ≤ 16 ms)",
         turns.last().map_or(0.0, |d| d.as_secs_f64() * 1e3)
     );
-    let pass = ratio <= 1.25 && first_ms <= 150.0 && p95 <= 16.0 && encrypted_ratio <= 1.05;
+    let pass = ratio <= 1.15 && first_ms <= 150.0 && p95 <= 16.0 && encrypted_ratio <= 1.05;
     println!("{}", if pass { "PASS" } else { "FAIL: a target was missed" });
     Ok(pass)
 }

@@ -185,6 +185,23 @@ impl Engine {
         width: u32,
         rows: Option<(u32, u32)>,
     ) -> Result<Bitmap, PdfError> {
+        let mut rgba = Vec::new();
+        let (width, height) = self.render_into(handle, index, width, rows, &mut rgba)?;
+        Ok(Bitmap { width, height, rgba })
+    }
+
+    /// [`render_rows`](Self::render_rows) into `out`, which ends up exactly
+    /// `width * height * 4` bytes long; returns the size. pdfium draws straight into
+    /// `out`, and a caller that keeps one buffer for every page (the worker does) pays
+    /// for neither a fresh bitmap (its page faults) nor a copy out of pdfium's.
+    pub fn render_into(
+        &mut self,
+        handle: u64,
+        index: u32,
+        width: u32,
+        rows: Option<(u32, u32)>,
+        out: &mut Vec<u8>,
+    ) -> Result<(u32, u32), PdfError> {
         if width == 0 || width > 10_000 {
             return Err(PdfError::Invalid(format!("render width {width} is outside 1..=10000 pixels")));
         }
@@ -198,38 +215,54 @@ impl Engine {
             .set_reverse_byte_order(true);
         // The page's full height at this width, as pdfium-render sizes it.
         let full = (page.height().value * (width as f32 / page.width().value)).round();
-        // A page too tall for one bitmap is capped by pdfium-render: such a page is
-        // rendered whole, as it would be without `rows`.
-        let band = match rows.filter(|_| full.is_finite() && full >= 1.0 && full <= MAX_HEIGHT as f32) {
-            None => None,
+        if !(full.is_finite() && full >= 1.0 && full <= MAX_HEIGHT as f32) {
+            // Too tall for one bitmap (pdfium-render narrows it) or degenerate: whole,
+            // the way pdfium-render sizes it.
+            let bitmap = page.render_with_config(&config).map_err(|e| map_err(e, false))?;
+            let (w, h) = (bitmap.width() as u32, bitmap.height() as u32);
+            *out = bitmap.as_rgba_bytes();
+            out.truncate((w * h * 4) as usize);
+            self.stamp(handle, out, w, h, 0..h)?;
+            return Ok((w, h));
+        }
+        let page_height = full as u32;
+        let (top, count) = match rows {
+            None => (0, page_height),
             Some((top, count)) => {
-                let end = top.saturating_add(count).min(full as u32);
+                let end = top.saturating_add(count).min(page_height);
                 if top >= end {
                     return Err(PdfError::Invalid(format!("rows {top}+{count} are not on a page {full} pixels tall")));
                 }
-                Some((top, end - top, full as u32))
+                (top, end - top)
             }
         };
-        let (w, h, top, page_height, mut rgba) = match band {
-            None => {
-                let bitmap = page.render_with_config(&config).map_err(|e| map_err(e, false))?;
-                let (w, h) = (bitmap.width() as u32, bitmap.height() as u32);
-                (w, h, 0, h, bitmap.as_rgba_bytes())
-            }
-            Some((top, count, page_height)) => {
-                let mut bitmap = PdfBitmap::empty(width as i32, count as i32, PdfBitmapFormat::BGRA)
-                    .map_err(|e| map_err(e, false))?;
-                page.render_into_bitmap_with_config(&mut bitmap, &config.set_origin(0, -(top as i32)))
-                    .map_err(|e| map_err(e, false))?;
-                (width, count, top, page_height, bitmap.as_rgba_bytes())
-            }
-        };
-        rgba.truncate((w * h * 4) as usize);
-        if let Some(text) = self.watermarks.get(&handle) {
-            let stamp = self.stamps.get(self.pdfium, text, crate::watermark::stamp_width(w))?;
-            crate::watermark::apply_rows(&stamp, &mut rgba, w, page_height, top..top + h);
+        out.resize((width * count * 4) as usize, 0);
+        {
+            let mut bitmap = PdfBitmap::from_bytes(width as i32, count as i32, PdfBitmapFormat::BGRA, out)
+                .map_err(|e| map_err(e, false))?;
+            // A band: the page's origin moved up, so the strip holds rows top.. of it.
+            page.render_into_bitmap_with_config(&mut bitmap, &config.set_origin(0, -(top as i32)))
+                .map_err(|e| map_err(e, false))?;
         }
-        Ok(Bitmap { width: w, height: h, rgba })
+        self.stamp(handle, out, width, page_height, top..top + count)?;
+        Ok((width, count))
+    }
+
+    /// Draws the viewer's watermark, if the document has one, into rows `rows` of a
+    /// `width` × `height` page.
+    fn stamp(
+        &mut self,
+        handle: u64,
+        rgba: &mut [u8],
+        width: u32,
+        height: u32,
+        rows: std::ops::Range<u32>,
+    ) -> Result<(), PdfError> {
+        if let Some(text) = self.watermarks.get(&handle) {
+            let stamp = self.stamps.get(self.pdfium, text, crate::watermark::stamp_width(width))?;
+            crate::watermark::apply_rows(&stamp, rgba, width, height, rows);
+        }
+        Ok(())
     }
 
     /// The text layer of a page.

@@ -20,6 +20,12 @@ pub fn run() -> ExitCode {
     let mut engine: Option<Result<Engine, PdfError>> = None;
     // The service's shared pixel file (see `service::pixel_file`), when it offers one.
     let pixels = std::env::var_os(PIXELS_ENV).and_then(|p| File::options().read(true).write(true).open(p).ok());
+    // One pixel buffer for every render: pdfium draws into it, the shared file gets a
+    // copy of it (`Engine::render_into`). A fresh ~15 MB buffer per page cost more than
+    // the render itself (8.0 against 14.2 ms a page in bench-render: with the fixed mmap
+    // threshold each one is a new mapping, faulted in page by page). One held past
+    // `KEEP_FRAME` (a page zoomed far in) is given back after its render.
+    let mut frame = Vec::new();
     loop {
         let op: Op = match read_frame(&mut input) {
             Ok(Some((op, payload))) => Op::with_payload(op, payload),
@@ -35,14 +41,21 @@ pub fn run() -> ExitCode {
         let engine = engine.get_or_insert_with(Engine::load);
         let (answer, payload): (Answer, Vec<u8>) = match engine {
             Err(e) => (Err(e.clone()), Vec::new()),
-            Ok(engine) => execute(engine, op, pixels.as_ref()),
+            Ok(engine) => execute(engine, op, pixels.as_ref(), &mut frame),
         };
         if let Err(e) = write_frame(&mut output, &answer, &payload) {
             eprintln!("meeting-pdf-worker: cannot answer: {e}");
             return ExitCode::FAILURE;
         }
+        if frame.capacity() > KEEP_FRAME {
+            frame = Vec::new();
+        }
     }
 }
+
+/// Largest render buffer the worker keeps between renders: a fit-width page on a 2×
+/// screen (~1600 × 2300 pixels) fits.
+const KEEP_FRAME: usize = 24 << 20;
 
 /// Where the service's shared pixel file can be opened (a `/proc/PID/fd/N` path).
 pub const PIXELS_ENV: &str = "MEETING_PDF_PIXELS";
@@ -61,19 +74,19 @@ pub(crate) fn tune_malloc(command: &mut std::process::Command) {
     }
 }
 
-fn execute(engine: &mut Engine, op: Op, pixels: Option<&File>) -> (Answer, Vec<u8>) {
+fn execute(engine: &mut Engine, op: Op, pixels: Option<&File>, frame: &mut Vec<u8>) -> (Answer, Vec<u8>) {
     let doc = match &op {
         Op::Open { .. } => None,
         other => other.doc(),
     };
-    let answer = run_op(engine, op, pixels);
+    let answer = run_op(engine, op, pixels, frame);
     match doc.and_then(|d| engine.damage(d)) {
         Some(damaged) => (Err(damaged), Vec::new()),
         None => answer,
     }
 }
 
-fn run_op(engine: &mut Engine, op: Op, pixels: Option<&File>) -> (Answer, Vec<u8>) {
+fn run_op(engine: &mut Engine, op: Op, pixels: Option<&File>, frame: &mut Vec<u8>) -> (Answer, Vec<u8>) {
     let nothing = Vec::new;
     match op {
         Op::Open { doc, source, password, watermark } => {
@@ -83,11 +96,11 @@ fn run_op(engine: &mut Engine, op: Op, pixels: Option<&File>) -> (Answer, Vec<u8
             engine.close(doc);
             (Ok(Reply::Closed), nothing())
         }
-        Op::Render { doc, page, width, rows } => match engine.render_rows(doc, page, width, rows) {
-            Ok(b) => match pixels.map(|f| f.write_all_at(&b.rgba, 0)) {
-                Some(Ok(())) => (Ok(Reply::Rendered { width: b.width, height: b.height, shared: true }), nothing()),
+        Op::Render { doc, page, width, rows } => match engine.render_into(doc, page, width, rows, frame) {
+            Ok((width, height)) => match pixels.map(|f| f.write_all_at(frame, 0)) {
+                Some(Ok(())) => (Ok(Reply::Rendered { width, height, shared: true }), nothing()),
                 // No shared file, or it cannot take the page (a full /dev/shm): the pipe.
-                _ => (Ok(Reply::Rendered { width: b.width, height: b.height, shared: false }), b.rgba),
+                _ => (Ok(Reply::Rendered { width, height, shared: false }), frame.clone()),
             },
             Err(e) => (Err(e), nothing()),
         },
