@@ -18,6 +18,7 @@ pub mod engine;
 mod error;
 pub mod export;
 pub mod locate;
+mod pixels;
 pub mod service;
 pub mod source;
 mod types;

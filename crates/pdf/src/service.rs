@@ -342,19 +342,6 @@ struct Worker {
     pixels: Option<File>,
 }
 
-/// A memory-backed file the worker writes page pixels into and the service reads them
-/// from: one write and one read of the page, where the pipe moved it through its
-/// buffer a mebibyte at a time with a context switch each (bench-render measured the
-/// difference). It is created close-on-exec; the worker opens it by its
-/// `/proc/PID/fd/N` path, so nothing else inherits it. Best effort: without it, pixels
-/// travel through the pipe.
-fn pixel_file() -> Option<(File, String)> {
-    use std::os::fd::AsRawFd as _;
-    let fd = rustix::fs::memfd_create("meeting-pdf-pixels", rustix::fs::MemfdFlags::CLOEXEC).ok()?;
-    let path = format!("/proc/{}/fd/{}", std::process::id(), fd.as_raw_fd());
-    Some((File::from(fd), path))
-}
-
 struct DocEntry {
     source: Source,
     password: Option<String>,
@@ -513,7 +500,7 @@ impl Dispatcher {
         if self.worker.is_some() {
             return Ok(());
         }
-        let pixels = pixel_file();
+        let pixels = crate::pixels::pixel_file();
         let mut command = Command::new(&self.command.program);
         if let Some((_, path)) = &pixels {
             command.env(crate::worker::PIXELS_ENV, path);
@@ -558,7 +545,7 @@ impl Dispatcher {
         }
         let result = match result {
             Ok(Some((Ok(Reply::Rendered { width, height, shared: true }), _))) => {
-                read_pixels(w.pixels.as_ref(), width, height)
+                crate::pixels::read_pixels(w.pixels.as_ref(), width, height)
                     .map(|rgba| Some((Ok(Reply::Rendered { width, height, shared: false }), rgba)))
             }
             other => other,
@@ -583,14 +570,6 @@ impl Dispatcher {
             }
         }
     }
-}
-
-/// The pixels of the last render from the shared pixel file.
-fn read_pixels(file: Option<&File>, width: u32, height: u32) -> std::io::Result<Vec<u8>> {
-    use std::io::Seek as _;
-    let mut file = file.ok_or_else(|| std::io::Error::other("pixels in a shared file the service has not got"))?;
-    file.seek(std::io::SeekFrom::Start(0))?;
-    crate::wire::read_payload(file, (width as usize) * (height as usize) * 4)
 }
 
 #[cfg(test)]
