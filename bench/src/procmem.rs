@@ -143,3 +143,30 @@ pub fn dump_smaps(marker: &str, dir: &std::path::Path, label: &str) -> std::io::
     }
     std::fs::write(dir.join(format!("{label}.txt")), text)
 }
+
+/// When the app process carrying `marker` started, as an `Instant` (from its
+/// `/proc/PID/stat` start time against `/proc/uptime`, both since boot; 10 ms steps).
+/// An `exec` keeps the start time, so the app's re-exec is counted.
+pub fn app_started(marker: &str) -> Option<std::time::Instant> {
+    let needle = marker.as_bytes();
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let path = entry.path();
+        let comm = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
+        let Ok(environ) = std::fs::read(path.join("environ")) else { continue };
+        let cmdline = std::fs::read(path.join("cmdline")).unwrap_or_default();
+        if comm.trim() != "phonghop"
+            || cmdline.windows(10).any(|w| w == b"pdf-worker")
+            || !environ.split(|&b| b == 0).any(|v| v == needle)
+        {
+            continue;
+        }
+        let stat = std::fs::read_to_string(path.join("stat")).ok()?;
+        // Fields after the command's closing parenthesis; start time is field 22.
+        let after = stat.rsplit_once(')')?.1;
+        let ticks: f64 = after.split_whitespace().nth(19)?.parse().ok()?;
+        let uptime: f64 = std::fs::read_to_string("/proc/uptime").ok()?.split_whitespace().next()?.parse().ok()?;
+        let age = (uptime - ticks / 100.0).max(0.0);
+        return std::time::Instant::now().checked_sub(std::time::Duration::from_secs_f64(age));
+    }
+    None
+}
