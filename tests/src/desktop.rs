@@ -165,24 +165,31 @@ impl Desktop {
     }
 }
 
-/// Script: how many pixels of page `arguments[0]`'s thumbnail are not white (0 while it
-/// is not drawn).
-pub const THUMB_INK: &str = "(function (page) {
-    const c = document.querySelector(`[data-thumb=\"${page}\"] canvas`);
+/// A script counting non-white pixels of the canvas `$canvas` selects (a template
+/// with `${page}`, the page index given as `arguments[0]`), one pixel in `$step`.
+macro_rules! ink_script {
+    ($canvas:literal, $step:literal) => {
+        concat!(
+            "(function (page) {
+    const c = document.querySelector(`",
+            $canvas,
+            "`);
     if (!c || c.width === 0) return 0;
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
     let ink = 0;
-    for (let i = 0; i < d.length; i += 4) if (d[i] < 200 || d[i + 1] < 200 || d[i + 2] < 200) ink++;
+    for (let i = 0; i < d.length; i += 4 * ",
+            $step,
+            ") if (d[i] < 200 || d[i + 1] < 200 || d[i + 2] < 200) ink++;
     return ink;
-  })(arguments[0])";
+  })(arguments[0])"
+        )
+    };
+}
+
+/// Script: how many pixels of page `arguments[0]`'s thumbnail are not white (0 while it
+/// is not drawn).
+pub const THUMB_INK: &str = ink_script!("[data-thumb=\"${page}\"] canvas", "1");
 
 /// Counts non-white pixels (sampled) on a page's canvas: 0 means blank or not painted.
 /// Takes the page index as `arguments[0]`.
-pub const INK: &str = "(function (page) {
-    const c = document.querySelector(`[data-testid=page][data-page=\"${page}\"] canvas`);
-    if (!c || c.width === 0) return 0;
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let ink = 0;
-    for (let i = 0; i < d.length; i += 28) if (d[i] < 200 || d[i + 1] < 200 || d[i + 2] < 200) ink++;
-    return ink;
-  })(arguments[0])";
+pub const INK: &str = ink_script!("[data-testid=page][data-page=\"${page}\"] canvas", "7");
