@@ -201,6 +201,18 @@ pub const VISIBLE_PAINTED: &str = "const s = document.querySelector('[data-testi
   }
   return true;";
 
+/// Waits for the app's first screen and, when it asks for the password (no OS keystore
+/// on this machine), types the leader's; returns the meetings list's first entry.
+pub async fn past_the_lock(s: &meeting_e2e::webdriver::Session) -> meeting_e2e::webdriver::Element {
+    let long = std::time::Duration::from_secs(60);
+    s.wait_for("[data-testid=meeting], [data-testid=unlock-password]", 1, long).await;
+    if let Some(field) = s.find_all("[data-testid=unlock-password]").await.first() {
+        s.type_into(field, PASSWORD).await;
+        s.click(&s.wait_for("[data-testid=unlock]", 1, long).await[0]).await;
+    }
+    s.wait_for("[data-testid=meeting]", 1, long).await.remove(0)
+}
+
 /// A meeting with one document (`filename`, `pdf`), and a leader's profile at `profile`
 /// logged in and synced: what the app benchmarks start the app on.
 pub async fn leader_reads(url: &str, title: &str, filename: &str, pdf: Vec<u8>, profile: &Path) -> anyhow::Result<()> {

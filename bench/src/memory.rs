@@ -67,10 +67,10 @@ fn run() -> anyhow::Result<bool> {
         let desktop = Desktop::launch(&app, &profile_dir).await;
         let s = &desktop.session;
         let long = Duration::from_secs(60);
-        let meeting = s.wait_for("[data-testid=meeting]", 1, long).await;
+        let meeting = meeting_bench::past_the_lock(s).await;
         tokio::time::sleep(Duration::from_millis(1000)).await;
         let idle = sample(&profile_dir);
-        s.click(&meeting[0]).await;
+        s.click(&meeting).await;
         s.click(&s.wait_for("[data-testid=document][data-available=true]", 1, long).await[0]).await;
         s.wait_until("the first page painted", &format!("return ({INK}) > 0"), json!([0]), long).await;
         tokio::time::sleep(Duration::from_millis(500)).await;

@@ -34,7 +34,7 @@ use anyhow::{Context as _, bail};
 use meeting_bench::evince::{self, Evince};
 use meeting_bench::procmem::{self, Sample, mb, total};
 use meeting_bench::screen::{self, Recorder};
-use meeting_bench::{LocalServer, PASSWORD, VISIBLE_PAINTED, arg, arg_or};
+use meeting_bench::{LocalServer, VISIBLE_PAINTED, arg, arg_or};
 use meeting_e2e::desktop::{Desktop, missing, xvfb_with};
 use serde_json::json;
 
@@ -231,14 +231,9 @@ fn ours(
         // The app's own start: the WebDriver's start-up before it is not the app's.
         let started = procmem::app_started(&marker).unwrap_or(t0);
         let s = &desktop.session;
-        s.wait_for("[data-testid=meeting], [data-testid=unlock-password]", 1, long).await;
-        if let Some(field) = s.find_all("[data-testid=unlock-password]").await.first() {
-            s.type_into(field, PASSWORD).await;
-            s.click(&s.wait_for("[data-testid=unlock]", 1, long).await[0]).await;
-        }
-        let meeting = s.wait_for("[data-testid=meeting]", 1, long).await;
+        let meeting = meeting_bench::past_the_lock(s).await;
         let to_meeting = Instant::now();
-        s.click(&meeting[0]).await;
+        s.click(&meeting).await;
         let doc = s.wait_for("[data-testid=document][data-available=true]", 1, long).await;
         // Let the meeting view settle, so the click is all that changes the screen.
         tokio::time::sleep(Duration::from_millis(800)).await;
