@@ -16,7 +16,7 @@
 //! beforehand); a launcher (a `.desktop` entry's `env`, a wrapper script) that sets
 //! them saves it, as the re-exec is then skipped.
 
-const SETTINGS: [(&str, &str); 2] = [("MALLOC_MMAP_THRESHOLD_", "262144"), ("MALLOC_TRIM_THRESHOLD_", "1048576")];
+use meeting_pdf::worker::MALLOC_SETTINGS as SETTINGS;
 
 /// Replaces this process by itself with the settings, unless they are set already (by
 /// the first start, or by whoever wants others). Returns only when it did not: the app

@@ -115,13 +115,9 @@ pub fn positions(stamp: &Stamp, width: u32, height: u32) -> Vec<(u32, u32)> {
     BANDS.iter().map(|b| (x, ((height as f32 * b) as u32).saturating_sub(stamp.height / 2))).collect()
 }
 
-/// Blends the stamp into RGBA pixels at each band.
-pub fn apply(stamp: &Stamp, rgba: &mut [u8], width: u32, height: u32) {
-    apply_rows(stamp, rgba, width, height, 0..height);
-}
-
-/// Stamps the rows `rows` of a `width` × `height` page, `rgba` holding those rows only
-/// (a band rendered first): the stamps fall where they fall on the whole page.
+/// Blends the stamp into RGBA pixels at each band, for the rows `rows` of a `width` ×
+/// `height` page, `rgba` holding those rows only (all of them, or a band rendered
+/// first): the stamps fall where they fall on the whole page.
 pub fn apply_rows(stamp: &Stamp, rgba: &mut [u8], width: u32, height: u32, rows: std::ops::Range<u32>) {
     let end = rows.end.min(height);
     for (x0, y0) in positions(stamp, width, height) {

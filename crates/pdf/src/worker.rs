@@ -60,6 +60,11 @@ const KEEP_FRAME: usize = 24 << 20;
 /// Where the service's shared pixel file can be opened (a `/proc/PID/fd/N` path).
 pub const PIXELS_ENV: &str = "MEETING_PDF_PIXELS";
 
+/// The glibc allocator settings for processes that make and free page bitmaps (see
+/// [`tune_malloc`]; the desktop app starts itself with them too).
+pub const MALLOC_SETTINGS: [(&str, &str); 2] =
+    [("MALLOC_MMAP_THRESHOLD_", "262144"), ("MALLOC_TRIM_THRESHOLD_", "1048576")];
+
 /// glibc's allocator settings for a worker, unless the caller set them: a page bitmap
 /// is a ~10 MB block made and freed per render. By default glibc raises its mmap
 /// threshold to the size of the first big block freed, and every later bitmap then
@@ -67,7 +72,7 @@ pub const PIXELS_ENV: &str = "MEETING_PDF_PIXELS";
 /// no longer used (`bench-reader --smaps`). A fixed threshold keeps big blocks in their
 /// own mappings, given back to the system when freed. Other allocators ignore these.
 pub(crate) fn tune_malloc(command: &mut std::process::Command) {
-    for (name, value) in [("MALLOC_MMAP_THRESHOLD_", "262144"), ("MALLOC_TRIM_THRESHOLD_", "1048576")] {
+    for (name, value) in MALLOC_SETTINGS {
         if std::env::var_os(name).is_none() {
             command.env(name, value);
         }
