@@ -28,9 +28,33 @@ pub type Sample = BTreeMap<String, Mem>;
 /// worker, the app (`phonghop`), else the process's own name. Drivers (tauri-driver,
 /// WebKitWebDriver) pass the app's environment on but are not part of it.
 pub fn sample(marker: &str) -> Sample {
-    let needle = marker.as_bytes();
     let mut out = Sample::new();
-    let Ok(dir) = std::fs::read_dir("/proc") else { return out };
+    for p in marked(marker) {
+        let Some(role) = p.role else { continue };
+        let rollup = std::fs::read_to_string(p.path.join("smaps_rollup")).unwrap_or_default();
+        let field = |name: &str| rollup.lines().find_map(|l| l.strip_prefix(name)).map_or(0, kb);
+        let m = out.entry(role).or_default();
+        m.rss += field("Rss:");
+        m.pss += field("Pss:");
+    }
+    out
+}
+
+/// A process whose environment holds the marker.
+struct Marked {
+    path: std::path::PathBuf,
+    comm: String,
+    /// The PDF worker, the app (`phonghop`), else the process's own name; `None` for the
+    /// drivers (tauri-driver, WebKitWebDriver) and the bench's tools, which pass the
+    /// app's environment on but are not part of it.
+    role: Option<String>,
+}
+
+/// The processes whose environment holds `marker` (`KEY=VALUE`).
+fn marked(marker: &str) -> Vec<Marked> {
+    let needle = marker.as_bytes();
+    let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
+    let mut out = Vec::new();
     for entry in dir.flatten() {
         let path = entry.path();
         let Ok(environ) = std::fs::read(path.join("environ")) else { continue };
@@ -40,24 +64,22 @@ pub fn sample(marker: &str) -> Sample {
         let comm = std::fs::read_to_string(path.join("comm")).unwrap_or_default().trim().to_owned();
         let cmdline = std::fs::read(path.join("cmdline")).unwrap_or_default();
         let role = match comm.as_str() {
-            "tauri-driver" | "WebKitWebDriver" | "xdotool" | "xwd" => continue,
-            _ if cmdline.windows(10).any(|w| w == b"pdf-worker") => "PDF worker".to_owned(),
-            "phonghop" => "app (phonghop)".to_owned(),
-            other => other.to_owned(),
+            "tauri-driver" | "WebKitWebDriver" | "xdotool" | "xwd" => None,
+            _ if cmdline.windows(10).any(|w| w == b"pdf-worker") => Some(WORKER.to_owned()),
+            "phonghop" => Some(APP.to_owned()),
+            other => Some(other.to_owned()),
         };
-        let rollup = std::fs::read_to_string(path.join("smaps_rollup")).unwrap_or_default();
-        let field = |name: &str| {
-            rollup
-                .lines()
-                .find_map(|l| l.strip_prefix(name))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-                .unwrap_or(0)
-        };
-        let m = out.entry(role).or_default();
-        m.rss += field("Rss:");
-        m.pss += field("Pss:");
+        out.push(Marked { path, comm, role });
     }
     out
+}
+
+const WORKER: &str = "PDF worker";
+const APP: &str = "app (phonghop)";
+
+/// A `/proc` figure such as ` 1234 kB`, in kB (0 when unreadable).
+fn kb(v: &str) -> u64 {
+    v.trim().trim_end_matches("kB").trim().parse().unwrap_or(0)
 }
 
 /// The sum over every role of a sample.
@@ -99,15 +121,8 @@ pub fn print_table(title: &str, columns: [&str; 3], first: &Sample, all: &[Sampl
 pub fn dump_smaps(marker: &str, dir: &std::path::Path, label: &str) -> std::io::Result<()> {
     use std::fmt::Write as _;
     std::fs::create_dir_all(dir)?;
-    let needle = marker.as_bytes();
     let mut text = String::new();
-    for entry in std::fs::read_dir("/proc")?.flatten() {
-        let path = entry.path();
-        let Ok(environ) = std::fs::read(path.join("environ")) else { continue };
-        if !environ.split(|&b| b == 0).any(|v| v == needle) {
-            continue;
-        }
-        let comm = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
+    for Marked { path, comm, .. } in marked(marker) {
         let smaps = std::fs::read_to_string(path.join("smaps")).unwrap_or_default();
         let mut by: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();
         let mut name = String::new();
@@ -124,19 +139,16 @@ pub fn dump_smaps(marker: &str, dir: &std::path::Path, label: &str) -> std::io::
                     rest.join(" ")
                 };
             } else if let Some(v) = line.strip_prefix("Pss:") {
-                let kb = v.trim().trim_end_matches("kB").trim().parse::<u64>().unwrap_or(0);
-                by.entry(name.clone()).or_default().0 += kb;
+                by.entry(name.clone()).or_default().0 += kb(v);
             } else if let Some(v) = line.strip_prefix("Rss:") {
-                let kb = v.trim().trim_end_matches("kB").trim().parse::<u64>().unwrap_or(0);
-                by.entry(name.clone()).or_default().1 += kb;
+                by.entry(name.clone()).or_default().1 += kb(v);
             } else if let Some(v) = line.strip_prefix("Anonymous:") {
-                let kb = v.trim().trim_end_matches("kB").trim().parse::<u64>().unwrap_or(0);
-                by.entry(name.clone()).or_default().2 += kb;
+                by.entry(name.clone()).or_default().2 += kb(v);
             }
         }
         let mut rows: Vec<_> = by.into_iter().collect();
         rows.sort_by_key(|r| std::cmp::Reverse(r.1.0));
-        let _ = writeln!(text, "== {} ({})", comm.trim(), path.display());
+        let _ = writeln!(text, "== {comm} ({})", path.display());
         for (n, (pss, rss, anon)) in rows.iter().take(25) {
             let _ = writeln!(text, "  {:>8} kB pss {:>8} kB rss {:>8} kB anon  {n}", pss, rss, anon);
         }
@@ -148,16 +160,8 @@ pub fn dump_smaps(marker: &str, dir: &std::path::Path, label: &str) -> std::io::
 /// `/proc/PID/stat` start time against `/proc/uptime`, both since boot; 10 ms steps).
 /// An `exec` keeps the start time, so the app's re-exec is counted.
 pub fn app_started(marker: &str) -> Option<std::time::Instant> {
-    let needle = marker.as_bytes();
-    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
-        let path = entry.path();
-        let comm = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
-        let Ok(environ) = std::fs::read(path.join("environ")) else { continue };
-        let cmdline = std::fs::read(path.join("cmdline")).unwrap_or_default();
-        if comm.trim() != "phonghop"
-            || cmdline.windows(10).any(|w| w == b"pdf-worker")
-            || !environ.split(|&b| b == 0).any(|v| v == needle)
-        {
+    for Marked { path, role, .. } in marked(marker) {
+        if role.as_deref() != Some(APP) {
             continue;
         }
         let stat = std::fs::read_to_string(path.join("stat")).ok()?;
