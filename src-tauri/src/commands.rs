@@ -107,6 +107,23 @@ pub async fn render_page(
     core.render_page_rows(handle, page, width, rows, priority, view, generation).await.map(Response::new)
 }
 
+/// The origins of the app's own page (Linux and macOS; Windows; the development server
+/// in debug builds): the only ones the pixel socket accepts.
+pub(crate) const APP_ORIGINS: [&str; 3] = [
+    "tauri://localhost",
+    "http://tauri.localhost",
+    if cfg!(debug_assertions) { "http://localhost:5173" } else { "tauri://localhost" },
+];
+
+/// The app's pixel socket, if it could listen.
+pub(crate) struct Pixels(pub Option<meeting_client::pixel_socket::PixelSocket>);
+
+/// Where the viewer fetches page pixels (`ws://127.0.0.1:PORT/TOKEN`); none: use `render_page`.
+#[tauri::command]
+pub async fn pixel_socket(pixels: State<'_, Pixels>) -> UiResult<Option<String>> {
+    Ok(pixels.0.as_ref().map(|p| p.url().to_owned()))
+}
+
 #[tauri::command]
 pub async fn page_text(core: Core<'_>, handle: u64, page: u32) -> UiResult<PageText> {
     core.page_text(handle, page).await

@@ -1,7 +1,9 @@
 //! The desktop shell of the Paperless Meeting Room: windows, IPC and the page-image
 //! transport. It owns no logic: every command forwards to `meeting_client::app::AppCore`
 //! (session, sync, meetings, documents, search, annotations, the room in session) in one to three lines. Errors cross IPC
-//! as `{code, message}` (`UiError`); pages cross as raw RGBA bytes (`ipc::Response`).
+//! as `{code, message}` (`UiError`); pages cross as raw RGBA bytes over the app's loopback
+//! pixel socket (`meeting_client::pixel_socket`, which says why), with IPC
+//! (`ipc::Response`) the fallback.
 
 mod commands;
 mod malloc;
@@ -14,6 +16,7 @@ use std::process::ExitCode;
 use meeting_client::Profile;
 use meeting_client::app::AppCore;
 use meeting_pdf::{PdfService, WorkerCommand};
+use tauri::Manager as _;
 
 /// The window never leaves the app: a link in a document, a dropped file or a script
 /// cannot navigate it to another page, local or remote (the viewer shows an external
@@ -62,6 +65,13 @@ pub fn run() -> ExitCode {
         .manage(core.clone())
         .setup(move |app| {
             webview::configure(app);
+            // Page pixels reach the web view faster over a loopback WebSocket than through
+            // IPC; without it (no loopback?) the viewer uses IPC.
+            let socket = tauri::async_runtime::block_on(meeting_client::pixel_socket::PixelSocket::start(
+                core.clone(),
+                commands::APP_ORIGINS.iter().map(|o| o.to_string()).collect(),
+            ));
+            app.manage(commands::Pixels(socket.map_err(|e| tracing::warn!("no pixel socket: {e}")).ok()));
             // Folders the secretary left watched are watched again while the app is open.
             tauri::async_runtime::spawn(async move {
                 if let Err(e) = core.hot_folders_resume() {
@@ -85,6 +95,7 @@ pub fn run() -> ExitCode {
             commands::open_document,
             commands::close_document,
             commands::render_page,
+            commands::pixel_socket,
             commands::page_text,
             commands::page_links,
             commands::find_in_document,

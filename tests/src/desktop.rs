@@ -121,17 +121,22 @@ impl Desktop {
             None
         };
         let (port, native) = (free_port(), free_port());
-        let driver = Kill(
-            quiet(
-                Command::new(which("tauri-driver").expect("tauri-driver"))
-                    .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
-                    .env("DISPLAY", display.as_deref().unwrap_or(":0"))
-                    .env("MEETING_PROFILE", profile)
-                    .envs(env.iter().map(|(k, v)| (*k, *v))),
-            )
-            .spawn()
-            .expect("tauri-driver"),
+        let mut command = Command::new(which("tauri-driver").expect("tauri-driver"));
+        quiet(
+            command
+                .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+                .env("DISPLAY", display.as_deref().unwrap_or(":0"))
+                .env("MEETING_PROFILE", profile)
+                .envs(env.iter().map(|(k, v)| (*k, *v))),
         );
+        // `MEETING_E2E_APP_LOG=FILE`: the app's own log (it writes to the driver's
+        // stderr; `RUST_LOG` sets how much), for finding out why a run failed.
+        if let Some(log) = std::env::var_os("MEETING_E2E_APP_LOG")
+            && let Ok(f) = std::fs::File::options().create(true).append(true).open(log)
+        {
+            command.stderr(f);
+        }
+        let driver = Kill(command.spawn().expect("tauri-driver"));
         let session = Session::start(&format!("http://127.0.0.1:{port}"), &app.to_string_lossy()).await;
         Self { session, _driver: driver, _xvfb: xvfb }
     }

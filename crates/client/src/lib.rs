@@ -30,6 +30,7 @@ pub mod mark_search;
 pub mod online;
 pub mod opens;
 pub mod opinions;
+pub mod pixel_socket;
 pub mod prepare;
 pub mod room;
 pub mod search;

@@ -18,6 +18,7 @@ import type { AnnotationDraft } from "./bindings/AnnotationDraft";
 import type { ExportReport } from "./bindings/ExportReport";
 import type { LocalAnnotation } from "./bindings/LocalAnnotation";
 import type { MarkHit } from "./bindings/MarkHit";
+import { PixelChannel, type RenderArgs } from "./pixels";
 
 export type { AnnotationDraft, ExportReport, LocalAnnotation, MarkHit };
 export type { DocInfo, LocalMeeting, MeetingSummary, OpenedDocument, PageLink, PageText, PdfSearchHit, SearchHit, Session, SyncProgress, SyncReport, UiError };
@@ -30,6 +31,14 @@ export function isUiError(e: unknown): e is UiError {
 export function errorOf(e: unknown): UiError {
   return isUiError(e) ? e : { code: "internal", message: String(e) };
 }
+
+const renderViaIpc = (a: RenderArgs) => invoke<ArrayBuffer>("render_page", a);
+const pixels = new PixelChannel(
+  () => invoke<string | null>("pixel_socket"),
+  (url) => new WebSocket(url),
+  renderViaIpc,
+);
+pixels.prepare();
 
 export const api = {
   session: () => invoke<Session>("session"),
@@ -52,10 +61,11 @@ export const api = {
   openDocument: (documentId: string, password: string | null) =>
     invoke<OpenedDocument>("open_document", { documentId, password }),
   closeDocument: (handle: number) => invoke<void>("close_document", { handle }),
-  /** Raw page pixels: [RGBA...][u32 width][u32 height], little-endian. */
-  /** `rows`: only the pixel rows `[top, count]` of the page (the part on screen, first). */
+  /** Raw page pixels ending in [u32 width][u32 height], little-endian, after the RGBA
+   *  (see pixels.ts). `rows`: only the pixel rows `[top, count]` of the page (the part
+   *  on screen, first). */
   renderPage: (handle: number, page: number, width: number, priority: Priority, view: number, generation: number, rows?: [number, number]) =>
-    invoke<ArrayBuffer>("render_page", { handle, page, width, priority, view, generation, rows: rows ?? null }),
+    pixels.render({ handle, page, width, priority, view, generation, rows: rows ?? null }),
   pageText: (handle: number, page: number) => invoke<PageText>("page_text", { handle, page }),
   pageLinks: (handle: number, page: number) => invoke<PageLink[]>("page_links", { handle, page }),
   findInDocument: (handle: number, query: string) => invoke<PdfSearchHit[]>("find_in_document", { handle, query }),
