@@ -13,8 +13,9 @@ use crate::app::{UiCode, UiError, UiResult};
 
 const ORIGIN: &str = "tauri://localhost";
 
-/// Page `n` is `n + 1` pixels wide and one tall, each byte `n`; page 99 does not exist.
-/// Page 7 takes a while, so answers can overtake it.
+/// Page `n` is `n + 1` pixels wide and one tall, each byte `n`; page 99 does not exist;
+/// page 1000 is 1001 × 700 (2.8 MB: three chunks). Page 7 takes a while, so answers can
+/// overtake it.
 struct Stripes;
 
 impl Pages for Stripes {
@@ -25,11 +26,10 @@ impl Pages for Stripes {
         if r.page == 7 {
             tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         }
-        let w = r.page + 1;
-        let mut frame = Vec::with_capacity(w as usize * 4 + meeting_pdf::FRAME_ROOM);
-        frame.resize(w as usize * 4, r.page as u8);
+        let (w, h) = (r.page + 1, if r.page == 1000 { 700 } else { 1 });
+        let mut frame = vec![r.page as u8; (w * h * 4) as usize];
         frame.extend_from_slice(&w.to_le_bytes());
-        frame.extend_from_slice(&1u32.to_le_bytes());
+        frame.extend_from_slice(&h.to_le_bytes());
         Ok(frame)
     }
 }
@@ -62,35 +62,58 @@ fn ask(id: u32, page: u32) -> Message {
     Message::text(serde_json::to_string(&r).expect("json"))
 }
 
-/// `(id, width, height, first pixel byte)` of a binary answer.
-fn read_frame(b: &[u8]) -> (u32, u32, u32, u8) {
-    let n = b.len();
-    let word = |at: usize| u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"));
-    (word(n - 12), word(n - 8), word(n - 4), b[0])
+/// One answer: `Ok((id, frame, chunks))` or `Err(the error message's JSON)`.
+async fn answer(c: &mut Client) -> Result<(u64, Vec<u8>, usize), serde_json::Value> {
+    let head: serde_json::Value = match c.next().await.expect("an answer").expect("a message") {
+        Message::Text(t) => serde_json::from_str(&t).expect("json"),
+        other => panic!("an answer starts with its head, not {other:?}"),
+    };
+    if head.get("error").is_some() {
+        return Err(head);
+    }
+    let (id, len) = (head["id"].as_u64().expect("id"), head["len"].as_u64().expect("len") as usize);
+    let (mut frame, mut chunks) = (Vec::new(), 0);
+    while frame.len() < len {
+        match c.next().await.expect("a chunk").expect("a message") {
+            Message::Binary(b) => {
+                assert!(b.len() <= super::CHUNK, "a chunk of {} bytes", b.len());
+                frame.extend_from_slice(&b);
+                chunks += 1;
+            }
+            other => panic!("answer {id} interrupted by {other:?}"),
+        }
+    }
+    assert_eq!(frame.len(), len);
+    Ok((id, frame, chunks))
+}
+
+/// `(width, height, first pixel byte)` of a frame `[RGBA…][u32 width][u32 height]`.
+fn size(frame: &[u8]) -> (u32, u32, u8) {
+    let n = frame.len();
+    let word = |at: usize| u32::from_le_bytes(frame[at..at + 4].try_into().expect("4 bytes"));
+    let (w, h) = (word(n - 8), word(n - 4));
+    assert_eq!(n, (w * h * 4) as usize + 8, "pixels, then the size");
+    (w, h, frame[0])
 }
 
 #[tokio::test]
-async fn pages_come_back_tagged_with_their_request_in_the_viewers_frame() {
+async fn pages_come_back_whole_in_chunks_matched_to_their_requests() {
     let s = socket().await;
     let mut c = connect(s.url(), Some(ORIGIN)).await.expect("the app's origin with the token connects");
-    c.send(ask(41, 7)).await.expect("send");
-    c.send(ask(42, 2)).await.expect("send");
-    c.send(ask(43, 99)).await.expect("send");
-    let mut frames = Vec::new();
-    let mut errors = Vec::new();
-    while frames.len() + errors.len() < 3 {
-        match c.next().await.expect("an answer").expect("a message") {
-            Message::Binary(b) => {
-                let (id, w, h, px) = read_frame(&b);
-                assert_eq!(b.len(), (w * h * 4) as usize + 12, "pixels, id, width, height");
-                frames.push((id, w, h, px));
-            }
-            Message::Text(t) => errors.push(serde_json::from_str::<serde_json::Value>(&t).expect("json")),
-            other => panic!("unexpected {other:?}"),
+    for (id, page) in [(41, 7), (42, 2), (43, 99), (44, 1000)] {
+        c.send(ask(id, page)).await.expect("send");
+    }
+    let (mut frames, mut errors) = (Vec::new(), Vec::new());
+    while frames.len() + errors.len() < 4 {
+        match answer(&mut c).await {
+            Ok((id, frame, chunks)) => frames.push((id, size(&frame), chunks)),
+            Err(e) => errors.push(e),
         }
     }
     // The slow page 7 was asked first and answered last: answers do not wait in line.
-    assert_eq!(frames, vec![(42, 3, 1, 2), (41, 8, 1, 7)]);
+    assert_eq!(frames.pop(), Some((41, (8, 1, 7), 1)));
+    frames.sort();
+    assert_eq!(frames, vec![(42, (3, 1, 2), 1), (44, (1001, 700, 232), 3)]);
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0]["id"], 43);
     assert_eq!(errors[0]["error"]["code"], "invalid");
@@ -112,7 +135,7 @@ async fn a_wrong_token_or_origin_is_refused() {
     // The socket still serves the app.
     let mut c = connect(s.url(), Some(ORIGIN)).await.expect("connects");
     c.send(ask(1, 0)).await.expect("send");
-    assert!(matches!(c.next().await, Some(Ok(Message::Binary(_)))));
+    assert_eq!(answer(&mut c).await.map(|(id, f, _)| (id, size(&f))), Ok((1, (1, 1, 0))));
 }
 
 #[tokio::test]
@@ -129,8 +152,5 @@ async fn a_bad_request_ends_that_connection_only() {
     assert!(!matches!(next, Some(Ok(Message::Binary(_)) | Ok(Message::Text(_)))), "{next:?}");
     let mut good = connect(s.url(), Some(ORIGIN)).await.expect("connects");
     good.send(ask(5, 4)).await.expect("send");
-    match good.next().await {
-        Some(Ok(Message::Binary(b))) => assert_eq!(read_frame(&b), (5, 5, 1, 4)),
-        other => panic!("expected page 4, got {other:?}"),
-    }
+    assert_eq!(answer(&mut good).await.map(|(id, f, _)| (id, size(&f))), Ok((5, (5, 1, 4))));
 }

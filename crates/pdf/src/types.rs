@@ -69,13 +69,9 @@ pub struct Bitmap {
     pub rgba: Vec<u8>,
 }
 
-/// Bytes after the pixels in a [`Bitmap::into_frame`] frame.
+/// Bytes after the pixels in a [`Bitmap::into_frame`] frame; buffers that receive
+/// pixels reserve them so that framing never moves the pixels.
 pub const FRAME_TRAILER: usize = 8;
-
-/// Room that buffers receiving pixels reserve after them: the frame's trailer and a
-/// transport's tag (the app's pixel socket adds a 4-byte request id), so that neither
-/// moves ~15 MB of pixels to grow the buffer.
-pub const FRAME_ROOM: usize = 16;
 
 impl Bitmap {
     /// The bytes the viewer gets: `[RGBA…][u32 LE width][u32 LE height]`. The size
@@ -86,7 +82,7 @@ impl Bitmap {
         let mut out = match std::sync::Arc::try_unwrap(self) {
             Ok(b) => b.rgba,
             Err(shared) => {
-                let mut v = Vec::with_capacity(shared.rgba.len() + FRAME_ROOM);
+                let mut v = Vec::with_capacity(shared.rgba.len() + FRAME_TRAILER);
                 v.extend_from_slice(&shared.rgba);
                 v
             }

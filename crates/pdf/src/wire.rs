@@ -202,7 +202,7 @@ pub fn read_frame<T: DeserializeOwned>(r: &mut impl Read) -> io::Result<Option<(
 /// `Bitmap::into_frame`). Not `vec![0; len]`: zero-filling a 15 MB page only to
 /// overwrite it costs ~2 ms.
 pub(crate) fn read_payload(r: impl Read, len: usize) -> io::Result<Vec<u8>> {
-    let mut payload = Vec::with_capacity(len + crate::types::FRAME_ROOM);
+    let mut payload = Vec::with_capacity(len + crate::types::FRAME_TRAILER);
     r.take(len as u64).read_to_end(&mut payload)?;
     if payload.len() != len {
         return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "payload cut short"));

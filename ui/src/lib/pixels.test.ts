@@ -22,15 +22,16 @@ class FakeSocket implements SocketLike {
     this.readyState = 3;
     this.onclose?.(new Event("close") as CloseEvent);
   }
-  /** A frame for request `id`: one pixel of `value`, then id, width 1, height 1. */
-  answers(id: number, value: number) {
-    const b = new ArrayBuffer(16);
+  /** The frame for request `id` (one pixel of `value`, width 1, height 1) as the app
+   *  sends it: a head, then the 12 bytes in chunks of at most `chunk`. */
+  answers(id: number, value: number, chunk = 12) {
+    const b = new ArrayBuffer(12);
     const v = new DataView(b);
     v.setUint8(0, value);
-    v.setUint32(4, id, true);
+    v.setUint32(4, 1, true);
     v.setUint32(8, 1, true);
-    v.setUint32(12, 1, true);
-    this.onmessage?.(new MessageEvent("message", { data: b }));
+    this.onmessage?.(new MessageEvent("message", { data: JSON.stringify({ id, len: 12 }) }));
+    for (let at = 0; at < 12; at += chunk) this.onmessage?.(new MessageEvent("message", { data: b.slice(at, at + chunk) }));
   }
 }
 
@@ -69,10 +70,15 @@ describe("PixelChannel", () => {
     await tick();
     expect(sockets[0].sent.map((s) => s.page)).toEqual([3, 4]);
     const [id3, id4] = sockets[0].sent.map((s) => s.id);
-    sockets[0].answers(id4, 44);
+    sockets[0].answers(id4, 44, 5);
     sockets[0].answers(id3, 33);
-    expect(firstByte(await p3)).toBe(33);
-    expect(firstByte(await p4)).toBe(44);
+    const b3 = await p3;
+    expect(firstByte(b3)).toBe(33);
+    expect(new DataView(b3).getUint32(4, true)).toBe(1);
+    const b4 = await p4;
+    expect(b4.byteLength).toBe(12);
+    expect(firstByte(b4)).toBe(44);
+    expect(new DataView(b4).getUint32(8, true)).toBe(1);
     expect(viaIpc).toEqual([]);
     expect(sockets.length).toBe(1);
   });
@@ -119,6 +125,22 @@ describe("PixelChannel", () => {
     await tick();
     sockets[1].answers(sockets[1].sent[0].id, 77);
     expect(firstByte(await q)).toBe(77);
+  });
+});
+
+describe("PixelChannel, a socket closing mid-answer", () => {
+  it("drops the half answer and asks for the page through IPC", async () => {
+    const { c, sockets, viaIpc } = channel("ws://127.0.0.1:1/t");
+    const p = c.render(args(8));
+    await tick();
+    sockets[0].opens();
+    await tick();
+    const id = sockets[0].sent[0].id;
+    sockets[0].onmessage?.(new MessageEvent("message", { data: JSON.stringify({ id, len: 12 }) }));
+    sockets[0].onmessage?.(new MessageEvent("message", { data: new ArrayBuffer(5) }));
+    sockets[0].closes();
+    expect(firstByte(await p)).toBe(208);
+    expect(viaIpc).toEqual([8]);
   });
 });
 

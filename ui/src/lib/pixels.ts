@@ -1,10 +1,12 @@
 // Page pixels over the app's loopback pixel socket (meeting_client::pixel_socket says why:
-// WebKitGTK reads an IPC answer 8 KiB at a time; one WebSocket message is ~3× faster).
-// Requests and answers match by id; answers come in the order renders finish. Whenever the
-// socket is not there — not offered, refused, closed — the same request goes through the
-// `render_page` IPC command instead, so nothing the viewer asks for is lost.
+// WebKitGTK reads an IPC answer 8 KiB at a time; WebSocket messages are ~3× faster).
+// An answer is a text head `{id, len}` then `len` bytes of frame in binary chunks (or a
+// text `{id, error}`); answers come in the order renders finish, never interleaved.
+// Whenever the socket is not there — not offered, refused, closed — the same request
+// goes through the `render_page` IPC command instead, so nothing the viewer asks is lost.
 import type { Priority } from "./bindings/Priority";
 import type { UiError } from "./bindings/UiError";
+import { release } from "./pages";
 
 export type RenderArgs = {
   handle: number;
@@ -37,6 +39,8 @@ export class PixelChannel {
   private unusable = false;
   private waiting = new Map<number, Waiting>();
   private nextId = 1;
+  /** The answer whose chunks are arriving. */
+  private filling: { id: number; bytes: Uint8Array; at: number } | null = null;
 
   constructor(
     private url: () => Promise<string | null>,
@@ -44,8 +48,7 @@ export class PixelChannel {
     private fallback: (args: RenderArgs) => Promise<ArrayBuffer>,
   ) {}
 
-  /** `[RGBA…][u32 id][u32 width][u32 height]` from the socket, `[RGBA…][u32 width][u32 height]`
-   *  from IPC: both end with the size, which is all `paint` reads. */
+  /** The frame `[RGBA…][u32 width][u32 height]`, from the socket or from IPC. */
   async render(args: RenderArgs): Promise<ArrayBuffer> {
     const socket = await this.connect();
     if (!socket || socket.readyState !== OPEN) return this.fallback(args);
@@ -106,30 +109,42 @@ export class PixelChannel {
 
   private receive(data: unknown) {
     if (typeof data === "string") {
-      let answer: { id: number; error: UiError };
+      let head: { id: number; len?: number; error?: UiError };
       try {
-        answer = JSON.parse(data);
+        head = JSON.parse(data);
       } catch {
         return;
       }
-      const w = this.waiting.get(answer.id);
-      if (w) {
-        this.waiting.delete(answer.id);
-        w.reject(answer.error);
+      if (head.error) {
+        const w = this.waiting.get(head.id);
+        this.waiting.delete(head.id);
+        w?.reject(head.error);
+      } else if (typeof head.len === "number") {
+        this.filling = { id: head.id, bytes: new Uint8Array(head.len), at: 0 };
+        this.complete();
       }
       return;
     }
-    if (!(data instanceof ArrayBuffer) || data.byteLength < 12) return;
-    const id = new DataView(data, data.byteLength - 12, 4).getUint32(0, true);
-    const w = this.waiting.get(id);
-    if (w) {
-      this.waiting.delete(id);
-      w.resolve(data);
-    }
+    const f = this.filling;
+    if (!f || !(data instanceof ArrayBuffer) || f.at + data.byteLength > f.bytes.length) return;
+    f.bytes.set(new Uint8Array(data), f.at);
+    f.at += data.byteLength;
+    release(data); // the chunk's MiB back now, not at the next collection
+    this.complete();
+  }
+
+  private complete() {
+    const f = this.filling;
+    if (!f || f.at < f.bytes.length) return;
+    this.filling = null;
+    const w = this.waiting.get(f.id);
+    this.waiting.delete(f.id);
+    w?.resolve(f.bytes.buffer as ArrayBuffer);
   }
 
   /** The socket closed with answers outstanding: ask for them through IPC. */
   private retryWaiting() {
+    this.filling = null;
     const left = [...this.waiting.values()];
     this.waiting.clear();
     for (const w of left) this.fallback(w.args).then(w.resolve, w.reject);
