@@ -59,13 +59,19 @@ function channel(url: string | null) {
   return { c, sockets, viaIpc };
 }
 
+/** A channel whose socket has opened with page `page` asked through it: `p` its answer. */
+async function asked(page: number) {
+  const ch = channel("ws://127.0.0.1:1/t");
+  const p = ch.c.render(args(page));
+  await tick();
+  ch.sockets[0].opens();
+  await tick();
+  return { ...ch, p };
+}
+
 describe("PixelChannel", () => {
   it("matches answers to their requests whatever order they come in", async () => {
-    const { c, sockets, viaIpc } = channel("ws://127.0.0.1:1/t");
-    const p3 = c.render(args(3));
-    await tick();
-    sockets[0].opens();
-    await tick();
+    const { c, sockets, viaIpc, p: p3 } = await asked(3);
     const p4 = c.render(args(4));
     await tick();
     expect(sockets[0].sent.map((s) => s.page)).toEqual([3, 4]);
@@ -84,11 +90,7 @@ describe("PixelChannel", () => {
   });
 
   it("rejects with the app's error", async () => {
-    const { c, sockets } = channel("ws://127.0.0.1:1/t");
-    const p = c.render(args(9));
-    await tick();
-    sockets[0].opens();
-    await tick();
+    const { c, sockets, p } = await asked(9);
     const id = sockets[0].sent[0].id;
     sockets[0].onmessage?.(new MessageEvent("message", { data: JSON.stringify({ id, error: { code: "damaged_file", message: "Tệp hỏng" } }) }));
     await expect(p).rejects.toEqual({ code: "damaged_file", message: "Tệp hỏng" });
@@ -110,11 +112,7 @@ describe("PixelChannel", () => {
   });
 
   it("asks again through IPC for what a closed socket left unanswered, then reconnects", async () => {
-    const { c, sockets, viaIpc } = channel("ws://127.0.0.1:1/t");
-    const p = c.render(args(6));
-    await tick();
-    sockets[0].opens();
-    await tick();
+    const { c, sockets, viaIpc, p } = await asked(6);
     sockets[0].closes();
     expect(firstByte(await p)).toBe(206);
     expect(viaIpc).toEqual([6]);
@@ -130,11 +128,7 @@ describe("PixelChannel", () => {
 
 describe("PixelChannel, a socket closing mid-answer", () => {
   it("drops the half answer and asks for the page through IPC", async () => {
-    const { c, sockets, viaIpc } = channel("ws://127.0.0.1:1/t");
-    const p = c.render(args(8));
-    await tick();
-    sockets[0].opens();
-    await tick();
+    const { c, sockets, viaIpc, p } = await asked(8);
     const id = sockets[0].sent[0].id;
     sockets[0].onmessage?.(new MessageEvent("message", { data: JSON.stringify({ id, len: 12 }) }));
     sockets[0].onmessage?.(new MessageEvent("message", { data: new ArrayBuffer(5) }));
