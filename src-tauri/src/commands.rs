@@ -109,11 +109,13 @@ pub async fn render_page(
 
 /// The origins of the app's own page (Linux and macOS; Windows; the development server
 /// in debug builds): the only ones the pixel socket accepts.
-pub(crate) const APP_ORIGINS: [&str; 3] = [
-    "tauri://localhost",
-    "http://tauri.localhost",
-    if cfg!(debug_assertions) { "http://localhost:5173" } else { "tauri://localhost" },
-];
+pub(crate) fn app_origins() -> Vec<String> {
+    let mut origins = vec!["tauri://localhost".to_owned(), "http://tauri.localhost".to_owned()];
+    if cfg!(debug_assertions) {
+        origins.push("http://localhost:5173".to_owned());
+    }
+    origins
+}
 
 /// The app's pixel socket, if it could listen.
 pub(crate) struct Pixels(pub Option<meeting_client::pixel_socket::PixelSocket>);

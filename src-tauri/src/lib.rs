@@ -69,7 +69,7 @@ pub fn run() -> ExitCode {
             // IPC; without it (no loopback?) the viewer uses IPC.
             let socket = tauri::async_runtime::block_on(meeting_client::pixel_socket::PixelSocket::start(
                 core.clone(),
-                commands::APP_ORIGINS.iter().map(|o| o.to_string()).collect(),
+                commands::app_origins(),
             ));
             app.manage(commands::Pixels(socket.map_err(|e| tracing::warn!("no pixel socket: {e}")).ok()));
             // Folders the secretary left watched are watched again while the app is open.
