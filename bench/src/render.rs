@@ -3,8 +3,8 @@
 //! On a generated 500-page document, at the width a 2× screen needs (1600 px):
 //! - floor: bare pdfium in this process (same engine code, each page drawn straight
 //!   into a buffer of its own as the pipeline delivers it, no queue, no process hop);
-//! - ours: `PdfService` with the app's settings → worker process → the frame the
-//!   app hands to `ipc::Response` (target ≤ 1.15× the floor);
+//! - ours: `PdfService` with the app's settings → worker process → the page's pixels
+//!   where the app's pixel socket sends them from (target ≤ 1.15× the floor);
 //! - peers: `mutool draw` and `pdftoppm` rendering the same pages (Debian packages);
 //! - open → first page pixels (target ≤ 150 ms), with the worker already running;
 //! - reading in order with prefetch of the next two pages: page-turn p95 (target ≤ 16 ms);
@@ -109,8 +109,9 @@ fn run() -> anyhow::Result<bool> {
         svc.render(marked_doc, 0, WIDTH, Priority::Visible, None).await?;
         anyhow::Ok((doc, sealed_doc, marked_doc))
     })?;
-    // The floor ends where the pipeline does: each page's pixels in a buffer of their
-    // own (what `ipc::Response` takes), drawn there straight by pdfium.
+    // The floor ends where the pipeline does: each page's pixels in memory the app can
+    // send from (the pipeline's: the pixel file the worker drew into), drawn there
+    // straight by pdfium.
     let (mut floors, mut ourses, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
     let (mut sealed_ms, mut sealed_ratios) = (Vec::new(), Vec::new());
     let (mut marked_ms, mut marked_ratios) = (Vec::new(), Vec::new());
@@ -125,7 +126,7 @@ fn run() -> anyhow::Result<bool> {
             rt.block_on(async {
                 let t = Instant::now();
                 for &p in &sample_pages {
-                    std::hint::black_box(svc.render(d, p, WIDTH, Priority::Visible, None).await?.into_frame());
+                    std::hint::black_box(svc.render(d, p, WIDTH, Priority::Visible, None).await?);
                 }
                 anyhow::Ok(per_page(t.elapsed(), sample))
             })
@@ -209,7 +210,7 @@ fn run() -> anyhow::Result<bool> {
         "render at {WIDTH} px, {sample} pages of a {pages}-page document (ms per page, medians of {ROUNDS} rounds):"
     );
     println!("  bare pdfium (floor)      {floor:7.1}");
-    println!("  pipeline (worker + IPC)  {ours:7.1}   ratio {ratio:.2}× (target ≤ 1.15×)");
+    println!("  pipeline (worker + slot) {ours:7.1}   ratio {ratio:.2}× (target ≤ 1.15×)");
     println!(
         "  pipeline, encrypted copy {encrypted:7.1}   vs plain pipeline {encrypted_ratio:.3}× (target ≤ 1.05×); open → first page {sealed_first_ms:.0} ms"
     );

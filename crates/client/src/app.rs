@@ -367,9 +367,25 @@ impl AppCore {
         view: u64,
         generation: u64,
     ) -> UiResult<Vec<u8>> {
+        Ok(self.render_page_bitmap(handle, page, width, rows, priority, view, generation).await?.into_frame())
+    }
+
+    /// [`render_page_rows`](Self::render_page_rows) as the page's bitmap, its pixels
+    /// still where the PDF worker drew them (the pixel socket sends them from there).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn render_page_bitmap(
+        &self,
+        handle: u64,
+        page: u32,
+        width: u32,
+        rows: Option<(u32, u32)>,
+        priority: Priority,
+        view: u64,
+        generation: u64,
+    ) -> UiResult<std::sync::Arc<meeting_pdf::Bitmap>> {
         let ticket = self.ticket(view, generation)?;
         let rendered = self.pdf.render_rows(DocHandle(handle), page, width, rows, priority, Some(ticket)).await;
-        Ok(self.damaged(handle, rendered)?.into_frame())
+        Ok(self.damaged(handle, rendered)?)
     }
 
     /// The text layer of a page (selection, copy).

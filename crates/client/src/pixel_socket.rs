@@ -35,7 +35,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use meeting_pdf::Priority;
+use meeting_pdf::{Bitmap, Priority};
 use serde::{Deserialize, Serialize};
 use tokio::io::{
     AsyncBufRead, AsyncBufReadExt as _, AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _, BufReader,
@@ -70,13 +70,13 @@ pub struct PageRequest {
 
 /// What answers page requests: [`AppCore`] in the app; anything in tests of the socket.
 pub trait Pages: Send + Sync + 'static {
-    /// The frame `[RGBA…][u32 width][u32 height]`, or the error.
-    fn render(&self, request: PageRequest) -> impl Future<Output = UiResult<Vec<u8>>> + Send;
+    /// The page's pixels (sent as the frame `[RGBA…][u32 width][u32 height]`), or the error.
+    fn render(&self, request: PageRequest) -> impl Future<Output = UiResult<Arc<Bitmap>>> + Send;
 }
 
 impl Pages for AppCore {
-    fn render(&self, r: PageRequest) -> impl Future<Output = UiResult<Vec<u8>>> + Send {
-        self.render_page_rows(r.handle, r.page, r.width, r.rows, r.priority, r.view, r.generation)
+    fn render(&self, r: PageRequest) -> impl Future<Output = UiResult<Arc<Bitmap>>> + Send {
+        self.render_page_bitmap(r.handle, r.page, r.width, r.rows, r.priority, r.view, r.generation)
     }
 }
 
@@ -249,8 +249,8 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 }
 
 enum Outgoing {
-    /// A request's id and its frame.
-    Frame(u32, Vec<u8>),
+    /// A request's id and its page, sent from where the PDF worker drew it.
+    Frame(u32, Arc<Bitmap>),
     Text(String),
     Pong(Vec<u8>),
     Close,
@@ -258,12 +258,14 @@ enum Outgoing {
 
 async fn send(write: &mut (impl AsyncWrite + Unpin), out: Outgoing) -> std::io::Result<()> {
     match out {
-        Outgoing::Frame(id, frame) => {
-            let head = serde_json::json!({ "id": id, "len": frame.len() }).to_string();
+        Outgoing::Frame(id, page) => {
+            let trailer = page.trailer();
+            let head = serde_json::json!({ "id": id, "len": page.rgba.len() + trailer.len() }).to_string();
             message(write, 0x1, head.as_bytes()).await?;
-            for chunk in frame.chunks(CHUNK) {
+            for chunk in page.rgba.chunks(CHUNK) {
                 message(write, 0x2, chunk).await?;
             }
+            message(write, 0x2, &trailer).await?;
         }
         Outgoing::Text(text) => message(write, 0x1, text.as_bytes()).await?,
         Outgoing::Pong(data) => message(write, 0xA, &data).await?,

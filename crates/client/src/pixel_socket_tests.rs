@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use futures_util::{SinkExt as _, StreamExt as _};
+use meeting_pdf::Bitmap;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 
@@ -14,12 +15,12 @@ use crate::app::{UiCode, UiError, UiResult};
 const ORIGIN: &str = "tauri://localhost";
 
 /// Page `n` is `n + 1` pixels wide and one tall, each byte `n`; page 99 does not exist;
-/// page 1000 is 1001 × 700 (2.8 MB: three chunks). Page 7 takes a while, so answers can
+/// page 1000 is 1001 × 700 (2.8 MB: three chunks and the size). Page 7 takes a while, so answers can
 /// overtake it.
 struct Stripes;
 
 impl Pages for Stripes {
-    async fn render(&self, r: PageRequest) -> UiResult<Vec<u8>> {
+    async fn render(&self, r: PageRequest) -> UiResult<Arc<Bitmap>> {
         if r.page == 99 {
             return Err(UiError { code: UiCode::Invalid, message: "Trang 100 không có".into() });
         }
@@ -27,10 +28,7 @@ impl Pages for Stripes {
             tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         }
         let (w, h) = (r.page + 1, if r.page == 1000 { 700 } else { 1 });
-        let mut frame = vec![r.page as u8; (w * h * 4) as usize];
-        frame.extend_from_slice(&w.to_le_bytes());
-        frame.extend_from_slice(&h.to_le_bytes());
-        Ok(frame)
+        Ok(Arc::new(Bitmap { width: w, height: h, rgba: vec![r.page as u8; (w * h * 4) as usize].into() }))
     }
 }
 
@@ -111,9 +109,10 @@ async fn pages_come_back_whole_in_chunks_matched_to_their_requests() {
         }
     }
     // The slow page 7 was asked first and answered last: answers do not wait in line.
-    assert_eq!(frames.pop(), Some((41, (8, 1, 7), 1)));
+    // A page's pixels in chunks, then its size in a message of its own.
+    assert_eq!(frames.pop(), Some((41, (8, 1, 7), 2)));
     frames.sort();
-    assert_eq!(frames, vec![(42, (3, 1, 2), 1), (44, (1001, 700, 232), 3)]);
+    assert_eq!(frames, vec![(42, (3, 1, 2), 2), (44, (1001, 700, 232), 4)]);
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0]["id"], 43);
     assert_eq!(errors[0]["error"]["code"], "invalid");

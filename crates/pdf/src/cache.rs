@@ -73,7 +73,7 @@ mod tests {
     use super::*;
 
     fn bmp(bytes: usize) -> Arc<Bitmap> {
-        Arc::new(Bitmap { width: 1, height: 1, rgba: vec![0; bytes] })
+        Arc::new(Bitmap { width: 1, height: 1, rgba: vec![0; bytes].into() })
     }
 
     #[test]

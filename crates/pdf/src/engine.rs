@@ -187,7 +187,7 @@ impl Engine {
     ) -> Result<Bitmap, PdfError> {
         let mut rgba = Vec::new();
         let (width, height) = self.render_into(handle, index, width, rows, &mut rgba)?;
-        Ok(Bitmap { width, height, rgba })
+        Ok(Bitmap { width, height, rgba: rgba.into() })
     }
 
     /// [`render_rows`](Self::render_rows) into `out`, which ends up exactly
@@ -201,6 +201,23 @@ impl Engine {
         width: u32,
         rows: Option<(u32, u32)>,
         out: &mut Vec<u8>,
+    ) -> Result<(u32, u32), PdfError> {
+        self.render_with(handle, index, width, rows, |len| {
+            out.resize(len, 0);
+            &mut out[..]
+        })
+    }
+
+    /// [`render_rows`](Self::render_rows) into the `len` bytes `buffer(len)` gives:
+    /// the worker's mapping of a pixel file shared with the service, so the page is
+    /// drawn where the app reads it (`crate::pixels`), or a buffer of the caller's.
+    pub fn render_with<'b>(
+        &mut self,
+        handle: u64,
+        index: u32,
+        width: u32,
+        rows: Option<(u32, u32)>,
+        buffer: impl FnOnce(usize) -> &'b mut [u8],
     ) -> Result<(u32, u32), PdfError> {
         if width == 0 || width > 10_000 {
             return Err(PdfError::Invalid(format!("render width {width} is outside 1..=10000 pixels")));
@@ -220,8 +237,11 @@ impl Engine {
             // the way pdfium-render sizes it.
             let bitmap = page.render_with_config(&config).map_err(|e| map_err(e, false))?;
             let (w, h) = (bitmap.width() as u32, bitmap.height() as u32);
-            *out = bitmap.as_rgba_bytes();
-            out.truncate((w * h * 4) as usize);
+            let len = (w as usize) * (h as usize) * 4;
+            let bytes = bitmap.as_rgba_bytes();
+            let pixels = bytes.get(..len).ok_or_else(|| PdfError::Engine(format!("a {w}x{h} bitmap came short")))?;
+            let out = buffer(len);
+            out.copy_from_slice(pixels);
             self.stamp(handle, out, w, h, 0..h)?;
             return Ok((w, h));
         }
@@ -236,7 +256,7 @@ impl Engine {
                 (top, end - top)
             }
         };
-        out.resize((width * count * 4) as usize, 0);
+        let out = buffer((width as usize) * (count as usize) * 4);
         {
             let mut bitmap = PdfBitmap::from_bytes(width as i32, count as i32, PdfBitmapFormat::BGRA, out)
                 .map_err(|e| map_err(e, false))?;

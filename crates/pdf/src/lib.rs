@@ -29,6 +29,7 @@ pub mod xfdf;
 
 pub use error::PdfError;
 pub use export::{ExportMode, Markup, MarkupKind};
+pub use pixels::Lease;
 pub use service::{DocHandle, PdfService, ServiceOptions, Ticket, WorkerCommand};
 pub use source::Source;
 pub use types::*;

@@ -14,7 +14,6 @@
 
 use std::collections::{BinaryHeap, HashMap};
 use std::ffi::OsString;
-use std::fs::File;
 use std::io::{BufReader, BufWriter};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
@@ -26,8 +25,9 @@ use tokio::sync::oneshot;
 
 use crate::PdfError;
 use crate::cache::RenderCache;
+use crate::pixels::{Reserved, Slots};
 use crate::source::Source;
-use crate::types::{Bitmap, DocInfo, PageText, Priority, SearchHit};
+use crate::types::{Bitmap, DocInfo, PageText, Pixels, Priority, SearchHit};
 use crate::wire::{Answer, Op, Reply, read_frame, write_frame};
 
 /// How to start a worker process.
@@ -65,7 +65,7 @@ pub struct Ticket {
     generation: u64,
 }
 
-type Outcome = Result<(Reply, Vec<u8>), PdfError>;
+type Outcome = Result<(Reply, Pixels), PdfError>;
 
 struct Job {
     priority: Priority,
@@ -107,6 +107,8 @@ struct Shared {
     next_doc: AtomicU64,
     next_view: AtomicU64,
     cache: Mutex<RenderCache>,
+    /// Whether renders are cached at all (the app's are not).
+    caches: bool,
 }
 
 /// Closes the queue when the last service handle goes away.
@@ -142,6 +144,7 @@ impl PdfService {
             next_doc: AtomicU64::new(1),
             next_view: AtomicU64::new(1),
             cache: Mutex::new(RenderCache::new(options.cache_bytes)),
+            caches: options.cache_bytes > 0,
         });
         let s = shared.clone();
         std::thread::Builder::new()
@@ -256,13 +259,19 @@ impl PdfService {
         if whole && let Some(hit) = self.shared.cache.lock().ok().and_then(|mut c| c.get(doc.0, page, width)) {
             return Ok(hit);
         }
-        match self.call(Op::Render { doc: doc.0, page, width, rows }, priority, ticket).await? {
+        match self.call(Op::Render { doc: doc.0, page, width, rows, slot: None }, priority, ticket).await? {
             (Reply::Rendered { width: w, height: h, .. }, rgba) => {
                 if rgba.len() != (w as usize) * (h as usize) * 4 {
                     return Err(PdfError::Engine(format!("a {w}x{h} render came with {} bytes", rgba.len())));
                 }
+                let caching = whole && self.shared.caches;
+                // A cached page must not keep a pixel slot lent: it gets a copy.
+                let rgba = match rgba {
+                    Pixels::Shared(lent) if caching => Pixels::Owned(lent.to_vec()),
+                    other => other,
+                };
                 let bitmap = Arc::new(Bitmap { width: w, height: h, rgba });
-                if whole && let Ok(mut c) = self.shared.cache.lock() {
+                if caching && let Ok(mut c) = self.shared.cache.lock() {
                     c.put(doc.0, page, width, bitmap.clone());
                 }
                 Ok(bitmap)
@@ -314,7 +323,7 @@ impl PdfService {
     ) -> Result<u64, PdfError> {
         let op = Op::Export { source: source.into(), marks, mode };
         let bytes = match self.call(op, Priority::Visible, None).await? {
-            (Reply::Exported, bytes) => bytes,
+            (Reply::Exported, bytes) => bytes.into_vec(),
             other => return Err(PdfError::Engine(format!("unexpected answer {:?}", other.0))),
         };
         let out = out.to_owned();
@@ -339,7 +348,6 @@ struct Worker {
     child: Arc<Mutex<Child>>,
     input: BufWriter<ChildStdin>,
     output: BufReader<ChildStdout>,
-    pixels: Option<File>,
 }
 
 struct DocEntry {
@@ -361,6 +369,8 @@ struct Dispatcher {
     incarnation: u64,
     docs: HashMap<u64, DocEntry>,
     deadline: Deadline,
+    /// The pixel files shared with every worker this dispatcher starts.
+    slots: Option<Arc<Slots>>,
 }
 
 impl Dispatcher {
@@ -388,7 +398,8 @@ impl Dispatcher {
                 }
             }
         });
-        Self { shared, command, timeout, worker: None, incarnation: 0, docs: HashMap::new(), deadline }
+        let slots = Slots::new();
+        Self { shared, command, timeout, worker: None, incarnation: 0, docs: HashMap::new(), deadline, slots }
     }
 
     fn next_job(&self) -> Option<Job> {
@@ -448,7 +459,7 @@ impl Dispatcher {
                 if self.worker.is_some() {
                     let _ = self.roundtrip(&op);
                 }
-                return Ok((Reply::Closed, Vec::new()));
+                return Ok((Reply::Closed, Vec::new().into()));
             }
             // Not about an open document: an export reads its file itself.
             Op::Abort | Op::Export { .. } => {}
@@ -479,7 +490,17 @@ impl Dispatcher {
                 e.loaded_in = Some(self.incarnation);
             }
         }
-        let outcome = self.roundtrip(&op);
+        // A render is drawn into a free pixel slot when there is one.
+        let mut op = op;
+        let slot = match &mut op {
+            Op::Render { slot, .. } => {
+                let reserved = self.slots.as_ref().and_then(|s| s.reserve());
+                *slot = reserved.as_ref().map(Reserved::index);
+                reserved
+            }
+            _ => None,
+        };
+        let outcome = self.roundtrip_into(&op, slot);
         if let Op::Open { doc, .. } = &op {
             match &outcome {
                 Ok(_) => {
@@ -500,10 +521,9 @@ impl Dispatcher {
         if self.worker.is_some() {
             return Ok(());
         }
-        let pixels = crate::pixels::pixel_file();
         let mut command = Command::new(&self.command.program);
-        if let Some((_, path)) = &pixels {
-            command.env(crate::worker::PIXELS_ENV, path);
+        if let Some(paths) = self.slots.as_ref().and_then(|s| s.paths()) {
+            command.env(crate::worker::PIXELS_ENV, paths);
         }
         crate::worker::tune_malloc(&mut command);
         let mut child = command
@@ -528,13 +548,17 @@ impl Dispatcher {
             child: Arc::new(Mutex::new(child)),
             input: BufWriter::with_capacity(64 * 1024, input),
             output: BufReader::with_capacity(1 << 20, output),
-            pixels: pixels.map(|(f, _)| f),
         });
         Ok(())
     }
 
     /// Sends one request and reads its answer; a broken pipe means the worker died.
     fn roundtrip(&mut self, op: &Op) -> Outcome {
+        self.roundtrip_into(op, None)
+    }
+
+    /// [`roundtrip`](Self::roundtrip) of a render request that names `slot`.
+    fn roundtrip_into(&mut self, op: &Op, slot: Option<Reserved>) -> Outcome {
         let Some(w) = self.worker.as_mut() else { return Err(PdfError::Crashed) };
         if let Ok(mut d) = self.deadline.lock() {
             *d = Some((Instant::now() + self.timeout, w.child.clone()));
@@ -544,11 +568,13 @@ impl Dispatcher {
             *d = None;
         }
         let result = match result {
-            Ok(Some((Ok(Reply::Rendered { width, height, shared: true }), _))) => {
-                crate::pixels::read_pixels(w.pixels.as_ref(), width, height)
-                    .map(|rgba| Some((Ok(Reply::Rendered { width, height, shared: false }), rgba)))
-            }
-            other => other,
+            Ok(Some((Ok(Reply::Rendered { width, height, shared: true }), _))) => match slot {
+                Some(slot) => slot
+                    .lease((width as usize) * (height as usize) * 4)
+                    .map(|lent| Some((Ok(Reply::Rendered { width, height, shared: true }), Pixels::Shared(lent)))),
+                None => Err(std::io::Error::other("the worker drew into a pixel file no request named")),
+            },
+            other => other.map(|answer| answer.map(|(a, payload)| (a, Pixels::Owned(payload)))),
         };
         match result {
             Ok(Some((answer, payload))) => answer.map(|r| (r, payload)),

@@ -66,7 +66,69 @@ pub struct Bitmap {
     /// Height in pixels.
     pub height: u32,
     /// `width * height * 4` bytes.
-    pub rgba: Vec<u8>,
+    pub rgba: Pixels,
+}
+
+/// A page's pixel bytes: a buffer of their own, or the memory the worker drew them
+/// into, lent until dropped (see the service's pixel slots). Either reads as `[u8]`.
+pub enum Pixels {
+    /// A buffer of their own.
+    Owned(Vec<u8>),
+    /// Where the worker drew them; the slot is lent to no other page meanwhile.
+    Shared(crate::pixels::Lease),
+}
+
+impl std::ops::Deref for Pixels {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Self::Owned(v) => v,
+            Self::Shared(l) => l,
+        }
+    }
+}
+
+impl Pixels {
+    /// The bytes in a buffer of their own (copied out of a slot).
+    pub fn into_vec(self) -> Vec<u8> {
+        match self {
+            Self::Owned(v) => v,
+            Self::Shared(l) => l.to_vec(),
+        }
+    }
+}
+
+impl From<Vec<u8>> for Pixels {
+    fn from(v: Vec<u8>) -> Self {
+        Self::Owned(v)
+    }
+}
+
+/// A copy of their own (a lent slot is not lent twice).
+impl Clone for Pixels {
+    fn clone(&self) -> Self {
+        Self::Owned(self.to_vec())
+    }
+}
+
+impl PartialEq for Pixels {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Pixels {}
+
+impl PartialEq<[u8]> for Pixels {
+    fn eq(&self, other: &[u8]) -> bool {
+        **self == *other
+    }
+}
+
+impl PartialEq<&[u8]> for Pixels {
+    fn eq(&self, other: &&[u8]) -> bool {
+        **self == **other
+    }
 }
 
 /// Bytes after the pixels in a [`Bitmap::into_frame`] frame; buffers that receive
@@ -77,19 +139,31 @@ impl Bitmap {
     /// The bytes the viewer gets: `[RGBA…][u32 LE width][u32 LE height]`. The size
     /// goes last so that a bitmap nobody else holds (the app renders uncached) becomes
     /// the frame without copying its ~15 MB; a shared one is copied once.
+    /// Pixels in a slot are copied once (the IPC answer needs a buffer of its own; the
+    /// pixel socket sends [`rgba`](Self::rgba) then [`trailer`](Self::trailer) instead).
     pub fn into_frame(self: std::sync::Arc<Self>) -> Vec<u8> {
-        let (width, height) = (self.width, self.height);
+        let trailer = self.trailer();
         let mut out = match std::sync::Arc::try_unwrap(self) {
-            Ok(b) => b.rgba,
-            Err(shared) => {
-                let mut v = Vec::with_capacity(shared.rgba.len() + FRAME_TRAILER);
-                v.extend_from_slice(&shared.rgba);
-                v
-            }
+            Ok(Self { rgba: Pixels::Owned(v), .. }) => v,
+            Ok(b) => Self::copied(&b.rgba),
+            Err(shared) => Self::copied(&shared.rgba),
         };
-        out.extend_from_slice(&width.to_le_bytes());
-        out.extend_from_slice(&height.to_le_bytes());
+        out.extend_from_slice(&trailer);
         out
+    }
+
+    fn copied(rgba: &[u8]) -> Vec<u8> {
+        let mut v = Vec::with_capacity(rgba.len() + FRAME_TRAILER);
+        v.extend_from_slice(rgba);
+        v
+    }
+
+    /// The bytes a frame ends with: width then height, u32 LE.
+    pub fn trailer(&self) -> [u8; FRAME_TRAILER] {
+        let mut t = [0; FRAME_TRAILER];
+        t[..4].copy_from_slice(&self.width.to_le_bytes());
+        t[4..].copy_from_slice(&self.height.to_le_bytes());
+        t
     }
 }
 
@@ -194,7 +268,7 @@ mod tests {
     fn bitmap() -> Bitmap {
         let mut rgba = Vec::with_capacity(2 * 3 * 4 + FRAME_TRAILER);
         rgba.extend((0..24).map(|i| i as u8));
-        Bitmap { width: 2, height: 3, rgba }
+        Bitmap { width: 2, height: 3, rgba: rgba.into() }
     }
 
     #[test]

@@ -46,6 +46,9 @@ pub enum Op {
         /// Only these pixel rows, `(top, count)`: the part on screen, first.
         #[serde(default)]
         rows: Option<(u32, u32)>,
+        /// The pixel file to draw into (`crate::pixels`); none: send the pixels.
+        #[serde(default)]
+        slot: Option<u8>,
     },
     /// Text layer of a page.
     Text {
@@ -135,13 +138,13 @@ pub enum Reply {
     Opened(DocInfo),
     /// The document is closed.
     Closed,
-    /// Pixels follow as the payload, or wait in the shared pixel file.
+    /// Pixels follow as the payload, or wait in the request's pixel file.
     Rendered {
         /// Width in pixels.
         width: u32,
         /// Height in pixels.
         height: u32,
-        /// The pixels were written to the start of the shared pixel file, not sent.
+        /// The pixels were drawn into the pixel file the request named, not sent.
         #[serde(default)]
         shared: bool,
     },

@@ -2,13 +2,12 @@
 //! writes answers to stdout. If pdfium crashes on a hostile file, only this process
 //! dies; the service notices the closed pipe and starts a new one.
 
-use std::fs::File;
 use std::io::{BufReader, BufWriter};
-use std::os::unix::fs::FileExt as _;
 use std::process::ExitCode;
 
 use crate::PdfError;
 use crate::engine::Engine;
+use crate::pixels::WorkerSlots;
 use crate::wire::{Answer, Op, Reply, read_frame, write_frame};
 
 /// Runs the worker loop until stdin closes. Embed it in a binary's `main` (the app and
@@ -18,13 +17,14 @@ pub fn run() -> ExitCode {
     let mut output = BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
     // Loaded on the first request, so a missing library is reported as an answer.
     let mut engine: Option<Result<Engine, PdfError>> = None;
-    // The service's shared pixel file (see `service::pixel_file`), when it offers one.
-    let pixels = std::env::var_os(PIXELS_ENV).and_then(|p| File::options().read(true).write(true).open(p).ok());
-    // One pixel buffer for every render: pdfium draws into it, the shared file gets a
-    // copy of it (`Engine::render_into`). A fresh ~15 MB buffer per page cost more than
-    // the render itself (8.0 against 14.2 ms a page in bench-render: with the fixed mmap
-    // threshold each one is a new mapping, faulted in page by page). One held past
-    // `KEEP_FRAME` (a page zoomed far in) is given back after its render.
+    // The service's pixel files (`crate::pixels`): a render drawn into the one its
+    // request names is read by the app where it lies.
+    let mut slots = WorkerSlots::open(std::env::var_os(PIXELS_ENV));
+    // The buffer of a render that goes through the pipe (no slot free, or a page over
+    // the slots' size), kept for the next such render: a fresh ~15 MB buffer per page
+    // cost more than the render itself (8.0 against 14.2 ms a page in bench-render: with
+    // the fixed mmap threshold each one is a new mapping, faulted in page by page). One
+    // held past `KEEP_FRAME` (a page zoomed far in) is given back after its render.
     let mut frame = Vec::new();
     loop {
         let op: Op = match read_frame(&mut input) {
@@ -41,23 +41,25 @@ pub fn run() -> ExitCode {
         let engine = engine.get_or_insert_with(Engine::load);
         let (answer, payload): (Answer, Vec<u8>) = match engine {
             Err(e) => (Err(e.clone()), Vec::new()),
-            Ok(engine) => execute(engine, op, pixels.as_ref(), &mut frame),
+            Ok(engine) => execute(engine, op, &mut slots, &mut frame),
         };
         if let Err(e) = write_frame(&mut output, &answer, &payload) {
             eprintln!("meeting-pdf-worker: cannot answer: {e}");
             return ExitCode::FAILURE;
         }
-        if frame.capacity() > KEEP_FRAME {
-            frame = Vec::new();
+        // A pipe render's buffer is kept for the next one only where there are no
+        // slots: with them, the pipe is the rare case, not worth ~15 MB held.
+        if !slots.any() && matches!(answer, Ok(Reply::Rendered { .. })) && payload.capacity() <= KEEP_FRAME {
+            frame = payload;
         }
     }
 }
 
-/// Largest render buffer the worker keeps between renders: a fit-width page on a 2×
-/// screen (~1600 × 2300 pixels) fits.
-const KEEP_FRAME: usize = 24 << 20;
+/// Largest render buffer the worker keeps between renders: what a pixel slot takes.
+const KEEP_FRAME: usize = crate::pixels::SLOT_MAX;
 
-/// Where the service's shared pixel file can be opened (a `/proc/PID/fd/N` path).
+/// Where the service's pixel files can be opened (`/proc/PID/fd/N` paths, joined as
+/// `PATH` is).
 pub const PIXELS_ENV: &str = "MEETING_PDF_PIXELS";
 
 /// The glibc allocator settings for processes that make and free page bitmaps (see
@@ -79,19 +81,19 @@ pub(crate) fn tune_malloc(command: &mut std::process::Command) {
     }
 }
 
-fn execute(engine: &mut Engine, op: Op, pixels: Option<&File>, frame: &mut Vec<u8>) -> (Answer, Vec<u8>) {
+fn execute(engine: &mut Engine, op: Op, slots: &mut WorkerSlots, frame: &mut Vec<u8>) -> (Answer, Vec<u8>) {
     let doc = match &op {
         Op::Open { .. } => None,
         other => other.doc(),
     };
-    let answer = run_op(engine, op, pixels, frame);
+    let answer = run_op(engine, op, slots, frame);
     match doc.and_then(|d| engine.damage(d)) {
         Some(damaged) => (Err(damaged), Vec::new()),
         None => answer,
     }
 }
 
-fn run_op(engine: &mut Engine, op: Op, pixels: Option<&File>, frame: &mut Vec<u8>) -> (Answer, Vec<u8>) {
+fn run_op(engine: &mut Engine, op: Op, slots: &mut WorkerSlots, frame: &mut Vec<u8>) -> (Answer, Vec<u8>) {
     let nothing = Vec::new;
     match op {
         Op::Open { doc, source, password, watermark } => {
@@ -101,14 +103,28 @@ fn run_op(engine: &mut Engine, op: Op, pixels: Option<&File>, frame: &mut Vec<u8
             engine.close(doc);
             (Ok(Reply::Closed), nothing())
         }
-        Op::Render { doc, page, width, rows } => match engine.render_into(doc, page, width, rows, frame) {
-            Ok((width, height)) => match pixels.map(|f| f.write_all_at(frame, 0)) {
-                Some(Ok(())) => (Ok(Reply::Rendered { width, height, shared: true }), nothing()),
-                // No shared file, or it cannot take the page (a full /dev/shm): the pipe.
-                _ => (Ok(Reply::Rendered { width, height, shared: false }), frame.clone()),
-            },
-            Err(e) => (Err(e), nothing()),
-        },
+        Op::Render { doc, page, width, rows, slot } => {
+            let mut shared = false;
+            let drawn = engine.render_with(doc, page, width, rows, |len| {
+                // No slot named, none here, the page too large for one, or no memory
+                // for it: the pipe.
+                match slot.and_then(|i| slots.buffer(i, len)) {
+                    Some(buf) => {
+                        shared = true;
+                        buf
+                    }
+                    None => {
+                        frame.resize(len, 0);
+                        &mut frame[..]
+                    }
+                }
+            });
+            match drawn {
+                Ok((width, height)) if shared => (Ok(Reply::Rendered { width, height, shared }), nothing()),
+                Ok((width, height)) => (Ok(Reply::Rendered { width, height, shared }), std::mem::take(frame)),
+                Err(e) => (Err(e), nothing()),
+            }
+        }
         Op::Text { doc, page } => (engine.text(doc, page).map(Reply::Text), nothing()),
         Op::Links { doc, page } => (engine.links(doc, page).map(Reply::Links), nothing()),
         Op::Search { doc, query, limit } => (engine.search(doc, &query, limit).map(Reply::Hits), nothing()),

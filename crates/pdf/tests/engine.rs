@@ -245,3 +245,34 @@ async fn a_band_of_rows_is_exactly_those_rows_of_the_whole_page() {
     let below = pdf.render_rows(doc, 0, 800, Some((whole.height, 10)), Priority::Visible, None).await;
     assert_eq!(below.unwrap_err().code(), "invalid", "rows below the page are refused");
 }
+
+#[tokio::test]
+async fn pages_drawn_into_shared_memory_stay_intact_while_held_and_the_pipe_takes_over() {
+    use meeting_pdf::{Pixels, ServiceOptions};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = vietnamese_pdf(dir.path());
+    // What each page must be: drawn by pdfium in this process.
+    let mut engine = meeting_pdf::engine::Engine::load().expect("pdfium");
+    engine.open(1, &meeting_pdf::Source::plain(&file), None, None).expect("open here");
+    let expected: Vec<_> = (0..3).map(|p| engine.render(1, p, 600).expect("render here")).collect();
+
+    // The app's settings: no cache, so pages stay where the worker drew them.
+    let pdf = common::service_with(ServiceOptions { cache_bytes: 0, ..Default::default() });
+    let (doc, _) = pdf.open(&file, None).await.expect("open");
+    let render = |p| pdf.render(doc, p, 600, Priority::Visible, None);
+    let shared = |b: &meeting_pdf::Bitmap| matches!(b.rgba, Pixels::Shared(_));
+    let first = render(0).await.expect("page 1");
+    let second = render(1).await.expect("page 2");
+    assert!(shared(&first) && shared(&second), "both pages in the service's pixel files");
+    // Both files are lent: the third page comes through the pipe and overwrites neither.
+    let third = render(2).await.expect("page 3");
+    assert!(!shared(&third), "no free pixel file: the pipe");
+    for (got, want) in [(&first, &expected[0]), (&second, &expected[1]), (&third, &expected[2])] {
+        assert_eq!((got.width, got.height), (want.width, want.height));
+        assert!(got.rgba == want.rgba, "a held page's pixels are the page's, whatever was drawn since");
+    }
+    drop((first, second));
+    let again = render(2).await.expect("page 3 again");
+    assert!(shared(&again), "returned files are used again");
+    assert!(again.rgba == expected[2].rgba);
+}

@@ -34,7 +34,7 @@ async fn a_sealed_document_renders_and_reads_exactly_like_the_plain_file() {
     for page in 0..info_a.pages.len() as u32 {
         let pa = pdf.render(a, page, 600, Priority::Visible, None).await.expect("render plain");
         let pb = pdf.render(b, page, 600, Priority::Visible, None).await.expect("render sealed");
-        let differ = pa.rgba.iter().zip(&pb.rgba).filter(|(x, y)| x != y).count();
+        let differ = pa.rgba.iter().zip(pb.rgba.iter()).filter(|(x, y)| x != y).count();
         assert!(
             pa.rgba == pb.rgba,
             "page {page} draws the same pixels: {differ} of {} differ, {}x{} vs {}x{}",

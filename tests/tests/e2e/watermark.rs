@@ -32,7 +32,7 @@ async fn app_and_bare(app: &AppCore, profile: &Profile, id: &str, sha: &str) -> 
     let (h, _) = bare_engine.open(profile.blobs().unwrap().source(sha).unwrap(), None).await.unwrap();
     let bare = bare_engine.render(h, 0, 700, Priority::Visible, None).await.unwrap();
     // The app answers a frame: the pixels, then their size.
-    (shown[..shown.len() - meeting_pdf::FRAME_TRAILER].to_vec(), bare.rgba.clone())
+    (shown[..shown.len() - meeting_pdf::FRAME_TRAILER].to_vec(), bare.rgba.to_vec())
 }
 
 fn differing(a: &[u8], b: &[u8]) -> usize {

@@ -8,11 +8,16 @@ use meeting_pdf::{PdfService, ServiceOptions, WorkerCommand};
 
 /// A service whose worker is the crate's own `meeting-pdf-worker` binary.
 pub fn service() -> PdfService {
+    service_with(ServiceOptions::default())
+}
+
+/// [`service`] with other settings.
+pub fn service_with(options: ServiceOptions) -> PdfService {
     if let Err(e) = meeting_pdf::locate::find() {
         panic!("{e}");
     }
     let cmd = WorkerCommand { program: PathBuf::from(env!("CARGO_BIN_EXE_meeting-pdf-worker")), args: vec![] };
-    PdfService::start(cmd, ServiceOptions::default())
+    PdfService::start(cmd, options)
 }
 
 /// A report of `paragraphs` paragraphs (each mentions "cải cách hành chính"), at least
