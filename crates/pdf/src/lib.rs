@@ -4,7 +4,8 @@
 //! *process* with one thread ([`worker`], [`engine`]); the app talks to it through
 //! [`PdfService`]: a priority queue with per-view generations (stale renders are
 //! dropped), crash recovery with lazy reopening, and a byte-budgeted render cache.
-//! Pixels come back raw (RGBA), ready for the webview: no image encoding on the way.
+//! Pixels come back raw (RGBA), ready for the webview: no image encoding on the way,
+//! and drawn straight into memory the app maps (`pixels`, the workspace's only `unsafe`).
 //!
 //! Annotated copies ([`export`]) are written by the worker too: lopdf appends an
 //! incremental update, the original bytes stay the copy's prefix; [`xfdf`] writes the
