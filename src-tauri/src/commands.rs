@@ -104,7 +104,9 @@ pub async fn render_page(
     generation: u64,
     rows: Option<(u32, u32)>,
 ) -> UiResult<Response> {
-    core.render_page_rows(handle, page, width, rows, priority, view, generation).await.map(Response::new)
+    core.render_page_rows(handle, page, width, rows, priority, view, generation)
+        .await
+        .map(|b| Response::new(b.into_frame()))
 }
 
 /// The origins of the app's own page (Linux and macOS; Windows; the development server

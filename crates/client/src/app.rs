@@ -351,29 +351,15 @@ impl AppCore {
         view: u64,
         generation: u64,
     ) -> UiResult<Vec<u8>> {
-        self.render_page_rows(handle, page, width, None, priority, view, generation).await
+        Ok(self.render_page_rows(handle, page, width, None, priority, view, generation).await?.into_frame())
     }
 
-    /// [`render_page`](Self::render_page), or only the pixel rows `(top, count)` of it:
-    /// the viewer paints the part of a document's first page on screen before the whole.
+    /// [`render_page`](Self::render_page) as the page's bitmap, or only its pixel rows
+    /// `(top, count)`: the viewer paints the part of a document's first page on screen
+    /// before the whole. The pixels stay where the PDF worker drew them; the pixel
+    /// socket sends them from there, IPC takes [`meeting_pdf::Bitmap::into_frame`].
     #[allow(clippy::too_many_arguments)]
     pub async fn render_page_rows(
-        &self,
-        handle: u64,
-        page: u32,
-        width: u32,
-        rows: Option<(u32, u32)>,
-        priority: Priority,
-        view: u64,
-        generation: u64,
-    ) -> UiResult<Vec<u8>> {
-        Ok(self.render_page_bitmap(handle, page, width, rows, priority, view, generation).await?.into_frame())
-    }
-
-    /// [`render_page_rows`](Self::render_page_rows) as the page's bitmap, its pixels
-    /// still where the PDF worker drew them (the pixel socket sends them from there).
-    #[allow(clippy::too_many_arguments)]
-    pub async fn render_page_bitmap(
         &self,
         handle: u64,
         page: u32,

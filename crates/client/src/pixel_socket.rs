@@ -76,7 +76,7 @@ pub trait Pages: Send + Sync + 'static {
 
 impl Pages for AppCore {
     fn render(&self, r: PageRequest) -> impl Future<Output = UiResult<Arc<Bitmap>>> + Send {
-        self.render_page_bitmap(r.handle, r.page, r.width, r.rows, r.priority, r.view, r.generation)
+        self.render_page_rows(r.handle, r.page, r.width, r.rows, r.priority, r.view, r.generation)
     }
 }
 
