@@ -333,7 +333,7 @@ async fn read_requests<P: Pages>(
                 tokio::spawn(async move {
                     let id = request.id;
                     let out = match pages.render(request).await {
-                        Ok(frame) => Outgoing::Frame(id, frame),
+                        Ok(page) => Outgoing::Frame(id, page),
                         Err(error) => Outgoing::Text(serde_json::json!({ "id": id, "error": error }).to_string()),
                     };
                     // A closed channel: the page left; nobody waits for this answer.

@@ -440,7 +440,7 @@ impl Dispatcher {
         }
     }
 
-    fn handle(&mut self, op: Op) -> Outcome {
+    fn handle(&mut self, mut op: Op) -> Outcome {
         match &op {
             Op::Open { doc, source, password, watermark } => {
                 self.docs.insert(
@@ -491,7 +491,6 @@ impl Dispatcher {
             }
         }
         // A render is drawn into a free pixel slot when there is one.
-        let mut op = op;
         let slot = match &mut op {
             Op::Render { slot, .. } => {
                 let reserved = self.slots.as_ref().and_then(|s| s.reserve());

@@ -21,10 +21,11 @@ pub fn run() -> ExitCode {
     // request names is read by the app where it lies.
     let mut slots = WorkerSlots::open(std::env::var_os(PIXELS_ENV));
     // The buffer of a render that goes through the pipe (no slot free, or a page over
-    // the slots' size), kept for the next such render: a fresh ~15 MB buffer per page
-    // cost more than the render itself (8.0 against 14.2 ms a page in bench-render: with
-    // the fixed mmap threshold each one is a new mapping, faulted in page by page). One
-    // held past `KEEP_FRAME` (a page zoomed far in) is given back after its render.
+    // the slots' size). Without slots every render takes the pipe, and the buffer is
+    // kept for the next one: a fresh ~15 MB buffer per page cost more than the render
+    // itself (8.0 against 14.2 ms a page in bench-render: with the fixed mmap threshold
+    // each one is a new mapping, faulted in page by page). One larger than `KEEP_FRAME`
+    // (a page zoomed far in) is given back after its render.
     let mut frame = Vec::new();
     loop {
         let op: Op = match read_frame(&mut input) {
