@@ -6,7 +6,7 @@
 //! (`ipc::Response`) the fallback.
 
 mod commands;
-mod malloc;
+mod environment;
 mod prepare;
 mod room;
 mod webview;
@@ -40,7 +40,7 @@ fn stay_in_the_app<R: tauri::Runtime>() -> tauri::plugin::TauriPlugin<R> {
 
 /// Runs the app until its window closes.
 pub fn run() -> ExitCode {
-    malloc::reexec_with_settings();
+    environment::reexec_with_settings();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
