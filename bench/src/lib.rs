@@ -5,6 +5,7 @@
 pub mod evince;
 pub mod procmem;
 pub mod screen;
+mod xshm;
 
 use std::path::Path;
 

@@ -1,5 +1,6 @@
-//! What is on an X display, as a user would see it: frames grabbed with `xwd -root`
-//! (Debian's x11-apps) and reduced to what the benchmarks compare. Timing a paint by
+//! What is on an X display, as a user would see it: frames grabbed through MIT-SHM
+//! (`crate::xshm`; `xwd -root` from Debian's x11-apps where a display lacks it) and
+//! reduced to what the benchmarks compare. Timing a paint by
 //! the screen, not by the program's own account, measures our app and a peer (Evince)
 //! the same way.
 
@@ -42,14 +43,59 @@ const CELL: usize = 8;
 const PAUSE_MS: u64 = 12;
 const DARK: u32 = 100;
 
-/// Grabs the whole screen of `display` (`:N`).
-pub fn grab(display: &str) -> anyhow::Result<Frame> {
-    let at = Instant::now();
-    let out = Command::new("xwd").args(["-root", "-silent", "-display", display]).output().context("xwd (x11-apps)")?;
-    if !out.status.success() {
-        bail!("xwd: {}", String::from_utf8_lossy(&out.stderr).trim());
+/// A display being watched: through MIT-SHM on one connection when the display offers
+/// it (`crate::xshm` says why), else with `xwd -root` per grab.
+pub enum Screen {
+    /// One connection, one shared segment.
+    Shm(Box<crate::xshm::ShmScreen>),
+    /// `xwd` started for each grab of this display.
+    Xwd(String),
+}
+
+impl Screen {
+    /// Watches `display` (`:N`).
+    pub fn open(display: &str) -> Self {
+        match crate::xshm::ShmScreen::open(display) {
+            Ok(s) => Screen::Shm(Box::new(s)),
+            Err(e) => {
+                if std::env::var_os("BENCH_SCREEN_DEBUG").is_some() {
+                    eprintln!("no MIT-SHM grabs ({e:#}): xwd instead");
+                }
+                Screen::Xwd(display.to_owned())
+            }
+        }
     }
-    let (w, h, bpl, bytes, px) = parse_xwd(&out.stdout)?;
+
+    /// What the screen shows now.
+    pub fn grab(&mut self) -> anyhow::Result<Frame> {
+        let at = Instant::now();
+        match self {
+            Screen::Shm(s) => {
+                let (w, h, bpl, bytes, px) = s.grab()?;
+                Ok(reduce(at, w, h, bpl, bytes, px))
+            }
+            Screen::Xwd(display) => {
+                let out = Command::new("xwd")
+                    .args(["-root", "-silent", "-display", display])
+                    .output()
+                    .context("xwd (x11-apps)")?;
+                if !out.status.success() {
+                    bail!("xwd: {}", String::from_utf8_lossy(&out.stderr).trim());
+                }
+                let (w, h, bpl, bytes, px) = parse_xwd(&out.stdout)?;
+                Ok(reduce(at, w, h, bpl, bytes, px))
+            }
+        }
+    }
+}
+
+/// Grabs the whole screen of `display` (`:N`) once.
+pub fn grab(display: &str) -> anyhow::Result<Frame> {
+    Screen::open(display).grab()
+}
+
+/// A frame grabbed at `at` reduced to its thumbnail and dark pixels.
+fn reduce(at: Instant, w: usize, h: usize, bpl: usize, bytes: usize, px: &[u8]) -> Frame {
     let (tw, th) = (w / CELL, h / CELL);
     let mut sums = vec![0u32; tw * th];
     let mut dark = 0usize;
@@ -68,7 +114,7 @@ pub fn grab(display: &str) -> anyhow::Result<Frame> {
         }
     }
     let n = (CELL * CELL) as u32;
-    Ok(Frame { at, thumb: sums.iter().map(|s| (s / n) as u8).collect(), dark, dark_cells, cols: tw })
+    Frame { at, thumb: sums.iter().map(|s| (s / n) as u8).collect(), dark, dark_cells, cols: tw }
 }
 
 impl Frame {
@@ -148,8 +194,17 @@ impl Recorder {
         let (flag, display) = (stop.clone(), display.to_owned());
         let thread = std::thread::spawn(move || {
             let mut frames = Vec::new();
+            let mut screen: Option<Screen> = None;
             while !flag.load(std::sync::atomic::Ordering::Relaxed) {
-                match grab(&display) {
+                // Opened once the display accepts clients (xwd until then).
+                let grabbed = match &mut screen {
+                    Some(s) => s.grab(),
+                    None => match Screen::open(&display) {
+                        s @ Screen::Shm(_) => screen.insert(s).grab(),
+                        mut xwd => xwd.grab(),
+                    },
+                };
+                match grabbed {
                     // A grab costs a few ms of CPU; back to back they would take a core
                     // of this 2-core machine from the programs measured.
                     Ok(f) => {
