@@ -86,6 +86,11 @@ pub async fn open_document(core: Core<'_>, document_id: String, password: Option
 }
 
 #[tauri::command]
+pub async fn warm_document(core: Core<'_>, document_id: String) -> UiResult<()> {
+    core.warm_document(&document_id).await
+}
+
+#[tauri::command]
 pub fn close_document(core: Core<'_>, handle: u64) {
     core.close_document(handle);
 }

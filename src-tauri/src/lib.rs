@@ -94,6 +94,7 @@ pub fn run() -> ExitCode {
             commands::meeting_opened,
             commands::open_document,
             commands::close_document,
+            commands::warm_document,
             commands::render_page,
             commands::pixel_socket,
             commands::page_text,

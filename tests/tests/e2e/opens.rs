@@ -67,3 +67,44 @@ async fn three_offline_opens_reach_the_server_once_each() {
     assert_eq!(leader2.send(Method::POST, "/opens", Some(snoop)).await.expect(200)["refused"], 1);
     assert_eq!(sec.get(&format!("/meetings/{mid}/opens")).await.as_array().unwrap().len(), 4);
 }
+
+/// The meeting view opens the reader's likely next document ahead of the click
+/// (`AppCore::warm_document`): that is not reading it, and a version that arrived since
+/// is what the reader gets.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_document_opened_ahead_is_no_open_until_read_and_never_an_old_version() {
+    let server = TestServer::demo().await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = AppCore::new(Profile::open(&dir.path().join("laptop")).unwrap(), pdf_engine());
+    app.login(&server.url, "leader1", "demo", None).await.unwrap();
+    assert!(app.sync(&|_| {}).await.unwrap().failed.is_empty());
+    let sec = Http::login(&server.url, "secretary1").await;
+    let mid = sec.meeting_id("Phiên họp thường kỳ").await;
+    let local = app.meeting(&mid).unwrap();
+    let doc = local.agenda.iter().flat_map(|a| &a.documents).map(|d| d.document.clone()).next().unwrap();
+    let id = doc.id.to_string();
+
+    app.warm_document(&id).await.unwrap();
+    app.warm_document(&id).await.unwrap();
+    assert_eq!(app.sync(&|_| {}).await.unwrap().opens_sent, 0, "opening ahead is not reading");
+    let opened = app.open_document(&id, None).await.unwrap();
+    assert_eq!(opened.sha256, doc.sha256);
+    let page = app.render_page(opened.handle, 0, 300, meeting_pdf::Priority::Visible, 1, 1).await.unwrap();
+    assert!(page.len() > 300 * 4, "the document opened ahead renders");
+    app.close_document(opened.handle);
+    assert_eq!(app.sync(&|_| {}).await.unwrap().opens_sent, 1, "reading it is one open");
+
+    // Opened ahead, then the secretary publishes a new version and the device syncs.
+    app.warm_document(&id).await.unwrap();
+    let v2 = crate::util::make_pdf("Báo cáo bổ sung", "Bản mới: số liệu quý IV.\nTrang hai.");
+    sec.send_raw(Method::PUT, &format!("/documents/{id}/content?filename=bao-cao-v2.pdf"), "application/pdf", v2)
+        .await
+        .expect(200);
+    assert!(app.sync(&|_| {}).await.unwrap().failed.is_empty());
+    let fresh = app.meeting(&mid).unwrap();
+    let now = fresh.agenda.iter().flat_map(|a| &a.documents).find(|d| d.document.id == doc.id).unwrap();
+    assert_ne!(now.document.sha256, doc.sha256);
+    let opened = app.open_document(&id, None).await.unwrap();
+    assert_eq!(opened.sha256, now.document.sha256, "the new version, not the one opened ahead");
+    app.close_document(opened.handle);
+}

@@ -61,6 +61,8 @@ export const api = {
   openDocument: (documentId: string, password: string | null) =>
     invoke<OpenedDocument>("open_document", { documentId, password }),
   closeDocument: (handle: number) => invoke<void>("close_document", { handle }),
+  /** Opens a document ahead of the reader's click (see `AppCore::warm_document`). */
+  warmDocument: (documentId: string) => invoke<void>("warm_document", { documentId }),
   /** Raw page pixels ending in [u32 width][u32 height], little-endian, after the RGBA
    *  (see pixels.ts). `rows`: only the pixel rows `[top, count]` of the page (the part
    *  on screen, first). */
