@@ -247,6 +247,10 @@ impl AppCore {
     /// Logs out (the offline copy stays until someone else logs in).
     pub async fn logout(&self) -> UiResult<()> {
         self.hot.stop_all();
+        // Nothing opened ahead stays open for the next person.
+        if let Some(w) = self.take_warm(None) {
+            self.pdf.close(w.handle);
+        }
         Ok(self.profile.logout().await?)
     }
 
