@@ -3,6 +3,7 @@
 //! HTTP API as a secretary would, and generated documents.
 
 pub mod evince;
+pub mod floor;
 pub mod procmem;
 pub mod screen;
 mod xshm;

@@ -10,9 +10,12 @@
 //! page on screen; Evince's peer for that is its warm start on the file (a new Evince
 //! process per document is what Evince does when a second file is opened).
 //!
-//! Paints are timed by the screen (`xwd` grabs of the Xvfb display, see `screen`), the
-//! same way for both programs: a paint is done at the first grab that shows nearly the
-//! picture the program settles on, text included.
+//! Paints are timed by the screen (grabs of the Xvfb display through MIT-SHM, see
+//! `screen`), the same way for both programs: a paint is done at the first grab that
+//! shows nearly the picture the program settles on, text included.
+//!
+//! Also printed, not judged: WebKitGTK's own floor (`floor`: MiniBrowser under the
+//! app's WebKit settings), as a ratio to Evince and as what the app adds above it.
 //!
 //! Targets (issue 12): click → first page ≤ 150 ms; the summed PSS while paging ≤ 2×
 //! Evince's. Exits non-zero when one is missed.
@@ -175,6 +178,7 @@ fn run() -> anyhow::Result<bool> {
         return Ok(true);
     }
     let (peer, warm) = peer(&file, &work, &display, screens)?;
+    let floor = meeting_bench::floor::measure(&display, &work.path().join("floor"));
 
     println!("reading {name} at {WIDTH}×{HEIGHT}, fit width, {screens} screens then the end:");
     println!("  (Evince starts in its own default window, 600×600 here, and is then placed at {WIDTH}×{HEIGHT})");
@@ -202,6 +206,15 @@ fn run() -> anyhow::Result<bool> {
         mb(total(&ours.0.end).pss),
         mb(total(&peer.end).pss)
     );
+    match floor {
+        Ok(f) => println!(
+            "  WebKitGTK's own floor (MiniBrowser, one line of text, the app's WebKit settings): {:.0} MB = {:.2}× Evince's peak; the app above it while paging: {:.0} MB",
+            mb(f.pss),
+            mb(f.pss) / mb(peak(&peer)).max(1.0),
+            mb(peak(&ours.0)) - mb(f.pss)
+        ),
+        Err(e) => println!("  WebKitGTK's own floor not measured: {e:#}"),
+    }
     let pass = click <= CLICK_TO_COVER_MS && ratio <= PSS_RATIO;
     println!("{}", if pass { "PASS" } else { "FAIL: a target was missed" });
     Ok(pass)

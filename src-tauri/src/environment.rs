@@ -26,16 +26,13 @@
 //! entry's `env`, a wrapper script) that sets them saves it, as the re-exec is then
 //! skipped.
 
+use meeting_client::app::WEB_ENGINE_SETTINGS;
 use meeting_pdf::worker::MALLOC_SETTINGS;
 
 /// The variables and values the app wants, given whether the GPU was asked for.
 fn wanted(gpu: bool) -> Vec<(&'static str, &'static str)> {
-    let mut all = MALLOC_SETTINGS.to_vec();
-    all.push(("JSC_useJIT", "0"));
-    if !gpu {
-        all.push(("GDK_GL", "disable"));
-    }
-    all
+    let web = WEB_ENGINE_SETTINGS.into_iter().filter(|(name, _)| !(gpu && *name == "GDK_GL"));
+    MALLOC_SETTINGS.into_iter().chain(web).collect()
 }
 
 /// The wanted variables the environment does not have yet.

@@ -57,8 +57,13 @@ impl From<PdfError> for UiError {
 /// Result of app operations.
 pub type UiResult<T> = Result<T, UiError>;
 
+/// What the desktop app sets in its environment for WebKit's processes besides
+/// glibc's allocator settings (`src-tauri/src/environment.rs` says why): no JavaScript
+/// JIT, and no GL in GTK (left out when `PHONGHOP_GPU=1` asks for the GPU).
+pub const WEB_ENGINE_SETTINGS: [(&str, &str); 2] = [("JSC_useJIT", "0"), ("GDK_GL", "disable")];
+
 /// The PDF engine's settings for the app: no render cache. The viewer keeps pixels
-/// where they are shown (the canvases of the pages on screen and two beyond each side,
+/// where they are shown (the canvases of the pages on screen and within a screen of it,
 /// which is also where prefetched pages land), so a cache in this process would only
 /// hold a second copy of them (up to 160 MB by default, see `bench-memory`), and every
 /// cached page would have to be copied again into its IPC answer; uncached, a render
