@@ -49,25 +49,10 @@ pub fn home(dir: &Path) -> anyhow::Result<PathBuf> {
 impl Evince {
     /// Starts Evince on `file` on `display` (`:N`), with the folder `home` made by [`home`].
     pub fn open(file: &Path, display: &str, home: &Path) -> anyhow::Result<Self> {
-        use std::os::unix::process::CommandExt as _;
         let marker = format!("BENCH_PEER={}", home.display());
-        let child = Command::new("evince")
+        let child = private("evince", display, home, "BENCH_PEER")
             .arg(file)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("DISPLAY", display)
-            .env("HOME", home)
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env("XDG_DATA_HOME", home.join("data"))
-            .env("XDG_CACHE_HOME", home.join("cache"))
-            .env("XDG_RUNTIME_DIR", home.join("runtime"))
             .env("GSETTINGS_BACKEND", "keyfile")
-            .env("NO_AT_BRIDGE", "1")
-            .env("BENCH_PEER", home)
-            .process_group(0)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
             .spawn()
             .context("evince")?;
         Ok(Self { child, marker, display: display.to_owned(), window: None })
@@ -132,4 +117,29 @@ impl Drop for Evince {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// `program` on `display` with nothing of the machine's user: a clean environment, the
+/// folder `home` (made by [`home`]) as home, config, data, cache and runtime, no
+/// accessibility bus, `marker=<home>` to find its processes by, its own process group
+/// (so all of them can be ended), no terminal.
+pub fn private(program: &str, display: &str, home: &Path, marker: &str) -> Command {
+    use std::os::unix::process::CommandExt as _;
+    let mut command = Command::new(program);
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("DISPLAY", display)
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("XDG_RUNTIME_DIR", home.join("runtime"))
+        .env("NO_AT_BRIDGE", "1")
+        .env(marker, home)
+        .process_group(0)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    command
 }

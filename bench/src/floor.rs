@@ -6,7 +6,6 @@
 //! JavaScript JIT, no GL in GTK, no compositing (the app's `HardwareAccelerationPolicy::Never`).
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
@@ -19,29 +18,13 @@ pub const MINIBROWSER: &str = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrow
 /// MiniBrowser's summed memory on `display` once it has settled (the same total PSS
 /// over a second, or after 15 s), using `dir` as its home; its processes are killed.
 pub fn measure(display: &str, dir: &Path) -> anyhow::Result<Mem> {
-    use std::os::unix::process::CommandExt as _;
-    std::fs::create_dir_all(dir.join("runtime"))?;
-    std::fs::set_permissions(dir.join("runtime"), std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
+    let dir = &crate::evince::home(dir)?;
     let marker = format!("BENCH_FLOOR={}", dir.display());
-    let mut child = Command::new(MINIBROWSER)
+    let mut child = crate::evince::private(MINIBROWSER, display, dir, "BENCH_FLOOR")
         .arg("data:text/html,<p>Phòng họp không giấy</p>")
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("DISPLAY", display)
-        .env("HOME", dir)
-        .env("XDG_CONFIG_HOME", dir.join("config"))
-        .env("XDG_DATA_HOME", dir.join("data"))
-        .env("XDG_CACHE_HOME", dir.join("cache"))
-        .env("XDG_RUNTIME_DIR", dir.join("runtime"))
-        .env("NO_AT_BRIDGE", "1")
         .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
         .envs(meeting_pdf::worker::MALLOC_SETTINGS)
         .envs(meeting_client::app::WEB_ENGINE_SETTINGS)
-        .env("BENCH_FLOOR", dir)
-        .process_group(0)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
         .spawn()
         .context("MiniBrowser (libwebkit2gtk-4.1-0)")?;
     let until = Instant::now() + Duration::from_secs(15);

@@ -9,9 +9,11 @@ use serde_json::json;
 
 use crate::util::{Http, TestServer, meeting, meeting_login, pdf_engine};
 
-#[tokio::test(flavor = "multi_thread")]
-async fn three_offline_opens_reach_the_server_once_each() {
-    let mut server = TestServer::demo().await;
+/// The demo office, leader1's laptop synced, a secretary's session, the regular
+/// meeting and its agenda's documents.
+async fn leader1_synced()
+-> (TestServer, tempfile::TempDir, std::sync::Arc<AppCore>, Http, String, Vec<meeting_protocol::Document>) {
+    let server = TestServer::demo().await;
     let dir = tempfile::tempdir().unwrap();
     let app = AppCore::new(Profile::open(&dir.path().join("laptop")).unwrap(), pdf_engine());
     app.login(&server.url, "leader1", "demo", None).await.unwrap();
@@ -19,7 +21,13 @@ async fn three_offline_opens_reach_the_server_once_each() {
     let sec = Http::login(&server.url, "secretary1").await;
     let mid = sec.meeting_id("Phiên họp thường kỳ").await;
     let local = app.meeting(&mid).unwrap();
-    let docs: Vec<_> = local.agenda.iter().flat_map(|a| &a.documents).map(|d| d.document.clone()).collect();
+    let docs = local.agenda.iter().flat_map(|a| &a.documents).map(|d| d.document.clone()).collect();
+    (server, dir, app, sec, mid, docs)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn three_offline_opens_reach_the_server_once_each() {
+    let (mut server, dir, app, _, mid, docs) = leader1_synced().await;
     assert!(docs.len() >= 2);
 
     // Offline: the report twice, another document once.
@@ -73,15 +81,8 @@ async fn three_offline_opens_reach_the_server_once_each() {
 /// is what the reader gets.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_document_opened_ahead_is_no_open_until_read_and_never_an_old_version() {
-    let server = TestServer::demo().await;
-    let dir = tempfile::tempdir().unwrap();
-    let app = AppCore::new(Profile::open(&dir.path().join("laptop")).unwrap(), pdf_engine());
-    app.login(&server.url, "leader1", "demo", None).await.unwrap();
-    assert!(app.sync(&|_| {}).await.unwrap().failed.is_empty());
-    let sec = Http::login(&server.url, "secretary1").await;
-    let mid = sec.meeting_id("Phiên họp thường kỳ").await;
-    let local = app.meeting(&mid).unwrap();
-    let doc = local.agenda.iter().flat_map(|a| &a.documents).map(|d| d.document.clone()).next().unwrap();
+    let (_server, _dir, app, sec, mid, docs) = leader1_synced().await;
+    let doc = docs[0].clone();
     let id = doc.id.to_string();
 
     app.warm_document(&id).await.unwrap();
