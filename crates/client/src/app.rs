@@ -131,6 +131,8 @@ pub struct AppCore {
     open: Mutex<HashMap<String, DocHandle>>,
     /// The document opened ahead of the reader's click (see [`AppCore::warm_document`]).
     warm: Mutex<Option<Warm>>,
+    /// Counts locks and logouts: a document opened ahead across one is closed, not kept.
+    closings: std::sync::atomic::AtomicU64,
     hot: hotfolder::Watchers,
     /// Ends [`AppCore::room_live`].
     live_stop: tokio::sync::Notify,
@@ -145,6 +147,7 @@ impl AppCore {
             views: Mutex::new(HashMap::new()),
             open: Mutex::new(HashMap::new()),
             warm: Mutex::new(None),
+            closings: std::sync::atomic::AtomicU64::new(0),
             hot: hotfolder::Watchers::default(),
             live_stop: tokio::sync::Notify::new(),
         })
@@ -242,6 +245,7 @@ impl AppCore {
     pub fn lock(&self) {
         let mut handles: Vec<DocHandle> =
             self.open.lock().map(|mut o| o.drain().map(|(_, h)| h).collect()).unwrap_or_default();
+        self.closings.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         handles.extend(self.take_warm(None).map(|w| w.handle));
         for h in handles {
             self.pdf.close(h);
@@ -253,6 +257,7 @@ impl AppCore {
     pub async fn logout(&self) -> UiResult<()> {
         self.hot.stop_all();
         // Nothing opened ahead stays open for the next person.
+        self.closings.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         if let Some(w) = self.take_warm(None) {
             self.pdf.close(w.handle);
         }
@@ -336,16 +341,19 @@ impl AppCore {
         if self.profile.store()?.document_blob(document_id)?.is_none() {
             return Ok(());
         }
+        let closings = self.closings.load(std::sync::atomic::Ordering::SeqCst);
         let (handle, info, sha256) = self.load(document_id, None).await?;
         if !info.pages.is_empty() {
             // Its pixels are not wanted: dropping the bitmap gives them back at once.
             let _ = self.pdf.render_rows(handle, 0, WARM_WIDTH, None, Priority::Background, None).await;
         }
-        let old = self
-            .warm
-            .lock()
-            .ok()
-            .and_then(|mut w| w.replace(Warm { document_id: document_id.to_owned(), handle, info, sha256 }));
+        let warm = Warm { document_id: document_id.to_owned(), handle, info, sha256 };
+        let old = match self.warm.lock() {
+            // Checked under the lock `lock` and `logout` take it with after counting:
+            // one of them since the start closes this too.
+            Ok(mut w) if self.closings.load(std::sync::atomic::Ordering::SeqCst) == closings => w.replace(warm),
+            _ => Some(warm),
+        };
         if let Some(old) = old {
             self.pdf.close(old.handle);
         }
