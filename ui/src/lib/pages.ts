@@ -141,6 +141,9 @@ export function textRuns(chars: { ch: string; rect: Rect }[]): TextRun[] {
   return runs;
 }
 
+/** The one font size of the text layer (Page.svelte: each run is scaled to its box). */
+export const TEXT_PX = 16;
+
 let measurer: CanvasRenderingContext2D | null = null;
 
 /** Natural width of `text` at `px` in the text layer's font, to stretch a run to its box. */
