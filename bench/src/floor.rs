@@ -31,9 +31,10 @@ pub fn measure(display: &str, dir: &Path) -> anyhow::Result<Mem> {
     let mut seen: Vec<u64> = Vec::new();
     let settled = loop {
         std::thread::sleep(Duration::from_millis(250));
-        let now = procmem::total(&procmem::sample(&marker));
+        let sample = procmem::sample(&marker);
+        let now = procmem::total(&sample);
         // Its web process is up and the last second's totals are within 1 MB.
-        let web = procmem::sample(&marker).keys().any(|role| role.starts_with("WebKitWebProces"));
+        let web = sample.keys().any(|role| role.starts_with("WebKitWebProces"));
         seen.push(now.pss);
         let last = &seen[seen.len().saturating_sub(4)..];
         let flat = last.len() == 4 && last.iter().max().unwrap_or(&0) - last.iter().min().unwrap_or(&0) < 1024;
