@@ -371,7 +371,14 @@ struct Dispatcher {
     deadline: Deadline,
     /// The pixel files shared with every worker this dispatcher starts.
     slots: Option<Arc<Slots>>,
+    /// Whether a slot may hold pages: one was drawn into since they were last given back.
+    slots_held: bool,
 }
+
+/// How long the worker sits idle before the pixel slots give their pages back
+/// ([`Slots::release_free`] says why not sooner). Paging keeps them; reading a page
+/// for a second does not.
+const IDLE_RELEASE: Duration = Duration::from_secs(1);
 
 impl Dispatcher {
     fn new(shared: Arc<Shared>, command: WorkerCommand, timeout: Duration) -> Self {
@@ -399,19 +406,44 @@ impl Dispatcher {
             }
         });
         let slots = Slots::new();
-        Self { shared, command, timeout, worker: None, incarnation: 0, docs: HashMap::new(), deadline, slots }
+        Self {
+            shared,
+            command,
+            timeout,
+            worker: None,
+            incarnation: 0,
+            docs: HashMap::new(),
+            deadline,
+            slots,
+            slots_held: false,
+        }
     }
 
-    fn next_job(&self) -> Option<Job> {
-        let mut q = self.shared.queue.lock().ok()?;
+    /// The next job, waiting for one; while waiting, once the worker has been idle for
+    /// [`IDLE_RELEASE`], the pixel slots give their pages back.
+    fn next_job(&mut self) -> Option<Job> {
         loop {
-            if let Some(job) = q.jobs.pop() {
-                return Some(job);
+            let mut q = self.shared.queue.lock().ok()?;
+            loop {
+                if let Some(job) = q.jobs.pop() {
+                    return Some(job);
+                }
+                if q.closed {
+                    return None;
+                }
+                if !self.slots_held {
+                    q = self.shared.wake.wait(q).ok()?;
+                    continue;
+                }
+                let (guard, waited) = self.shared.wake.wait_timeout(q, IDLE_RELEASE).ok()?;
+                q = guard;
+                if waited.timed_out() && q.jobs.is_empty() {
+                    break;
+                }
             }
-            if q.closed {
-                return None;
-            }
-            q = self.shared.wake.wait(q).ok()?;
+            drop(q);
+            // A slot still lent (its page being sent on) is tried again after another wait.
+            self.slots_held = !self.slots.as_ref().is_none_or(|s| s.release_free());
         }
     }
 
@@ -495,6 +527,7 @@ impl Dispatcher {
             Op::Render { slot, .. } => {
                 let reserved = self.slots.as_ref().and_then(|s| s.reserve());
                 *slot = reserved.as_ref().map(Reserved::index);
+                self.slots_held |= reserved.is_some();
                 reserved
             }
             _ => None,
