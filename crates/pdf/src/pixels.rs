@@ -249,15 +249,18 @@ impl WorkerSlots {
         // later write: the file may be too small for this page, or the service may have
         // given its pages back ([`Slots::release_free`]). Its pages are always a prefix
         // (reserved from 0, given back whole), so its size in blocks says whether they
-        // cover this page: asking anyway cost ~0.7 ms a 13 MB page (bench-render).
-        let held = u64::try_from(rustix::fs::fstat(&*file).ok()?.st_blocks).ok()? * 512;
-        if held < len as u64 {
+        // cover this page: asking anyway cost ~0.7 ms a 13 MB page (bench-render). Its
+        // length counts too: blocks are whole memory pages, so a page a few bytes longer
+        // than the last can fit in them and still be past the file's end.
+        let stat = rustix::fs::fstat(&*file).ok()?;
+        let (size, held) = (u64::try_from(stat.st_size).ok()?, u64::try_from(stat.st_blocks).ok()? * 512);
+        if size < len as u64 || held < len as u64 {
             rustix::fs::fallocate(&*file, rustix::fs::FallocateFlags::empty(), 0, len as u64).ok()?;
         }
         if map.as_ref().is_none_or(|m| m.len < len) {
-            let size = usize::try_from(file.metadata().ok()?.len()).ok()?;
+            let size = usize::try_from(size).ok()?.max(len);
             *map = None; // the old mapping goes before the larger one is made
-            *map = Some(Mapping::new(file, size.max(len), true).ok()?);
+            *map = Some(Mapping::new(file, size, true).ok()?);
         }
         map.as_mut().map(|m| &mut m.bytes_mut()[..len])
     }
@@ -304,6 +307,18 @@ mod tests {
         let lease = r.lease(big).expect("the service maps the larger file");
         assert_eq!(lease.len(), big);
         assert!(lease.iter().all(|&b| b == 2));
+    }
+
+    #[test]
+    fn a_page_a_few_bytes_longer_than_the_last_grows_the_file() {
+        let slots = Slots::new().expect("memory files");
+        let mut worker = WorkerSlots::open(slots.paths());
+        for len in [2 * 4096 + 100, 2 * 4096 + 200] {
+            let r = slots.reserve().expect("a slot");
+            worker.buffer(r.index(), len).expect("buffer").fill(5);
+            let lease = r.lease(len).expect("the service reads the whole page");
+            assert_eq!(lease.len(), len);
+        }
     }
 
     #[test]
