@@ -38,6 +38,20 @@ fn stay_in_the_app<R: tauri::Runtime>() -> tauri::plugin::TauriPlugin<R> {
         .build()
 }
 
+/// Once the window's page has loaded and the first screen had time to come up, gives
+/// back the code pages only the start needed (`meeting_client::resident` says why and
+/// what it is worth). Once per run: a later load (none is expected) changes nothing.
+fn release_startup_code_soon() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        std::thread::spawn(|| {
+            std::thread::sleep(std::time::Duration::from_secs(2));
+            let released = meeting_client::resident::release_startup_code();
+            tracing::debug!(?released, "start's code pages given back");
+        });
+    });
+}
+
 /// Runs the app until its window closes.
 pub fn run() -> ExitCode {
     environment::reexec_with_settings();
@@ -62,6 +76,11 @@ pub fn run() -> ExitCode {
     let core = AppCore::new(profile, PdfService::start(worker, meeting_client::app::pdf_options()));
     let result = tauri::Builder::default()
         .plugin(stay_in_the_app())
+        .on_page_load(|_, payload| {
+            if payload.event() == tauri::webview::PageLoadEvent::Finished {
+                release_startup_code_soon();
+            }
+        })
         .manage(core.clone())
         .setup(move |app| {
             webview::configure(app);

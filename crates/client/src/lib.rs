@@ -32,6 +32,7 @@ pub mod opens;
 pub mod opinions;
 pub mod pixel_socket;
 pub mod prepare;
+pub mod resident;
 pub mod room;
 pub mod search;
 pub mod seen;
