@@ -13,7 +13,7 @@
 //! Target: the peak of the summed PSS ≤ 250 MB.
 //! `cargo run --release -p meeting-bench --bin bench-memory [-- --app PATH] [--pages N]`;
 //! needs what the desktop E2E needs (scripts/setup) and the app built
-//! (`cargo build --release -p phonghop-desktop` after `npm run build` in ui/).
+//! (`scripts/build-app --release`: the app, its PDF worker and its WebKit stand-ins).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

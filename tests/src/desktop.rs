@@ -145,17 +145,9 @@ impl Desktop {
     /// stops the driver and the display. The app is found by its profile, so other
     /// instances (another test, a benchmark) are left alone.
     pub fn kill_app(self, profile: &Path) -> usize {
-        let wanted = format!("MEETING_PROFILE={}", profile.display());
         let mut killed = 0;
-        for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-            let dir = entry.path();
-            let Some(pid) = dir.file_name().and_then(|n| n.to_str()).and_then(|n| n.parse::<u32>().ok()) else {
-                continue;
-            };
-            let comm = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
-            let env = std::fs::read(dir.join("environ")).unwrap_or_default();
-            let ours = env.split(|b| *b == 0).any(|v| v == wanted.as_bytes());
-            if comm.trim() == "phonghop" && ours && pid > 1 {
+        for (pid, comm) in processes(profile) {
+            if comm == "phonghop" {
                 let _ = Command::new("kill").args(["-s", "KILL", &pid.to_string()]).status();
                 killed += 1;
             }
@@ -168,6 +160,25 @@ impl Desktop {
         let Self { session, _driver, _xvfb } = self;
         session.quit().await;
     }
+}
+
+/// The processes of the app running on `profile` (the app, its PDF worker and WebKit's
+/// processes: they inherit its environment), as (pid, name).
+pub fn processes(profile: &Path) -> Vec<(u32, String)> {
+    let wanted = format!("MEETING_PROFILE={}", profile.display());
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let dir = entry.path();
+        let Some(pid) = dir.file_name().and_then(|n| n.to_str()).and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        let env = std::fs::read(dir.join("environ")).unwrap_or_default();
+        if pid > 1 && env.split(|b| *b == 0).any(|v| v == wanted.as_bytes()) {
+            let comm = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
+            found.push((pid, comm.trim().to_owned()));
+        }
+    }
+    found
 }
 
 /// A script counting non-white pixels of the canvas `$canvas` selects (a template

@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use meeting_e2e::desktop::{Desktop, INK, THUMB_INK, missing};
+use meeting_e2e::desktop::{Desktop, INK, THUMB_INK, missing, processes};
 use meeting_e2e::webdriver::Session;
 use serde_json::json;
 
@@ -169,7 +169,53 @@ async fn a_leader_reads_a_meeting_online_then_offline() {
     s.keys(&field[0], "\u{E007}").await;
     s.wait_until("the protected document painted", &format!("return ({INK}) > 0"), json!([0]), long).await;
     assert!(s.find_all("[data-testid=viewer-error]").await.is_empty(), "no error with the right password");
+    what_reading_does_not_need_stays_out(s, profile.path()).await;
     desktop.quit().await;
+}
+
+/// The app keeps out of memory what reading does not need (src-tauri's `environment`,
+/// meeting-client's `resident`): WebKit's processes have the stand-ins for flite's
+/// voices, not the voices, yet speech synthesis still finds them; and the app has given
+/// back the code pages its start needed (their mapping marked for 4 KiB faults).
+async fn what_reading_does_not_need_stays_out(s: &Session, profile: &Path) {
+    let procs = processes(profile);
+    let maps = |pid: u32| std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap_or_default();
+    let app = procs.iter().find(|(_, c)| c == "phonghop").expect("the app's process").0;
+    // (The driver, WebKitWebDriver, has the profile in its environment too.)
+    let webkit: Vec<u32> = procs
+        .iter()
+        .filter(|(_, c)| c.starts_with("WebKitWebProc") || c.starts_with("WebKitNetwork"))
+        .map(|(p, _)| *p)
+        .collect();
+    assert!(webkit.len() >= 2, "WebKit's web and network processes: {procs:?}");
+    if app_binary().with_file_name("webkit-lib").join("stamp").exists() {
+        for pid in webkit.iter().chain([&app]) {
+            let m = maps(*pid);
+            assert!(m.contains("/webkit-lib/libflite_cmu_time_awb.so.1"), "{pid} maps the stand-in");
+            assert!(!m.contains("libflite_cmu_time_awb.so.2"), "{pid} does not map the unused voice");
+        }
+    } else {
+        eprintln!("no webkit-lib/ beside the app (scripts/build-app makes it): stand-ins not checked");
+    }
+    // WebKit offers flite's four voices, loaded through the stand-ins when asked for.
+    let voices = s.script("return speechSynthesis.getVoices().length", json!([])).await;
+    assert_eq!(voices, json!(4), "speech synthesis has its voices");
+    // The app's code mapping carries MADV_RANDOM ("rr") once its start's pages are given back.
+    let exe = std::fs::read_link(format!("/proc/{app}/exe")).expect("the app's executable");
+    let smaps = std::fs::read_to_string(format!("/proc/{app}/smaps")).unwrap_or_default();
+    let mut code = false;
+    let mut random = false;
+    for line in smaps.lines() {
+        let mut f = line.split_whitespace();
+        let first = f.next().unwrap_or("");
+        if first.contains('-') && first.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+            code = f.next() == Some("r-xp") && line.split_whitespace().nth(5).is_some_and(|p| Path::new(p) == exe);
+        } else if code && first == "VmFlags:" {
+            // (Its first and last pages, shared with the segments beside it, keep theirs.)
+            random |= line.split_whitespace().any(|flag| flag == "rr");
+        }
+    }
+    assert!(random, "the app's code was given back after its start");
 }
 
 /// `pdf` encrypted with AES-256 for `password` (Debian package qpdf).
