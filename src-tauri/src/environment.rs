@@ -26,17 +26,18 @@
 //!   for the four voices ones that load the real voice the first time it is asked for.
 //!   Used only when the directory's stamp names the very WebKit file this process
 //!   loaded: stand-ins made for another WebKit might lack a symbol it needs, and the
-//!   app would not start. Measured with `bench-reader --runs 3`: 296 → 283 MB while
-//!   paging.
+//!   app would not start. The path is inherited by WebKit's processes and the PDF
+//!   worker (pdfium alone), the only programs the app starts. Measured with
+//!   `bench-reader --runs 3`: 296 → 283 MB while paging.
 //!
-//! A variable the caller set is left as it is (the library path is prefixed). The values are read only when a process
-//! starts, and setting them in a running process is unsafe (other threads may read the
-//! environment), so the app starts itself again, once, with them set: `exec` keeps the
-//! process id, so whoever started the app sees nothing. Loading the app's binary and its
-//! libraries twice costs ~70 ms of the way to the meetings list (`bench-reader`, 707–717
-//! against 636–639 ms with the variables set beforehand); a launcher (a `.desktop`
-//! entry's `env`, a wrapper script) that sets them saves it, as the re-exec is then
-//! skipped.
+//! A variable the caller set is left as it is (the library path gets the stand-ins in
+//! front). The values are read only when a process starts, and setting them in a
+//! running process is unsafe (other threads may read the environment), so the app
+//! starts itself again, once, with them set: `exec` keeps the process id, so whoever
+//! started the app sees nothing. Loading the app's binary and its libraries twice costs
+//! ~70 ms of the way to the meetings list (`bench-reader`, 707–717 against 636–639 ms
+//! with the variables set beforehand); a launcher (a `.desktop` entry's `env`, a wrapper
+//! script) that sets them saves it, as the re-exec is then skipped.
 
 use meeting_client::app::WEB_ENGINE_SETTINGS;
 use meeting_pdf::worker::MALLOC_SETTINGS;
@@ -52,7 +53,6 @@ fn missing(gpu: bool, present: impl Fn(&str) -> bool) -> Vec<(&'static str, &'st
     wanted(gpu).into_iter().filter(|(name, _)| !present(name)).collect()
 }
 
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
 /// Whether `stamp` (as `scripts/build-webkit-shims` writes it) names this WebKit file.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn stamp_names(stamp: &str, path: &std::path::Path, size: u64, mtime: u64) -> bool {
