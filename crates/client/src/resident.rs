@@ -14,7 +14,9 @@
 //! `MADV_RANDOM` so a later fault maps the page it needs rather than its neighbours
 //! too. What runs afterwards faults its pages back from the page cache (a minor fault,
 //! ~1 µs, a few hundred of them for the next page drawn); nothing is read from disk
-//! unless the kernel evicted the file meanwhile. The pages stay in the page cache, so
+//! unless the kernel evicted the file meanwhile, and then a page at a time
+//! (`MADV_RANDOM` also turns read-ahead off there): slower only after heavy memory
+//! pressure, when the pages would have been dropped anyway. The pages stay in the page cache, so
 //! this is no saving of a copy; what changes is that the app no longer holds them
 //! mapped: a mapped executable page is the last the kernel reclaims under memory
 //! pressure, an unmapped one among the first, and a process's resident size (what a
