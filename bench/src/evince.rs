@@ -1,6 +1,6 @@
 //! Evince (GNOME's document viewer, Debian's `evince`), started and driven the way a
 //! user would: opened on a file, paged with the keyboard (`xdotool`), watched on the
-//! screen. It is the peer `bench-reader` holds the app to.
+//! screen. It is the peer `bench-reader` and `bench-memory` hold the app to.
 //!
 //! It runs with a home, config and runtime folder of its own (nothing of the machine's
 //! user is read or changed), settings from a keyfile (fit width, continuous, no
@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 
-use crate::screen;
+use crate::{procmem, screen};
 
 /// A running Evince; killed on drop.
 pub struct Evince {
@@ -92,6 +92,27 @@ impl Evince {
     pub fn key(&self, keys: &str) -> anyhow::Result<()> {
         let window = self.window.as_deref().context("place the window first")?;
         self.xdotool(&["key", "--window", window, "--clearmodifiers", keys]).map(drop)
+    }
+
+    /// Pages down a screen at a time, each press waiting until the screen settles, and
+    /// samples its processes' memory after each; stops when three presses in a row
+    /// changed nothing (the last page is on screen) or after `limit` presses.
+    pub fn page_to_end(&self, limit: usize) -> anyhow::Result<Vec<procmem::Sample>> {
+        let mut samples = Vec::new();
+        let mut last = screen::grab(&self.display)?;
+        let mut unchanged = 0;
+        for _ in 0..limit {
+            let t = Instant::now();
+            self.key("Page_Down")?;
+            let now = settle(&self.display, t, Duration::from_secs(5))?;
+            samples.push(procmem::sample(&self.marker));
+            unchanged = if now.differs(&last) == 0.0 { unchanged + 1 } else { 0 };
+            if unchanged == 3 {
+                break;
+            }
+            last = now;
+        }
+        Ok(samples)
     }
 }
 
