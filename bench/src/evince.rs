@@ -116,6 +116,16 @@ impl Evince {
     }
 }
 
+/// Waits until something is drawn on the (white-rooted) screen, at most `limit`.
+pub fn drawn(display: &str, limit: Duration) -> anyhow::Result<()> {
+    let until = Instant::now() + limit;
+    while screen::grab(display)?.dark == 0 {
+        anyhow::ensure!(Instant::now() < until, "Evince showed nothing in {} s", limit.as_secs());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Ok(())
+}
+
 /// Waits until the screen settles after `since`: two grabs 30 ms apart that are the same
 /// picture and hold text (at most `limit`). Returns the settled frame.
 pub fn settle(display: &str, since: Instant, limit: Duration) -> anyhow::Result<screen::Frame> {

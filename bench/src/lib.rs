@@ -39,6 +39,11 @@ pub fn exit(name: &str, outcome: anyhow::Result<bool>) -> std::process::ExitCode
 /// The password of every benchmark user (`secretary`, `leader`).
 pub const PASSWORD: &str = "bench";
 
+/// The app's window width (src-tauri/tauri.conf.json): a peer is given the same.
+pub const WINDOW_WIDTH: u32 = 1280;
+/// The app's window height (src-tauri/tauri.conf.json).
+pub const WINDOW_HEIGHT: u32 = 860;
+
 /// A server on 127.0.0.1 on its own runtime; it stops when this is dropped.
 pub struct LocalServer {
     /// `http://127.0.0.1:PORT`

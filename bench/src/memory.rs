@@ -36,7 +36,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 use meeting_bench::evince::{self, Evince};
 use meeting_bench::procmem::{self, Mem, Sample, mb, total};
-use meeting_bench::{LocalServer, VISIBLE_PAINTED, arg, arg_or, screen};
+use meeting_bench::{LocalServer, VISIBLE_PAINTED, WINDOW_HEIGHT, WINDOW_WIDTH, arg, arg_or};
 use meeting_e2e::desktop::{Desktop, INK, missing, xvfb_with};
 use serde_json::json;
 
@@ -46,9 +46,6 @@ const APP_RSS_MB: f64 = 250.0;
 const PSS_RATIO: f64 = 2.0;
 /// The second half's peak over the first half's (bounded).
 const GROWTH: f64 = 1.05;
-/// The app's window (tauri.conf.json), which Evince is given too.
-const WIDTH: u32 = 1280;
-const HEIGHT: u32 = 860;
 
 fn main() -> ExitCode {
     meeting_bench::exit("bench-memory", run())
@@ -92,13 +89,12 @@ fn run() -> anyhow::Result<bool> {
     let display = format!(":{n}");
 
     let ours = ours(&app, work.path(), pdf, pages, &display)?;
-    let end = ours.samples.last().cloned().context("no sample")?;
     println!(
         "desktop app reading a {pages}-page document: opened, then scrolled to the end in {} screens ({:.1} s)",
         ours.steps,
         ours.took.as_secs_f64()
     );
-    let app_peak = table(&ours, &end);
+    let app_peak = table(&ours);
     let peak = peak_pss(&ours.samples);
 
     let mid = ours.samples.len() / 2;
@@ -136,8 +132,10 @@ fn peak_pss(samples: &[Sample]) -> u64 {
 }
 
 /// Prints the app's table (a row per process and their sum: meetings list, opened,
-/// peak, end); returns the app process's own peak.
-fn table(r: &Reading, end: &Sample) -> Mem {
+/// peak, end — the last sample); returns the app process's own peak.
+fn table(r: &Reading) -> Mem {
+    let empty = Sample::default();
+    let end = r.samples.last().unwrap_or(&empty);
     let roles: Vec<&String> =
         r.samples.iter().flat_map(|s| s.keys()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
     let row = |name: &str, cols: [Mem; 4]| {
@@ -222,12 +220,8 @@ fn ours(app: &Path, work: &Path, pdf: Vec<u8>, pages: usize, display: &str) -> a
 fn peer(file: &Path, work: &Path, display: &str, limit: usize) -> anyhow::Result<(Sample, Vec<Sample>)> {
     let home = evince::home(&work.join("evince"))?;
     let mut ev = Evince::open(file, display, &home)?;
-    let until = Instant::now() + Duration::from_secs(20);
-    while screen::grab(display)?.dark == 0 {
-        anyhow::ensure!(Instant::now() < until, "Evince showed nothing in 20 s");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    ev.place(WIDTH, HEIGHT)?;
+    evince::drawn(display, Duration::from_secs(20))?;
+    ev.place(WINDOW_WIDTH, WINDOW_HEIGHT)?;
     evince::settle(display, Instant::now(), Duration::from_secs(5))?;
     std::thread::sleep(Duration::from_millis(500));
     let open = procmem::sample(&ev.marker);

@@ -47,8 +47,7 @@ use serde_json::json;
 
 const CLICK_TO_COVER_MS: f64 = 150.0;
 const PSS_RATIO: f64 = 2.0;
-const WIDTH: u32 = 1280;
-const HEIGHT: u32 = 860;
+use meeting_bench::{WINDOW_HEIGHT as HEIGHT, WINDOW_WIDTH as WIDTH};
 
 fn main() -> ExitCode {
     // A leader's laptop opens with the key from the OS keystore, no password typed: the
@@ -356,11 +355,7 @@ fn start(file: &std::path::Path, display: &str, home: &std::path::Path) -> anyho
     let recorder = Recorder::start(display);
     let t0 = Instant::now();
     let ev = Evince::open(file, display, home)?;
-    let until = t0 + Duration::from_secs(20);
-    while screen::grab(display)?.dark == 0 {
-        anyhow::ensure!(Instant::now() < until, "Evince showed nothing in 20 s");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    evince::drawn(display, Duration::from_secs(20))?;
     std::thread::sleep(Duration::from_millis(2000));
     let frames = recorder.stop();
     anyhow::ensure!(frames.last().is_some_and(|f| f.dark > 0), "no page on the screen");
