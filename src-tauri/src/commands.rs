@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use meeting_client::annotations::LocalAnnotation;
-use meeting_client::app::{AppCore, OpenedDocument, Session, UiResult};
+use meeting_client::app::{AppCore, CoverShape, OpenedDocument, Session, UiResult};
 use meeting_client::drafts::AnnotationDraft;
 use meeting_client::export::ExportReport;
 use meeting_client::mark_search::MarkHit;
@@ -86,8 +86,13 @@ pub async fn open_document(core: Core<'_>, document_id: String, password: Option
 }
 
 #[tauri::command]
-pub async fn warm_document(core: Core<'_>, document_id: String) -> UiResult<()> {
+pub async fn warm_document(core: Core<'_>, document_id: String) -> UiResult<Option<CoverShape>> {
     core.warm_document(&document_id).await
+}
+
+#[tauri::command]
+pub async fn prepare_cover(core: Core<'_>, document_id: String, width: u32, rows: Option<(u32, u32)>) -> UiResult<()> {
+    core.prepare_cover(&document_id, width, rows).await
 }
 
 #[tauri::command]

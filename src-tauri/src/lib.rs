@@ -114,6 +114,7 @@ pub fn run() -> ExitCode {
             commands::open_document,
             commands::close_document,
             commands::warm_document,
+            commands::prepare_cover,
             commands::render_page,
             commands::pixel_socket,
             commands::page_text,

@@ -18,6 +18,7 @@ fn export(dir: &Path) {
         meeting_client::app::UiError,
         meeting_client::app::UiCode,
         meeting_client::app::OpenedDocument,
+        meeting_client::app::CoverShape,
         meeting_client::store::MeetingSummary,
         meeting_client::store::LocalMeeting,
         meeting_client::search::SearchHit,

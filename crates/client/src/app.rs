@@ -14,10 +14,12 @@ mod codes;
 mod hotfolder;
 mod prepare;
 mod room;
+mod warm;
 
 pub use hotfolder::{DeletionChoice, HotFolderEvent, HotFolderStatus};
 pub use prepare::{PrepareView, PublishWarning, percent_decode};
 pub use room::RoomView;
+pub use warm::CoverShape;
 
 pub use codes::UiCode;
 
@@ -111,18 +113,6 @@ pub struct OpenedDocument {
     pub sha256: String,
 }
 
-/// A document open in the PDF worker that no viewer has asked for yet.
-struct Warm {
-    document_id: String,
-    handle: DocHandle,
-    info: DocInfo,
-    sha256: String,
-}
-
-/// Width of the cover drawn to warm a document: pdfium keeps the page's decoded images
-/// whatever the width, and a small one costs little beyond the decoding.
-const WARM_WIDTH: u32 = 64;
-
 /// The app's state; one per window process.
 pub struct AppCore {
     profile: Profile,
@@ -130,7 +120,9 @@ pub struct AppCore {
     views: Mutex<HashMap<u64, (u64, Ticket)>>,
     open: Mutex<HashMap<String, DocHandle>>,
     /// The document opened ahead of the reader's click (see [`AppCore::warm_document`]).
-    warm: Mutex<Option<Warm>>,
+    warm: Mutex<Option<warm::Warm>>,
+    /// The cover of the document last taken from `warm`, drawn ahead for its viewer.
+    cover: Mutex<Option<warm::Cover>>,
     /// Counts locks and logouts: a document opened ahead across one is closed, not kept.
     closings: std::sync::atomic::AtomicU64,
     hot: hotfolder::Watchers,
@@ -147,6 +139,7 @@ impl AppCore {
             views: Mutex::new(HashMap::new()),
             open: Mutex::new(HashMap::new()),
             warm: Mutex::new(None),
+            cover: Mutex::new(None),
             closings: std::sync::atomic::AtomicU64::new(0),
             hot: hotfolder::Watchers::default(),
             live_stop: tokio::sync::Notify::new(),
@@ -247,6 +240,7 @@ impl AppCore {
             self.open.lock().map(|mut o| o.drain().map(|(_, h)| h).collect()).unwrap_or_default();
         self.closings.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         handles.extend(self.take_warm(None).map(|w| w.handle));
+        self.forget_cover(None);
         for h in handles {
             self.pdf.close(h);
         }
@@ -261,6 +255,7 @@ impl AppCore {
         if let Some(w) = self.take_warm(None) {
             self.pdf.close(w.handle);
         }
+        self.forget_cover(None);
         Ok(self.profile.logout().await?)
     }
 
@@ -306,6 +301,9 @@ impl AppCore {
         let (handle, info, sha) = match self.take_warm(Some(document_id)) {
             // Unless a sync brought a new version since it was warmed.
             Some(w) if store.document_blob(document_id)?.as_deref() == Some(w.sha256.as_str()) => {
+                if let Ok(mut c) = self.cover.lock() {
+                    *c = w.cover;
+                }
                 (w.handle, w.info, w.sha256)
             }
             stale => {
@@ -323,50 +321,6 @@ impl AppCore {
             self.pdf.close(old);
         }
         Ok(OpenedDocument { handle: handle.0, info, sha256: sha })
-    }
-
-    /// Opens the offline copy of a document the reader is likely to open next (the
-    /// meeting's first, the one under the pointer) and draws its cover small, so that
-    /// the click finds it open with its cover's images decoded: on freeculture.pdf
-    /// (a 1366×2048 JPEG cover) the cover's first rows took ~66 ms of pdfium cold and
-    /// ~15 ms warm. One document at a time, replacing the one before; it is not an
-    /// open in the audit until [`AppCore::open_document`] takes it. A document needing
-    /// a password, or not on the device, is left alone.
-    pub async fn warm_document(&self, document_id: &str) -> UiResult<()> {
-        let already = |w: &Option<Warm>| w.as_ref().is_some_and(|w| w.document_id == document_id);
-        let open = self.open.lock().is_ok_and(|o| o.contains_key(document_id));
-        if open || self.warm.lock().is_ok_and(|w| already(&w)) {
-            return Ok(());
-        }
-        if self.profile.store()?.document_blob(document_id)?.is_none() {
-            return Ok(());
-        }
-        let closings = self.closings.load(std::sync::atomic::Ordering::SeqCst);
-        let (handle, info, sha256) = self.load(document_id, None).await?;
-        if !info.pages.is_empty() {
-            // Its pixels are not wanted: dropping the bitmap gives them back at once.
-            let _ = self.pdf.render_rows(handle, 0, WARM_WIDTH, None, Priority::Background, None).await;
-        }
-        let warm = Warm { document_id: document_id.to_owned(), handle, info, sha256 };
-        let old = match self.warm.lock() {
-            // Checked under the lock `lock` and `logout` take it with after counting:
-            // one of them since the start closes this too.
-            Ok(mut w) if self.closings.load(std::sync::atomic::Ordering::SeqCst) == closings => w.replace(warm),
-            _ => Some(warm),
-        };
-        if let Some(old) = old {
-            self.pdf.close(old.handle);
-        }
-        Ok(())
-    }
-
-    /// The warm document, taken out: the one for `document_id` (or whichever, for `None`).
-    fn take_warm(&self, document_id: Option<&str>) -> Option<Warm> {
-        let mut warm = self.warm.lock().ok()?;
-        match document_id {
-            Some(id) if warm.as_ref().is_some_and(|w| w.document_id != id) => None,
-            _ => warm.take(),
-        }
     }
 
     /// Opens a document in the PDF worker: the offline copy, else streamed from the
@@ -414,6 +368,7 @@ impl AppCore {
         if let Ok(mut open) = self.open.lock() {
             open.retain(|_, h| h.0 != handle);
         }
+        self.forget_cover(Some(handle));
         self.pdf.close(DocHandle(handle));
     }
 
@@ -462,6 +417,9 @@ impl AppCore {
         view: u64,
         generation: u64,
     ) -> UiResult<std::sync::Arc<meeting_pdf::Bitmap>> {
+        if let Some(ready) = self.drawn_ahead(handle, page, width, rows) {
+            return Ok(std::sync::Arc::new(ready));
+        }
         let ticket = self.ticket(view, generation)?;
         let rendered = self.pdf.render_rows(DocHandle(handle), page, width, rows, priority, Some(ticket)).await;
         Ok(self.damaged(handle, rendered)?)

@@ -109,3 +109,32 @@ async fn a_document_opened_ahead_is_no_open_until_read_and_never_an_old_version(
     assert_eq!(opened.sha256, now.document.sha256, "the new version, not the one opened ahead");
     app.close_document(opened.handle);
 }
+
+/// The meeting view draws the cover of the document opened ahead as the viewer will ask
+/// for it (`AppCore::prepare_cover`): the viewer's first rows are those pixels, the same
+/// as the worker draws; a request they do not hold is drawn as ever.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cover_drawn_ahead_is_the_page_the_worker_draws() {
+    let (_server, _dir, app, _sec, _mid, docs) = leader1_synced().await;
+    let id = docs[0].id.to_string();
+    let shape = app.warm_document(&id).await.unwrap().expect("its offline copy is opened ahead");
+    assert!(shape.width > 100.0 && shape.height > 100.0 && shape.widest >= shape.width, "{shape:?}");
+    assert_eq!(app.warm_document(&id).await.unwrap(), Some(shape), "warming again answers the same");
+    app.prepare_cover(&id, 300, Some((0, 200))).await.unwrap();
+    app.prepare_cover("not-a-document", 300, None).await.unwrap();
+
+    let opened = app.open_document(&id, None).await.unwrap();
+    let h = opened.handle;
+    let rows = |r| app.render_page_rows(h, 0, 300, r, meeting_pdf::Priority::Visible, 1, 1);
+    let ahead = rows(Some((40, 100))).await.unwrap();
+    assert_eq!((ahead.width, ahead.height, ahead.rgba.len()), (300, 100, 300 * 100 * 4));
+    // Let go once used: the same rows again are the worker's, and the same pixels.
+    let drawn = rows(Some((40, 100))).await.unwrap();
+    assert!(ahead.rgba[..] == drawn.rgba[..], "the rows drawn ahead are the page's rows");
+    assert!(ahead.rgba.iter().any(|&b| b < 200), "the rows hold the page's text, not white");
+    let whole = rows(None).await.unwrap();
+    assert_eq!(whole.width, 300);
+    assert!(whole.height > 200);
+    app.close_document(h);
+    assert!(app.open_document(&id, None).await.is_ok(), "opened again, without anything ahead");
+}

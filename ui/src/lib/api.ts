@@ -5,6 +5,7 @@ import type { DocInfo } from "./bindings/DocInfo";
 import type { LocalMeeting } from "./bindings/LocalMeeting";
 import type { MeetingSummary } from "./bindings/MeetingSummary";
 import type { OpenedDocument } from "./bindings/OpenedDocument";
+import type { CoverShape } from "./bindings/CoverShape";
 import type { PageLink } from "./bindings/PageLink";
 import type { PageText } from "./bindings/PageText";
 import type { Priority } from "./bindings/Priority";
@@ -62,7 +63,10 @@ export const api = {
     invoke<OpenedDocument>("open_document", { documentId, password }),
   closeDocument: (handle: number) => invoke<void>("close_document", { handle }),
   /** Opens a document ahead of the reader's click (see `AppCore::warm_document`). */
-  warmDocument: (documentId: string) => invoke<void>("warm_document", { documentId }),
+  warmDocument: (documentId: string) => invoke<CoverShape | null>("warm_document", { documentId }),
+  /** Draws the warmed document's cover as the viewer will ask for it (see `AppCore::prepare_cover`). */
+  prepareCover: (documentId: string, width: number, rows: [number, number] | null) =>
+    invoke<void>("prepare_cover", { documentId, width, rows }),
   /** Raw page pixels ending in [u32 width][u32 height], little-endian, after the RGBA
    *  (see pixels.ts). `rows`: only the pixel rows `[top, count]` of the page (the part
    *  on screen, first). */

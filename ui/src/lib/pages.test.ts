@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { pdfPoint } from "./annotate";
 import type { PageInfo } from "./bindings/PageInfo";
-import { cssBox, cssPoint, layout, textRuns, visibleRange, visibleRows } from "./pages";
+import { coverRequest, cssBox, cssPoint, fitScale, layout, textRuns, visibleRange, visibleRows } from "./pages";
 
 const box = (left: number, bottom: number, right: number, top: number) => ({ left, bottom, right, top });
 /** Characters of one line at height y, 6 pt wide each; " " gets no box (as pdfium infers spaces). */
@@ -77,5 +77,37 @@ describe("visibleRows", () => {
   });
   it("stops at the page's last row", () => {
     expect(visibleRows(10, 1000, 2000, 800, 900)).toEqual([1580, 420]);
+  });
+});
+
+describe("coverRequest", () => {
+  // freeculture.pdf's cover is 486 × 720 pt; its widest page is the cover.
+  const shape = { width: 486, height: 720, widest: 486 };
+
+  it("asks for what the viewer's first band asks for, at the same width", () => {
+    const viewport = { width: 1103, height: 770 };
+    const { width, rows } = coverRequest(shape, viewport, 1);
+    // The viewer: fit width over the widest page, the first page's rows on screen.
+    const scale = fitScale(viewport.width, shape.widest);
+    const pages: PageInfo[] = [{ width: 486, height: 720, rotation: 0, label: null }];
+    const top = layout(pages, scale).tops[0];
+    const px = Math.round(486 * scale);
+    const pixelHeight = Math.round((720 * px) / 486);
+    expect(width).toBe(px);
+    expect(rows).toEqual(visibleRows(top, 720 * scale, pixelHeight, 0, viewport.height));
+    expect(rows?.[0]).toBe(0);
+  });
+
+  it("draws ahead at least the rows of a viewer a toolbar shorter than the bound", () => {
+    const ahead = coverRequest(shape, { width: 1103, height: 802 }, 1).rows!;
+    const viewer = coverRequest(shape, { width: 1103, height: 760 }, 1).rows!;
+    expect(ahead[0]).toBeLessThanOrEqual(viewer[0]);
+    expect(ahead[0] + ahead[1]).toBeGreaterThanOrEqual(viewer[0] + viewer[1]);
+  });
+
+  it("asks for the whole page when most of it is on screen, and scales with the device's pixels", () => {
+    expect(coverRequest(shape, { width: 600, height: 900 }, 1).rows).toBeNull();
+    const hiDpi = coverRequest(shape, { width: 1103, height: 770 }, 2);
+    expect(hiDpi.width).toBe(Math.round(486 * fitScale(1103, 486) * 2));
   });
 });

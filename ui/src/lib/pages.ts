@@ -16,6 +16,58 @@ export function layout(pages: PageInfo[], scale: number): { tops: number[]; heig
   return { tops, height: y };
 }
 
+/** The zoom that fits the widest page (`widest`, points) in a viewport `viewportWidth`
+ *  CSS pixels wide: the viewer's "fit width", its zoom when a document opens. */
+export function fitScale(viewportWidth: number, widest: number): number {
+  return Math.max(0.2, (viewportWidth - 2 * GAP) / widest);
+}
+
+/** What a viewer `viewport` big (CSS px) asks for first when it opens a document at fit
+ *  width: its first page `width` pixels wide, the rows on screen (`null`: the whole
+ *  page). The same arithmetic as `Viewer.svelte`'s first band, so that a cover drawn
+ *  ahead with it (`AppCore::prepare_cover`) answers the viewer's request. */
+export function coverRequest(
+  shape: { width: number; height: number; widest: number },
+  viewport: { width: number; height: number },
+  dpr: number,
+): { width: number; rows: [number, number] | null } {
+  const scale = fitScale(viewport.width, shape.widest);
+  const width = Math.round(shape.width * scale * dpr);
+  const pixelHeight = Math.round((shape.height * width) / shape.width);
+  return { width, rows: visibleRows(GAP, shape.height * scale, pixelHeight, 0, viewport.height) };
+}
+
+// The viewer's viewport as last measured, with the window's size then.
+let measured: { width: number; height: number; window: [number, number] } | null = null;
+
+/** The viewer says what its viewport measured (see `viewerViewport`). */
+export function viewerMeasured(width: number, height: number) {
+  measured = { width, height, window: [window.innerWidth, window.innerHeight] };
+}
+
+/** The viewport a viewer opened now would have: as last measured in a window of this
+ *  size, else worked out from its layout (`Viewer.svelte`: below the 58 px app bar,
+ *  right of the 160 px thumbnail column, beside a vertical scrollbar always there).
+ *  The height is the larger bound (the viewer's toolbar not taken off): rows drawn
+ *  ahead must hold the rows the viewer asks for; the width must be exact. */
+export function viewerViewport(): { width: number; height: number } {
+  const [w, h] = [window.innerWidth, window.innerHeight];
+  if (measured && measured.window[0] === w && measured.window[1] === h) return { width: measured.width, height: measured.height };
+  return { width: w - 160 - scrollbarWidth(), height: h - 58 };
+}
+
+let scrollbar: number | null = null;
+function scrollbarWidth(): number {
+  if (scrollbar === null) {
+    const probe = document.createElement("div");
+    probe.style.cssText = "position:absolute;top:-200px;width:100px;height:100px;overflow-y:scroll";
+    document.body.appendChild(probe);
+    scrollbar = probe.offsetWidth - probe.clientWidth;
+    probe.remove();
+  }
+  return scrollbar;
+}
+
 /** First and last page index intersecting [top, bottom). */
 export function visibleRange(tops: number[], pages: PageInfo[], scale: number, top: number, bottom: number): [number, number] {
   let lo = 0, hi = tops.length - 1, first = 0;

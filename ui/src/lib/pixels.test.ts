@@ -70,6 +70,13 @@ async function asked(page: number) {
 }
 
 describe("PixelChannel", () => {
+  it("writes to an open socket in the caller's task, before the caller goes on", async () => {
+    const { c, sockets } = await asked(3);
+    void c.render(args(4));
+    // No await between: the viewer lays out its pages right after asking for the first.
+    expect(sockets[0].sent.map((s) => s.page)).toEqual([3, 4]);
+  });
+
   it("matches answers to their requests whatever order they come in", async () => {
     const { c, sockets, viaIpc, p: p3 } = await asked(3);
     const p4 = c.render(args(4));
