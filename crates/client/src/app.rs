@@ -301,12 +301,15 @@ impl AppCore {
         let (handle, info, sha) = match self.take_warm(Some(document_id)) {
             // Unless a sync brought a new version since it was warmed.
             Some(w) if store.document_blob(document_id)?.as_deref() == Some(w.sha256.as_str()) => {
+                // Its cover drawn ahead, if any, for this viewer; one left unused by the
+                // viewer before goes.
                 if let Ok(mut c) = self.cover.lock() {
                     *c = w.cover;
                 }
                 (w.handle, w.info, w.sha256)
             }
             stale => {
+                self.forget_cover(None);
                 if let Some(w) = stale {
                     self.pdf.close(w.handle);
                 }

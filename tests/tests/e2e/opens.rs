@@ -121,6 +121,8 @@ async fn a_cover_drawn_ahead_is_the_page_the_worker_draws() {
     assert!(shape.width > 100.0 && shape.height > 100.0 && shape.widest >= shape.width, "{shape:?}");
     assert_eq!(app.warm_document(&id).await.unwrap(), Some(shape), "warming again answers the same");
     app.prepare_cover(&id, 300, Some((0, 200))).await.unwrap();
+    // The pointer resting on it again: rows it holds already are not drawn again.
+    app.prepare_cover(&id, 300, Some((0, 150))).await.unwrap();
     app.prepare_cover("not-a-document", 300, None).await.unwrap();
 
     let opened = app.open_document(&id, None).await.unwrap();

@@ -124,14 +124,17 @@ impl AppCore {
     /// `document_id` is the document opened ahead.
     pub async fn prepare_cover(&self, document_id: &str, width: u32, rows: Option<(u32, u32)>) -> UiResult<()> {
         let wanted = |w: &Warm| w.document_id == document_id;
-        let Some((handle, page_height)) = self
-            .warm
-            .lock()
-            .ok()
-            .and_then(|w| w.as_ref().filter(|w| wanted(w)).map(|w| (w.handle, page_height(&w.info, width))))
-        else {
+        let Some((handle, page_height, held)) = self.warm.lock().ok().and_then(|w| {
+            let w = w.as_ref().filter(|w| wanted(w))?;
+            // The pointer resting on it again asks for the same again.
+            let held = w.cover.as_ref().is_some_and(|c| c.span(w.handle.0, 0, width, rows).is_some());
+            Some((w.handle, page_height(&w.info, width), held))
+        }) else {
             return Ok(());
         };
+        if held {
+            return Ok(());
+        }
         let Some(page_height) = page_height else { return Ok(()) };
         let drawn = self.pdf.render_rows(handle, 0, width, rows, Priority::Background, None).await?;
         // A pixel slot is not kept lent for as long as the reader takes to click.
@@ -176,9 +179,9 @@ impl AppCore {
 }
 
 impl Cover {
-    /// Rows `rows` (all, for `None`) of page `page` of `handle` at `width`, if these
-    /// pixels hold every one of them.
-    fn rows(&self, handle: u64, page: u32, width: u32, rows: Option<(u32, u32)>) -> Option<Bitmap> {
+    /// The page rows `top..end` a request for rows `rows` (all, for `None`) of page
+    /// `page` of `handle` at `width` is, if these pixels hold every one of them.
+    fn span(&self, handle: u64, page: u32, width: u32, rows: Option<(u32, u32)>) -> Option<(u32, u32)> {
         if self.handle.0 != handle || page != 0 || self.width != width {
             return None;
         }
@@ -187,9 +190,12 @@ impl Cover {
             // Rows past the page's end are not drawn (the worker clamps them too).
             Some((top, count)) => (top, top.saturating_add(count).min(self.page_height)),
         };
-        if top < self.top || end > self.top + self.bitmap.height || top >= end {
-            return None;
-        }
+        (top >= self.top && end <= self.top + self.bitmap.height && top < end).then_some((top, end))
+    }
+
+    /// The request's rows (see [`Cover::span`]), copied out.
+    fn rows(&self, handle: u64, page: u32, width: u32, rows: Option<(u32, u32)>) -> Option<Bitmap> {
+        let (top, end) = self.span(handle, page, width, rows)?;
         let row = (width as usize) * 4;
         let (from, to) = ((top - self.top) as usize * row, (end - self.top) as usize * row);
         let rgba = self.bitmap.rgba.get(from..to)?.to_vec();
