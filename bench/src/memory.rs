@@ -111,7 +111,14 @@ fn run() -> anyhow::Result<bool> {
         let (open, paging) = peer(&file, work.path(), &display, ours.steps * 2).context("Evince")?;
         let last = paging.last().cloned().unwrap_or_else(|| open.clone());
         println!("Evince on the same file, paged down a screen at a time to its end ({} presses):", paging.len());
-        procmem::print_table("MB (PSS / RSS)", ["opened", "peak", "end"], &open, &paging, &last);
+        procmem::print_table(
+            "MB (PSS / RSS)",
+            &[
+                ("opened", procmem::Column::At(&open)),
+                ("peak", procmem::Column::Peak(&paging)),
+                ("end", procmem::Column::At(&last)),
+            ],
+        );
         let theirs = peak_pss(&paging).max(total(&open).pss);
         let ratio = mb(peak) / mb(theirs).max(1.0);
         println!(
@@ -131,33 +138,18 @@ fn peak_pss(samples: &[Sample]) -> u64 {
     samples.iter().map(|s| total(s).pss).max().unwrap_or(0)
 }
 
-/// Prints the app's table (a row per process and their sum: meetings list, opened,
-/// peak, end — the last sample); returns the app process's own peak.
+/// The app's memory table (at the meetings list, opened, the peak while reading, at
+/// the end); returns the app's own process's peak.
 fn table(r: &Reading) -> Mem {
+    use procmem::Column::{At, Peak};
     let empty = Sample::default();
     let end = r.samples.last().unwrap_or(&empty);
-    let roles: Vec<&String> =
-        r.samples.iter().flat_map(|s| s.keys()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
-    let row = |name: &str, cols: [Mem; 4]| {
-        print!("  {name:<22}");
-        for c in cols {
-            print!("   {:>6.0} / {:>5.0}", mb(c.pss), mb(c.rss));
-        }
-        println!();
-    };
-    println!("  MB (PSS / RSS)           meetings list           opened             peak              end");
-    let mut app_peak = Mem::default();
-    for role in roles {
-        let get = |s: &Sample| s.get(role).copied().unwrap_or_default();
-        let peak = r.samples.iter().map(get).fold(Mem::default(), Mem::max);
-        if role.starts_with("app") {
-            app_peak = peak;
-        }
-        row(role, [get(&r.idle), get(&r.opened), peak, get(end)]);
-    }
-    let peak = r.samples.iter().map(total).fold(Mem::default(), Mem::max);
-    row("all processes", [total(&r.idle), total(&r.opened), peak, total(end)]);
-    app_peak
+    procmem::print_table(
+        "MB (PSS / RSS)",
+        &[("meetings list", At(&r.idle)), ("opened", At(&r.opened)), ("peak", Peak(&r.samples)), ("end", At(end))],
+    );
+    let app: Vec<&String> = r.samples.iter().flat_map(|s| s.keys()).filter(|k| k.starts_with("app")).collect();
+    app.iter().map(|role| Peak(&r.samples).of(role)).fold(Mem::default(), Mem::max)
 }
 
 /// The app reads the document to its end on `display`; everything it writes is under

@@ -92,26 +92,54 @@ pub fn mb(kb: u64) -> f64 {
     kb as f64 / 1024.0
 }
 
-/// Per role: at `first`, the peak over `all`, at `last`; then the same for the sum.
-pub fn print_table(title: &str, columns: [&str; 3], first: &Sample, all: &[Sample], last: &Sample) {
-    if !title.is_empty() {
-        println!("  {title:<24}{:>18}{:>18}{:>18}", columns[0], columns[1], columns[2]);
+/// A column of a memory table: one sample, or the peak of each process over many.
+pub enum Column<'a> {
+    /// The figures of one moment.
+    At(&'a Sample),
+    /// Each process's highest figures over these moments, and their highest sum.
+    Peak(&'a [Sample]),
+}
+
+impl Column<'_> {
+    fn samples(&self) -> &[Sample] {
+        match self {
+            Column::At(s) => std::slice::from_ref(*s),
+            Column::Peak(all) => all,
+        }
     }
-    let roles: std::collections::BTreeSet<&String> = all.iter().chain([first, last]).flat_map(|s| s.keys()).collect();
-    let row = |name: &str, cols: [Mem; 3]| {
+
+    /// `role`'s figures (its highest, for a peak).
+    pub fn of(&self, role: &str) -> Mem {
+        self.samples().iter().map(|s| s.get(role).copied().unwrap_or_default()).fold(Mem::default(), Mem::max)
+    }
+
+    /// All processes' summed figures (the highest sum, for a peak).
+    pub fn total(&self) -> Mem {
+        self.samples().iter().map(total).fold(Mem::default(), Mem::max)
+    }
+}
+
+/// Prints a table of MB (PSS / RSS): a row per process seen in any column, then their
+/// sum, a column per `(heading, column)`; headed by `title` and the headings.
+pub fn print_table(title: &str, columns: &[(&str, Column<'_>)]) {
+    print!("  {title:<24}");
+    for (heading, _) in columns {
+        print!("{heading:>18}");
+    }
+    println!();
+    let roles: std::collections::BTreeSet<&String> =
+        columns.iter().flat_map(|(_, c)| c.samples()).flat_map(|s| s.keys()).collect();
+    let row = |name: &str, cells: Vec<Mem>| {
         print!("  {name:<24}");
-        for c in cols {
+        for c in cells {
             print!("{:>10.0} / {:>5.0}", mb(c.pss), mb(c.rss));
         }
         println!();
     };
     for role in roles {
-        let get = |s: &Sample| s.get(role).copied().unwrap_or_default();
-        let peak = all.iter().map(get).fold(Mem::default(), Mem::max);
-        row(role, [get(first), peak, get(last)]);
+        row(role, columns.iter().map(|(_, c)| c.of(role)).collect());
     }
-    let peak = all.iter().map(total).fold(Mem::default(), Mem::max);
-    row("all processes", [total(first), peak, total(last)]);
+    row("all processes", columns.iter().map(|(_, c)| c.total()).collect());
 }
 
 /// With `--smaps DIR`: where each process of a sample keeps its memory, the mappings

@@ -120,6 +120,12 @@ struct Run {
     end: Sample,
 }
 
+/// A reading's memory table: at open, the peak while paging, at the end.
+fn columns(r: &Run) -> [(&'static str, procmem::Column<'_>); 3] {
+    use procmem::Column::{At, Peak};
+    [("open", At(&r.open)), ("peak paging", Peak(&r.paging)), ("end", At(&r.end))]
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
@@ -190,13 +196,7 @@ fn run() -> anyhow::Result<bool> {
             ms(ours.0.launch_to_page),
             ms(ours.1)
         );
-        procmem::print_table(
-            "the app, MB (PSS / RSS)",
-            ["open", "peak paging", "end"],
-            &ours.0.open,
-            &ours.0.paging,
-            &ours.0.end,
-        );
+        procmem::print_table("the app, MB (PSS / RSS)", &columns(&ours.0));
         return Ok(true);
     }
     let (peer, warm) = peer(&file, &work, &display, screens)?;
@@ -216,9 +216,8 @@ fn run() -> anyhow::Result<bool> {
         ms(warm),
         click / ms(warm)
     );
-    let columns = ["open", "peak paging", "end"];
-    procmem::print_table("the app, MB (PSS / RSS)", columns, &ours.0.open, &ours.0.paging, &ours.0.end);
-    procmem::print_table("Evince, MB (PSS / RSS)", columns, &peer.open, &peer.paging, &peer.end);
+    procmem::print_table("the app, MB (PSS / RSS)", &columns(&ours.0));
+    procmem::print_table("Evince, MB (PSS / RSS)", &columns(&peer));
     let ratio = mb(peak(&ours.0)) / mb(peak(&peer)).max(1.0);
     println!(
         "  summed PSS while paging: app {:.0} MB, Evince {:.0} MB, ratio {ratio:.2}× (target ≤ {PSS_RATIO}×); at the end {:.0} vs {:.0} MB",
