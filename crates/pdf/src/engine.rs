@@ -15,6 +15,15 @@ use crate::{PdfError, locate};
 /// Tallest page rendered, in pixels.
 const MAX_HEIGHT: u32 = 20_000;
 
+/// The full height in pixels of a page `page_width` × `page_height` points drawn `width`
+/// pixels wide (as pdfium-render sizes it), when it is drawn that wide and so can be
+/// drawn in bands of rows ([`Engine::render_rows`]); `None` for a page too tall for one
+/// bitmap (pdfium-render narrows it, and it is drawn whole) or a degenerate one.
+pub fn banded_height(page_width: f32, page_height: f32, width: u32) -> Option<u32> {
+    let full = (page_height * (width as f32 / page_width)).round();
+    (full.is_finite() && full >= 1.0 && full <= MAX_HEIGHT as f32).then_some(full as u32)
+}
+
 /// A document's reader that remembers why a read failed (a sealed chunk that does not
 /// decrypt), which pdfium's error codes cannot say.
 struct Watched {
@@ -263,9 +272,7 @@ impl Engine {
             .render_form_data(true)
             // pdfium draws BGRA; asking it to swap R and B while drawing avoids a pass.
             .set_reverse_byte_order(true);
-        // The page's full height at this width, as pdfium-render sizes it.
-        let full = (page.height().value * (width as f32 / page.width().value)).round();
-        if !(full.is_finite() && full >= 1.0 && full <= MAX_HEIGHT as f32) {
+        let Some(page_height) = banded_height(page.width().value, page.height().value, width) else {
             // Too tall for one bitmap (pdfium-render narrows it) or degenerate: whole,
             // the way pdfium-render sizes it.
             let bitmap = page.render_with_config(&config).map_err(|e| map_err(e, false))?;
@@ -278,14 +285,15 @@ impl Engine {
             drop(bitmap);
             self.stamp(handle, out, w, h, 0..h)?;
             return Ok((w, h));
-        }
-        let page_height = full as u32;
+        };
         let (top, count) = match rows {
             None => (0, page_height),
             Some((top, count)) => {
                 let end = top.saturating_add(count).min(page_height);
                 if top >= end {
-                    return Err(PdfError::Invalid(format!("rows {top}+{count} are not on a page {full} pixels tall")));
+                    return Err(PdfError::Invalid(format!(
+                        "rows {top}+{count} are not on a page {page_height} pixels tall"
+                    )));
                 }
                 (top, end - top)
             }

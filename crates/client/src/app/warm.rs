@@ -69,12 +69,12 @@ impl CoverShape {
     }
 }
 
-/// A page's full height in pixels at `width`, rounded as the worker sizes its bitmap
-/// (`meeting_pdf::engine`'s `render_with`).
+/// The first page's full height in pixels at `width`, if the worker draws it that wide
+/// in bands of rows (not a page too tall for one bitmap: that one is drawn whole and
+/// narrower, and is not drawn ahead).
 fn page_height(info: &DocInfo, width: u32) -> Option<u32> {
     let p = info.pages.first()?;
-    let h = (p.height * (width as f32 / p.width)).round();
-    (h.is_finite() && h >= 1.0).then_some(h as u32)
+    meeting_pdf::engine::banded_height(p.width, p.height, width)
 }
 
 impl AppCore {
@@ -124,18 +124,14 @@ impl AppCore {
     /// `document_id` is the document opened ahead.
     pub async fn prepare_cover(&self, document_id: &str, width: u32, rows: Option<(u32, u32)>) -> UiResult<()> {
         let wanted = |w: &Warm| w.document_id == document_id;
-        let Some((handle, page_height, held)) = self.warm.lock().ok().and_then(|w| {
+        let Some((handle, page_height)) = self.warm.lock().ok().and_then(|w| {
             let w = w.as_ref().filter(|w| wanted(w))?;
             // The pointer resting on it again asks for the same again.
             let held = w.cover.as_ref().is_some_and(|c| c.span(w.handle.0, 0, width, rows).is_some());
-            Some((w.handle, page_height(&w.info, width), held))
+            Some((w.handle, page_height(&w.info, width)?)).filter(|_| !held)
         }) else {
             return Ok(());
         };
-        if held {
-            return Ok(());
-        }
-        let Some(page_height) = page_height else { return Ok(()) };
         let drawn = self.pdf.render_rows(handle, 0, width, rows, Priority::Background, None).await?;
         // A pixel slot is not kept lent for as long as the reader takes to click.
         let bitmap = Bitmap { width: drawn.width, height: drawn.height, rgba: Pixels::Owned(drawn.rgba.to_vec()) };
