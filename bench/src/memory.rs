@@ -148,7 +148,8 @@ fn table(r: &Reading) -> Mem {
         "MB (PSS / RSS)",
         &[("meetings list", At(&r.idle)), ("opened", At(&r.opened)), ("peak", Peak(&r.samples)), ("end", At(end))],
     );
-    let app: Vec<&String> = r.samples.iter().flat_map(|s| s.keys()).filter(|k| k.starts_with("app")).collect();
+    let app: std::collections::BTreeSet<&String> =
+        r.samples.iter().flat_map(|s| s.keys()).filter(|k| k.starts_with("app")).collect();
     app.iter().map(|role| Peak(&r.samples).of(role)).fold(Mem::default(), Mem::max)
 }
 

@@ -32,9 +32,19 @@ export function coverRequest(
   dpr: number,
 ): { width: number; rows: [number, number] | null } {
   const scale = fitScale(viewport.width, shape.widest);
-  const width = Math.round(shape.width * scale * dpr);
-  const pixelHeight = Math.round((shape.height * width) / shape.width);
-  return { width, rows: visibleRows(GAP, shape.height * scale, pixelHeight, 0, viewport.height) };
+  const width = pixelWidth(shape, scale, dpr);
+  return { width, rows: visibleRows(GAP, shape.height * scale, pixelHeight(shape, width), 0, viewport.height) };
+}
+
+/** A page's width in canvas pixels at `scale` on a screen of `dpr` device pixels per
+ *  CSS pixel: the width the viewer asks the page drawn at. */
+export function pixelWidth(page: { width: number }, scale: number, dpr: number): number {
+  return Math.round(page.width * scale * dpr);
+}
+
+/** A page's height in pixels drawn `width` pixels wide (as the worker sizes it). */
+export function pixelHeight(page: { width: number; height: number }, width: number): number {
+  return Math.round((page.height * width) / page.width);
 }
 
 // The viewer's viewport as last measured, with the window's size then.
