@@ -17,7 +17,6 @@ use meeting_bench::{LocalServer, PASSWORD, Prepared};
 use meeting_protocol::{Annotation, InkPath, Point, Quad, Shape, Visibility};
 use uuid::Uuid;
 
-const ANNOTATIONS: usize = 10_000;
 const DOCUMENTS: usize = 20;
 const TARGET: Duration = Duration::from_secs(3);
 
@@ -118,6 +117,7 @@ fn annotation(i: usize, meeting: Uuid, (doc, sha): &(Uuid, String), author: Uuid
 }
 
 fn run() -> anyhow::Result<bool> {
+    let annotations = meeting_bench::sized("--annotations", 10_000, 300);
     let work = tempfile::tempdir()?;
     let server = LocalServer::start(&work.path().join("server"))?;
     let rt = tokio::runtime::Runtime::new()?;
@@ -145,10 +145,10 @@ fn run() -> anyhow::Result<bool> {
         let meeting = Uuid::parse_str(&prepared.meeting)?;
         let mut store = laptop.store()?;
         let t = Instant::now();
-        for i in 0..ANNOTATIONS {
+        for i in 0..annotations {
             store.save_annotation(&annotation(i, meeting, &docs[i % DOCUMENTS], me.user.id))?;
         }
-        eprintln!("saved {ANNOTATIONS} annotations on the device in {:.0} ms", t.elapsed().as_secs_f64() * 1e3);
+        eprintln!("saved {annotations} annotations on the device in {:.0} ms", t.elapsed().as_secs_f64() * 1e3);
 
         counter.take();
         let api = laptop.api(&store)?;
@@ -156,8 +156,8 @@ fn run() -> anyhow::Result<bool> {
         let report = meeting_client::annotations::push(&mut store, &api).await?;
         let push_took = t.elapsed();
         let push_bytes = counter.take();
-        if report.applied != ANNOTATIONS {
-            bail!("the server took {} of {ANNOTATIONS} changes: {report:?}", report.applied);
+        if report.applied != annotations {
+            bail!("the server took {} of {annotations} changes: {report:?}", report.applied);
         }
 
         let tablet = meeting_client::Profile::open(&work.path().join("tablet"))?;
@@ -170,11 +170,11 @@ fn run() -> anyhow::Result<bool> {
         let pulled = tablet.store()?.annotations(None)?.len();
         anyhow::Ok((push_took, push_bytes, pull_took, pull_bytes, pulled))
     })?;
-    if pulled != ANNOTATIONS {
-        bail!("the fresh device has {pulled} of {ANNOTATIONS} annotations");
+    if pulled != annotations {
+        bail!("the fresh device has {pulled} of {annotations} annotations");
     }
     let mb = |b: u64| b as f64 / 1e6;
-    println!("{ANNOTATIONS} annotations across {DOCUMENTS} documents, over loopback:");
+    println!("{annotations} annotations across {DOCUMENTS} documents, over loopback:");
     println!(
         "  push from the device      {:>7.0} ms   {:>6.2} MB up, {:>6.2} MB down",
         push_took.as_secs_f64() * 1e3,

@@ -20,7 +20,7 @@ fn main() -> ExitCode {
 }
 
 fn run() -> anyhow::Result<bool> {
-    let docs = arg_or("--docs", 20);
+    let docs = meeting_bench::sized("--docs", 20, 2);
     let workers = arg_or("--workers", 2);
     let soffice = find_program().context("LibreOffice (soffice) is needed: scripts/setup installs it")?;
     let dir = tempfile::tempdir()?;

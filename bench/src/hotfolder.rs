@@ -17,7 +17,7 @@ fn main() -> ExitCode {
 }
 
 fn run() -> anyhow::Result<bool> {
-    let files = arg_or("--files", 12);
+    let files = meeting_bench::sized("--files", 12, 2);
     let stable = Duration::from_millis(arg_or("--stable-ms", 1000) as u64);
     let dir = tempfile::tempdir()?;
     let server = LocalServer::start(&dir.path().join("server"))?;
@@ -31,13 +31,15 @@ fn run() -> anyhow::Result<bool> {
     let folder = dir.path().join("folder");
     std::fs::create_dir_all(folder.join("01 - Báo cáo"))?;
 
-    // The watcher on a thread of its own, as in the app.
-    let (sp, wf) = (secretary.dir().to_owned(), folder.clone());
-    std::thread::spawn(move || {
-        let Ok(rt) = tokio::runtime::Runtime::new() else { return };
-        let Ok(profile) = meeting_client::Profile::open(&sp) else { return };
+    // The watcher on a thread of its own, as in the app, on a clone of the secretary's
+    // profile: clones share the unlocked keys (a second `Profile::open` would be locked
+    // on a machine without an OS keystore). Its error, if it stops, ends the benchmark.
+    let (profile, wf) = (secretary.clone(), folder.clone());
+    let watcher = std::thread::spawn(move || -> anyhow::Result<()> {
+        let rt = tokio::runtime::Runtime::new()?;
         let opts = WatchOptions { stable, ..WatchOptions::default() };
-        let _ = rt.block_on(watch(&profile, meeting, &wf, &opts, &|_| {}));
+        rt.block_on(watch(&profile, meeting, &wf, &opts, &|_| {}))?;
+        anyhow::bail!("the watcher stopped")
     });
     std::thread::sleep(Duration::from_secs(1));
 
@@ -60,6 +62,12 @@ fn run() -> anyhow::Result<bool> {
             });
             if ready {
                 break;
+            }
+            if watcher.is_finished() {
+                return match watcher.join() {
+                    Ok(Err(e)) => Err(e.context("the hot folder's watcher")),
+                    _ => anyhow::bail!("the hot folder's watcher panicked"),
+                };
             }
             anyhow::ensure!(t.elapsed() < Duration::from_secs(60), "{title} never reached the leader's device");
             std::thread::sleep(Duration::from_millis(100));

@@ -25,6 +25,7 @@ use meeting_bench::{LocalServer, PASSWORD, Prepared};
 
 mod plain_fetch;
 
+/// Documents synced (`--docs`).
 const DOCS: usize = 50;
 const DOC_BYTES: usize = 4 * 1024 * 1024 + 200 * 1024;
 const PARALLEL: usize = 4;
@@ -39,15 +40,16 @@ fn main() -> ExitCode {
 }
 
 fn run() -> anyhow::Result<bool> {
-    let rounds = meeting_bench::arg_or("--rounds", 3);
+    let rounds = meeting_bench::sized("--rounds", 3, 1);
+    let docs = meeting_bench::sized("--docs", DOCS, 4);
     let work = tempfile::tempdir()?;
 
     let server = LocalServer::start(&work.path().join("server"))?;
     let url = server.url.clone();
 
     let rt = tokio::runtime::Runtime::new()?;
-    let (token, shas) = rt.block_on(prepare(&url))?;
-    eprintln!("prepared {DOCS} documents, {} MB, at {url}", DOCS * DOC_BYTES / 1_000_000);
+    let (token, shas) = rt.block_on(prepare(&url, docs))?;
+    eprintln!("prepared {docs} documents, {} MB, at {url}", docs * DOC_BYTES / 1_000_000);
 
     let mut ours = Vec::new();
     let mut curls = Vec::new();
@@ -63,8 +65,8 @@ fn run() -> anyhow::Result<bool> {
         let report = rt.block_on(meeting_client::sync(&profile, &meeting_client::SyncOptions::default(), &|_| {}))?;
         let took = t.elapsed();
         cpu_ours.push(cpu_time().saturating_sub(cpu));
-        if report.blobs_downloaded != DOCS || !report.failed.is_empty() {
-            bail!("sync fetched {} of {DOCS} documents: {:?}", report.blobs_downloaded, report.failed);
+        if report.blobs_downloaded != docs || !report.failed.is_empty() {
+            bail!("sync fetched {} of {docs} documents: {:?}", report.blobs_downloaded, report.failed);
         }
         ours.push(took);
 
@@ -113,8 +115,8 @@ fn run() -> anyhow::Result<bool> {
     let plain_ratio = o.as_secs_f64() / p.as_secs_f64();
     let ratio = o.as_secs_f64() / c.as_secs_f64();
     let durable_ratio = o.as_secs_f64() / d.as_secs_f64();
-    let mb = (DOCS * DOC_BYTES) as f64 / 1e6;
-    println!("full sync of {DOCS} documents ({mb:.0} MB), parallel {PARALLEL}, median of {rounds}:");
+    let mb = (docs * DOC_BYTES) as f64 / 1e6;
+    println!("full sync of {docs} documents ({mb:.0} MB), parallel {PARALLEL}, median of {rounds}:");
     println!(
         "  meeting sync   {:>8.0} ms  ({:.0} MB/s, hashed + fsynced)",
         o.as_secs_f64() * 1e3,
@@ -153,11 +155,11 @@ fn cpu_time() -> Duration {
 }
 
 /// Creates the meeting and uploads the documents; returns the leader's token and the hashes.
-async fn prepare(url: &str) -> anyhow::Result<(String, Vec<String>)> {
+async fn prepare(url: &str, docs: usize) -> anyhow::Result<(String, Vec<String>)> {
     let prepared = Prepared::meeting(url, "Họp đo hiệu năng").await?;
     let font = meeting_server::demo::load_font()?;
     let mut shas = Vec::new();
-    for i in 0..DOCS {
+    for i in 0..docs {
         let title = format!("Tài liệu số {i}");
         let blocks = [meeting_server::demo::pdf::Block::Heading(title.clone())];
         let (pdf, _) = meeting_server::demo::pdf::render_padded(&font, &title, &blocks, 2, DOC_BYTES)?;

@@ -36,7 +36,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 use meeting_bench::evince::{self, Evince};
 use meeting_bench::procmem::{self, Mem, Sample, mb, total};
-use meeting_bench::{LocalServer, VISIBLE_PAINTED, WINDOW_HEIGHT, WINDOW_WIDTH, arg, arg_or};
+use meeting_bench::{LocalServer, VISIBLE_PAINTED, WINDOW_HEIGHT, WINDOW_WIDTH, arg};
 use meeting_e2e::desktop::{Desktop, INK, missing, xvfb_with};
 use serde_json::json;
 
@@ -75,7 +75,7 @@ fn run() -> anyhow::Result<bool> {
         let exe = std::env::current_exe().unwrap_or_default();
         exe.parent().map(|d| d.join("phonghop")).unwrap_or_default()
     });
-    let pages = arg_or("--pages", 500);
+    let pages = meeting_bench::sized("--pages", 500, 20);
     let with_peer = !std::env::args().any(|a| a == "--app-only");
     if let Some(msg) = missing(&app).or_else(|| evince::missing().filter(|_| with_peer)) {
         bail!("{msg}");

@@ -22,7 +22,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
-use meeting_bench::{LocalServer, PASSWORD, Prepared, arg, arg_or};
+use meeting_bench::{LocalServer, PASSWORD, Prepared, arg};
 use meeting_e2e::desktop::{Desktop, missing};
 use meeting_e2e::webdriver::Session;
 use serde_json::json;
@@ -107,7 +107,7 @@ fn run() -> anyhow::Result<bool> {
         let exe = std::env::current_exe().unwrap_or_default();
         exe.parent().map(|d| d.join("phonghop")).unwrap_or_default()
     });
-    let (items, runs) = (arg_or("--items", 200), arg_or("--runs", 5).max(1));
+    let (items, runs) = (meeting_bench::sized("--items", 200, 5), meeting_bench::sized("--runs", 5, 1).max(1));
     let docs = items * DOCS_PER_ITEM;
     if let Some(msg) = missing(&app) {
         bail!("{msg}");
@@ -145,6 +145,8 @@ fn run() -> anyhow::Result<bool> {
         let long = Duration::from_secs(60);
         let (mut open, mut shown, mut saved, mut ipc, mut first) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        // Where the machine has no OS keystore the app starts at its lock screen.
+        meeting_bench::past_the_lock_to(s, "[data-testid=open-prepare]").await;
         for _ in 0..runs {
             s.click(&s.wait_for("[data-testid=open-prepare]", 1, long).await[0]).await;
             s.wait_until("the Prepare list", IPC, json!([]), long).await;

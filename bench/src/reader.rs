@@ -152,7 +152,7 @@ fn run() -> anyhow::Result<bool> {
         let exe = std::env::current_exe().unwrap_or_default();
         exe.parent().map(|d| d.join("phonghop")).unwrap_or_default()
     });
-    let screens = arg_or("--screens", 60);
+    let screens = meeting_bench::sized("--screens", 60, 3);
     let trace = std::env::args().any(|a| a == "--trace");
     if let Some(msg) = missing(&app).or_else(evince::missing) {
         bail!("{msg}");
@@ -161,8 +161,9 @@ fn run() -> anyhow::Result<bool> {
     let (pdf, name) = match arg("--file") {
         Some(f) => (std::fs::read(&f).with_context(|| format!("reading {f}"))?, f),
         None => {
-            eprintln!("no --file: reading a generated 352-page document (the issue's figures are on freeculture.pdf)");
-            (meeting_bench::long_document(352)?.0, "a generated 352-page document".to_owned())
+            let pages = meeting_bench::sized("--doc-pages", 352, 20);
+            eprintln!("no --file: reading a generated {pages}-page document (the issue's figures are on freeculture.pdf)");
+            (meeting_bench::long_document(pages)?.0, format!("a generated {pages}-page document"))
         }
     };
     let file = work.path().join("document.pdf");

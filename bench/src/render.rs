@@ -28,21 +28,14 @@ fn main() -> ExitCode {
     if std::env::args().nth(1).as_deref() == Some(WORKER) {
         return meeting_pdf::worker::run();
     }
-    match run() {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
-        Err(e) => {
-            eprintln!("bench-render: error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    meeting_bench::exit("bench-render", run())
 }
 
 /// The document read: `--file PDF` (a real one), else a generated 500-page document.
 fn document(path: &Path) -> anyhow::Result<()> {
     let bytes = match meeting_bench::arg("--file") {
         Some(f) => std::fs::read(&f).with_context(|| format!("reading {f}"))?,
-        None => meeting_bench::long_document(500)?.0,
+        None => meeting_bench::long_document(meeting_bench::sized("--doc-pages", 500, 40))?.0,
     };
     Ok(std::fs::write(path, bytes)?)
 }
@@ -68,7 +61,7 @@ fn peer(cmd: &mut Command, n: usize) -> anyhow::Result<Option<f64>> {
 }
 
 fn run() -> anyhow::Result<bool> {
-    let sample = meeting_bench::arg_or("--pages", 30);
+    let sample = meeting_bench::sized("--pages", 30, 5);
     let dir = tempfile::tempdir()?;
     let pdf = dir.path().join("500.pdf");
     document(&pdf)?;

@@ -23,9 +23,9 @@ const PASSWORD: &str = meeting_bench::PASSWORD;
 
 fn main() -> ExitCode {
     if let Some(dir) = meeting_bench::arg("--serve") {
-        return meeting_bench::exit("bench-room server", serve(&dir, meeting_bench::arg_or("--devices", 500)));
+        return meeting_bench::exit("bench-room server", serve(&dir, meeting_bench::sized("--devices", 500, 20)));
     }
-    meeting_bench::exit("bench-room", run(meeting_bench::arg_or("--devices", 500)))
+    meeting_bench::exit("bench-room", run(meeting_bench::sized("--devices", 500, 20)))
 }
 
 /// The child: a fresh office with a secretary and `n` leaders, served until killed.

@@ -12,4 +12,5 @@
 pub mod desktop;
 pub mod keystore;
 pub mod office;
+pub mod protected;
 pub mod webdriver;

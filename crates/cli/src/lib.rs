@@ -262,9 +262,16 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // A script reads the code first: the server's own (`damaged_file`,
+    // `password_protected`, …) when the server refused, never a generic one.
+    let json = std::env::args().any(|a| a == "--json");
     match rt.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
+            if json {
+                let body = serde_json::json!({ "error": { "code": e.code(), "message": e.to_string() } });
+                print_line(&serde_json::to_string_pretty(&body).unwrap_or_default());
+            }
             eprintln!("meeting: error [{}]: {e}", e.code());
             ExitCode::FAILURE
         }

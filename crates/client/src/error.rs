@@ -41,8 +41,8 @@ pub enum ClientError {
     /// erased.
     #[error("this device's access was revoked: its keys and copies of meetings were erased; log in again")]
     DeviceRevoked,
-    /// The server answered with an error.
-    #[error("the server refused: {message} ({code})")]
+    /// The server answered with an error; [`ClientError::code`] is the server's own code.
+    #[error("the server refused: {message}")]
     Server {
         /// HTTP status.
         status: u16,
@@ -146,6 +146,16 @@ pub enum ClientError {
     },
 }
 
+/// The server's code as scripts see it: its own wire name (`damaged_file`,
+/// `password_protected`, …), or `server_error` for the server's failures and for codes
+/// this client does not know.
+fn server_code(code: &str) -> &'static str {
+    match serde_json::from_value::<ErrorCode>(serde_json::Value::String(code.to_owned())) {
+        Ok(ErrorCode::Internal | ErrorCode::Unknown) | Err(_) => "server_error",
+        Ok(known) => known.as_str(),
+    }
+}
+
 impl ClientError {
     /// Wraps an I/O error with what we were doing.
     pub fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> Self {
@@ -162,7 +172,7 @@ impl ClientError {
             Self::SessionExpired => "session_expired",
             Self::InvalidCredentials => "invalid_credentials",
             Self::DeviceRevoked => "device_revoked",
-            Self::Server { .. } => "server_error",
+            Self::Server { code, .. } => server_code(code),
             Self::Protocol(_) => "protocol_error",
             Self::HashMismatch { .. } => "hash_mismatch",
             Self::Busy => "sync_busy",

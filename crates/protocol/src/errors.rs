@@ -41,6 +41,9 @@ pub enum ErrorCode {
     /// The file is damaged: a PDF that cannot be parsed, or an office file LibreOffice
     /// cannot open (422).
     DamagedFile,
+    /// The office file needs a password to open (Word, Excel, PowerPoint "encrypt with
+    /// password"): the sender removes the password and uploads it again (422).
+    PasswordProtected,
     /// LibreOffice did not finish converting the file in time; it was stopped (422).
     ConversionTimeout,
     /// LibreOffice failed on the file for another reason (422).
@@ -81,6 +84,7 @@ impl ErrorCode {
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::UnprocessableEntity => "unprocessable_entity",
             Self::DamagedFile => "damaged_file",
+            Self::PasswordProtected => "password_protected",
             Self::ConversionTimeout => "conversion_timeout",
             Self::ConversionFailed => "conversion_failed",
             Self::ConverterUnavailable => "converter_unavailable",

@@ -123,6 +123,7 @@ impl AppError {
             C::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::ConverterUnavailable),
             C::Busy => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::TooManyRequests),
             C::Damaged(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::DamagedFile),
+            C::PasswordProtected(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::PasswordProtected),
             C::Timeout(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ConversionTimeout),
             C::Failed(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ConversionFailed),
         };

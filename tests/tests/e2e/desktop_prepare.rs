@@ -162,6 +162,19 @@ async fn desktop_a_secretary_prepares_and_publishes_a_meeting() {
     )
     .await;
 
+    // A Word file protected by a password: its own code, and the app says (in
+    // Vietnamese) to remove the password and upload again — not that it is damaged.
+    if let Some(protected) = meeting_e2e::protected::files_or_skip() {
+        let locked = files.path().join("bao-cao-co-mat-khau.docx");
+        std::fs::copy(protected.join("protected.docx"), &locked).unwrap();
+        drop_files(s, &item(1), &[&locked]).await;
+        let shown = "[data-testid=prepare-error][data-code=password_protected]";
+        s.wait_for(shown, 1, Duration::from_secs(180)).await;
+        let text = s.script("return document.querySelector(arguments[0])?.innerText", json!([shown])).await;
+        let text = text.as_str().unwrap_or_default();
+        assert!(text.contains("mật khẩu") && text.contains("tải lên lại"), "{text}");
+    }
+
     // The meeting's own details are edited in place.
     s.click(&s.wait_for("[data-testid=edit-meeting]", 1, long).await[0]).await;
     s.type_into(&s.wait_for("[data-testid=meeting-location]", 1, long).await[0], "Phòng họp số 1, UBND tỉnh").await;

@@ -73,6 +73,8 @@ pub enum UiCode {
     UnsupportedMediaType,
     /// The file is damaged.
     DamagedFile,
+    /// The office file needs a password to open: remove it and upload again.
+    PasswordProtected,
     /// The conversion took too long and was stopped.
     ConversionTimeout,
     /// LibreOffice could not convert the file.
@@ -142,6 +144,7 @@ mod tests {
     fn every_server_code_has_its_own_ui_code() {
         for name in [
             "damaged_file",
+            "password_protected",
             "conversion_timeout",
             "conversion_failed",
             "converter_unavailable",

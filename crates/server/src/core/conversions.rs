@@ -23,15 +23,18 @@ pub fn office_extension(filename: &str) -> Option<String> {
 
 /// True when the first bytes are what a file of this extension starts with: OLE2 for
 /// the old binary formats, ZIP for OOXML and OpenDocument, `{\rtf` for RTF. (Word also
-/// saves RTF under `.doc`.)
+/// saves RTF under `.doc`.) An encrypted OOXML file is an OLE2 container around the
+/// encrypted package: LibreOffice opens some (Excel's built-in password), and says when
+/// it cannot ([`crate::convert::ConvertError::PasswordProtected`]), so it is let through.
 fn magic_matches(ext: &str, head: &[u8]) -> bool {
-    const OLE2: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    use crate::convert::OLE2;
     const ZIP: &[u8] = b"PK\x03\x04";
     const RTF: &[u8] = b"{\\rtf";
     match ext {
         "doc" => head.starts_with(OLE2) || head.starts_with(RTF),
         "xls" | "ppt" => head.starts_with(OLE2),
         "rtf" => head.starts_with(RTF),
+        "docx" | "xlsx" | "pptx" => head.starts_with(ZIP) || head.starts_with(OLE2),
         _ => head.starts_with(ZIP),
     }
 }

@@ -27,6 +27,10 @@ use std::time::Duration;
 
 use tokio::sync::{Mutex, mpsc, oneshot};
 
+mod protection;
+pub use protection::password_protected;
+pub(crate) use protection::OLE2;
+
 /// Office formats accepted for conversion, by file extension (lowercase).
 pub const OFFICE_EXTENSIONS: &[&str] = &["doc", "docx", "odt", "rtf", "xls", "xlsx", "ods", "ppt", "pptx", "odp"];
 
@@ -80,12 +84,30 @@ pub enum ConvertError {
     /// LibreOffice could not open the file.
     #[error("the file is damaged or is not really a {0} file: LibreOffice cannot open it")]
     Damaged(String),
+    /// The file needs a password to open (LibreOffice could not open it, and its
+    /// container says it is encrypted): the sender removes the password and sends it again.
+    #[error(
+        "Tệp {0} được bảo vệ bằng mật khẩu: hãy gỡ mật khẩu trong {app} (lưu lại không có mật khẩu) rồi tải lên lại. \
+         The {0} file is protected by a password: remove the password in {app} (save it without one) and upload it again.",
+        app = office_app(.0)
+    )]
+    PasswordProtected(String),
     /// LibreOffice did not finish in time; its processes were killed.
     #[error("the conversion took longer than {0} seconds and was stopped")]
     Timeout(u64),
     /// LibreOffice failed otherwise.
     #[error("LibreOffice could not convert the file: {0}")]
     Failed(String),
+}
+
+/// The program a file of this format (its extension, upper case) is made with.
+fn office_app(ext: &str) -> &'static str {
+    match ext {
+        "DOC" | "DOCX" | "RTF" => "Word",
+        "XLS" | "XLSX" => "Excel",
+        "PPT" | "PPTX" => "PowerPoint",
+        _ => "LibreOffice",
+    }
 }
 
 /// A finished conversion: the PDF, removed with the value.
@@ -253,13 +275,21 @@ impl Worker {
         let result = self.soffice(&source, &out, &home, &job.ext).await;
         let pdf = out.join("document.pdf");
         let made = tokio::fs::metadata(&pdf).await.is_ok_and(|m| m.len() > 0);
-        match result {
-            Ok(()) if made => Ok(Converted { pdf, dir: scratch }),
-            other => {
-                let _ = tokio::fs::remove_dir_all(&scratch).await;
-                Err(other.err().unwrap_or_else(|| ConvertError::Damaged(job.ext.to_ascii_uppercase())))
+        let failed = match result {
+            Ok(()) if made => return Ok(Converted { pdf, dir: scratch }),
+            Ok(()) | Err(ConvertError::Damaged(_)) => {
+                // LibreOffice could not load it: a password it was not given, or damage.
+                let ext = job.ext.to_ascii_uppercase();
+                let src = source.clone();
+                match tokio::task::spawn_blocking(move || password_protected(&src)).await {
+                    Ok(true) => ConvertError::PasswordProtected(ext),
+                    _ => ConvertError::Damaged(ext),
+                }
             }
-        }
+            Err(other) => other,
+        };
+        let _ = tokio::fs::remove_dir_all(&scratch).await;
+        Err(failed)
     }
 
     /// Runs one `soffice` in its own process group; Ok when it exits in time (whether it
