@@ -162,7 +162,9 @@ fn run() -> anyhow::Result<bool> {
         Some(f) => (std::fs::read(&f).with_context(|| format!("reading {f}"))?, f),
         None => {
             let pages = meeting_bench::sized("--doc-pages", 352, 20);
-            eprintln!("no --file: reading a generated {pages}-page document (the issue's figures are on freeculture.pdf)");
+            eprintln!(
+                "no --file: reading a generated {pages}-page document (the issue's figures are on freeculture.pdf)"
+            );
             (meeting_bench::long_document(pages)?.0, format!("a generated {pages}-page document"))
         }
     };

@@ -73,7 +73,10 @@ async fn the_cli_prints_and_exits_with_the_servers_own_code() {
     let sec = profile(dir.path(), "secretary1");
     sec.login(&server.url, "secretary1", "demo").await.unwrap();
     let sp = sec.dir().to_owned();
-    let m = meeting(&sp, &["prepare", "create", "--title", "Họp thử", "--starts-at", "2026-12-15T08:00:00+07:00", "--json"]);
+    let m = meeting(
+        &sp,
+        &["prepare", "create", "--title", "Họp thử", "--starts-at", "2026-12-15T08:00:00+07:00", "--json"],
+    );
     let mid = m["id"].as_str().unwrap().to_owned();
 
     let xls = files.join("protected.xls");

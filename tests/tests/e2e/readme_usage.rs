@@ -262,10 +262,29 @@ async fn the_readme_usage_lines_run_as_written() {
         "meeting room",
         "meeting admin devices",
     ];
+    // The secretariat's `prepare` lines work on a draft of their own: with every
+    // optional part kept, `participant … leader1 --role member --remove` takes leader1
+    // off the meeting, and the reading lines after it need the demo meeting.
+    let draft = sec
+        .send(
+            reqwest::Method::POST,
+            "/meetings",
+            Some(serde_json::json!({"title": "Họp theo README", "starts_at": "2026-12-15T01:00:00Z"})),
+        )
+        .await
+        .expect(201);
+    let draft = draft["id"].as_str().unwrap().to_owned();
+    let leader1 = sec.user_id("leader1").await;
+    let body = Some(serde_json::json!({"role": "member"}));
+    sec.send(reqwest::Method::PUT, &format!("/meetings/{draft}/participants/{leader1}"), body).await.expect(204);
+    let prepare_values: Vec<(&str, String)> = values
+        .iter()
+        .map(|(k, v)| (*k, if matches!(*k, "MEETING" | "MEETING_ID") { draft.clone() } else { v.clone() }))
+        .collect();
     let mut ran = Vec::new();
     let commands = lines.iter().filter(|l| l.starts_with("meeting") || l.contains("| meeting-server"));
     for line in commands.filter(|l| !l.starts_with("meeting-server serve")) {
-        let run = fill(&as_run(line), &values);
+        let run = fill(&as_run(line), if line.starts_with("meeting prepare") { &prepare_values } else { &values });
         let out = sh.run(&run, &profile(runs_as(line)), "demo\n");
         let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
         let say = format!("README line `{line}`\nrun as `{run}`\nexit {:?}\n{stdout}\n{stderr}", out.status);
@@ -304,7 +323,10 @@ fn readme_lines_are_read_as_a_user_reads_them() {
     );
     assert_eq!(split_alternatives("echo 'secret' | meeting-server user add").len(), 1, "a pipe is one command");
     assert_eq!(as_run("meeting floor MEETING [--speaker ID | --end]"), "meeting floor MEETING --speaker ID");
-    assert_eq!(as_run("echo 'x' | meeting prepare participant M u [--role member|chair]"), "echo 'x' | meeting prepare participant M u --role member");
+    assert_eq!(
+        as_run("echo 'x' | meeting prepare participant M u [--role member|chair]"),
+        "echo 'x' | meeting prepare participant M u --role member"
+    );
     assert_eq!(as_run("meeting vote open ITEM [--choice C …]"), "meeting vote open ITEM --choice C");
     let values = [("MEETING_ID", "a".to_owned()), ("MEETING", "b".to_owned()), ("~/HopUBND", "/h".to_owned())];
     assert_eq!(fill("meeting show MEETING_ID MEETING ~/HopUBND/thang-12", &values), "meeting show a b /h/thang-12");
