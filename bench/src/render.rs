@@ -163,11 +163,13 @@ fn run() -> anyhow::Result<bool> {
         let (doc, _) = svc.open(&pdf, None).await?;
         svc.render(doc, 0, WIDTH, Priority::Visible, None).await?;
         let mut lat = Vec::new();
-        for p in 1..=60u32 {
+        // Sixty turns, or as many as the document (`--file`) has pages after the first.
+        let last = (pages as u32).saturating_sub(1).min(meeting_bench::sized("--turns", 60, 10) as u32);
+        for p in 1..=last {
             let t = Instant::now();
             svc.render(doc, p, WIDTH, Priority::Visible, None).await?;
             lat.push(t.elapsed());
-            for ahead in [p + 1, p + 2] {
+            for ahead in [p + 1, p + 2].into_iter().filter(|a| *a < pages as u32) {
                 let s = svc.clone();
                 tokio::spawn(async move { s.render(doc, ahead, WIDTH, Priority::Nearby, None).await });
             }
@@ -176,6 +178,7 @@ fn run() -> anyhow::Result<bool> {
         lat.sort();
         anyhow::Ok(lat)
     })?;
+    anyhow::ensure!(!turns.is_empty(), "a one-page document has no page to turn to");
     let p95 = turns[turns.len() * 95 / 100].as_secs_f64() * 1e3;
 
     // Peers on the same pages (first `sample` pages: the tools take ranges).
