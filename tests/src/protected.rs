@@ -1,6 +1,7 @@
 //! Office files protected by a password, made by the office programs' own encryption
 //! (LibreOffice for DOC and XLS, Apache POI for PPT and OOXML: `tests/office/protect.py`),
-//! once per test process and shared by the tests that upload them.
+//! once (~20 s) and kept in the temporary directory under the makers' hash, for every
+//! test process that uploads them (nextest runs each test in a process of its own).
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -20,18 +21,31 @@ pub fn files() -> Result<&'static Path, String> {
 }
 
 fn make() -> Result<PathBuf, String> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("office/protect.py");
-    // Kept for the life of the test process (the files are shared by its tests).
-    let dir = tempfile::Builder::new().prefix("protected-office-").tempdir().map_err(|e| e.to_string())?.keep();
+    use std::hash::{Hash as _, Hasher as _};
+    let office = Path::new(env!("CARGO_MANIFEST_DIR")).join("office");
+    let script = office.join("protect.py");
+    let mut hash = std::hash::DefaultHasher::new();
+    for maker in [&script, &office.join("Protect.java")] {
+        std::fs::read(maker).map_err(|e| format!("{}: {e}", maker.display()))?.hash(&mut hash);
+    }
+    PASSWORD.hash(&mut hash);
+    let kept = std::env::temp_dir().join(format!("phonghop-protected-office-{:016x}", hash.finish()));
+    if all_there(&kept).is_empty() {
+        return Ok(kept);
+    }
+    // Made beside, then renamed into place: tests in other processes may be making them too.
+    let dir = tempfile::Builder::new()
+        .prefix("phonghop-protected-office-new-")
+        .tempdir_in(std::env::temp_dir())
+        .map_err(|e| e.to_string())?;
     // Debian's Python: LibreOffice's UNO bridge (python3-uno) is built for it.
     let out = std::process::Command::new("/usr/bin/python3")
         .arg(&script)
-        .arg(&dir)
+        .arg(dir.path())
         .arg(PASSWORD)
         .output()
         .map_err(|e| format!("running {}: {e}", script.display()))?;
-    let all = FORMATS.iter().map(|e| format!("protected.{e}")).chain(["default-encryption.xlsx".to_owned()]);
-    let missing: Vec<String> = all.filter(|f| !dir.join(f).is_file()).collect();
+    let missing = all_there(dir.path());
     if !out.status.success() || !missing.is_empty() {
         return Err(format!(
             "making password-protected office files needs LibreOffice with python3-uno, a JDK and \
@@ -41,7 +55,18 @@ fn make() -> Result<PathBuf, String> {
             String::from_utf8_lossy(&out.stderr)
         ));
     }
-    Ok(dir)
+    // Another process may have put its own in place first: theirs are as good.
+    let made = dir.keep();
+    if std::fs::rename(&made, &kept).is_err() {
+        let _ = std::fs::remove_dir_all(&made);
+    }
+    if all_there(&kept).is_empty() { Ok(kept) } else { Err(format!("{} is incomplete", kept.display())) }
+}
+
+/// The files of [`FORMATS`] (and the default-encryption workbook) missing from `dir`.
+fn all_there(dir: &Path) -> Vec<String> {
+    let all = FORMATS.iter().map(|e| format!("protected.{e}")).chain(["default-encryption.xlsx".to_owned()]);
+    all.filter(|f| !dir.join(f).is_file()).collect()
 }
 
 /// [`files`], or `None` after saying why the caller skips; under CI a failure.
