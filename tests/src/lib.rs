@@ -1,7 +1,8 @@
 //! Fixtures for driving the real desktop app: a minimal W3C WebDriver client and
 //! [`desktop::Desktop`], which starts Xvfb (when there is no display), `tauri-driver`
-//! and the app on a given client profile; and [`keystore::OsKeystore`], a private
-//! Secret Service.
+//! and the app on a given client profile; [`keystore::OsKeystore`], a private
+//! Secret Service; and office files for uploads: [`office`] (plain DOCX/XLSX written
+//! here) and [`protected`] (protected by a password, by the office programs themselves).
 //!
 //! A library (not only test code) because `bench/`'s memory benchmark drives the app
 //! the same way the desktop E2E test does. Fixtures panic with the reason when they
