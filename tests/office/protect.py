@@ -3,13 +3,13 @@
 
     protect.py OUT_DIR PASSWORD
 
-Writes OUT_DIR/protected.EXT for DOC, DOCX, XLS, XLSX, PPT and PPTX: a short Vietnamese
+Writes OUT_DIR/protected.EXT for DOC, DOCX, XLS, XLSX, PPT, PPTX, ODT, ODS and ODP: a short Vietnamese
 text (a sheet, a slide) saved with PASSWORD, the way "Encrypt with password" does; and
 OUT_DIR/default-encryption.xlsx, encrypted under Excel's built-in password
 ("VelvetSweatshop", what Excel uses for a workbook protected without a password to
 open), which LibreOffice opens without asking. LibreOffice itself (its UNO bridge:
-Debian's python3-uno, run by /usr/bin/python3) writes every file and encrypts DOC and
-XLS; it cannot encrypt the others on saving, so Apache POI does (Protect.java beside
+Debian's python3-uno, run by /usr/bin/python3) writes every file and encrypts DOC, XLS
+and OpenDocument; it cannot encrypt the others on saving, so Apache POI does (Protect.java beside
 this file, Debian's libapache-poi-java). Used by the end-to-end tests
 (tests/tests/e2e/protected.rs); nothing here is shipped.
 """
@@ -29,6 +29,9 @@ FILTERS = {
     "xlsx": ("calc", "Calc MS Excel 2007 XML"),
     "ppt": ("impress", "MS PowerPoint 97"),
     "pptx": ("impress", "Impress MS PowerPoint 2007 XML"),
+    "odt": ("writer", "writer8"),
+    "ods": ("calc", "calc8"),
+    "odp": ("impress", "impress8"),
 }
 TEXT = "Tài liệu có mật khẩu — Báo cáo tình hình kinh tế - xã hội"
 
@@ -67,7 +70,7 @@ def fill(doc, kind):
 POI = ["poi", "poi-ooxml", "poi-scratchpad", "commons-codec", "commons-collections4", "commons-compress",
        "commons-math3", "commons-logging"]
 # What LibreOffice 7.4 encrypts when saving with a password; Apache POI does the rest.
-LIBREOFFICE_ENCRYPTS = {"doc", "xls"}
+LIBREOFFICE_ENCRYPTS = {"doc", "xls", "odt", "ods", "odp"}
 
 
 def poi_encrypt(src, dst, password):

@@ -1,5 +1,6 @@
 //! Office files protected by a password, made by the office programs' own encryption
-//! (LibreOffice for DOC and XLS, Apache POI for PPT and OOXML: `tests/office/protect.py`),
+//! (LibreOffice for DOC, XLS and OpenDocument, Apache POI for PPT and OOXML:
+//! `tests/office/protect.py`),
 //! once (~20 s) and kept in the temporary directory under the makers' hash, for every
 //! test process that uploads them (nextest runs each test in a process of its own).
 
@@ -10,7 +11,7 @@ use std::sync::OnceLock;
 pub const PASSWORD: &str = "MatKhau@2026";
 
 /// The formats made, each as `protected.EXT`.
-pub const FORMATS: &[&str] = &["doc", "docx", "xls", "xlsx", "ppt", "pptx"];
+pub const FORMATS: &[&str] = &["doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "ods", "odp"];
 
 /// The folder holding `protected.EXT` for each of [`FORMATS`] and
 /// `default-encryption.xlsx` (Excel's built-in password: LibreOffice opens it without

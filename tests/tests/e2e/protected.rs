@@ -1,5 +1,5 @@
-//! Office files protected by a password to open (DOC, DOCX, XLS, XLSX, PPT, PPTX, made
-//! with the office programs' own encryption) are refused with their own code,
+//! Office files protected by a password to open (DOC, DOCX, XLS, XLSX, PPT, PPTX, ODT,
+//! ODS, ODP, made with the office programs' own encryption) are refused with their own code,
 //! `password_protected`, and a message that says what to do — never as damaged — through
 //! the API and the `meeting` CLI; an encrypted workbook LibreOffice opens without a
 //! password (Excel's built-in one) is converted, not refused by the server's own checks.
@@ -47,7 +47,8 @@ async fn a_file_protected_by_a_password_gets_its_own_code_and_an_encrypted_one_l
         let app = match **ext {
             "doc" | "docx" => "Word",
             "xls" | "xlsx" => "Excel",
-            _ => "PowerPoint",
+            "ppt" | "pptx" => "PowerPoint",
+            _ => "LibreOffice",
         };
         for words in ["mật khẩu", "password", app, &ext.to_uppercase()] {
             assert!(message.contains(words), "{ext}: the message does not say {words:?}: {message}");

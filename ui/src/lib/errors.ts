@@ -42,8 +42,8 @@ export const errorMessages: Record<UiCode, Both> = {
   unsupported_media_type: { vi: "Không phải PDF hay tệp Word, Excel, PowerPoint, OpenDocument được hỗ trợ.", en: "Not a PDF nor a supported Word, Excel, PowerPoint or OpenDocument file." },
   damaged_file: { vi: "Tệp bị hỏng, không mở được.", en: "The file is damaged and cannot be opened." },
   password_protected: {
-    vi: "Tệp được bảo vệ bằng mật khẩu: hãy gỡ mật khẩu trong Word, Excel hoặc PowerPoint (lưu lại không có mật khẩu) rồi tải lên lại.",
-    en: "The file is protected by a password: remove the password in Word, Excel or PowerPoint (save it without one) and upload it again.",
+    vi: "Tệp được bảo vệ bằng mật khẩu: hãy gỡ mật khẩu trong Word, Excel, PowerPoint hoặc LibreOffice (lưu lại không có mật khẩu) rồi tải lên lại.",
+    en: "The file is protected by a password: remove the password in Word, Excel, PowerPoint or LibreOffice (save it without one) and upload it again.",
   },
   conversion_timeout: { vi: "Chuyển sang PDF quá lâu nên đã dừng. Hãy mở tệp, lưu lại rồi tải lên lần nữa.", en: "The conversion to PDF took too long and was stopped. Open the file, save it again and re-upload." },
   conversion_failed: { vi: "Không chuyển được tệp sang PDF.", en: "The file could not be converted to PDF." },

@@ -28,8 +28,8 @@ use std::time::Duration;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 mod protection;
-pub(crate) use protection::OLE2;
 pub use protection::password_protected;
+pub(crate) use protection::{OLE2, ZIP};
 
 /// Office formats accepted for conversion, by file extension (lowercase).
 pub const OFFICE_EXTENSIONS: &[&str] = &["doc", "docx", "odt", "rtf", "xls", "xlsx", "ods", "ppt", "pptx", "odp"];

@@ -9,13 +9,16 @@
 //!   `EncryptionInfo` and `EncryptedPackage` instead of the ZIP package;
 //! - DOC: the `fEncrypted` bit of the Word document's file information block;
 //! - XLS: a `FILEPASS` record in the workbook's globals;
-//! - PPT: the encrypted `Current User` header token, or the `EncryptedSummary` stream.
+//! - PPT: the encrypted `Current User` header token, or the `EncryptedSummary` stream;
+//! - ODT, ODS, ODP: `encryption-data` in the package's `META-INF/manifest.xml`.
 
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 /// OLE2 compound files start with these bytes (DOC, XLS, PPT, encrypted OOXML).
 pub(crate) const OLE2: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+/// ZIP packages (OOXML and OpenDocument) start with a local file header.
+pub(crate) const ZIP: &[u8] = b"PK\x03\x04";
 
 /// Most of a stream read to decide: the markers sit in its first records.
 const READ_AT_MOST: u64 = 1 << 20;
@@ -24,10 +27,21 @@ const READ_AT_MOST: u64 = 1 << 20;
 /// malformed containers are not protected (they are damaged).
 pub fn password_protected(path: &Path) -> bool {
     let mut head = [0u8; 8];
-    let is_ole2 = std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_ok() && head == OLE2;
+    if std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_err() {
+        return false;
+    }
     // cfb parses a hostile file without panicking on what we have seen, but a converter
     // thread must not die on one it has not: a panic counts as "not protected".
-    is_ole2 && std::panic::catch_unwind(|| ole2_protected(path)).unwrap_or(false)
+    std::panic::catch_unwind(|| {
+        if head == OLE2 {
+            ole2_protected(path)
+        } else if head.starts_with(ZIP) {
+            opendocument_encrypted(path).unwrap_or(false)
+        } else {
+            false
+        }
+    })
+    .unwrap_or(false)
 }
 
 fn ole2_protected(path: &Path) -> bool {
@@ -51,6 +65,55 @@ fn ole2_protected(path: &Path) -> bool {
         return true;
     }
     stream("/Current User").is_some_and(|user| current_user_encrypted(&user))
+}
+
+/// An OpenDocument package whose manifest lists `encryption-data` (its parts are
+/// encrypted under the password). Reads the ZIP's central directory to find the
+/// manifest, then the manifest (inflated), each bounded; `None` for a malformed ZIP.
+fn opendocument_encrypted(path: &Path) -> Option<bool> {
+    const MANIFEST: &[u8] = b"META-INF/manifest.xml";
+    let mut file = std::fs::File::open(path).ok()?;
+    let len = file.metadata().ok()?.len();
+    // The end of central directory record: 22 bytes and a comment of up to 64 KiB.
+    let tail_len = len.min(22 + 65_535);
+    file.seek(SeekFrom::Start(len - tail_len)).ok()?;
+    let mut tail = vec![0u8; tail_len as usize];
+    file.read_exact(&mut tail).ok()?;
+    let eocd = tail.windows(4).rposition(|w| w == b"PK\x05\x06")?;
+    let (cd_size, cd_at) = (u32_at(&tail, eocd + 12)? as u64, u32_at(&tail, eocd + 16)? as u64);
+    if cd_size > READ_AT_MOST || cd_at.checked_add(cd_size)? > len {
+        return None;
+    }
+    let mut cd = vec![0u8; cd_size as usize];
+    file.seek(SeekFrom::Start(cd_at)).ok()?;
+    file.read_exact(&mut cd).ok()?;
+    // Central directory entries: 46 bytes, then name, extra field and comment.
+    let mut at = 0;
+    let (method, packed, local) = loop {
+        if cd.get(at..at + 4)? != b"PK\x01\x02" {
+            return Some(false);
+        }
+        let name_len = u16_at(&cd, at + 28)? as usize;
+        let next = at + 46 + name_len + u16_at(&cd, at + 30)? as usize + u16_at(&cd, at + 32)? as usize;
+        if cd.get(at + 46..at + 46 + name_len)? == MANIFEST {
+            break (u16_at(&cd, at + 10)?, u32_at(&cd, at + 20)? as u64, u32_at(&cd, at + 42)? as u64);
+        }
+        at = next;
+    };
+    // The local header: 30 bytes, then its own name and extra field, then the data.
+    let mut header = [0u8; 30];
+    file.seek(SeekFrom::Start(local)).ok()?;
+    file.read_exact(&mut header).ok()?;
+    let skip = u16_at(&header, 26)? as i64 + u16_at(&header, 28)? as i64;
+    file.seek(SeekFrom::Current(skip)).ok()?;
+    let data = file.take(packed.min(READ_AT_MOST));
+    let mut manifest = Vec::new();
+    match method {
+        0 => data.take(READ_AT_MOST).read_to_end(&mut manifest).ok()?,
+        8 => flate2::read::DeflateDecoder::new(data).take(READ_AT_MOST).read_to_end(&mut manifest).ok()?,
+        _ => return None,
+    };
+    Some(manifest.windows(15).any(|w| w == b"encryption-data"))
 }
 
 fn u16_at(b: &[u8], at: usize) -> Option<u16> {
@@ -132,10 +195,67 @@ mod tests {
     }
 
     #[test]
+    fn opendocument_manifest() {
+        let dir = tempfile::tempdir().unwrap();
+        let manifest = |extra: &str| {
+            format!(
+                "<manifest:manifest><manifest:file-entry manifest:full-path=\"content.xml\">{extra}</manifest:file-entry></manifest:manifest>"
+            )
+        };
+        let zip = |name: &str, manifest: &str| {
+            // A stored (uncompressed) ZIP of two entries, the manifest second.
+            let entries =
+                [("mimetype", "application/vnd.oasis.opendocument.text"), ("META-INF/manifest.xml", manifest)];
+            let (mut out, mut cd) = (Vec::new(), Vec::new());
+            for (n, body) in entries {
+                let at = out.len() as u32;
+                let fields = |sig: &[u8], central: bool| {
+                    let mut h = sig.to_vec();
+                    if central {
+                        h.extend_from_slice(&[20, 0]);
+                    }
+                    h.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+                    h.extend_from_slice(&(body.len() as u32).to_le_bytes());
+                    h.extend_from_slice(&(body.len() as u32).to_le_bytes());
+                    h.extend_from_slice(&(n.len() as u16).to_le_bytes());
+                    h.extend_from_slice(&[0, 0]);
+                    if central {
+                        // Comment length, disk, internal and external attributes.
+                        h.extend_from_slice(&[0; 10]);
+                        h.extend_from_slice(&at.to_le_bytes());
+                    }
+                    h.extend_from_slice(n.as_bytes());
+                    h
+                };
+                out.extend(fields(b"PK\x03\x04", false));
+                out.extend_from_slice(body.as_bytes());
+                cd.extend(fields(b"PK\x01\x02", true));
+            }
+            let cd_at = out.len() as u32;
+            out.extend_from_slice(&cd);
+            out.extend_from_slice(b"PK\x05\x06\0\0\0\0\x02\0\x02\0");
+            out.extend_from_slice(&(cd.len() as u32).to_le_bytes());
+            out.extend_from_slice(&cd_at.to_le_bytes());
+            out.extend_from_slice(&[0, 0]);
+            let path = dir.path().join(name);
+            std::fs::write(&path, out).unwrap();
+            path
+        };
+        let plain = zip("plain.odt", &manifest(""));
+        let locked = zip("locked.odt", &manifest("<manifest:encryption-data/>"));
+        assert_eq!(opendocument_encrypted(&plain), Some(false));
+        assert_eq!(opendocument_encrypted(&locked), Some(true));
+        assert!(password_protected(&locked) && !password_protected(&plain));
+        let cut = std::fs::read(&locked).unwrap();
+        std::fs::write(&locked, &cut[..cut.len() - 30]).unwrap();
+        assert!(!password_protected(&locked), "a damaged package is damaged, not protected");
+    }
+
+    #[test]
     fn not_a_compound_file() {
         let dir = tempfile::tempdir().unwrap();
         let (zip, ole) = (dir.path().join("a.docx"), dir.path().join("b.doc"));
-        std::fs::write(&zip, b"PK\x03\x04 not really").unwrap();
+        std::fs::write(&zip, b"PK\x03\x04 not really a package").unwrap();
         std::fs::write(&ole, [OLE2, &[0u8; 100]].concat()).unwrap();
         assert!(!password_protected(&zip));
         assert!(!password_protected(&ole), "a damaged compound file is damaged, not protected");

@@ -27,8 +27,7 @@ pub fn office_extension(filename: &str) -> Option<String> {
 /// encrypted package: LibreOffice opens some (Excel's built-in password), and says when
 /// it cannot ([`crate::convert::ConvertError::PasswordProtected`]), so it is let through.
 fn magic_matches(ext: &str, head: &[u8]) -> bool {
-    use crate::convert::OLE2;
-    const ZIP: &[u8] = b"PK\x03\x04";
+    use crate::convert::{OLE2, ZIP};
     const RTF: &[u8] = b"{\\rtf";
     match ext {
         "doc" => head.starts_with(OLE2) || head.starts_with(RTF),
