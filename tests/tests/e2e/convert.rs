@@ -54,7 +54,8 @@ pub async fn finished(sec: &Http, conversion: &Value, within: Duration) -> Value
     }
 }
 
-async fn meeting(sec: &Http) -> String {
+/// A new draft meeting of the secretariat; its id.
+pub async fn meeting(sec: &Http) -> String {
     let m = sec
         .send(
             Method::POST,

@@ -21,15 +21,7 @@ async fn a_file_protected_by_a_password_gets_its_own_code_and_an_encrypted_one_l
     let Some(files) = protected::files_or_skip() else { return };
     let server = TestServer::start(server_options()).await;
     let sec = Http::login(&server.url, "secretary1").await;
-    let m = sec
-        .send(
-            reqwest::Method::POST,
-            "/meetings",
-            Some(serde_json::json!({"title": "Họp có tệp khóa", "starts_at": "2026-12-10T08:00:00Z"})),
-        )
-        .await
-        .expect(201);
-    let mid = m["id"].as_str().unwrap().to_owned();
+    let mid = crate::convert::meeting(&sec).await;
 
     // Every format is accepted for conversion (an encrypted DOCX is an OLE2 container,
     // not a ZIP: the server's own check lets LibreOffice decide), then fails with its code.

@@ -265,15 +265,7 @@ async fn the_readme_usage_lines_run_as_written() {
     // The secretariat's `prepare` lines work on a draft of their own: with every
     // optional part kept, `participant … leader1 --role member --remove` takes leader1
     // off the meeting, and the reading lines after it need the demo meeting.
-    let draft = sec
-        .send(
-            reqwest::Method::POST,
-            "/meetings",
-            Some(serde_json::json!({"title": "Họp theo README", "starts_at": "2026-12-15T01:00:00Z"})),
-        )
-        .await
-        .expect(201);
-    let draft = draft["id"].as_str().unwrap().to_owned();
+    let draft = crate::convert::meeting(&sec).await;
     let leader1 = sec.user_id("leader1").await;
     let body = Some(serde_json::json!({"role": "member"}));
     sec.send(reqwest::Method::PUT, &format!("/meetings/{draft}/participants/{leader1}"), body).await.expect(204);
