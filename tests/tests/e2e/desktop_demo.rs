@@ -6,6 +6,7 @@
 //! same binary starts on the same profile through tauri-driver so that the window can be
 //! driven (the script runs with `NO_APP=1` for that; everything before is its own).
 
+use std::path::Path;
 use std::time::Duration;
 
 use meeting_e2e::desktop::Desktop;
@@ -26,11 +27,20 @@ async fn desktop_demo_app_opens_locked_and_shows_the_meetings_after_the_password
         .find_map(|l| l.split("password: ").nth(1))
         .map(|p| p.trim_end_matches('.').to_owned())
         .unwrap_or_else(|| panic!("run-demo names no password:\n{}", demo.output));
-    // No OS keystore for the app either (the test command turns it off for everything).
-    let desktop = Desktop::launch(&app_binary(), &demo.profile).await;
+    // No OS keystore for the app either, as on such a machine: the keystore is on (the
+    // test command turns it off for everything else) and its session bus does not exist
+    // (never a developer's own).
+    let no_bus = Path::new("unix:path=/nonexistent/phonghop-no-session-bus");
+    let env = [("PHONGHOP_KEYSTORE", Path::new("on")), ("DBUS_SESSION_BUS_ADDRESS", no_bus)];
+    let desktop = Desktop::launch_with(&app_binary(), &demo.profile, &env).await;
     let s = &desktop.session;
     let long = Duration::from_secs(60);
     let field = s.wait_for("[data-testid=unlock-password]", 1, long).await.remove(0);
+    // The lock screen says why it asks: this machine has no keystore.
+    s.wait_for("[data-testid=no-keystore]", 1, long).await;
+    let why =
+        s.script("return document.querySelector('[data-testid=no-keystore]').innerText", serde_json::json!([])).await;
+    assert!(why.as_str().unwrap_or_default().contains("không có kho khoá"), "{why}");
     save(s, "demo-locked.png").await;
     s.type_into(&field, &password).await;
     s.click(&s.wait_for("[data-testid=unlock]", 1, long).await[0]).await;
