@@ -147,17 +147,24 @@ async fn run(n: usize) -> anyhow::Result<bool> {
     let rss_before = rss_kib(pid);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(usize, Instant)>();
     let ws = api.url.replacen("http", "ws", 1) + "/api/v1/live";
-    let (ready_tx, mut ready_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
+    // Each device says it is connected, or why it could not connect (never silently).
+    let (ready_tx, mut ready_rx) = tokio::sync::mpsc::unbounded_channel::<Result<(), String>>();
     for (i, (token, _)) in devices.iter().enumerate() {
         let mut req = ws.as_str().into_client_request()?;
         req.headers_mut().insert("authorization", format!("Bearer {token}").parse()?);
         let (tx, ready) = (tx.clone(), ready_tx.clone());
         tokio::spawn(async move {
-            let Ok((mut socket, _)) = tokio_tungstenite::connect_async(req).await else { return };
+            let mut socket = match tokio_tungstenite::connect_async(req).await {
+                Ok((socket, _)) => socket,
+                Err(e) => {
+                    let _ = ready.send(Err(format!("device {i} could not connect: {e}")));
+                    return;
+                }
+            };
             while let Some(Ok(frame)) = socket.next().await {
                 let Ok(text) = frame.into_text() else { continue };
                 if text.contains("\"hello\"") {
-                    let _ = ready.send(());
+                    let _ = ready.send(Ok(()));
                 } else if text.contains("\"changed\"") {
                     let _ = tx.send((i, Instant::now()));
                 }
@@ -165,7 +172,8 @@ async fn run(n: usize) -> anyhow::Result<bool> {
         });
     }
     for _ in 0..n {
-        tokio::time::timeout(Duration::from_secs(60), ready_rx.recv()).await?.context("a device did not connect")?;
+        let connected = tokio::time::timeout(Duration::from_secs(60), ready_rx.recv()).await?;
+        connected.context("a device did not connect")?.map_err(anyhow::Error::msg)?;
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     let rss_after = rss_kib(pid);
