@@ -119,6 +119,17 @@ fn programs(dir: &Path) -> PathBuf {
     bin
 }
 
+/// The server, stopped when the test ends, passed or not (the shell `exec`s it: the
+/// child is the server itself).
+struct Stopped(std::process::Child);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 struct Shell {
     path: String,
     cwd: PathBuf,
@@ -188,20 +199,22 @@ async fn the_readme_usage_lines_run_as_written() {
     let serve = fill(&as_run(serve), &[("DIR", data.display().to_string()), ("0.0.0.0:8080", "127.0.0.1:0".into())]);
     assert!(serve.contains("--demo"), "{serve}");
     let out_file = dir.path().join("server.out");
-    let mut server = Command::new("bash")
-        .args(["-c", &format!("exec {serve} > {}", out_file.display())])
-        .current_dir(&cwd)
-        .env("PATH", &sh.path)
-        .stdin(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut server = Stopped(
+        Command::new("bash")
+            .args(["-c", &format!("exec {serve} > {}", out_file.display())])
+            .current_dir(&cwd)
+            .env("PATH", &sh.path)
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let until = Instant::now() + Duration::from_secs(60);
     let url = loop {
         let said = std::fs::read_to_string(&out_file).unwrap_or_default();
         if let Some(u) = said.lines().find_map(|l| l.strip_prefix("meeting-server listening on ")) {
             break u.to_owned();
         }
-        assert!(server.try_wait().unwrap().is_none(), "{serve} exited");
+        assert!(server.0.try_wait().unwrap().is_none(), "{serve} exited");
         assert!(Instant::now() < until, "{serve} did not start");
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
@@ -299,8 +312,7 @@ async fn the_readme_usage_lines_run_as_written() {
         .unwrap();
     assert_eq!(login.status(), 200, "the user the README adds logs in");
     assert!(cwd.join("openapi.json").is_file() && cwd.join("page3.png").is_file() && cwd.join("copy.pdf").is_file());
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
 }
 
 #[test]
