@@ -88,3 +88,30 @@ async fn the_cli_prints_and_exits_with_the_servers_own_code() {
     assert_eq!(body["error"]["code"], "password_protected", "{body}");
     assert!(body["error"]["message"].as_str().unwrap().contains("PowerPoint"), "{body}");
 }
+
+/// The OpenDocument check on packages written here (`office::zip`, as LibreOffice lays
+/// them out): the manifest's `encryption-data` marks it protected; a plain package, or
+/// one cut short, is not (a damaged file is damaged). No LibreOffice needed.
+#[test]
+fn an_opendocument_package_is_protected_when_its_manifest_lists_encryption_data() {
+    let package = |extra: &str| {
+        let manifest = format!(
+            "<manifest:manifest><manifest:file-entry manifest:full-path=\"content.xml\">{extra}</manifest:file-entry></manifest:manifest>"
+        );
+        meeting_e2e::office::zip(&[
+            ("mimetype", b"application/vnd.oasis.opendocument.text".as_slice()),
+            ("META-INF/manifest.xml", manifest.as_bytes()),
+        ])
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    };
+    let locked = package("<manifest:encryption-data/>");
+    let protected = meeting_server::convert::password_protected;
+    assert!(protected(&write("locked.odt", &locked)));
+    assert!(!protected(&write("plain.odt", &package(""))));
+    assert!(!protected(&write("cut.odt", &locked[..locked.len() - 30])), "a damaged package is damaged");
+}

@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use meeting_e2e::desktop::Kill;
+
 use crate::util::Http;
 
 /// The README's "Using it" block: one entry a command (continuations joined, comments
@@ -119,17 +121,6 @@ fn programs(dir: &Path) -> PathBuf {
     bin
 }
 
-/// The server, stopped when the test ends, passed or not (the shell `exec`s it: the
-/// child is the server itself).
-struct Stopped(std::process::Child);
-
-impl Drop for Stopped {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 struct Shell {
     path: String,
     cwd: PathBuf,
@@ -199,7 +190,9 @@ async fn the_readme_usage_lines_run_as_written() {
     let serve = fill(&as_run(serve), &[("DIR", data.display().to_string()), ("0.0.0.0:8080", "127.0.0.1:0".into())]);
     assert!(serve.contains("--demo"), "{serve}");
     let out_file = dir.path().join("server.out");
-    let mut server = Stopped(
+    // Stopped when the test ends, passed or not (the shell `exec`s the server: the child
+    // is the server itself).
+    let mut server = Kill(
         Command::new("bash")
             .args(["-c", &format!("exec {serve} > {}", out_file.display())])
             .current_dir(&cwd)
