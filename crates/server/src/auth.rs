@@ -1,5 +1,7 @@
 //! Passwords, device tokens and the `AuthUser` extractor (failed logins: [`crate::login_guard`]).
 
+use crate::store::Tx;
+use crate::store::sql::params;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
@@ -8,7 +10,6 @@ use axum::http::request::Parts;
 use base64::Engine as _;
 use meeting_protocol::{Role, User};
 use rand::RngCore as _;
-use rusqlite::{OptionalExtension as _, Transaction, params};
 use sha2::{Digest as _, Sha256};
 use uuid::Uuid;
 
@@ -60,14 +61,12 @@ pub fn now_unix() -> i64 {
 }
 
 /// Reads a user row by id.
-pub fn user_by_id(tx: &Transaction<'_>, id: &str) -> AppResult<Option<User>> {
-    Ok(tx
-        .query_row("SELECT id, username, display_name, role FROM users WHERE id = ?1", [id], user_from_row)
-        .optional()?)
+pub fn user_by_id(tx: &Tx<'_>, id: &str) -> AppResult<Option<User>> {
+    Ok(tx.query_opt("SELECT id, username, display_name, role FROM users WHERE id = ?1", [id], user_from_row)?)
 }
 
 /// Maps `SELECT id, username, display_name, role`.
-pub fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+pub fn user_from_row(r: &crate::store::Row<'_>) -> crate::store::StoreResult<User> {
     let id: String = r.get(0)?;
     let role: String = r.get(3)?;
     Ok(User {
@@ -120,21 +119,19 @@ impl FromRequestParts<AppState> for AuthUser {
         let found = state
             .db
             .read(move |tx| {
-                let row = tx
-                    .query_row(
-                        "SELECT t.id, u.id, u.username, u.display_name, u.role
+                let row = tx.query_opt(
+                    "SELECT t.id, u.id, u.username, u.display_name, u.role
                            FROM tokens t JOIN users u ON u.id = t.user_id
                           WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND t.expires_at > ?2
                             AND u.disabled = 0",
-                        params![hash, now],
-                        |r| {
-                            let tid: String = r.get(0)?;
-                            let role: String = r.get(4)?;
-                            let uid: String = r.get(1)?;
-                            Ok((tid, uid, r.get::<_, String>(2)?, r.get::<_, String>(3)?, role))
-                        },
-                    )
-                    .optional()?;
+                    params![hash, now],
+                    |r| {
+                        let tid: String = r.get(0)?;
+                        let role: String = r.get(4)?;
+                        let uid: String = r.get(1)?;
+                        Ok((tid, uid, r.get::<_, String>(2)?, r.get::<_, String>(3)?, role))
+                    },
+                )?;
                 Ok(row)
             })
             .await?;
@@ -143,13 +140,11 @@ impl FromRequestParts<AppState> for AuthUser {
             let wipe = state
                 .db
                 .read(move |tx| {
-                    Ok(tx
-                        .query_row(
-                            "SELECT wipe FROM tokens WHERE token_hash = ?1 AND revoked_at IS NOT NULL",
-                            [probe],
-                            |r| r.get::<_, bool>(0),
-                        )
-                        .optional()?)
+                    Ok(tx.query_opt(
+                        "SELECT wipe FROM tokens WHERE token_hash = ?1 AND revoked_at IS NOT NULL",
+                        [probe],
+                        |r| r.get::<_, bool>(0),
+                    )?)
                 })
                 .await?;
             if wipe == Some(true) {

@@ -34,9 +34,12 @@ enum Command {
 
 #[derive(Debug, clap::Args)]
 struct ServeArgs {
-    /// Holds server.db and blobs/.
+    /// Holds server.db and blobs/ (unless --database says otherwise) and the
+    /// converter's scratch files.
     #[arg(long, env = "MEETING_DATA_DIR")]
     data_dir: PathBuf,
+    #[command(flatten)]
+    database: DatabaseArgs,
     /// Address to listen on; port 0 picks a free port (printed at start-up).
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: String,
@@ -88,6 +91,15 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     }
 }
 
+/// Where the office's data is, for every command that opens it.
+#[derive(Debug, clap::Args)]
+struct DatabaseArgs {
+    /// The database: postgres://USER@HOST/DB (the password in it or in PGPASSWORD);
+    /// without it, SQLite in the data directory.
+    #[arg(long, env = "MEETING_DATABASE")]
+    database: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 enum UserCommand {
     /// Add a user; the password is read from standard input.
@@ -95,6 +107,8 @@ enum UserCommand {
         /// Holds server.db.
         #[arg(long, env = "MEETING_DATA_DIR")]
         data_dir: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
         /// Login name.
         #[arg(long)]
         username: String,
@@ -119,8 +133,8 @@ pub fn main() -> ExitCode {
         .init();
     let result = match cli.command {
         Command::Serve(args) => serve(args),
-        Command::User { command: UserCommand::Add { data_dir, username, role, display_name } } => {
-            add_user(data_dir, &username, &role, display_name)
+        Command::User { command: UserCommand::Add { data_dir, database, username, role, display_name } } => {
+            add_user(data_dir, database, &username, &role, display_name)
         }
         Command::Openapi => {
             serde_json::to_string_pretty(&crate::api::openapi()).map(|s| println!("{s}")).map_err(anyhow::Error::from)
@@ -138,6 +152,7 @@ pub fn main() -> ExitCode {
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let ServeArgs { data_dir, listen, demo, demo_users, max_upload_mib, .. } = &args;
     let mut config = Config::new(data_dir);
+    config.database.clone_from(&args.database.database);
     config.max_upload_bytes = max_upload_mib * 1024 * 1024;
     if args.no_converter {
         config.converter.program = None;
@@ -193,7 +208,10 @@ async fn shutdown_signal() {
     tokio::select! { () = ctrl_c => {}, () = term => {} }
 }
 
-fn add_user(data_dir: PathBuf, username: &str, role: &str, display_name: Option<String>) -> anyhow::Result<()> {
+fn add_user(
+    data_dir: PathBuf,
+    database: DatabaseArgs,
+    username: &str, role: &str, display_name: Option<String>) -> anyhow::Result<()> {
     let role = Role::parse(role).ok_or_else(|| anyhow::anyhow!("unknown role {role}"))?;
     let username = username.trim().to_owned();
     if username.is_empty() || username.len() > 100 || username.chars().any(|c| c.is_whitespace() || c.is_control()) {
@@ -211,7 +229,9 @@ fn add_user(data_dir: PathBuf, username: &str, role: &str, display_name: Option<
             "the password is empty: pipe it on standard input, e.g. `echo 'secret' | meeting-server user add ...`"
         );
     }
-    let state = AppState::open(Config::new(&data_dir))?;
+    let mut config = Config::new(&data_dir);
+    config.database = database.database;
+    let state = AppState::open(config)?;
     let display = display_name.unwrap_or_else(|| username.clone());
     crate::create_user(&state, &username, &display, role, &password)?;
     eprintln!("Added {} {username}.", role.as_str());

@@ -19,12 +19,9 @@ pub enum AppError {
         /// Seconds for a `Retry-After` header.
         retry_after: Option<u64>,
     },
-    /// SQLite failed.
-    #[error("database: {0}")]
-    Db(#[from] rusqlite::Error),
-    /// Opening or migrating the database failed.
-    #[error("database: {0}")]
-    Open(#[from] meeting_sqlite::Error),
+    /// The database failed (or could not be opened, reached or migrated).
+    #[error(transparent)]
+    Store(#[from] crate::store::Error),
     /// File system failed (blob store).
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),

@@ -1,24 +1,19 @@
 //! The ordered change feed: recording changes inside write transactions and serving
 //! each user the part of it they may see.
 
+use crate::store::Tx;
+use crate::store::sql::params;
 use meeting_protocol::{Change, ChangeOp, ChangesPage, Entity, EntityKind, participant_key};
-use rusqlite::{Transaction, params};
 use uuid::Uuid;
 
 use crate::auth::now_unix;
 use crate::core::room;
-use crate::db::{head_seq, next_seq};
 use crate::error::AppResult;
 use crate::model;
+use crate::store::{head_seq, next_seq};
 
 /// Appends one change for every participant of `meeting_id` (or only `audience`).
-pub fn record(
-    tx: &Transaction<'_>,
-    meeting_id: &str,
-    kind: &str,
-    entity_id: &str,
-    audience: Option<&str>,
-) -> AppResult<i64> {
+pub fn record(tx: &Tx<'_>, meeting_id: &str, kind: &str, entity_id: &str, audience: Option<&str>) -> AppResult<i64> {
     let seq = next_seq(tx)?;
     tx.execute(
         "INSERT INTO change_log (seq, meeting_id, kind, entity_id, audience, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -29,7 +24,7 @@ pub fn record(
 
 /// Gives `user_id` the whole current meeting: the user's cursor is likely past every
 /// change ever made to it, so we re-announce each entity to them alone.
-pub fn record_grant(tx: &Transaction<'_>, meeting_id: &str, user_id: &str) -> AppResult<()> {
+pub fn record_grant(tx: &Tx<'_>, meeting_id: &str, user_id: &str) -> AppResult<()> {
     let who = Some(user_id);
     record(tx, meeting_id, "meeting", meeting_id, who)?;
     for item in model::agenda_of(tx, meeting_id)? {
@@ -47,7 +42,7 @@ pub fn record_grant(tx: &Transaction<'_>, meeting_id: &str, user_id: &str) -> Ap
 }
 
 /// Tells `user_id` to drop the meeting and everything in it.
-pub fn record_purge(tx: &Transaction<'_>, meeting_id: &str, user_id: &str) -> AppResult<()> {
+pub fn record_purge(tx: &Tx<'_>, meeting_id: &str, user_id: &str) -> AppResult<()> {
     record(tx, meeting_id, "purge", meeting_id, Some(user_id))?;
     Ok(())
 }
@@ -77,7 +72,7 @@ pub enum Wake {
 }
 
 /// Whether the device of `token_id` (user `user_id`) has anything new after `since`.
-pub fn wake(tx: &Transaction<'_>, token_id: &str, user_id: &str, since: i64) -> AppResult<Wake> {
+pub fn wake(tx: &Tx<'_>, token_id: &str, user_id: &str, since: i64) -> AppResult<Wake> {
     let valid: bool = tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM tokens t JOIN users u ON u.id = t.user_id
           WHERE t.id = ?1 AND t.revoked_at IS NULL AND t.expires_at > ?2 AND u.disabled = 0)",
@@ -87,35 +82,37 @@ pub fn wake(tx: &Transaction<'_>, token_id: &str, user_id: &str, since: i64) -> 
     if !valid {
         return Ok(Wake::Revoked);
     }
-    let latest: Option<i64> = tx
-        .prepare_cached(concat!("SELECT MAX(seq) FROM change_log WHERE ", visible_rows!()))?
-        .query_row(params![since, user_id], |r| r.get(0))?;
+    let latest: Option<i64> = tx.query_row(
+        concat!("SELECT MAX(seq) FROM change_log WHERE ", visible_rows!()),
+        params![since, user_id],
+        |r| r.get(0),
+    )?;
     Ok(latest.map_or(Wake::Nothing, Wake::Changed))
 }
 
 /// The meetings `user_id` takes part in (a superset of those they may see: drafts too),
 /// for the live channel's first filter.
-pub fn meetings_of(tx: &Transaction<'_>, user_id: &str) -> AppResult<std::collections::HashSet<String>> {
-    let mut stmt = tx.prepare_cached("SELECT meeting_id FROM participants WHERE user_id = ?1")?;
-    let rows = stmt.query_map([user_id], |r| r.get(0))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+pub fn meetings_of(tx: &Tx<'_>, user_id: &str) -> AppResult<std::collections::HashSet<String>> {
+    let rows = tx.query_map("SELECT meeting_id FROM participants WHERE user_id = ?1", [user_id], |r| r.get(0))?;
+    Ok(rows.into_iter().collect())
 }
 
 /// One page of the feed as `user_id` may see it. Runs in one read transaction, so the
 /// page, the entity states and `head` come from the same snapshot.
-pub fn page(tx: &Transaction<'_>, server_id: Uuid, user_id: &str, since: i64, limit: u32) -> AppResult<ChangesPage> {
+pub fn page(tx: &Tx<'_>, server_id: Uuid, user_id: &str, since: i64, limit: u32) -> AppResult<ChangesPage> {
     let head = head_seq(tx)?;
     // A purge addressed to the reader always passes (the meeting may be gone, or no
     // longer theirs); everything else only for a meeting they may see *now*, so no row
     // of a draft reaches a leader whatever audience it was written for.
-    let mut stmt = tx.prepare_cached(concat!(
-        "SELECT seq, meeting_id, kind, entity_id FROM change_log WHERE ",
-        visible_rows!(),
-        " ORDER BY seq LIMIT ?3"
-    ))?;
-    let rows: Vec<(i64, String, String, String)> = stmt
-        .query_map(params![since, user_id, i64::from(limit) + 1], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-        .collect::<Result<_, _>>()?;
+    let rows: Vec<(i64, String, String, String)> = tx.query_map(
+        concat!(
+            "SELECT seq, meeting_id, kind, entity_id FROM change_log WHERE ",
+            visible_rows!(),
+            " ORDER BY seq LIMIT ?3"
+        ),
+        params![since, user_id, i64::from(limit) + 1],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
     let has_more = rows.len() > limit as usize;
     let mut changes = Vec::with_capacity(rows.len().min(limit as usize));
     for (seq, meeting_id, kind, entity_id) in rows.into_iter().take(limit as usize) {
@@ -128,7 +125,7 @@ pub fn page(tx: &Transaction<'_>, server_id: Uuid, user_id: &str, since: i64, li
 }
 
 /// The entity's state as `user_id` may see it now (or a delete).
-fn resolve(tx: &Transaction<'_>, user_id: &str, meeting_id: &str, kind: &str, entity_id: &str) -> AppResult<ChangeOp> {
+fn resolve(tx: &Tx<'_>, user_id: &str, meeting_id: &str, kind: &str, entity_id: &str) -> AppResult<ChangeOp> {
     let gone = |kind| Ok(ChangeOp::Delete { kind, id: entity_id.to_owned() });
     let upsert = |entity| Ok(ChangeOp::Upsert { entity });
     match kind {

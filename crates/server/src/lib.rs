@@ -20,12 +20,12 @@ pub mod blobs;
 pub mod cli;
 pub mod convert;
 pub mod core;
-pub mod db;
 pub mod demo;
 pub mod error;
 pub mod feed;
 pub mod login_guard;
 pub mod model;
+pub mod store;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -42,8 +42,11 @@ pub const JSON_BODY_LIMIT: usize = 64 * 1024;
 /// Server settings.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Holds `server.db` and `blobs/`.
+    /// Holds `server.db` and `blobs/` (unless [`Config::database`] names another
+    /// database), and the converter's scratch space.
     pub data_dir: PathBuf,
+    /// The database's address (`postgres://USER@HOST/DB`); `None`: SQLite in `data_dir`.
+    pub database: Option<String>,
     /// Largest document upload in bytes.
     pub max_upload_bytes: u64,
     /// How long a device token stays valid.
@@ -68,6 +71,7 @@ impl Config {
         Self {
             converter: convert::ConverterConfig::new(data_dir.join("convert")),
             data_dir,
+            database: None,
             max_upload_bytes: 512 * 1024 * 1024,
             token_ttl: Duration::from_secs(90 * 24 * 3600),
             login_max_failures: 5,
@@ -82,7 +86,7 @@ impl Config {
 #[derive(Clone)]
 pub struct AppState {
     /// The database.
-    pub db: db::Db,
+    pub db: store::Db,
     /// The blob store.
     pub blobs: blobs::BlobStore,
     /// Settings.
@@ -101,12 +105,11 @@ impl AppState {
     /// Opens (creating on first start) the data directory.
     pub fn open(config: Config) -> AppResult<Self> {
         std::fs::create_dir_all(&config.data_dir)?;
-        let db = db::Db::open(&config.data_dir.join("server.db"))?;
+        let db = store::Db::open(&store::Location::from_flag(config.database.as_deref(), &config.data_dir)?)?;
         let blobs = blobs::BlobStore::open(&config.data_dir.join("blobs"))?;
-        let server_id = db.run_blocking(rusqlite::TransactionBehavior::Immediate, |tx| {
-            use rusqlite::OptionalExtension as _;
+        let server_id = db.run_blocking(crate::store::Mode::Write, |tx| {
             let existing: Option<String> =
-                tx.query_row("SELECT value FROM server_meta WHERE key = 'server_id'", [], |r| r.get(0)).optional()?;
+                tx.query_opt("SELECT value FROM server_meta WHERE key = 'server_id'", (), |r| r.get(0))?;
             match existing.and_then(|s| Uuid::parse_str(&s).ok()) {
                 Some(id) => Ok(id),
                 None => {
@@ -165,7 +168,7 @@ pub fn create_user(
         role,
     };
     let u = user.clone();
-    state.db.run_blocking(rusqlite::TransactionBehavior::Immediate, move |tx| {
+    state.db.run_blocking(crate::store::Mode::Write, move |tx| {
         if insert_user(tx, &u, &hash)? {
             Ok(())
         } else {
@@ -176,11 +179,11 @@ pub fn create_user(
 }
 
 /// Inserts a user row unless the username is taken; returns whether it was inserted.
-pub(crate) fn insert_user(tx: &rusqlite::Transaction<'_>, u: &meeting_protocol::User, hash: &str) -> AppResult<bool> {
+pub(crate) fn insert_user(tx: &crate::store::Tx<'_>, u: &meeting_protocol::User, hash: &str) -> AppResult<bool> {
     let n = tx.execute(
         "INSERT INTO users (id, username, display_name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (username) DO NOTHING",
-        rusqlite::params![u.id.to_string(), u.username, u.display_name, u.role.as_str(), hash, auth::now_unix()],
+        crate::store::sql::params![u.id.to_string(), u.username, u.display_name, u.role.as_str(), hash, auth::now_unix()],
     )?;
     Ok(n > 0)
 }

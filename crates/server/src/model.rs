@@ -1,9 +1,10 @@
 //! Reading entities from the database and deciding who may see or change them.
 
+use crate::store::sql::params;
+use crate::store::{Row, Tx};
 use meeting_protocol::{
     AgendaItem, Document, Meeting, MeetingDetail, MeetingStatus, Participant, ParticipantRole, Role,
 };
-use rusqlite::{OptionalExtension as _, Row, Transaction, params};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
@@ -21,10 +22,8 @@ pub fn parse_ts(s: &str) -> OffsetDateTime {
     OffsetDateTime::parse(s, &Rfc3339).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
-fn uuid(r: &Row<'_>, i: usize) -> rusqlite::Result<Uuid> {
-    let s: String = r.get(i)?;
-    Uuid::parse_str(&s)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
+fn uuid(r: &Row<'_>, i: usize) -> crate::store::StoreResult<Uuid> {
+    r.get(i)
 }
 
 /// The meeting's secretariat, as an SQL condition over `participants p JOIN users u`:
@@ -55,7 +54,7 @@ macro_rules! visible_meetings_sql {
 pub(crate) use visible_meetings_sql;
 
 const MEETING_COLS: &str = "id, title, location, description, starts_at, ends_at, status, cancel_reason, watermark";
-fn meeting_row(r: &Row<'_>) -> rusqlite::Result<Meeting> {
+fn meeting_row(r: &Row<'_>) -> crate::store::StoreResult<Meeting> {
     let ends: Option<String> = r.get(5)?;
     let status: String = r.get(6)?;
     Ok(Meeting {
@@ -72,7 +71,7 @@ fn meeting_row(r: &Row<'_>) -> rusqlite::Result<Meeting> {
 }
 
 const AGENDA_COLS: &str = "id, meeting_id, position, title, presenter, planned_time, duration_minutes";
-fn agenda_row(r: &Row<'_>) -> rusqlite::Result<AgendaItem> {
+fn agenda_row(r: &Row<'_>) -> crate::store::StoreResult<AgendaItem> {
     Ok(AgendaItem {
         id: uuid(r, 0)?,
         meeting_id: uuid(r, 1)?,
@@ -86,7 +85,7 @@ fn agenda_row(r: &Row<'_>) -> rusqlite::Result<AgendaItem> {
 
 const PARTICIPANT_SELECT: &str = "SELECT p.meeting_id, p.user_id, u.username, u.display_name, p.role
     FROM participants p JOIN users u ON u.id = p.user_id";
-fn participant_row(r: &Row<'_>) -> rusqlite::Result<Participant> {
+fn participant_row(r: &Row<'_>) -> crate::store::StoreResult<Participant> {
     let role: String = r.get(4)?;
     Ok(Participant {
         meeting_id: uuid(r, 0)?,
@@ -101,7 +100,7 @@ const DOCUMENT_SELECT: &str = "SELECT d.id, d.meeting_id, d.agenda_item_id, d.ti
            v.page_count, v.version, d.confidential, v.uploaded_at, v.original_filename, d.position, d.watermark,
            d.offline_copy
     FROM documents d JOIN document_versions v ON v.document_id = d.id AND v.version = d.current_version";
-fn document_row(r: &Row<'_>) -> rusqlite::Result<Document> {
+fn document_row(r: &Row<'_>) -> crate::store::StoreResult<Document> {
     let agenda: Option<String> = r.get(2)?;
     Ok(Document {
         id: uuid(r, 0)?,
@@ -123,62 +122,70 @@ fn document_row(r: &Row<'_>) -> rusqlite::Result<Document> {
 }
 
 /// One meeting by id.
-pub fn meeting(tx: &Transaction<'_>, id: &str) -> AppResult<Option<Meeting>> {
-    Ok(tx.query_row(&format!("SELECT {MEETING_COLS} FROM meetings WHERE id = ?1"), [id], meeting_row).optional()?)
+pub fn meeting(tx: &Tx<'_>, id: &str) -> AppResult<Option<Meeting>> {
+    Ok(tx.query_opt(&format!("SELECT {MEETING_COLS} FROM meetings WHERE id = ?1"), [id], meeting_row)?)
 }
 
 /// Meetings the user may see, soonest first.
-pub fn meetings_of(tx: &Transaction<'_>, user_id: &str) -> AppResult<Vec<Meeting>> {
-    let mut stmt = tx.prepare(&format!(
-        "SELECT {MEETING_COLS} FROM meetings WHERE id IN ({}) ORDER BY starts_at, id",
-        visible_meetings_sql!("?1")
-    ))?;
-    Ok(stmt.query_map([user_id], meeting_row)?.collect::<Result<_, _>>()?)
+pub fn meetings_of(tx: &Tx<'_>, user_id: &str) -> AppResult<Vec<Meeting>> {
+    Ok(tx.query_map(
+        &format!(
+            "SELECT {MEETING_COLS} FROM meetings WHERE id IN ({}) ORDER BY starts_at, id",
+            visible_meetings_sql!("?1")
+        ),
+        [user_id],
+        meeting_row,
+    )?)
 }
 
 /// One agenda item by id.
-pub fn agenda_item(tx: &Transaction<'_>, id: &str) -> AppResult<Option<AgendaItem>> {
-    Ok(tx.query_row(&format!("SELECT {AGENDA_COLS} FROM agenda_items WHERE id = ?1"), [id], agenda_row).optional()?)
+pub fn agenda_item(tx: &Tx<'_>, id: &str) -> AppResult<Option<AgendaItem>> {
+    Ok(tx.query_opt(&format!("SELECT {AGENDA_COLS} FROM agenda_items WHERE id = ?1"), [id], agenda_row)?)
 }
 
 /// A meeting's agenda in order.
-pub fn agenda_of(tx: &Transaction<'_>, meeting_id: &str) -> AppResult<Vec<AgendaItem>> {
-    let mut stmt =
-        tx.prepare(&format!("SELECT {AGENDA_COLS} FROM agenda_items WHERE meeting_id = ?1 ORDER BY position, id"))?;
-    Ok(stmt.query_map([meeting_id], agenda_row)?.collect::<Result<_, _>>()?)
+pub fn agenda_of(tx: &Tx<'_>, meeting_id: &str) -> AppResult<Vec<AgendaItem>> {
+    Ok(tx.query_map(
+        &format!("SELECT {AGENDA_COLS} FROM agenda_items WHERE meeting_id = ?1 ORDER BY position, id"),
+        [meeting_id],
+        agenda_row,
+    )?)
 }
 
 /// One participant.
-pub fn participant(tx: &Transaction<'_>, meeting_id: &str, user_id: &str) -> AppResult<Option<Participant>> {
-    Ok(tx
-        .query_row(
-            &format!("{PARTICIPANT_SELECT} WHERE p.meeting_id = ?1 AND p.user_id = ?2"),
-            [meeting_id, user_id],
-            participant_row,
-        )
-        .optional()?)
+pub fn participant(tx: &Tx<'_>, meeting_id: &str, user_id: &str) -> AppResult<Option<Participant>> {
+    Ok(tx.query_opt(
+        &format!("{PARTICIPANT_SELECT} WHERE p.meeting_id = ?1 AND p.user_id = ?2"),
+        [meeting_id, user_id],
+        participant_row,
+    )?)
 }
 
 /// A meeting's participants.
-pub fn participants_of(tx: &Transaction<'_>, meeting_id: &str) -> AppResult<Vec<Participant>> {
-    let mut stmt = tx.prepare(&format!("{PARTICIPANT_SELECT} WHERE p.meeting_id = ?1 ORDER BY p.role, u.username"))?;
-    Ok(stmt.query_map([meeting_id], participant_row)?.collect::<Result<_, _>>()?)
+pub fn participants_of(tx: &Tx<'_>, meeting_id: &str) -> AppResult<Vec<Participant>> {
+    Ok(tx.query_map(
+        &format!("{PARTICIPANT_SELECT} WHERE p.meeting_id = ?1 ORDER BY p.role, u.username"),
+        [meeting_id],
+        participant_row,
+    )?)
 }
 
 /// One document (current version).
-pub fn document(tx: &Transaction<'_>, id: &str) -> AppResult<Option<Document>> {
-    Ok(tx.query_row(&format!("{DOCUMENT_SELECT} WHERE d.id = ?1"), [id], document_row).optional()?)
+pub fn document(tx: &Tx<'_>, id: &str) -> AppResult<Option<Document>> {
+    Ok(tx.query_opt(&format!("{DOCUMENT_SELECT} WHERE d.id = ?1"), [id], document_row)?)
 }
 
 /// A meeting's documents (current versions).
-pub fn documents_of(tx: &Transaction<'_>, meeting_id: &str) -> AppResult<Vec<Document>> {
-    let mut stmt =
-        tx.prepare(&format!("{DOCUMENT_SELECT} WHERE d.meeting_id = ?1 ORDER BY d.position, d.title, d.id"))?;
-    Ok(stmt.query_map([meeting_id], document_row)?.collect::<Result<_, _>>()?)
+pub fn documents_of(tx: &Tx<'_>, meeting_id: &str) -> AppResult<Vec<Document>> {
+    Ok(tx.query_map(
+        &format!("{DOCUMENT_SELECT} WHERE d.meeting_id = ?1 ORDER BY d.position, d.title, d.id"),
+        [meeting_id],
+        document_row,
+    )?)
 }
 
 /// Everything in a meeting.
-pub fn meeting_detail(tx: &Transaction<'_>, meeting: Meeting) -> AppResult<MeetingDetail> {
+pub fn meeting_detail(tx: &Tx<'_>, meeting: Meeting) -> AppResult<MeetingDetail> {
     let id = meeting.id.to_string();
     Ok(MeetingDetail {
         agenda: agenda_of(tx, &id)?,
@@ -189,46 +196,43 @@ pub fn meeting_detail(tx: &Transaction<'_>, meeting: Meeting) -> AppResult<Meeti
 }
 
 /// True when the user takes part in the meeting.
-pub fn is_participant(tx: &Transaction<'_>, meeting_id: &str, user_id: &str) -> AppResult<bool> {
+pub fn is_participant(tx: &Tx<'_>, meeting_id: &str, user_id: &str) -> AppResult<bool> {
     Ok(tx
-        .query_row("SELECT 1 FROM participants WHERE meeting_id = ?1 AND user_id = ?2", [meeting_id, user_id], |_| {
+        .query_opt("SELECT 1 FROM participants WHERE meeting_id = ?1 AND user_id = ?2", [meeting_id, user_id], |_| {
             Ok(())
-        })
-        .optional()?
+        })?
         .is_some())
 }
 
 /// True when the user may see the meeting now: a participant, and of its secretariat
 /// while it is a draft.
-pub fn may_see_meeting(tx: &Transaction<'_>, meeting_id: &str, user_id: &str) -> AppResult<bool> {
+pub fn may_see_meeting(tx: &Tx<'_>, meeting_id: &str, user_id: &str) -> AppResult<bool> {
     Ok(tx
-        .query_row(
-            concat!("SELECT 1 FROM (", visible_meetings_sql!("?2"), ") WHERE meeting_id = ?1"),
+        .query_opt(
+            concat!("SELECT 1 FROM (", visible_meetings_sql!("?2"), ") AS visible WHERE meeting_id = ?1"),
             [meeting_id, user_id],
             |_| Ok(()),
-        )
-        .optional()?
+        )?
         .is_some())
 }
 
 /// True when the user is of the meeting's secretariat (see [`secretariat_cond`]).
-pub fn is_secretariat(tx: &Transaction<'_>, meeting_id: &str, user_id: &str) -> AppResult<bool> {
+pub fn is_secretariat(tx: &Tx<'_>, meeting_id: &str, user_id: &str) -> AppResult<bool> {
     Ok(tx
-        .query_row(
+        .query_opt(
             concat!(
                 "SELECT 1 FROM participants p JOIN users u ON u.id = p.user_id WHERE p.meeting_id = ?1 AND p.user_id = ?2 AND ",
                 secretariat_cond!()
             ),
             [meeting_id, user_id],
             |_| Ok(()),
-        )
-        .optional()?
+        )?
         .is_some())
 }
 
 /// The meeting, if the caller may see it. Unknown and invisible meetings answer alike
 /// (404), so a non-participant learns nothing, not even that the meeting exists.
-pub fn visible_meeting(tx: &Transaction<'_>, caller: &AuthUser, meeting_id: &str) -> AppResult<Meeting> {
+pub fn visible_meeting(tx: &Tx<'_>, caller: &AuthUser, meeting_id: &str) -> AppResult<Meeting> {
     if !may_see_meeting(tx, meeting_id, &caller.id())? {
         return Err(AppError::not_found("meeting"));
     }
@@ -237,27 +241,27 @@ pub fn visible_meeting(tx: &Transaction<'_>, caller: &AuthUser, meeting_id: &str
 
 /// The meeting, if the caller may change it: a secretary (or admin) taking part in it.
 /// Non-participants get 404 (they may not know it exists); participating leaders 403.
-pub fn editable_meeting(tx: &Transaction<'_>, caller: &AuthUser, meeting_id: &str) -> AppResult<Meeting> {
+pub fn editable_meeting(tx: &Tx<'_>, caller: &AuthUser, meeting_id: &str) -> AppResult<Meeting> {
     let m = visible_meeting(tx, caller, meeting_id)?;
     caller.require_role(&[Role::Secretary, Role::Admin])?;
     Ok(m)
 }
 
 /// Meeting id of an agenda item, if it exists.
-pub fn agenda_meeting(tx: &Transaction<'_>, item_id: &str) -> AppResult<Option<String>> {
-    Ok(tx.query_row("SELECT meeting_id FROM agenda_items WHERE id = ?1", [item_id], |r| r.get(0)).optional()?)
+pub fn agenda_meeting(tx: &Tx<'_>, item_id: &str) -> AppResult<Option<String>> {
+    Ok(tx.query_opt("SELECT meeting_id FROM agenda_items WHERE id = ?1", [item_id], |r| r.get(0))?)
 }
 
 /// Meeting id of a document, if it exists.
-pub fn document_meeting(tx: &Transaction<'_>, doc_id: &str) -> AppResult<Option<String>> {
-    Ok(tx.query_row("SELECT meeting_id FROM documents WHERE id = ?1", [doc_id], |r| r.get(0)).optional()?)
+pub fn document_meeting(tx: &Tx<'_>, doc_id: &str) -> AppResult<Option<String>> {
+    Ok(tx.query_opt("SELECT meeting_id FROM documents WHERE id = ?1", [doc_id], |r| r.get(0))?)
 }
 
 /// True when the caller may read the blob: it is a version of a document of a meeting
 /// they may see (a draft's documents only its secretariat).
-pub fn may_read_blob(tx: &Transaction<'_>, user_id: &str, sha256: &str) -> AppResult<bool> {
+pub fn may_read_blob(tx: &Tx<'_>, user_id: &str, sha256: &str) -> AppResult<bool> {
     Ok(tx
-        .query_row(
+        .query_opt(
             concat!(
                 "SELECT 1 FROM document_versions v JOIN documents d ON d.id = v.document_id
                   WHERE v.sha256 = ?1 AND d.meeting_id IN (",
@@ -266,7 +270,6 @@ pub fn may_read_blob(tx: &Transaction<'_>, user_id: &str, sha256: &str) -> AppRe
             ),
             params![sha256, user_id],
             |_| Ok(()),
-        )
-        .optional()?
+        )?
         .is_some())
 }

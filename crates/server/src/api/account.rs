@@ -2,10 +2,10 @@
 
 use std::net::SocketAddr;
 
+use crate::store::sql::params;
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use meeting_protocol::{ApiError, LoginRequest, LoginResponse, Role, ServerInfo, TokenInfo, User};
-use rusqlite::{OptionalExtension as _, params};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -48,13 +48,11 @@ pub async fn login(
     let row: Option<(User, String, bool)> = state
         .db
         .read(move |tx| {
-            Ok(tx
-                .query_row(
-                    "SELECT id, username, display_name, role, password_hash, disabled FROM users WHERE username = ?1",
-                    [lookup],
-                    |r| Ok((auth::user_from_row(r)?, r.get::<_, String>(4)?, r.get::<_, bool>(5)?)),
-                )
-                .optional()?)
+            Ok(tx.query_opt(
+                "SELECT id, username, display_name, role, password_hash, disabled FROM users WHERE username = ?1",
+                [lookup],
+                |r| Ok((auth::user_from_row(r)?, r.get::<_, String>(4)?, r.get::<_, bool>(5)?)),
+            )?)
         })
         .await?;
     let password = req.password;
@@ -143,22 +141,23 @@ pub async fn list_tokens(State(state): State<AppState>, caller: AuthUser) -> App
     let tokens = state
         .db
         .read(move |tx| {
-            let mut stmt = tx.prepare(
+            let ts = |s: i64| OffsetDateTime::from_unix_timestamp(s).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+            let rows = tx.query_map(
                 "SELECT id, device_name, created_at, expires_at FROM tokens
                   WHERE user_id = ?1 AND revoked_at IS NULL AND expires_at > ?2 ORDER BY created_at",
+                params![uid, now_unix()],
+                |r| {
+                    let id = Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default();
+                    Ok(TokenInfo {
+                        id,
+                        device_name: r.get(1)?,
+                        created_at: ts(r.get(2)?),
+                        expires_at: ts(r.get(3)?),
+                        current: id == current,
+                    })
+                },
             )?;
-            let ts = |s: i64| OffsetDateTime::from_unix_timestamp(s).unwrap_or(OffsetDateTime::UNIX_EPOCH);
-            let rows = stmt.query_map(params![uid, now_unix()], |r| {
-                let id = Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default();
-                Ok(TokenInfo {
-                    id,
-                    device_name: r.get(1)?,
-                    created_at: ts(r.get(2)?),
-                    expires_at: ts(r.get(3)?),
-                    current: id == current,
-                })
-            })?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            Ok(rows)
         })
         .await?;
     Ok(Json(tokens))
@@ -191,9 +190,11 @@ pub async fn list_users(State(state): State<AppState>, caller: AuthUser) -> AppR
     let users = state
         .db
         .read(|tx| {
-            let mut stmt =
-                tx.prepare("SELECT id, username, display_name, role FROM users WHERE disabled = 0 ORDER BY username")?;
-            Ok(stmt.query_map([], auth::user_from_row)?.collect::<Result<Vec<_>, _>>()?)
+            Ok(tx.query_map(
+                "SELECT id, username, display_name, role FROM users WHERE disabled = 0 ORDER BY username",
+                (),
+                auth::user_from_row,
+            )?)
         })
         .await?;
     Ok(Json(users))

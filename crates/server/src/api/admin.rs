@@ -2,10 +2,10 @@
 //! laptop). A revoked device erases its keys and copies at its next contact (the
 //! `device_revoked` answer, see `auth`).
 
+use crate::store::sql::params;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use meeting_protocol::{ApiError, DeviceSession, Role, User};
-use rusqlite::params;
 use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -33,31 +33,32 @@ pub async fn list_devices(
     let devices = state
         .db
         .read(move |tx| {
-            let mut stmt = tx.prepare(
+            let ts = |s: i64| OffsetDateTime::from_unix_timestamp(s).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+            let rows = tx.query_map(
                 "SELECT t.id, u.id, u.username, u.display_name, u.role, t.device_name, t.created_at, t.expires_at,
                         (SELECT d.at FROM device_sync d WHERE d.token_id = t.id)
                    FROM tokens t JOIN users u ON u.id = t.user_id
                   WHERE t.revoked_at IS NULL AND t.expires_at > ?1 AND (?2 IS NULL OR u.username = ?2)
                   ORDER BY u.username, t.created_at",
+                params![now_unix(), q.user],
+                |r| {
+                    let role: String = r.get(4)?;
+                    Ok(DeviceSession {
+                        id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
+                        user: User {
+                            id: Uuid::parse_str(&r.get::<_, String>(1)?).unwrap_or_default(),
+                            username: r.get(2)?,
+                            display_name: r.get(3)?,
+                            role: Role::parse(&role).unwrap_or(Role::Leader),
+                        },
+                        device_name: r.get(5)?,
+                        created_at: ts(r.get(6)?),
+                        expires_at: ts(r.get(7)?),
+                        last_sync_at: r.get(8)?,
+                    })
+                },
             )?;
-            let ts = |s: i64| OffsetDateTime::from_unix_timestamp(s).unwrap_or(OffsetDateTime::UNIX_EPOCH);
-            let rows = stmt.query_map(params![now_unix(), q.user], |r| {
-                let role: String = r.get(4)?;
-                Ok(DeviceSession {
-                    id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
-                    user: User {
-                        id: Uuid::parse_str(&r.get::<_, String>(1)?).unwrap_or_default(),
-                        username: r.get(2)?,
-                        display_name: r.get(3)?,
-                        role: Role::parse(&role).unwrap_or(Role::Leader),
-                    },
-                    device_name: r.get(5)?,
-                    created_at: ts(r.get(6)?),
-                    expires_at: ts(r.get(7)?),
-                    last_sync_at: r.get(8)?,
-                })
-            })?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            Ok(rows)
         })
         .await?;
     Ok(Json(devices))

@@ -10,12 +10,13 @@
 //! who could see the annotation before and after it, and the feed resolves the state per
 //! reader at read time, so a reader who may no longer see it gets a delete.
 
+use crate::store::Tx;
+use crate::store::sql::params;
 use axum::body::Body;
 use axum::extract::State;
 use meeting_protocol::{
     Annotation, AnnotationOp, ApiError, MAX_PUSH_OPS, OpOutcome, OpResult, PushRequest, PushResponse, Shape, Visibility,
 };
-use rusqlite::{OptionalExtension as _, Transaction, params};
 use uuid::Uuid;
 
 use crate::auth::{AuthUser, now_unix};
@@ -60,12 +61,11 @@ pub struct Stored {
 }
 
 /// Loads an annotation by id.
-pub fn load(tx: &Transaction<'_>, id: &str) -> AppResult<Option<Stored>> {
-    let row: Option<(String, String, String)> = tx
-        .query_row("SELECT data, author_id, visibility FROM annotations WHERE id = ?1", [id], |r| {
+pub fn load(tx: &Tx<'_>, id: &str) -> AppResult<Option<Stored>> {
+    let row: Option<(String, String, String)> =
+        tx.query_opt("SELECT data, author_id, visibility FROM annotations WHERE id = ?1", [id], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })
-        .optional()?;
+        })?;
     let Some((data, author_id, visibility)) = row else { return Ok(None) };
     let annotation =
         serde_json::from_str(&data).map_err(|e| AppError::Stored(format!("annotation {id} does not parse: {e}")))?;
@@ -83,7 +83,7 @@ macro_rules! secretariat_sql {
 }
 
 /// True when `user_id` may see the stored annotation now.
-pub fn may_see(tx: &Transaction<'_>, stored: &Stored, user_id: &str) -> AppResult<bool> {
+pub fn may_see(tx: &Tx<'_>, stored: &Stored, user_id: &str) -> AppResult<bool> {
     let meeting = stored.annotation.meeting_id.to_string();
     if !model::may_see_meeting(tx, &meeting, user_id)? {
         return Ok(false);
@@ -97,13 +97,12 @@ pub fn may_see(tx: &Transaction<'_>, stored: &Stored, user_id: &str) -> AppResul
 }
 
 /// Who the feed must tell about a write: `None` is every participant.
-fn audience(tx: &Transaction<'_>, meeting_id: &str, author: &str, v: Visibility) -> AppResult<Option<Vec<String>>> {
+fn audience(tx: &Tx<'_>, meeting_id: &str, author: &str, v: Visibility) -> AppResult<Option<Vec<String>>> {
     Ok(match v {
         Visibility::Participants => None,
         Visibility::Private => Some(vec![author.to_owned()]),
         Visibility::Secretariat => {
-            let mut stmt = tx.prepare_cached(secretariat_sql!())?;
-            let mut users: Vec<String> = stmt.query_map([meeting_id], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            let mut users: Vec<String> = tx.query_map(secretariat_sql!(), [meeting_id], |r| r.get(0))?;
             users.push(author.to_owned());
             Some(users)
         }
@@ -111,7 +110,7 @@ fn audience(tx: &Transaction<'_>, meeting_id: &str, author: &str, v: Visibility)
 }
 
 /// Records a write for everyone who could see the annotation before or after it.
-fn announce(tx: &Transaction<'_>, meeting_id: &str, id: &str, author: &str, sides: &[Visibility]) -> AppResult<()> {
+fn announce(tx: &Tx<'_>, meeting_id: &str, id: &str, author: &str, sides: &[Visibility]) -> AppResult<()> {
     let mut users: Vec<String> = Vec::new();
     for &v in sides {
         match audience(tx, meeting_id, author, v)? {
@@ -131,10 +130,9 @@ fn announce(tx: &Transaction<'_>, meeting_id: &str, id: &str, author: &str, side
 }
 
 /// Re-announces to a user who just joined a meeting the annotations they may see.
-pub fn record_grant(tx: &Transaction<'_>, meeting_id: &str, user_id: &str) -> AppResult<()> {
+pub fn record_grant(tx: &Tx<'_>, meeting_id: &str, user_id: &str) -> AppResult<()> {
     let ids: Vec<String> = {
-        let mut stmt = tx.prepare_cached("SELECT id FROM annotations WHERE meeting_id = ?1 AND deleted = 0")?;
-        stmt.query_map([meeting_id], |r| r.get(0))?.collect::<Result<_, _>>()?
+        tx.query_map("SELECT id FROM annotations WHERE meeting_id = ?1 AND deleted = 0", [meeting_id], |r| r.get(0))?
     };
     for id in ids {
         if let Some(stored) = load(tx, &id)?
@@ -151,7 +149,7 @@ fn answer(op_id: Uuid, outcome: OpOutcome, status: u16, version: i64, annotation
 }
 
 /// Why an op cannot be applied at all, if it cannot.
-fn refusal(tx: &Transaction<'_>, caller: &AuthUser, a: &Annotation) -> AppResult<Option<(u16, String)>> {
+fn refusal(tx: &Tx<'_>, caller: &AuthUser, a: &Annotation) -> AppResult<Option<(u16, String)>> {
     let meeting = a.meeting_id.to_string();
     if !model::may_see_meeting(tx, &meeting, &caller.id())? {
         return Ok(Some((404, "meeting".into())));
@@ -181,11 +179,10 @@ fn refusal(tx: &Transaction<'_>, caller: &AuthUser, a: &Annotation) -> AppResult
     Ok(None)
 }
 
-fn apply(tx: &Transaction<'_>, caller: &AuthUser, op: AnnotationOp) -> AppResult<OpResult> {
+fn apply(tx: &Tx<'_>, caller: &AuthUser, op: AnnotationOp) -> AppResult<OpResult> {
     let id = op.annotation.id.to_string();
-    let seen: Option<i64> = tx
-        .query_row("SELECT version FROM annotation_ops WHERE op_id = ?1", [op.op_id.to_string()], |r| r.get(0))
-        .optional()?;
+    let seen: Option<i64> =
+        tx.query_opt("SELECT version FROM annotation_ops WHERE op_id = ?1", [op.op_id.to_string()], |r| r.get(0))?;
     if let Some(version) = seen
         && let Some(stored) = load(tx, &id)?
     {

@@ -2,7 +2,7 @@
 //! every other call.
 //!
 //! It carries no data, only wake-ups: every commit that moved the feed is published
-//! with the rows it appended ([`crate::db::Db::committed`], from the write path itself, so
+//! with the rows it appended ([`crate::store::Db::committed`], from the write path itself, so
 //! every kind of change present and future is pushed). A connection skips, without a
 //! query, the commits that cannot concern its reader (rows for others, or for meetings
 //! they do not take part in); for the others it asks the feed whether the reader may
@@ -24,8 +24,8 @@ use tokio::sync::broadcast;
 
 use crate::AppState;
 use crate::auth::AuthUser;
-use crate::db::Commit;
 use crate::feed::{self, Wake};
+use crate::store::Commit;
 
 const PING_EVERY: Duration = Duration::from_secs(20);
 
@@ -61,7 +61,7 @@ async fn serve(state: AppState, caller: AuthUser, mut socket: WebSocket) {
     let mut committed = state.db.committed();
     let (uid, token) = (caller.id(), caller.token_id.to_string());
     let u = uid.clone();
-    let start = state.db.read(move |tx| Ok((crate::db::head_seq(tx)?, feed::meetings_of(tx, &u)?))).await;
+    let start = state.db.read(move |tx| Ok((crate::store::head_seq(tx)?, feed::meetings_of(tx, &u)?))).await;
     let Ok((mut cursor, mut meetings)) = start else { return };
     if !send(&mut socket, &LiveMessage::Hello { head: cursor }).await {
         return;

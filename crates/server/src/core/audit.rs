@@ -2,8 +2,9 @@
 //! the same transaction as the change (so there is no change without its entry, and no
 //! entry for a change that rolled back). The table refuses updates and deletes itself.
 
+use crate::store::Tx;
+use crate::store::sql::params;
 use meeting_protocol::AuditEntry;
-use rusqlite::{Transaction, params};
 use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -29,7 +30,7 @@ pub fn snapshot<T: Serialize>(v: &T) -> Option<serde_json::Value> {
 
 /// Appends one entry. `before` is absent for a creation, `after` for a deletion.
 pub fn record(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     actor: &AuthUser,
     action: &str,
     subject: &Subject<'_>,
@@ -55,30 +56,31 @@ pub fn record(
 }
 
 /// A meeting's history, oldest first.
-pub fn history(tx: &Transaction<'_>, meeting_id: &str) -> AppResult<Vec<AuditEntry>> {
-    let mut stmt = tx.prepare(
+pub fn history(tx: &Tx<'_>, meeting_id: &str) -> AppResult<Vec<AuditEntry>> {
+    let rows = tx.query_map(
         "SELECT a.id, a.at, a.actor_id, COALESCE(u.username, ''), COALESCE(u.display_name, ''), a.action,
                 a.entity_kind, a.entity_id, a.before, a.after
            FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
           WHERE a.meeting_id = ?1 ORDER BY a.id",
+        [meeting_id],
+        |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, String>(7)?,
+                r.get::<_, Option<String>>(8)?,
+                r.get::<_, Option<String>>(9)?,
+            ))
+        },
     )?;
-    let rows = stmt.query_map([meeting_id], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, String>(4)?,
-            r.get::<_, String>(5)?,
-            r.get::<_, String>(6)?,
-            r.get::<_, String>(7)?,
-            r.get::<_, Option<String>>(8)?,
-            r.get::<_, Option<String>>(9)?,
-        ))
-    })?;
     let mut out = Vec::new();
     for row in rows {
-        let (id, at, actor, username, name, action, kind, entity, before, after) = row?;
+        let (id, at, actor, username, name, action, kind, entity, before, after) = row;
         let parse = |s: Option<String>| -> AppResult<Option<serde_json::Value>> {
             s.map(|s| serde_json::from_str(&s).map_err(|e| AppError::Stored(format!("audit entry {id}: {e}"))))
                 .transpose()

@@ -3,8 +3,9 @@
 //! [`crate::convert::Converter`], and finished through [`super::documents::ingest_pdf`]
 //! like any PDF upload. A server restarted mid-conversion picks the work up again.
 
+use crate::store::sql::params;
+use crate::store::{Row, Tx};
 use meeting_protocol::{ApiError, Conversion, ConversionState, ErrorCode};
-use rusqlite::{OptionalExtension as _, Row, Transaction, params};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -41,8 +42,8 @@ fn magic_matches(ext: &str, head: &[u8]) -> bool {
 const COLS: &str = "id, meeting_id, document_id, replaces, agenda_item_id, title, filename, original_size, state,
                     error_code, error_message, created_at";
 
-fn row(r: &Row<'_>) -> rusqlite::Result<Conversion> {
-    let opt_uuid = |i: usize| -> rusqlite::Result<Option<Uuid>> {
+fn row(r: &Row<'_>) -> crate::store::StoreResult<Conversion> {
+    let opt_uuid = |i: usize| -> crate::store::StoreResult<Option<Uuid>> {
         Ok(r.get::<_, Option<String>>(i)?.and_then(|s| Uuid::parse_str(&s).ok()))
     };
     let state: String = r.get(8)?;
@@ -66,8 +67,8 @@ fn row(r: &Row<'_>) -> rusqlite::Result<Conversion> {
     })
 }
 
-fn load(tx: &Transaction<'_>, id: &str) -> AppResult<Option<Conversion>> {
-    Ok(tx.query_row(&format!("SELECT {COLS} FROM conversions WHERE id = ?1"), [id], row).optional()?)
+fn load(tx: &Tx<'_>, id: &str) -> AppResult<Option<Conversion>> {
+    Ok(tx.query_opt(&format!("SELECT {COLS} FROM conversions WHERE id = ?1"), [id], row)?)
 }
 
 /// Accepts an office file for conversion. Refuses at once (never queues) when there is
@@ -139,7 +140,7 @@ struct Work {
     created_by: String,
 }
 
-fn work(tx: &Transaction<'_>, id: &str) -> AppResult<Option<Work>> {
+fn work(tx: &Tx<'_>, id: &str) -> AppResult<Option<Work>> {
     let Some(conversion) = load(tx, id)? else { return Ok(None) };
     let (confidential, original_sha, created_by) =
         tx.query_row("SELECT confidential, original_sha256, created_by FROM conversions WHERE id = ?1", [id], |r| {
@@ -148,12 +149,7 @@ fn work(tx: &Transaction<'_>, id: &str) -> AppResult<Option<Work>> {
     Ok(Some(Work { conversion, confidential, original_sha, created_by }))
 }
 
-fn set_state(
-    tx: &Transaction<'_>,
-    id: &str,
-    state: ConversionState,
-    result: Result<Option<Uuid>, &AppError>,
-) -> AppResult<()> {
+fn set_state(tx: &Tx<'_>, id: &str, state: ConversionState, result: Result<Option<Uuid>, &AppError>) -> AppResult<()> {
     let finished = state.is_final().then(|| model::fmt_ts(OffsetDateTime::now_utc()));
     let (doc, code, message) = match result {
         Ok(doc) => (doc.map(|d| d.to_string()), None, None),
@@ -229,19 +225,21 @@ async fn convert_and_ingest(state: &AppState, key: &str) -> AppResult<Uuid> {
 }
 
 /// One conversion, for whoever may edit its meeting.
-pub fn get(tx: &Transaction<'_>, actor: &AuthUser, id: Uuid) -> AppResult<Conversion> {
+pub fn get(tx: &Tx<'_>, actor: &AuthUser, id: Uuid) -> AppResult<Conversion> {
     let c = load(tx, &id.to_string())?.ok_or_else(|| AppError::not_found("conversion"))?;
     model::editable_meeting(tx, actor, &c.meeting_id.to_string()).map_err(|e| e.renamed_not_found("conversion"))?;
     Ok(c)
 }
 
 /// A meeting's conversions, newest first.
-pub fn of_meeting(tx: &Transaction<'_>, actor: &AuthUser, meeting_id: Uuid) -> AppResult<Vec<Conversion>> {
+pub fn of_meeting(tx: &Tx<'_>, actor: &AuthUser, meeting_id: Uuid) -> AppResult<Vec<Conversion>> {
     let mid = meeting_id.to_string();
     model::editable_meeting(tx, actor, &mid)?;
-    let mut stmt =
-        tx.prepare(&format!("SELECT {COLS} FROM conversions WHERE meeting_id = ?1 ORDER BY created_at DESC, id DESC"))?;
-    Ok(stmt.query_map([mid], row)?.collect::<Result<_, _>>()?)
+    Ok(tx.query_map(
+        &format!("SELECT {COLS} FROM conversions WHERE meeting_id = ?1 ORDER BY created_at DESC, id DESC"),
+        [mid],
+        row,
+    )?)
 }
 
 /// Starts again every conversion a stopped server left unfinished.
@@ -249,9 +247,11 @@ pub async fn resume_pending(state: &AppState) -> AppResult<usize> {
     let ids: Vec<String> = state
         .db
         .write(|tx| {
-            let mut stmt =
-                tx.prepare("SELECT id FROM conversions WHERE state IN ('queued', 'converting') ORDER BY created_at")?;
-            let ids: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            let ids: Vec<String> = tx.query_map(
+                "SELECT id FROM conversions WHERE state IN ('queued', 'converting') ORDER BY created_at",
+                (),
+                |r| r.get(0),
+            )?;
             tx.execute("UPDATE conversions SET state = 'queued' WHERE state = 'converting'", [])?;
             Ok(ids)
         })

@@ -2,8 +2,9 @@
 //! device has applied everything up to N. The secretariat sees from it who has a
 //! meeting on their laptop and up to date.
 
+use crate::store::Tx;
+use crate::store::sql::params;
 use meeting_protocol::{DeviceStatus, ParticipantDevices};
-use rusqlite::{Transaction, params};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -12,7 +13,7 @@ use crate::error::AppResult;
 use crate::model;
 
 /// Remembers that the device behind `token_id` has applied the feed up to `seq`.
-pub fn record(tx: &Transaction<'_>, token_id: Uuid, user_id: &str, seq: i64) -> AppResult<()> {
+pub fn record(tx: &Tx<'_>, token_id: Uuid, user_id: &str, seq: i64) -> AppResult<()> {
     tx.execute(
         "INSERT INTO device_sync (token_id, user_id, seq, at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (token_id) DO UPDATE SET seq = excluded.seq, at = excluded.at",
@@ -22,7 +23,7 @@ pub fn record(tx: &Transaction<'_>, token_id: Uuid, user_id: &str, seq: i64) -> 
 }
 
 /// Each participant's devices and whether each has every change of the meeting.
-pub fn of_meeting(tx: &Transaction<'_>, actor: &AuthUser, meeting_id: Uuid) -> AppResult<Vec<ParticipantDevices>> {
+pub fn of_meeting(tx: &Tx<'_>, actor: &AuthUser, meeting_id: Uuid) -> AppResult<Vec<ParticipantDevices>> {
     let mid = meeting_id.to_string();
     model::editable_meeting(tx, actor, &mid)?;
     let latest: i64 =
@@ -31,13 +32,13 @@ pub fn of_meeting(tx: &Transaction<'_>, actor: &AuthUser, meeting_id: Uuid) -> A
     for p in model::participants_of(tx, &mid)? {
         let uid = p.user_id.to_string();
         let sees = model::may_see_meeting(tx, &mid, &uid)?;
-        let mut stmt = tx.prepare_cached(
-            "SELECT COALESCE(t.device_name, ''), d.seq, d.at FROM device_sync d JOIN tokens t ON t.id = d.token_id
-              WHERE d.user_id = ?1 AND t.revoked_at IS NULL ORDER BY d.at DESC",
-        )?;
-        let devices = stmt
-            .query_map([&uid], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?)))?
-            .collect::<Result<Vec<_>, _>>()?
+        let devices = tx
+            .query_map(
+                "SELECT COALESCE(t.device_name, ''), d.seq, d.at FROM device_sync d JOIN tokens t ON t.id = d.token_id
+                  WHERE d.user_id = ?1 AND t.revoked_at IS NULL ORDER BY d.at DESC",
+                [&uid],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?)),
+            )?
             .into_iter()
             .map(|(name, seq, at)| DeviceStatus {
                 device_name: name,

@@ -5,8 +5,9 @@
 //! [`ingest_pdf`]: checks, the blob commit, the document row, the feed and the audit
 //! entry. None of them writes a document row of its own.
 
+use crate::store::Tx;
+use crate::store::sql::params;
 use meeting_protocol::{Document, DocumentPatch, DocumentVersion};
-use rusqlite::{Transaction, params};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -124,7 +125,7 @@ pub async fn ingest_pdf(
 
 /// The transaction half of [`ingest_pdf`], for content already in the blob store.
 pub fn write_pdf(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     actor: &AuthUser,
     target: &Target,
     content: &Content,
@@ -158,7 +159,7 @@ fn subject<'a>(meeting_id: &'a str, id: &'a str) -> Subject<'a> {
 }
 
 fn insert_version(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     doc_id: &str,
     version: i64,
     c: &Content,
@@ -189,7 +190,7 @@ fn insert_version(
 /// Inserts a document with its first version and records the feed change (no audit
 /// entry: the demo seeding calls this too).
 pub fn insert(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     doc_id: Uuid,
     new: &NewDocument,
     content: &Content,
@@ -211,7 +212,7 @@ pub fn insert(
 
 /// Checks that the caller may add documents to the meeting and that the agenda item
 /// (if any) is one of its items.
-pub fn check_target(tx: &Transaction<'_>, actor: &AuthUser, mid: &str, agenda: Option<Uuid>) -> AppResult<()> {
+pub fn check_target(tx: &Tx<'_>, actor: &AuthUser, mid: &str, agenda: Option<Uuid>) -> AppResult<()> {
     model::editable_meeting(tx, actor, mid)?;
     if let Some(a) = agenda
         && model::agenda_meeting(tx, &a.to_string())?.as_deref() != Some(mid)
@@ -222,7 +223,7 @@ pub fn check_target(tx: &Transaction<'_>, actor: &AuthUser, mid: &str, agenda: O
 }
 
 /// The editable document and its meeting id; non-participants get 404.
-pub fn editable(tx: &Transaction<'_>, actor: &AuthUser, doc_id: Uuid) -> AppResult<(String, Document)> {
+pub fn editable(tx: &Tx<'_>, actor: &AuthUser, doc_id: Uuid) -> AppResult<(String, Document)> {
     let id = doc_id.to_string();
     let mid = model::document_meeting(tx, &id)?.ok_or_else(|| AppError::not_found("document"))?;
     model::editable_meeting(tx, actor, &mid).map_err(|e| e.renamed_not_found("document"))?;
@@ -231,7 +232,7 @@ pub fn editable(tx: &Transaction<'_>, actor: &AuthUser, doc_id: Uuid) -> AppResu
 }
 
 /// Changes a document's title, agenda item, confidential flag or watermark.
-pub fn update(tx: &Transaction<'_>, actor: &AuthUser, doc_id: Uuid, patch: &DocumentPatch) -> AppResult<Document> {
+pub fn update(tx: &Tx<'_>, actor: &AuthUser, doc_id: Uuid, patch: &DocumentPatch) -> AppResult<Document> {
     let (mid, before) = editable(tx, actor, doc_id)?;
     let id = before.id.to_string();
     let title = match &patch.title {
@@ -264,9 +265,9 @@ pub fn update(tx: &Transaction<'_>, actor: &AuthUser, doc_id: Uuid, patch: &Docu
 }
 
 /// The place after the last document of the item (or of the documents outside the agenda).
-fn next_position(tx: &Transaction<'_>, mid: &str, item: Option<&str>) -> AppResult<i64> {
+fn next_position(tx: &Tx<'_>, mid: &str, item: Option<&str>) -> AppResult<i64> {
     Ok(tx.query_row(
-        "SELECT COALESCE(MAX(position), 0) + 1 FROM documents WHERE meeting_id = ?1 AND agenda_item_id IS ?2",
+        "SELECT COALESCE(MAX(position), 0) + 1 FROM documents WHERE meeting_id = ?1 AND agenda_item_id IS NOT DISTINCT FROM ?2",
         params![mid, item],
         |r| r.get(0),
     )?)
@@ -275,7 +276,7 @@ fn next_position(tx: &Transaction<'_>, mid: &str, item: Option<&str>) -> AppResu
 /// Puts the documents of one agenda item (or those outside the agenda) in this order;
 /// `ids` must name each of them exactly once. Readers get the new order at their sync.
 pub fn reorder(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     actor: &AuthUser,
     meeting_id: Uuid,
     order: &meeting_protocol::DocumentOrder,
@@ -315,7 +316,7 @@ pub fn reorder(
 }
 
 /// Removes a document from its meeting; readers' devices delete their copy.
-pub fn delete(tx: &Transaction<'_>, actor: &AuthUser, doc_id: Uuid) -> AppResult<()> {
+pub fn delete(tx: &Tx<'_>, actor: &AuthUser, doc_id: Uuid) -> AppResult<()> {
     let (mid, before) = editable(tx, actor, doc_id)?;
     let id = before.id.to_string();
     tx.execute("DELETE FROM documents WHERE id = ?1", [&id])?;
@@ -325,7 +326,7 @@ pub fn delete(tx: &Transaction<'_>, actor: &AuthUser, doc_id: Uuid) -> AppResult
 
 /// A copy of `doc`'s current version as a new document of meeting `mid` (same blob).
 pub fn copy_into(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     actor: &AuthUser,
     doc: &Document,
     mid: &str,
@@ -356,39 +357,40 @@ pub fn copy_into(
 }
 
 /// Every version of a document, oldest first (the secretariat's view).
-pub fn versions(tx: &Transaction<'_>, actor: &AuthUser, doc_id: Uuid) -> AppResult<Vec<DocumentVersion>> {
+pub fn versions(tx: &Tx<'_>, actor: &AuthUser, doc_id: Uuid) -> AppResult<Vec<DocumentVersion>> {
     editable(tx, actor, doc_id)?;
-    let mut stmt = tx.prepare(
+    let rows = tx.query_map(
         "SELECT v.version, v.sha256, v.size, v.page_count, v.filename, v.original_filename, v.original_size,
                 v.uploaded_by, COALESCE(u.display_name, ''), v.uploaded_at
            FROM document_versions v LEFT JOIN users u ON u.id = v.uploaded_by
           WHERE v.document_id = ?1 ORDER BY v.version",
+        [doc_id.to_string()],
+        |r| {
+            Ok(DocumentVersion {
+                version: r.get(0)?,
+                sha256: r.get(1)?,
+                size: r.get(2)?,
+                page_count: r.get(3)?,
+                filename: r.get(4)?,
+                original_filename: r.get(5)?,
+                original_size: r.get(6)?,
+                uploaded_by: r.get(7)?,
+                uploaded_by_name: r.get(8)?,
+                uploaded_at: model::parse_ts(&r.get::<_, String>(9)?),
+            })
+        },
     )?;
-    let rows = stmt.query_map([doc_id.to_string()], |r| {
-        Ok(DocumentVersion {
-            version: r.get(0)?,
-            sha256: r.get(1)?,
-            size: r.get(2)?,
-            page_count: r.get(3)?,
-            filename: r.get(4)?,
-            original_filename: r.get(5)?,
-            original_size: r.get(6)?,
-            uploaded_by: r.get(7)?,
-            uploaded_by_name: r.get(8)?,
-            uploaded_at: model::parse_ts(&r.get::<_, String>(9)?),
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    Ok(rows)
 }
 
 /// The blob name and file name of a version's original office file, for its download.
-pub fn original_of(tx: &Transaction<'_>, actor: &AuthUser, doc_id: Uuid, version: i64) -> AppResult<(String, String)> {
+pub fn original_of(tx: &Tx<'_>, actor: &AuthUser, doc_id: Uuid, version: i64) -> AppResult<(String, String)> {
     editable(tx, actor, doc_id)?;
-    let row: Option<(Option<String>, Option<String>)> = rusqlite::OptionalExtension::optional(tx.query_row(
+    let row: Option<(Option<String>, Option<String>)> = tx.query_opt(
         "SELECT original_sha256, original_filename FROM document_versions WHERE document_id = ?1 AND version = ?2",
         params![doc_id.to_string(), version],
         |r| Ok((r.get(0)?, r.get(1)?)),
-    ))?;
+    )?;
     match row {
         None => Err(AppError::not_found("document version")),
         Some((Some(sha), Some(name))) => Ok((sha, name)),

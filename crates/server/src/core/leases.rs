@@ -2,9 +2,10 @@
 //! confidentiality level, made on first ask; every sync hands the device both with the
 //! office's lease lengths.
 
+use crate::store::Tx;
+use crate::store::sql::params;
 use meeting_protocol::{LEVEL_CONFIDENTIAL, LEVEL_NORMAL, Lease, LeasesResponse};
 use rand::RngCore as _;
-use rusqlite::{OptionalExtension as _, Transaction, params};
 use time::OffsetDateTime;
 
 use crate::Config;
@@ -12,15 +13,15 @@ use crate::auth::AuthUser;
 use crate::error::AppResult;
 
 /// The caller's leases, making the user's secrets the first time.
-pub fn of_caller(tx: &Transaction<'_>, caller: &AuthUser, config: &Config) -> AppResult<LeasesResponse> {
+pub fn of_caller(tx: &Tx<'_>, caller: &AuthUser, config: &Config) -> AppResult<LeasesResponse> {
     let uid = caller.id();
     let mut leases = Vec::new();
     for (level, length) in [(LEVEL_NORMAL, config.lease_normal), (LEVEL_CONFIDENTIAL, config.lease_confidential)] {
-        let existing: Option<Vec<u8>> = tx
-            .query_row("SELECT secret FROM lease_secrets WHERE user_id = ?1 AND level = ?2", params![uid, level], |r| {
-                r.get(0)
-            })
-            .optional()?;
+        let existing: Option<Vec<u8>> = tx.query_opt(
+            "SELECT secret FROM lease_secrets WHERE user_id = ?1 AND level = ?2",
+            params![uid, level],
+            |r| r.get(0),
+        )?;
         let secret = match existing {
             Some(s) => s,
             None => {

@@ -2,11 +2,12 @@
 //! records and its audit entry, in the caller's transaction. The HTTP handlers, the
 //! demo seeding and (later) the live room all call these; none writes SQL of its own.
 
+use crate::store::Tx;
+use crate::store::sql::params;
 use meeting_protocol::{
     AgendaItem, AgendaItemInput, AgendaOrder, CopyMeetingRequest, Meeting, MeetingInput, MeetingStatus,
     ParticipantRole, Role, participant_key,
 };
-use rusqlite::{Transaction, params};
 use uuid::Uuid;
 
 use super::audit::{self, Subject, snapshot};
@@ -56,7 +57,7 @@ fn subject<'a>(meeting_id: &'a str, kind: &'a str, id: &'a str) -> Subject<'a> {
 }
 
 /// Creates a draft meeting; the creating secretary becomes its organizer.
-pub fn create(tx: &Transaction<'_>, actor: &AuthUser, input: &MeetingInput) -> AppResult<Meeting> {
+pub fn create(tx: &Tx<'_>, actor: &AuthUser, input: &MeetingInput) -> AppResult<Meeting> {
     actor.require_role(&[Role::Secretary, Role::Admin])?;
     let starts_at = input.starts_at.ok_or_else(|| AppError::bad_request("starts_at is required"))?;
     let meeting = Meeting {
@@ -78,13 +79,13 @@ pub fn create(tx: &Transaction<'_>, actor: &AuthUser, input: &MeetingInput) -> A
 
 /// Inserts a meeting (in its given status) with `organizer` as its first participant,
 /// recording the changes. No audit entry: callers write the one that fits.
-pub fn insert(tx: &Transaction<'_>, m: &Meeting, organizer: &str) -> AppResult<()> {
+pub fn insert(tx: &Tx<'_>, m: &Meeting, organizer: &str) -> AppResult<()> {
     save(tx, m)?;
     set_participant_unaudited(tx, &m.id.to_string(), organizer, ParticipantRole::Organizer)
 }
 
 /// Writes a meeting's row (new or changed) and records the change.
-fn save(tx: &Transaction<'_>, m: &Meeting) -> AppResult<()> {
+fn save(tx: &Tx<'_>, m: &Meeting) -> AppResult<()> {
     let id = m.id.to_string();
     tx.execute(
         "INSERT INTO meetings (id, title, location, description, starts_at, ends_at, status, cancel_reason, watermark)
@@ -109,7 +110,7 @@ fn save(tx: &Transaction<'_>, m: &Meeting) -> AppResult<()> {
 }
 
 /// Changes a meeting's fields; absent fields stay as they are.
-pub fn update(tx: &Transaction<'_>, actor: &AuthUser, meeting_id: Uuid, input: &MeetingInput) -> AppResult<Meeting> {
+pub fn update(tx: &Tx<'_>, actor: &AuthUser, meeting_id: Uuid, input: &MeetingInput) -> AppResult<Meeting> {
     let id = meeting_id.to_string();
     let before = model::editable_meeting(tx, actor, &id)?;
     let mut m = before.clone();
@@ -133,7 +134,7 @@ pub fn update(tx: &Transaction<'_>, actor: &AuthUser, meeting_id: Uuid, input: &
 /// Moves a meeting to `status`, announcing it to (or purging it from) whoever gains or
 /// loses sight of it.
 fn set_status(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     actor: &AuthUser,
     meeting_id: Uuid,
     to: MeetingStatus,
@@ -166,24 +167,24 @@ fn set_status(
 
 /// Publishes a draft (or re-publishes a cancelled meeting): every participant's devices
 /// receive the whole meeting at their next sync.
-pub fn publish(tx: &Transaction<'_>, actor: &AuthUser, meeting_id: Uuid) -> AppResult<Meeting> {
+pub fn publish(tx: &Tx<'_>, actor: &AuthUser, meeting_id: Uuid) -> AppResult<Meeting> {
     set_status(tx, actor, meeting_id, MeetingStatus::Published, "", "meeting.publish")
 }
 
 /// Takes a meeting back to draft: participants outside its secretariat lose it,
 /// documents included, at their next sync.
-pub fn unpublish(tx: &Transaction<'_>, actor: &AuthUser, meeting_id: Uuid) -> AppResult<Meeting> {
+pub fn unpublish(tx: &Tx<'_>, actor: &AuthUser, meeting_id: Uuid) -> AppResult<Meeting> {
     set_status(tx, actor, meeting_id, MeetingStatus::Draft, "", "meeting.unpublish")
 }
 
 /// Cancels a published meeting; participants keep seeing it, marked cancelled.
-pub fn cancel(tx: &Transaction<'_>, actor: &AuthUser, meeting_id: Uuid, reason: &str) -> AppResult<Meeting> {
+pub fn cancel(tx: &Tx<'_>, actor: &AuthUser, meeting_id: Uuid, reason: &str) -> AppResult<Meeting> {
     let reason = text("reason", reason, 1000, true)?;
     set_status(tx, actor, meeting_id, MeetingStatus::Cancelled, &reason, "meeting.cancel")
 }
 
 /// Deletes a meeting and everything in it; every participant's device purges it.
-pub fn delete(tx: &Transaction<'_>, actor: &AuthUser, meeting_id: Uuid) -> AppResult<()> {
+pub fn delete(tx: &Tx<'_>, actor: &AuthUser, meeting_id: Uuid) -> AppResult<()> {
     let id = meeting_id.to_string();
     let before = model::editable_meeting(tx, actor, &id)?;
     for p in model::participants_of(tx, &id)? {
@@ -196,7 +197,7 @@ pub fn delete(tx: &Transaction<'_>, actor: &AuthUser, meeting_id: Uuid) -> AppRe
 
 /// A new draft from a past meeting: its agenda, and if asked its documents (the same
 /// blobs: nothing is uploaded again) and participants.
-pub fn copy(tx: &Transaction<'_>, actor: &AuthUser, from: Uuid, req: &CopyMeetingRequest) -> AppResult<Meeting> {
+pub fn copy(tx: &Tx<'_>, actor: &AuthUser, from: Uuid, req: &CopyMeetingRequest) -> AppResult<Meeting> {
     let src_id = from.to_string();
     let src = model::editable_meeting(tx, actor, &src_id)?;
     let input = MeetingInput {
@@ -259,7 +260,7 @@ fn item_input(item: &AgendaItem) -> AgendaItemInput {
 
 /// Adds or changes a participant, telling whoever gains or loses sight of the meeting.
 pub fn set_participant(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     actor: &AuthUser,
     meeting_id: Uuid,
     user_id: Uuid,
@@ -287,7 +288,7 @@ pub fn set_participant(
 }
 
 /// Adds or changes a participant, recording the feed changes (no audit entry).
-pub fn set_participant_unaudited(tx: &Transaction<'_>, mid: &str, uid: &str, role: ParticipantRole) -> AppResult<()> {
+pub fn set_participant_unaudited(tx: &Tx<'_>, mid: &str, uid: &str, role: ParticipantRole) -> AppResult<()> {
     let sight = visibility::sight(tx, mid)?;
     tx.execute(
         "INSERT INTO participants (meeting_id, user_id, role) VALUES (?1, ?2, ?3)
@@ -298,7 +299,7 @@ pub fn set_participant_unaudited(tx: &Transaction<'_>, mid: &str, uid: &str, rol
     visibility::announce_changes(tx, mid, &sight)
 }
 
-fn last_organizer_guard(tx: &Transaction<'_>, mid: &str) -> AppResult<()> {
+fn last_organizer_guard(tx: &Tx<'_>, mid: &str) -> AppResult<()> {
     let organizers: i64 =
         tx.query_row("SELECT count(*) FROM participants WHERE meeting_id = ?1 AND role = 'organizer'", [mid], |r| {
             r.get(0)
@@ -310,7 +311,7 @@ fn last_organizer_guard(tx: &Transaction<'_>, mid: &str) -> AppResult<()> {
 }
 
 /// Removes a user from the meeting; their devices purge it at their next sync.
-pub fn remove_participant(tx: &Transaction<'_>, actor: &AuthUser, meeting_id: Uuid, user_id: Uuid) -> AppResult<()> {
+pub fn remove_participant(tx: &Tx<'_>, actor: &AuthUser, meeting_id: Uuid, user_id: Uuid) -> AppResult<()> {
     let (mid, uid) = (meeting_id.to_string(), user_id.to_string());
     model::editable_meeting(tx, actor, &mid)?;
     let p = model::participant(tx, &mid, &uid)?.ok_or_else(|| AppError::not_found("participant"))?;
@@ -325,12 +326,7 @@ pub fn remove_participant(tx: &Transaction<'_>, actor: &AuthUser, meeting_id: Uu
 }
 
 /// Appends an item to the agenda.
-pub fn create_item(
-    tx: &Transaction<'_>,
-    actor: &AuthUser,
-    meeting_id: Uuid,
-    input: &AgendaItemInput,
-) -> AppResult<AgendaItem> {
+pub fn create_item(tx: &Tx<'_>, actor: &AuthUser, meeting_id: Uuid, input: &AgendaItemInput) -> AppResult<AgendaItem> {
     let mid = meeting_id.to_string();
     model::editable_meeting(tx, actor, &mid)?;
     let item = insert_agenda_item(tx, meeting_id, input)?;
@@ -346,7 +342,7 @@ pub fn create_item(
 }
 
 /// Appends an agenda item at the end, recording the change (no audit entry).
-pub fn insert_agenda_item(tx: &Transaction<'_>, meeting_id: Uuid, input: &AgendaItemInput) -> AppResult<AgendaItem> {
+pub fn insert_agenda_item(tx: &Tx<'_>, meeting_id: Uuid, input: &AgendaItemInput) -> AppResult<AgendaItem> {
     let mid = meeting_id.to_string();
     let position: i64 =
         tx.query_row("SELECT COALESCE(MAX(position), 0) + 1 FROM agenda_items WHERE meeting_id = ?1", [&mid], |r| {
@@ -372,12 +368,7 @@ pub fn insert_agenda_item(tx: &Transaction<'_>, meeting_id: Uuid, input: &Agenda
 }
 
 /// Puts the agenda in a new order; `order` must list every item exactly once.
-pub fn reorder(
-    tx: &Transaction<'_>,
-    actor: &AuthUser,
-    meeting_id: Uuid,
-    order: &AgendaOrder,
-) -> AppResult<Vec<AgendaItem>> {
+pub fn reorder(tx: &Tx<'_>, actor: &AuthUser, meeting_id: Uuid, order: &AgendaOrder) -> AppResult<Vec<AgendaItem>> {
     let mid = meeting_id.to_string();
     model::editable_meeting(tx, actor, &mid)?;
     let current = model::agenda_of(tx, &mid)?;
@@ -411,7 +402,7 @@ pub fn reorder(
 }
 
 /// The item, its meeting id, if the caller may change it; 404 names the item.
-pub fn editable_item(tx: &Transaction<'_>, actor: &AuthUser, item_id: Uuid) -> AppResult<(String, AgendaItem)> {
+pub fn editable_item(tx: &Tx<'_>, actor: &AuthUser, item_id: Uuid) -> AppResult<(String, AgendaItem)> {
     let id = item_id.to_string();
     let mid = model::agenda_meeting(tx, &id)?.ok_or_else(|| AppError::not_found("agenda item"))?;
     model::editable_meeting(tx, actor, &mid).map_err(|e| e.renamed_not_found("agenda item"))?;
@@ -420,12 +411,7 @@ pub fn editable_item(tx: &Transaction<'_>, actor: &AuthUser, item_id: Uuid) -> A
 }
 
 /// Changes an agenda item's fields.
-pub fn update_item(
-    tx: &Transaction<'_>,
-    actor: &AuthUser,
-    item_id: Uuid,
-    input: &AgendaItemInput,
-) -> AppResult<AgendaItem> {
+pub fn update_item(tx: &Tx<'_>, actor: &AuthUser, item_id: Uuid, input: &AgendaItemInput) -> AppResult<AgendaItem> {
     let (mid, before) = editable_item(tx, actor, item_id)?;
     let mut item = before.clone();
     if let Some(t) = &input.title {
@@ -459,13 +445,11 @@ pub fn update_item(
 
 /// Deletes an agenda item; its documents stay in the meeting, detached from any item,
 /// and the items after it move up.
-pub fn delete_item(tx: &Transaction<'_>, actor: &AuthUser, item_id: Uuid) -> AppResult<()> {
+pub fn delete_item(tx: &Tx<'_>, actor: &AuthUser, item_id: Uuid) -> AppResult<()> {
     let (mid, item) = editable_item(tx, actor, item_id)?;
     let id = item.id.to_string();
-    let docs: Vec<String> = {
-        let mut stmt = tx.prepare("SELECT id FROM documents WHERE agenda_item_id = ?1")?;
-        stmt.query_map([&id], |r| r.get(0))?.collect::<Result<_, _>>()?
-    };
+    let docs: Vec<String> =
+        { tx.query_map("SELECT id FROM documents WHERE agenda_item_id = ?1", [&id], |r| r.get(0))? };
     tx.execute("DELETE FROM agenda_items WHERE id = ?1", [&id])?;
     feed::record(tx, &mid, "agenda_item", &id, None)?;
     for d in docs {

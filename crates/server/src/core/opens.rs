@@ -1,8 +1,9 @@
 //! The audit of opens: devices send the opens they recorded (offline too); the
 //! secretariat reads them per meeting. See `meeting_protocol::opens`.
 
+use crate::store::Tx;
+use crate::store::sql::params;
 use meeting_protocol::{DocumentOpen, OpenRecord, OpensPushResponse};
-use rusqlite::{OptionalExtension as _, Transaction, params};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -13,7 +14,7 @@ use crate::model;
 /// Records a device's opens. An open of a document the user may not see (any more) is
 /// refused, not an error: the device sent it in good faith and must not resend it
 /// forever.
-pub fn record(tx: &Transaction<'_>, actor: &AuthUser, opens: &[DocumentOpen]) -> AppResult<OpensPushResponse> {
+pub fn record(tx: &Tx<'_>, actor: &AuthUser, opens: &[DocumentOpen]) -> AppResult<OpensPushResponse> {
     let mut answer = OpensPushResponse::default();
     let (uid, token) = (actor.id(), actor.token_id.to_string());
     let received = model::fmt_ts(OffsetDateTime::now_utc());
@@ -21,7 +22,7 @@ pub fn record(tx: &Transaction<'_>, actor: &AuthUser, opens: &[DocumentOpen]) ->
         let valid_time = OffsetDateTime::parse(&o.opened_at, &time::format_description::well_known::Rfc3339).is_ok();
         let doc = o.document_id.to_string();
         let meeting: Option<String> =
-            tx.query_row("SELECT meeting_id FROM documents WHERE id = ?1", [&doc], |r| r.get(0)).optional()?;
+            tx.query_opt("SELECT meeting_id FROM documents WHERE id = ?1", [&doc], |r| r.get(0))?;
         let Some(meeting) = meeting
             .filter(|m| valid_time && o.sha256.len() == 64 && model::may_see_meeting(tx, m, &uid).unwrap_or(false))
         else {
@@ -29,12 +30,11 @@ pub fn record(tx: &Transaction<'_>, actor: &AuthUser, opens: &[DocumentOpen]) ->
             continue;
         };
         let version: Option<u32> = tx
-            .query_row(
+            .query_opt(
                 "SELECT MAX(version) FROM document_versions WHERE document_id = ?1 AND sha256 = ?2",
                 [&doc, &o.sha256],
                 |r| r.get(0),
-            )
-            .optional()?
+            )?
             .flatten();
         let n = tx.execute(
             "INSERT OR IGNORE INTO document_opens
@@ -52,10 +52,11 @@ pub fn record(tx: &Transaction<'_>, actor: &AuthUser, opens: &[DocumentOpen]) ->
 }
 
 /// A meeting's opens, newest first, for its secretariat.
-pub fn of_meeting(tx: &Transaction<'_>, actor: &AuthUser, meeting_id: Uuid) -> AppResult<Vec<OpenRecord>> {
+pub fn of_meeting(tx: &Tx<'_>, actor: &AuthUser, meeting_id: Uuid) -> AppResult<Vec<OpenRecord>> {
     let mid = meeting_id.to_string();
     model::editable_meeting(tx, actor, &mid)?;
-    let mut stmt = tx.prepare(
+    let uuid = |s: String| Uuid::parse_str(&s).unwrap_or_default();
+    let rows = tx.query_map(
         "SELECT o.id, o.user_id, COALESCE(u.display_name, ''), t.device_name, o.document_id,
                 COALESCE(d.title, ''), o.version, o.opened_at
            FROM document_opens o
@@ -64,19 +65,19 @@ pub fn of_meeting(tx: &Transaction<'_>, actor: &AuthUser, meeting_id: Uuid) -> A
            LEFT JOIN documents d ON d.id = o.document_id
           WHERE o.meeting_id = ?1
           ORDER BY o.opened_at DESC, o.id DESC",
+        [&mid],
+        |r| {
+            Ok(OpenRecord {
+                id: uuid(r.get(0)?),
+                user_id: uuid(r.get(1)?),
+                display_name: r.get(2)?,
+                device_name: r.get(3)?,
+                document_id: uuid(r.get(4)?),
+                document_title: r.get(5)?,
+                version: r.get(6)?,
+                opened_at: r.get(7)?,
+            })
+        },
     )?;
-    let uuid = |s: String| Uuid::parse_str(&s).unwrap_or_default();
-    let rows = stmt.query_map([&mid], |r| {
-        Ok(OpenRecord {
-            id: uuid(r.get(0)?),
-            user_id: uuid(r.get(1)?),
-            display_name: r.get(2)?,
-            device_name: r.get(3)?,
-            document_id: uuid(r.get(4)?),
-            document_title: r.get(5)?,
-            version: r.get(6)?,
-            opened_at: r.get(7)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    Ok(rows)
 }

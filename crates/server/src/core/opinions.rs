@@ -3,8 +3,9 @@
 //! the feed for the meeting's secretariat only, so every secretary's device shows who
 //! dealt with what, also offline.
 
+use crate::store::Tx;
+use crate::store::sql::params;
 use meeting_protocol::{Opinion, OpinionState, Visibility};
-use rusqlite::{OptionalExtension as _, Transaction, params};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -15,23 +16,21 @@ use crate::error::{AppError, AppResult};
 use crate::{feed, model};
 
 /// The follow-up state of one annotation, if someone set it.
-pub fn state(tx: &Transaction<'_>, annotation_id: &str) -> AppResult<Option<OpinionState>> {
-    let row = tx
-        .query_row(
-            "SELECT s.meeting_id, s.handled, s.by_user, COALESCE(u.display_name, ''), s.at
+pub fn state(tx: &Tx<'_>, annotation_id: &str) -> AppResult<Option<OpinionState>> {
+    let row = tx.query_opt(
+        "SELECT s.meeting_id, s.handled, s.by_user, COALESCE(u.display_name, ''), s.at
                FROM opinion_states s LEFT JOIN users u ON u.id = s.by_user WHERE s.annotation_id = ?1",
-            [annotation_id],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, bool>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                ))
-            },
-        )
-        .optional()?;
+        [annotation_id],
+        |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, bool>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        },
+    )?;
     Ok(row.map(|(mid, handled, by, by_name, at)| OpinionState {
         annotation_id: Uuid::parse_str(annotation_id).unwrap_or_default(),
         meeting_id: Uuid::parse_str(&mid).unwrap_or_default(),
@@ -49,22 +48,24 @@ fn is_opinion(s: &Stored) -> bool {
 
 /// Whether `user_id` receives the opinion state in the feed: of the meeting's secretariat,
 /// and able to see the annotation.
-pub fn may_see_state(tx: &Transaction<'_>, annotation_id: &str, user_id: &str) -> AppResult<bool> {
+pub fn may_see_state(tx: &Tx<'_>, annotation_id: &str, user_id: &str) -> AppResult<bool> {
     let Some(stored) = annotations::load(tx, annotation_id)? else { return Ok(false) };
     let mid = stored.annotation.meeting_id.to_string();
     Ok(model::is_secretariat(tx, &mid, user_id)? && annotations::may_see(tx, &stored, user_id)?)
 }
 
 /// The meeting's opinions, in agenda order then document then page, for its secretariat.
-pub fn list(tx: &Transaction<'_>, actor: &AuthUser, meeting_id: Uuid) -> AppResult<Vec<Opinion>> {
+pub fn list(tx: &Tx<'_>, actor: &AuthUser, meeting_id: Uuid) -> AppResult<Vec<Opinion>> {
     let mid = meeting_id.to_string();
     model::editable_meeting(tx, actor, &mid)?;
     let agenda = model::agenda_of(tx, &mid)?;
     let documents = model::documents_of(tx, &mid)?;
     let ids: Vec<String> = {
-        let mut stmt =
-            tx.prepare("SELECT id FROM annotations WHERE meeting_id = ?1 AND deleted = 0 AND visibility <> 'private'")?;
-        stmt.query_map([&mid], |r| r.get(0))?.collect::<Result<_, _>>()?
+        tx.query_map(
+            "SELECT id FROM annotations WHERE meeting_id = ?1 AND deleted = 0 AND visibility <> 'private'",
+            [&mid],
+            |r| r.get(0),
+        )?
     };
     let mut out = Vec::new();
     for id in ids {
@@ -102,12 +103,7 @@ pub fn list(tx: &Transaction<'_>, actor: &AuthUser, meeting_id: Uuid) -> AppResu
 }
 
 /// Marks an opinion handled (or open again), telling the secretariat's devices.
-pub fn set_handled(
-    tx: &Transaction<'_>,
-    actor: &AuthUser,
-    annotation_id: Uuid,
-    handled: bool,
-) -> AppResult<OpinionState> {
+pub fn set_handled(tx: &Tx<'_>, actor: &AuthUser, annotation_id: Uuid, handled: bool) -> AppResult<OpinionState> {
     let id = annotation_id.to_string();
     let stored = annotations::load(tx, &id)?.ok_or_else(|| AppError::not_found("opinion"))?;
     let mid = stored.annotation.meeting_id.to_string();
@@ -136,7 +132,7 @@ pub fn set_handled(
 }
 
 /// Records the state's change for each member of the secretariat.
-fn announce(tx: &Transaction<'_>, mid: &str, annotation_id: &str) -> AppResult<()> {
+fn announce(tx: &Tx<'_>, mid: &str, annotation_id: &str) -> AppResult<()> {
     for p in model::participants_of(tx, mid)? {
         let uid = p.user_id.to_string();
         if model::is_secretariat(tx, mid, &uid)? {
@@ -147,14 +143,12 @@ fn announce(tx: &Transaction<'_>, mid: &str, annotation_id: &str) -> AppResult<(
 }
 
 /// Re-announces the meeting's opinion states to someone who just gained sight of it.
-pub fn record_grant(tx: &Transaction<'_>, mid: &str, user_id: &str) -> AppResult<()> {
+pub fn record_grant(tx: &Tx<'_>, mid: &str, user_id: &str) -> AppResult<()> {
     if !model::is_secretariat(tx, mid, user_id)? {
         return Ok(());
     }
-    let ids: Vec<String> = {
-        let mut stmt = tx.prepare_cached("SELECT annotation_id FROM opinion_states WHERE meeting_id = ?1")?;
-        stmt.query_map([mid], |r| r.get(0))?.collect::<Result<_, _>>()?
-    };
+    let ids: Vec<String> =
+        { tx.query_map("SELECT annotation_id FROM opinion_states WHERE meeting_id = ?1", [mid], |r| r.get(0))? };
     for id in ids {
         feed::record(tx, mid, "opinion_state", &id, Some(user_id))?;
     }

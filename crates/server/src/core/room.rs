@@ -5,11 +5,12 @@
 //! here goes into the feed for every participant (audience NULL), so every device shows
 //! the same room and one that was away catches up from the feed.
 
+use crate::store::sql::{ToValue, params};
+use crate::store::{Row, Tx};
 use meeting_protocol::{
     Attendance, AttendanceInput, AttendanceStatus, LiveState, MeetingStatus, ParticipantRole, Presentation, Room,
     participant_key,
 };
-use rusqlite::{OptionalExtension as _, Row, Transaction, params};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -28,21 +29,20 @@ pub(crate) fn uuid_of(s: &str) -> Uuid {
 }
 
 /// The caller's role in the meeting, if they take part.
-pub(crate) fn role_in(tx: &Transaction<'_>, mid: &str, uid: &str) -> AppResult<Option<ParticipantRole>> {
-    let role: Option<String> = tx
-        .query_row("SELECT role FROM participants WHERE meeting_id = ?1 AND user_id = ?2", [mid, uid], |r| r.get(0))
-        .optional()?;
+pub(crate) fn role_in(tx: &Tx<'_>, mid: &str, uid: &str) -> AppResult<Option<ParticipantRole>> {
+    let role: Option<String> =
+        tx.query_opt("SELECT role FROM participants WHERE meeting_id = ?1 AND user_id = ?2", [mid, uid], |r| r.get(0))?;
     Ok(role.as_deref().and_then(ParticipantRole::parse))
 }
 
 /// Whether the user runs the room: the chair, or of the secretariat.
-pub fn presiding(tx: &Transaction<'_>, mid: &str, uid: &str) -> AppResult<bool> {
+pub fn presiding(tx: &Tx<'_>, mid: &str, uid: &str) -> AppResult<bool> {
     Ok(role_in(tx, mid, uid)? == Some(ParticipantRole::Chair) || model::is_secretariat(tx, mid, uid)?)
 }
 
 /// The meeting, if the caller may see it and it can be run live (published, not a draft
 /// nor cancelled). Unknown and invisible meetings answer 404 as everywhere.
-pub(crate) fn live_meeting(tx: &Transaction<'_>, actor: &AuthUser, mid: &str) -> AppResult<()> {
+pub(crate) fn live_meeting(tx: &Tx<'_>, actor: &AuthUser, mid: &str) -> AppResult<()> {
     let m = model::visible_meeting(tx, actor, mid)?;
     match m.status {
         MeetingStatus::Published => Ok(()),
@@ -52,7 +52,7 @@ pub(crate) fn live_meeting(tx: &Transaction<'_>, actor: &AuthUser, mid: &str) ->
 }
 
 /// [`live_meeting`], and the caller presides.
-pub(crate) fn require_presiding(tx: &Transaction<'_>, actor: &AuthUser, mid: &str) -> AppResult<()> {
+pub(crate) fn require_presiding(tx: &Tx<'_>, actor: &AuthUser, mid: &str) -> AppResult<()> {
     live_meeting(tx, actor, mid)?;
     if presiding(tx, mid, &actor.id())? {
         Ok(())
@@ -66,27 +66,25 @@ pub(crate) fn subject<'a>(mid: &'a str, kind: &'a str, id: &'a str) -> Subject<'
 }
 
 /// The meeting's live state (the defaults when nobody has run it yet).
-pub fn live_state(tx: &Transaction<'_>, mid: &str) -> AppResult<LiveState> {
-    let row = tx
-        .query_row(
-            "SELECT l.current_item_id, l.quorum_percent, l.presenter_id, COALESCE(u.display_name, ''), l.document_id,
+pub fn live_state(tx: &Tx<'_>, mid: &str) -> AppResult<LiveState> {
+    let row = tx.query_opt(
+        "SELECT l.current_item_id, l.quorum_percent, l.presenter_id, COALESCE(u.display_name, ''), l.document_id,
                     l.page_index, l.presented_at, l.updated_at
                FROM meeting_live l LEFT JOIN users u ON u.id = l.presenter_id WHERE l.meeting_id = ?1",
-            [mid],
-            |r| {
-                Ok((
-                    r.get::<_, Option<String>>(0)?,
-                    r.get::<_, u32>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, Option<String>>(4)?,
-                    r.get::<_, Option<u32>>(5)?,
-                    r.get::<_, Option<String>>(6)?,
-                    r.get::<_, String>(7)?,
-                ))
-            },
-        )
-        .optional()?;
+        [mid],
+        |r| {
+            Ok((
+                r.get::<_, Option<String>>(0)?,
+                r.get::<_, u32>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, Option<u32>>(5)?,
+                r.get::<_, Option<String>>(6)?,
+                r.get::<_, String>(7)?,
+            ))
+        },
+    )?;
     let Some((item, quorum_percent, presenter, presenter_name, doc, page, at, updated)) = row else {
         return Ok(LiveState {
             meeting_id: uuid_of(mid),
@@ -117,13 +115,13 @@ pub fn live_state(tx: &Transaction<'_>, mid: &str) -> AppResult<LiveState> {
 
 /// Applies `set` (SQL assignments over `meeting_live`, parameters from `?2`) to the
 /// meeting's row, creating it first, and tells every participant.
-fn update_live(tx: &Transaction<'_>, mid: &str, set: &str, values: &[&dyn rusqlite::ToSql]) -> AppResult<LiveState> {
+fn update_live(tx: &Tx<'_>, mid: &str, set: &str, values: &[&dyn ToValue]) -> AppResult<LiveState> {
     let at = now();
     tx.execute(
         "INSERT INTO meeting_live (meeting_id, updated_at) VALUES (?1, ?2) ON CONFLICT (meeting_id) DO NOTHING",
         params![mid, at],
     )?;
-    let mut all: Vec<&dyn rusqlite::ToSql> = vec![&mid];
+    let mut all: Vec<&dyn ToValue> = vec![&mid];
     all.extend_from_slice(values);
     tx.execute(&format!("UPDATE meeting_live SET {set} WHERE meeting_id = ?1"), all.as_slice())?;
     tx.execute("UPDATE meeting_live SET updated_at = ?2 WHERE meeting_id = ?1", params![mid, at])?;
@@ -132,7 +130,7 @@ fn update_live(tx: &Transaction<'_>, mid: &str, set: &str, values: &[&dyn rusqli
 }
 
 /// Sets the agenda item under discussion (or none).
-pub fn set_current_item(tx: &Transaction<'_>, actor: &AuthUser, mid: &str, item: Option<Uuid>) -> AppResult<LiveState> {
+pub fn set_current_item(tx: &Tx<'_>, actor: &AuthUser, mid: &str, item: Option<Uuid>) -> AppResult<LiveState> {
     require_presiding(tx, actor, mid)?;
     let item = item.map(|i| i.to_string());
     if let Some(i) = &item
@@ -148,7 +146,7 @@ pub fn set_current_item(tx: &Transaction<'_>, actor: &AuthUser, mid: &str, item:
 }
 
 /// Sets the share of voting members that makes a quorum.
-pub fn set_quorum(tx: &Transaction<'_>, actor: &AuthUser, mid: &str, percent: u32) -> AppResult<LiveState> {
+pub fn set_quorum(tx: &Tx<'_>, actor: &AuthUser, mid: &str, percent: u32) -> AppResult<LiveState> {
     require_presiding(tx, actor, mid)?;
     if !(1..=100).contains(&percent) {
         return Err(AppError::bad_request("the quorum is a percentage between 1 and 100"));
@@ -161,7 +159,7 @@ pub fn set_quorum(tx: &Transaction<'_>, actor: &AuthUser, mid: &str, percent: u3
 
 /// Shares the caller's document and page with every follower. The chair, the
 /// secretariat and whoever has the floor may present.
-pub fn present(tx: &Transaction<'_>, actor: &AuthUser, document_id: Uuid, page_index: u32) -> AppResult<LiveState> {
+pub fn present(tx: &Tx<'_>, actor: &AuthUser, document_id: Uuid, page_index: u32) -> AppResult<LiveState> {
     let did = document_id.to_string();
     let mid = model::document_meeting(tx, &did)?.ok_or_else(|| AppError::not_found("document"))?;
     live_meeting(tx, actor, &mid).map_err(|e| e.renamed_not_found("document"))?;
@@ -184,7 +182,7 @@ pub fn present(tx: &Transaction<'_>, actor: &AuthUser, document_id: Uuid, page_i
 }
 
 /// Stops the presentation (its presenter or whoever presides).
-pub fn stop_presenting(tx: &Transaction<'_>, actor: &AuthUser, mid: &str) -> AppResult<LiveState> {
+pub fn stop_presenting(tx: &Tx<'_>, actor: &AuthUser, mid: &str) -> AppResult<LiveState> {
     live_meeting(tx, actor, mid)?;
     let current = live_state(tx, mid)?;
     let uid = actor.id();
@@ -200,7 +198,7 @@ const ATTENDANCE_SELECT: &str =
     FROM attendance a JOIN users u ON u.id = a.user_id
     JOIN participants p ON p.meeting_id = a.meeting_id AND p.user_id = a.user_id";
 
-fn attendance_row(r: &Row<'_>) -> rusqlite::Result<Attendance> {
+fn attendance_row(r: &Row<'_>) -> crate::store::StoreResult<Attendance> {
     Ok(Attendance {
         meeting_id: uuid_of(&r.get::<_, String>(0)?),
         user_id: uuid_of(&r.get::<_, String>(1)?),
@@ -214,31 +212,23 @@ fn attendance_row(r: &Row<'_>) -> rusqlite::Result<Attendance> {
 }
 
 /// One participant's attendance, if recorded (feed key `meeting:user`).
-pub fn attendance(tx: &Transaction<'_>, key: &str) -> AppResult<Option<Attendance>> {
+pub fn attendance(tx: &Tx<'_>, key: &str) -> AppResult<Option<Attendance>> {
     let (mid, uid) = key.split_once(':').unwrap_or((key, ""));
-    Ok(tx
-        .query_row(
-            &format!("{ATTENDANCE_SELECT} WHERE a.meeting_id = ?1 AND a.user_id = ?2"),
-            [mid, uid],
-            attendance_row,
-        )
-        .optional()?)
+    Ok(tx.query_opt(
+        &format!("{ATTENDANCE_SELECT} WHERE a.meeting_id = ?1 AND a.user_id = ?2"),
+        [mid, uid],
+        attendance_row,
+    )?)
 }
 
 /// The meeting's attendance in order of arrival.
-pub fn attendance_of(tx: &Transaction<'_>, mid: &str) -> AppResult<Vec<Attendance>> {
-    let mut stmt = tx.prepare_cached(&format!("{ATTENDANCE_SELECT} WHERE a.meeting_id = ?1 ORDER BY a.ord"))?;
-    Ok(stmt.query_map([mid], attendance_row)?.collect::<Result<_, _>>()?)
+pub fn attendance_of(tx: &Tx<'_>, mid: &str) -> AppResult<Vec<Attendance>> {
+    Ok(tx.query_map(&format!("{ATTENDANCE_SELECT} WHERE a.meeting_id = ?1 ORDER BY a.ord"), [mid], attendance_row)?)
 }
 
 /// Records attendance: a participant checking themself in (or out), or the secretariat
 /// and the chair marking several participants at once. Returns the rows written.
-pub fn set_attendance(
-    tx: &Transaction<'_>,
-    actor: &AuthUser,
-    mid: &str,
-    input: &AttendanceInput,
-) -> AppResult<Vec<Attendance>> {
+pub fn set_attendance(tx: &Tx<'_>, actor: &AuthUser, mid: &str, input: &AttendanceInput) -> AppResult<Vec<Attendance>> {
     live_meeting(tx, actor, mid)?;
     let uid = actor.id();
     let reason = super::meetings::text("reason", &input.reason, 500, false)?;
@@ -286,7 +276,7 @@ pub fn set_attendance(
 }
 
 /// Voting members (chair and members) and, of them, those present or online.
-pub fn quorum_counts(tx: &Transaction<'_>, mid: &str) -> AppResult<(u32, u32)> {
+pub fn quorum_counts(tx: &Tx<'_>, mid: &str) -> AppResult<(u32, u32)> {
     Ok(tx.query_row(
         "SELECT COUNT(*), COUNT(a.user_id) FROM participants p
            LEFT JOIN attendance a ON a.meeting_id = p.meeting_id AND a.user_id = p.user_id
@@ -298,7 +288,7 @@ pub fn quorum_counts(tx: &Transaction<'_>, mid: &str) -> AppResult<(u32, u32)> {
 }
 
 /// The whole room at once, for a device joining and for the CLI.
-pub fn room(tx: &Transaction<'_>, actor: &AuthUser, mid: &str) -> AppResult<Room> {
+pub fn room(tx: &Tx<'_>, actor: &AuthUser, mid: &str) -> AppResult<Room> {
     model::visible_meeting(tx, actor, mid)?;
     let state = live_state(tx, mid)?;
     let (members, present) = quorum_counts(tx, mid)?;
@@ -314,7 +304,7 @@ pub fn room(tx: &Transaction<'_>, actor: &AuthUser, mid: &str) -> AppResult<Room
 }
 
 /// Re-announces the meeting's room to someone who just gained sight of it.
-pub fn record_grant(tx: &Transaction<'_>, mid: &str, user_id: &str) -> AppResult<()> {
+pub fn record_grant(tx: &Tx<'_>, mid: &str, user_id: &str) -> AppResult<()> {
     let who = Some(user_id);
     let live: bool =
         tx.query_row("SELECT EXISTS (SELECT 1 FROM meeting_live WHERE meeting_id = ?1)", [mid], |r| r.get(0))?;

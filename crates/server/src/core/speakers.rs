@@ -5,8 +5,9 @@
 //! serialised, so requests arriving at the same moment still get distinct, increasing
 //! positions, and every device sorts the queue the same way ([`queue_order`]).
 
+use crate::store::sql::params;
+use crate::store::{Row, Tx};
 use meeting_protocol::{FloorInput, SpeakRequest, Speaker, SpeakerState, sort_speakers};
-use rusqlite::{OptionalExtension as _, Row, Transaction, params};
 use uuid::Uuid;
 
 use super::audit::{self, snapshot};
@@ -20,8 +21,8 @@ const SPEAKER_SELECT: &str =
             s.position, s.state, s.requested_at, s.started_at, s.ended_at
        FROM speakers s LEFT JOIN users u ON u.id = s.user_id";
 
-fn speaker_row(r: &Row<'_>) -> rusqlite::Result<Speaker> {
-    let ts = |i: usize| -> rusqlite::Result<Option<time::OffsetDateTime>> {
+fn speaker_row(r: &Row<'_>) -> crate::store::StoreResult<Speaker> {
+    let ts = |i: usize| -> crate::store::StoreResult<Option<time::OffsetDateTime>> {
         Ok(r.get::<_, Option<String>>(i)?.as_deref().map(model::parse_ts))
     };
     Ok(Speaker {
@@ -40,21 +41,21 @@ fn speaker_row(r: &Row<'_>) -> rusqlite::Result<Speaker> {
 }
 
 /// One request to speak.
-pub fn speaker(tx: &Transaction<'_>, id: &str) -> AppResult<Option<Speaker>> {
-    Ok(tx.query_row(&format!("{SPEAKER_SELECT} WHERE s.id = ?1"), [id], speaker_row).optional()?)
+pub fn speaker(tx: &Tx<'_>, id: &str) -> AppResult<Option<Speaker>> {
+    Ok(tx.query_opt(&format!("{SPEAKER_SELECT} WHERE s.id = ?1"), [id], speaker_row)?)
 }
 
 /// The meeting's requests: the speaker, then the queue in order, then the rest (latest
 /// first).
-pub fn speakers_of(tx: &Transaction<'_>, mid: &str) -> AppResult<Vec<Speaker>> {
-    let mut stmt = tx.prepare_cached(&format!("{SPEAKER_SELECT} WHERE s.meeting_id = ?1"))?;
-    let mut all: Vec<Speaker> = stmt.query_map([mid], speaker_row)?.collect::<Result<_, _>>()?;
+pub fn speakers_of(tx: &Tx<'_>, mid: &str) -> AppResult<Vec<Speaker>> {
+    let mut all: Vec<Speaker> =
+        tx.query_map(&format!("{SPEAKER_SELECT} WHERE s.meeting_id = ?1"), [mid], speaker_row)?;
     sort_speakers(&mut all);
     Ok(all)
 }
 
 /// Whether the user has the floor now (and so may present).
-pub fn has_floor(tx: &Transaction<'_>, mid: &str, uid: &str) -> AppResult<bool> {
+pub fn has_floor(tx: &Tx<'_>, mid: &str, uid: &str) -> AppResult<bool> {
     Ok(tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM speakers WHERE meeting_id = ?1 AND user_id = ?2 AND state = 'speaking')",
         [mid, uid],
@@ -62,7 +63,7 @@ pub fn has_floor(tx: &Transaction<'_>, mid: &str, uid: &str) -> AppResult<bool> 
     )?)
 }
 
-fn write_state(tx: &Transaction<'_>, s: &Speaker, state: SpeakerState) -> AppResult<Speaker> {
+fn write_state(tx: &Tx<'_>, s: &Speaker, state: SpeakerState) -> AppResult<Speaker> {
     let (id, at) = (s.id.to_string(), now());
     match state {
         SpeakerState::Speaking => tx.execute(
@@ -82,19 +83,17 @@ fn write_state(tx: &Transaction<'_>, s: &Speaker, state: SpeakerState) -> AppRes
 /// Asks to speak on the current item. A participant has one live request at a time:
 /// asking again answers the request already there (a double click changes nothing),
 /// except that a point of order is raised to the front.
-pub fn ask(tx: &Transaction<'_>, actor: &AuthUser, mid: &str, req: &SpeakRequest) -> AppResult<Speaker> {
+pub fn ask(tx: &Tx<'_>, actor: &AuthUser, mid: &str, req: &SpeakRequest) -> AppResult<Speaker> {
     live_meeting(tx, actor, mid)?;
     let uid = actor.id();
     if role_in(tx, mid, &uid)?.is_none() {
         return Err(AppError::not_found("meeting"));
     }
-    let existing: Option<String> = tx
-        .query_row(
-            "SELECT id FROM speakers WHERE meeting_id = ?1 AND user_id = ?2 AND state IN ('waiting', 'speaking')",
-            [mid, &uid],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let existing: Option<String> = tx.query_opt(
+        "SELECT id FROM speakers WHERE meeting_id = ?1 AND user_id = ?2 AND state IN ('waiting', 'speaking')",
+        [mid, &uid],
+        |r| r.get(0),
+    )?;
     if let Some(id) = existing {
         if req.point_of_order {
             tx.execute("UPDATE speakers SET point_of_order = 1 WHERE id = ?1 AND state = 'waiting'", [&id])?;
@@ -117,7 +116,7 @@ pub fn ask(tx: &Transaction<'_>, actor: &AuthUser, mid: &str, req: &SpeakRequest
 }
 
 /// Withdraws a request (its author), or takes it off the list (whoever presides).
-pub fn withdraw(tx: &Transaction<'_>, actor: &AuthUser, speaker_id: Uuid) -> AppResult<Speaker> {
+pub fn withdraw(tx: &Tx<'_>, actor: &AuthUser, speaker_id: Uuid) -> AppResult<Speaker> {
     let id = speaker_id.to_string();
     let s = speaker(tx, &id)?.ok_or_else(|| AppError::not_found("request to speak"))?;
     let mid = s.meeting_id.to_string();
@@ -141,10 +140,9 @@ pub fn withdraw(tx: &Transaction<'_>, actor: &AuthUser, speaker_id: Uuid) -> App
 }
 
 /// Ends the floor of whoever speaks; returns them.
-fn end_current(tx: &Transaction<'_>, actor: &AuthUser, mid: &str) -> AppResult<Option<Speaker>> {
-    let current: Option<String> = tx
-        .query_row("SELECT id FROM speakers WHERE meeting_id = ?1 AND state = 'speaking'", [mid], |r| r.get(0))
-        .optional()?;
+fn end_current(tx: &Tx<'_>, actor: &AuthUser, mid: &str) -> AppResult<Option<Speaker>> {
+    let current: Option<String> =
+        tx.query_opt("SELECT id FROM speakers WHERE meeting_id = ?1 AND state = 'speaking'", [mid], |r| r.get(0))?;
     let Some(id) = current else { return Ok(None) };
     let s = speaker(tx, &id)?.ok_or_else(|| AppError::Stored(format!("speaker {id} vanished")))?;
     let after = write_state(tx, &s, SpeakerState::Done)?;
@@ -154,7 +152,7 @@ fn end_current(tx: &Transaction<'_>, actor: &AuthUser, mid: &str) -> AppResult<O
 
 /// Gives the floor to a waiting request (the first of the queue when none is named),
 /// ending the current speaker's.
-pub fn give_floor(tx: &Transaction<'_>, actor: &AuthUser, mid: &str, input: &FloorInput) -> AppResult<Speaker> {
+pub fn give_floor(tx: &Tx<'_>, actor: &AuthUser, mid: &str, input: &FloorInput) -> AppResult<Speaker> {
     require_presiding(tx, actor, mid)?;
     let target = match input.speaker_id {
         Some(id) => {
@@ -179,7 +177,7 @@ pub fn give_floor(tx: &Transaction<'_>, actor: &AuthUser, mid: &str, input: &Flo
 }
 
 /// Ends the floor (whoever presides, or the speaker themself).
-pub fn end_floor(tx: &Transaction<'_>, actor: &AuthUser, mid: &str) -> AppResult<Option<Speaker>> {
+pub fn end_floor(tx: &Tx<'_>, actor: &AuthUser, mid: &str) -> AppResult<Option<Speaker>> {
     live_meeting(tx, actor, mid)?;
     if !has_floor(tx, mid, &actor.id())? {
         require_presiding(tx, actor, mid)?;

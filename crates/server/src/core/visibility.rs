@@ -3,13 +3,13 @@
 //! and role changes move people across that line, and each crossing becomes a grant
 //! (the whole meeting re-announced to them alone) or a purge in the feed.
 
-use rusqlite::Transaction;
+use crate::store::Tx;
 
 use crate::error::AppResult;
 use crate::{feed, model};
 
 /// Every participant of the meeting and whether they may see it now.
-pub fn sight(tx: &Transaction<'_>, meeting_id: &str) -> AppResult<Vec<(String, bool)>> {
+pub fn sight(tx: &Tx<'_>, meeting_id: &str) -> AppResult<Vec<(String, bool)>> {
     let mut out = Vec::new();
     for p in model::participants_of(tx, meeting_id)? {
         let uid = p.user_id.to_string();
@@ -21,7 +21,7 @@ pub fn sight(tx: &Transaction<'_>, meeting_id: &str) -> AppResult<Vec<(String, b
 
 /// After a change: grants the meeting to whoever sees it now and did not (or was not a
 /// participant) before, and purges it for whoever saw it and no longer does.
-pub fn announce_changes(tx: &Transaction<'_>, meeting_id: &str, before: &[(String, bool)]) -> AppResult<()> {
+pub fn announce_changes(tx: &Tx<'_>, meeting_id: &str, before: &[(String, bool)]) -> AppResult<()> {
     for (uid, sees) in sight(tx, meeting_id)? {
         let saw = before.iter().find(|(u, _)| *u == uid).is_some_and(|(_, s)| *s);
         if sees && !saw {

@@ -7,8 +7,9 @@
 //! present or online then. Their list, and who of them has voted, is public to every
 //! participant; what a voter chose is public only for a named vote, and only at the close.
 
+use crate::store::sql::params;
+use crate::store::{Row, Tx};
 use meeting_protocol::{DEFAULT_CHOICES, NamedBallot, Vote, VoteInput, VoteResult, VoteStatus, VoteThreshold};
-use rusqlite::{OptionalExtension as _, Row, Transaction, params};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -22,8 +23,8 @@ use crate::{feed, model};
 const VOTE_COLS: &str = "id, meeting_id, agenda_item_id, question, choices, secret, threshold, status, opened_by,
     opened_at, closes_at, closed_at, result, void_reason";
 
-fn vote_row(r: &Row<'_>) -> rusqlite::Result<(Vote, Option<String>)> {
-    let ts = |i: usize| -> rusqlite::Result<Option<OffsetDateTime>> {
+fn vote_row(r: &Row<'_>) -> crate::store::StoreResult<(Vote, Option<String>)> {
+    let ts = |i: usize| -> crate::store::StoreResult<Option<OffsetDateTime>> {
         Ok(r.get::<_, Option<String>>(i)?.as_deref().map(model::parse_ts))
     };
     let choices: String = r.get(4)?;
@@ -50,11 +51,12 @@ fn vote_row(r: &Row<'_>) -> rusqlite::Result<(Vote, Option<String>)> {
     ))
 }
 
-fn complete(tx: &Transaction<'_>, (mut v, result): (Vote, Option<String>)) -> AppResult<Vote> {
+fn complete(tx: &Tx<'_>, (mut v, result): (Vote, Option<String>)) -> AppResult<Vote> {
     let id = v.id.to_string();
-    let mut stmt = tx.prepare_cached("SELECT user_id, voted_at IS NOT NULL FROM vote_voters WHERE vote_id = ?1")?;
-    for row in stmt.query_map([&id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?)))? {
-        let (uid, voted) = row?;
+    for row in tx.query_map("SELECT user_id, voted_at IS NOT NULL FROM vote_voters WHERE vote_id = ?1", [&id], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?))
+    })? {
+        let (uid, voted) = row;
         v.eligible.push(uuid_of(&uid));
         if voted {
             v.voted.push(uuid_of(&uid));
@@ -70,24 +72,25 @@ fn complete(tx: &Transaction<'_>, (mut v, result): (Vote, Option<String>)) -> Ap
 }
 
 /// One vote.
-pub fn vote(tx: &Transaction<'_>, id: &str) -> AppResult<Option<Vote>> {
-    let row = tx.query_row(&format!("SELECT {VOTE_COLS} FROM votes WHERE id = ?1"), [id], vote_row).optional()?;
+pub fn vote(tx: &Tx<'_>, id: &str) -> AppResult<Option<Vote>> {
+    let row = tx.query_opt(&format!("SELECT {VOTE_COLS} FROM votes WHERE id = ?1"), [id], vote_row)?;
     row.map(|r| complete(tx, r)).transpose()
 }
 
 /// The meeting's votes, newest first.
-pub fn votes_of(tx: &Transaction<'_>, mid: &str) -> AppResult<Vec<Vote>> {
+pub fn votes_of(tx: &Tx<'_>, mid: &str) -> AppResult<Vec<Vote>> {
     let rows: Vec<(Vote, Option<String>)> = {
-        let mut stmt = tx.prepare_cached(&format!(
-            "SELECT {VOTE_COLS} FROM votes WHERE meeting_id = ?1 ORDER BY opened_at DESC, id DESC"
-        ))?;
-        stmt.query_map([mid], vote_row)?.collect::<Result<_, _>>()?
+        tx.query_map(
+            &format!("SELECT {VOTE_COLS} FROM votes WHERE meeting_id = ?1 ORDER BY opened_at DESC, id DESC"),
+            [mid],
+            vote_row,
+        )?
     };
     rows.into_iter().map(|r| complete(tx, r)).collect()
 }
 
 /// A vote the caller may see (404 otherwise, as for its meeting).
-pub fn visible_vote(tx: &Transaction<'_>, actor: &AuthUser, vote_id: Uuid) -> AppResult<Vote> {
+pub fn visible_vote(tx: &Tx<'_>, actor: &AuthUser, vote_id: Uuid) -> AppResult<Vote> {
     let v = vote(tx, &vote_id.to_string())?.ok_or_else(|| AppError::not_found("vote"))?;
     model::visible_meeting(tx, actor, &v.meeting_id.to_string()).map_err(|e| e.renamed_not_found("vote"))?;
     Ok(v)
@@ -111,7 +114,7 @@ fn choices(input: Option<&[String]>) -> AppResult<Vec<String>> {
 
 /// Opens a vote on an agenda item: whoever presides, one open vote per meeting at a time,
 /// and only when some voting member is there to vote.
-pub fn open(tx: &Transaction<'_>, actor: &AuthUser, item_id: Uuid, input: &VoteInput) -> AppResult<Vote> {
+pub fn open(tx: &Tx<'_>, actor: &AuthUser, item_id: Uuid, input: &VoteInput) -> AppResult<Vote> {
     let item = item_id.to_string();
     let mid = model::agenda_meeting(tx, &item)?.ok_or_else(|| AppError::not_found("agenda item"))?;
     model::visible_meeting(tx, actor, &mid).map_err(|e| e.renamed_not_found("agenda item"))?;
@@ -131,13 +134,14 @@ pub fn open(tx: &Transaction<'_>, actor: &AuthUser, item_id: Uuid, input: &VoteI
         return Err(AppError::conflict("a vote is already open in this meeting: close it first"));
     }
     let voters: Vec<String> = {
-        let mut stmt = tx.prepare_cached(
+        tx.query_map(
             "SELECT p.user_id FROM participants p
                JOIN attendance a ON a.meeting_id = p.meeting_id AND a.user_id = p.user_id
               WHERE p.meeting_id = ?1 AND p.role IN ('chair', 'member') AND a.status IN ('present', 'online')
               ORDER BY p.user_id",
-        )?;
-        stmt.query_map([&mid], |r| r.get(0))?.collect::<Result<_, _>>()?
+            [&mid],
+            |r| r.get(0),
+        )?
     };
     if voters.is_empty() {
         return Err(AppError::unprocessable("no voting member is present: record attendance before voting"));
@@ -163,9 +167,8 @@ pub fn open(tx: &Transaction<'_>, actor: &AuthUser, item_id: Uuid, input: &VoteI
             closes
         ],
     )?;
-    let mut stmt = tx.prepare_cached("INSERT INTO vote_voters (vote_id, user_id) VALUES (?1, ?2)")?;
     for v in &voters {
-        stmt.execute([&id, v])?;
+        tx.execute("INSERT INTO vote_voters (vote_id, user_id) VALUES (?1, ?2)", [&id, v])?;
     }
     feed::record(tx, &mid, "vote", &id, None)?;
     let v = vote(tx, &id)?.ok_or_else(|| AppError::Stored(format!("vote {id} vanished")))?;
@@ -178,13 +181,7 @@ pub fn open(tx: &Transaction<'_>, actor: &AuthUser, item_id: Uuid, input: &VoteI
 /// is not passed here at all (the caller counts it in memory once this commits).
 /// `secret_tally_kept` says whether the caller still holds the vote's count: a secret vote
 /// whose count was lost (a restart) takes no more ballots.
-pub fn cast(
-    tx: &Transaction<'_>,
-    actor: &AuthUser,
-    vote_id: Uuid,
-    choice: u32,
-    secret_tally_kept: bool,
-) -> AppResult<Vote> {
+pub fn cast(tx: &Tx<'_>, actor: &AuthUser, vote_id: Uuid, choice: u32, secret_tally_kept: bool) -> AppResult<Vote> {
     let v = visible_vote(tx, actor, vote_id)?;
     let (id, uid) = (v.id.to_string(), actor.id());
     if v.status != VoteStatus::Open {
@@ -196,9 +193,10 @@ pub fn cast(
     if choice as usize >= v.choices.len() {
         return Err(AppError::bad_request(format!("choose between 0 and {}", v.choices.len() - 1)));
     }
-    let voted_at: Option<Option<String>> = tx
-        .query_row("SELECT voted_at FROM vote_voters WHERE vote_id = ?1 AND user_id = ?2", [&id, &uid], |r| r.get(0))
-        .optional()?;
+    let voted_at: Option<Option<String>> =
+        tx.query_opt("SELECT voted_at FROM vote_voters WHERE vote_id = ?1 AND user_id = ?2", [&id, &uid], |r| {
+            r.get(0)
+        })?;
     match voted_at {
         None => return Err(AppError::not_eligible()),
         Some(Some(_)) => return Err(AppError::already_voted()),
@@ -237,7 +235,7 @@ pub enum Closing<'a> {
 
 /// Closes an open vote (whoever presides, or `None`: the server when its time is up),
 /// writing the result once and telling every participant.
-pub fn close(tx: &Transaction<'_>, actor: Option<&AuthUser>, vote_id: Uuid, how: Closing<'_>) -> AppResult<Vote> {
+pub fn close(tx: &Tx<'_>, actor: Option<&AuthUser>, vote_id: Uuid, how: Closing<'_>) -> AppResult<Vote> {
     let id = vote_id.to_string();
     let v = match actor {
         Some(a) => visible_vote(tx, a, vote_id)?,
@@ -292,7 +290,7 @@ pub fn close(tx: &Transaction<'_>, actor: Option<&AuthUser>, vote_id: Uuid, how:
     Ok(after)
 }
 
-fn count(tx: &Transaction<'_>, v: &Vote, kept: Option<&[u32]>) -> AppResult<VoteResult> {
+fn count(tx: &Tx<'_>, v: &Vote, kept: Option<&[u32]>) -> AppResult<VoteResult> {
     let id = v.id.to_string();
     let ballots = u32::try_from(v.voted.len()).unwrap_or(u32::MAX);
     let eligible = u32::try_from(v.eligible.len()).unwrap_or(u32::MAX);
@@ -305,14 +303,11 @@ fn count(tx: &Transaction<'_>, v: &Vote, kept: Option<&[u32]>) -> AppResult<Vote
         }
         counts.copy_from_slice(kept);
     } else {
-        let mut stmt = tx.prepare_cached(
-            "SELECT b.user_id, COALESCE(u.display_name, ''), b.choice FROM vote_voters b LEFT JOIN users u ON u.id = b.user_id
-              WHERE b.vote_id = ?1 AND b.choice IS NOT NULL ORDER BY u.display_name, b.user_id",
-        )?;
         let rows =
-            stmt.query_map([&id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, u32>(2)?)))?;
+            tx.query_map("SELECT b.user_id, COALESCE(u.display_name, ''), b.choice FROM vote_voters b LEFT JOIN users u ON u.id = b.user_id
+              WHERE b.vote_id = ?1 AND b.choice IS NOT NULL ORDER BY u.display_name, b.user_id", [&id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, u32>(2)?)))?;
         for row in rows {
-            let (uid, display_name, choice) = row?;
+            let (uid, display_name, choice) = row;
             if let Some(c) = counts.get_mut(choice as usize) {
                 *c += 1;
             }
@@ -326,11 +321,9 @@ fn count(tx: &Transaction<'_>, v: &Vote, kept: Option<&[u32]>) -> AppResult<Vote
 /// Secret votes left open by a stopped server: their count was in its memory, so they
 /// cannot be counted; they become void (the chair opens them again). Named votes stay
 /// open. Returns the ids voided.
-pub fn void_interrupted(tx: &Transaction<'_>, reason: &str) -> AppResult<Vec<Uuid>> {
-    let ids: Vec<String> = {
-        let mut stmt = tx.prepare("SELECT id FROM votes WHERE status = 'open' AND secret = 1")?;
-        stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?
-    };
+pub fn void_interrupted(tx: &Tx<'_>, reason: &str) -> AppResult<Vec<Uuid>> {
+    let ids: Vec<String> =
+        { tx.query_map("SELECT id FROM votes WHERE status = 'open' AND secret = 1", (), |r| r.get(0))? };
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         let vid = uuid_of(&id);
@@ -341,12 +334,14 @@ pub fn void_interrupted(tx: &Transaction<'_>, reason: &str) -> AppResult<Vec<Uui
 }
 
 /// Open votes with a time limit, to schedule their close.
-pub fn timed_open(tx: &Transaction<'_>) -> AppResult<Vec<(Uuid, OffsetDateTime)>> {
-    let mut stmt = tx.prepare("SELECT id, closes_at FROM votes WHERE status = 'open' AND closes_at IS NOT NULL")?;
-    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+pub fn timed_open(tx: &Tx<'_>) -> AppResult<Vec<(Uuid, OffsetDateTime)>> {
+    let rows =
+        tx.query_map("SELECT id, closes_at FROM votes WHERE status = 'open' AND closes_at IS NOT NULL", (), |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
     let mut out = Vec::new();
     for row in rows {
-        let (id, at) = row?;
+        let (id, at) = row;
         out.push((uuid_of(&id), model::parse_ts(&at)));
     }
     Ok(out)

@@ -8,7 +8,6 @@
 pub mod pdf;
 
 use meeting_protocol::{AgendaItemInput, Meeting, MeetingStatus, ParticipantRole, Role};
-use rusqlite::{OptionalExtension as _, TransactionBehavior};
 use time::{Duration, OffsetDateTime, Time};
 use uuid::Uuid;
 
@@ -257,8 +256,8 @@ pub struct Seeded {
 
 /// Seeds the demo office unless this data directory already has it.
 pub fn seed(state: &AppState) -> AppResult<Seeded> {
-    let done = state.db.run_blocking(TransactionBehavior::Deferred, |tx| {
-        Ok(tx.query_row("SELECT 1 FROM server_meta WHERE key = 'demo_seeded'", [], |_| Ok(())).optional()?.is_some())
+    let done = state.db.run_blocking(crate::store::Mode::Read, |tx| {
+        Ok(tx.query_opt("SELECT 1 FROM server_meta WHERE key = 'demo_seeded'", (), |_| Ok(()))?.is_some())
     })?;
     if done {
         return Ok(Seeded::default());
@@ -279,7 +278,7 @@ pub fn seed(state: &AppState) -> AppResult<Seeded> {
         }
     }
     let hashes = user_hashes()?;
-    state.db.run_blocking(TransactionBehavior::Immediate, move |tx| {
+    state.db.run_blocking(crate::store::Mode::Write, move |tx| {
         let ids = insert_users(tx, &hashes)?;
         let (leader1, leader2, secretary) = (&ids[0], &ids[1], &ids[2]);
         let today = OffsetDateTime::now_utc().replace_time(Time::MIDNIGHT);
@@ -338,7 +337,7 @@ fn user_hashes() -> AppResult<Vec<String>> {
 }
 
 /// Inserts the demo users that do not exist yet; their ids in [`USERS`] order.
-fn insert_users(tx: &rusqlite::Transaction<'_>, hashes: &[String]) -> AppResult<Vec<String>> {
+fn insert_users(tx: &crate::store::Tx<'_>, hashes: &[String]) -> AppResult<Vec<String>> {
     let mut ids = Vec::new();
     for ((username, display, role), hash) in USERS.iter().zip(hashes) {
         let user = meeting_protocol::User {
@@ -358,6 +357,6 @@ fn insert_users(tx: &rusqlite::Transaction<'_>, hashes: &[String]) -> AppResult<
 /// prepare meetings from nothing.
 pub fn seed_users(state: &AppState) -> AppResult<Seeded> {
     let hashes = user_hashes()?;
-    state.db.run_blocking(TransactionBehavior::Immediate, move |tx| insert_users(tx, &hashes))?;
+    state.db.run_blocking(crate::store::Mode::Write, move |tx| insert_users(tx, &hashes))?;
     Ok(Seeded::default())
 }

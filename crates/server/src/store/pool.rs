@@ -1,0 +1,232 @@
+//! [`Db`]: a small pool of connections to either engine, and the read/write discipline.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+use postgres::IsolationLevel;
+use rusqlite::TransactionBehavior;
+
+use super::pg::{self, PgConn};
+use super::sql::Tx;
+use super::{Backend, Commit, Commits, Location, appended, head_seq, migrations};
+use crate::error::{AppError, AppResult};
+
+/// Commits a slow live connection may fall behind by before it is told it lagged (it
+/// then asks the database, as for a commit that concerns it).
+const COMMIT_BACKLOG: usize = 1024;
+
+/// Connections one instance opens to PostgreSQL at most (each costs the database a
+/// process); requests beyond wait for one to come back.
+const PG_CONNECTIONS: usize = 16;
+
+/// How long a request waits for a PostgreSQL connection before it fails.
+const PG_WAIT: Duration = Duration::from_secs(30);
+
+/// Shared handle to the database; cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    engine: Engine,
+    /// Every committed write that moved the feed, with what it appended: the one place
+    /// the live channel learns of changes, whatever code path made them.
+    committed: Commits,
+}
+
+enum Engine {
+    Sqlite { path: PathBuf, idle: Mutex<Vec<rusqlite::Connection>> },
+    Postgres { url: String, idle: Mutex<PgIdle>, returned: Condvar },
+}
+
+struct PgIdle {
+    conns: Vec<PgConn>,
+    /// Connections open, idle or lent.
+    open: usize,
+}
+
+/// Whether a transaction may write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// One consistent snapshot, no writes.
+    Read,
+    /// Serialised with every other writer (see the module docs of [`crate::store`]).
+    Write,
+}
+
+impl Db {
+    /// Opens the database, creating and migrating it as needed.
+    pub fn open(location: &Location) -> AppResult<Self> {
+        let engine = match location {
+            Location::Sqlite(path) => {
+                let conn = meeting_sqlite::open(path, migrations::SQLITE).map_err(super::Error::from)?;
+                Engine::Sqlite { path: path.clone(), idle: Mutex::new(vec![conn]) }
+            }
+            Location::Postgres(url) => {
+                let mut conn = pg::connect(url)?;
+                pg::migrate(&mut conn, migrations::POSTGRES)?;
+                Engine::Postgres {
+                    url: url.clone(),
+                    idle: Mutex::new(PgIdle { conns: vec![conn], open: 1 }),
+                    returned: Condvar::new(),
+                }
+            }
+        };
+        let (committed, _) = tokio::sync::broadcast::channel(COMMIT_BACKLOG);
+        Ok(Self { inner: Arc::new(Inner { engine, committed: Arc::new(committed) }) })
+    }
+
+    /// The engine below.
+    pub fn backend(&self) -> Backend {
+        match self.inner.engine {
+            Engine::Sqlite { .. } => Backend::Sqlite,
+            Engine::Postgres { .. } => Backend::Postgres,
+        }
+    }
+
+    /// Follows the writes as they commit (see [`crate::api`]'s live channel).
+    pub fn committed(&self) -> tokio::sync::broadcast::Receiver<Arc<Commit>> {
+        self.inner.committed.subscribe()
+    }
+
+    /// Runs `f` on a pooled connection inside a read transaction (one consistent snapshot).
+    pub async fn read<T, F>(&self, f: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Tx<'_>) -> AppResult<T> + Send + 'static,
+    {
+        self.run(Mode::Read, f).await
+    }
+
+    /// Runs `f` inside a write transaction and commits if it returns `Ok`.
+    pub async fn write<T, F>(&self, f: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Tx<'_>) -> AppResult<T> + Send + 'static,
+    {
+        self.run(Mode::Write, f).await
+    }
+
+    async fn run<T, F>(&self, mode: Mode, f: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Tx<'_>) -> AppResult<T> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.run_blocking(mode, f)).await?
+    }
+
+    /// The blocking core of [`Db::read`]/[`Db::write`], for code already off the runtime
+    /// (the command line, the demo seeding).
+    pub fn run_blocking<T, F>(&self, mode: Mode, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&Tx<'_>) -> AppResult<T>,
+    {
+        let (out, commit) = match &self.inner.engine {
+            Engine::Sqlite { path, idle } => {
+                let mut conn = match idle.lock().map_or(None, |mut v| v.pop()) {
+                    Some(c) => c,
+                    None => meeting_sqlite::connect(path).map_err(super::Error::from)?,
+                };
+                let behavior = match mode {
+                    Mode::Read => TransactionBehavior::Deferred,
+                    Mode::Write => TransactionBehavior::Immediate,
+                };
+                let result = conn
+                    .transaction_with_behavior(behavior)
+                    .map_err(|e| AppError::from(super::Error::from(e)))
+                    .and_then(|tx| in_transaction(Tx::sqlite(tx), mode, f));
+                if let Ok(mut idle) = idle.lock()
+                    && idle.len() < 8
+                {
+                    idle.push(conn);
+                }
+                result?
+            }
+            Engine::Postgres { url, idle, returned } => {
+                let mut conn = self.take_pg(url, idle, returned)?;
+                let result = (|| {
+                    let PgConn { client, stmts } = &mut conn;
+                    let tx = match mode {
+                        Mode::Read => client
+                            .build_transaction()
+                            .isolation_level(IsolationLevel::RepeatableRead)
+                            .read_only(true)
+                            .start(),
+                        Mode::Write => {
+                            client.build_transaction().isolation_level(IsolationLevel::ReadCommitted).start()
+                        }
+                    }
+                    .map_err(super::Error::from)?;
+                    let tx = Tx::postgres(tx, stmts);
+                    if mode == Mode::Write {
+                        // The writers' turn: held until commit (see the module docs).
+                        tx.query_row(
+                            "SELECT value FROM counters WHERE name = 'change_seq' FOR UPDATE",
+                            (),
+                            |_| Ok(()),
+                        )?;
+                    }
+                    in_transaction(tx, mode, f)
+                })();
+                let mut pool = idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                if conn.client.is_closed() {
+                    pool.open -= 1;
+                } else {
+                    pool.conns.push(conn);
+                }
+                returned.notify_one();
+                drop(pool);
+                result?
+            }
+        };
+        // Published only once committed: a device woken now reads what it was woken for.
+        // Nobody listening is not an error.
+        if let Some(c) = commit {
+            let _ = self.inner.committed.send(Arc::new(c));
+        }
+        Ok(out)
+    }
+
+    fn take_pg(&self, url: &str, idle: &Mutex<PgIdle>, returned: &Condvar) -> AppResult<PgConn> {
+        let deadline = std::time::Instant::now() + PG_WAIT;
+        let mut pool = idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        loop {
+            if let Some(c) = pool.conns.pop() {
+                return Ok(c);
+            }
+            if pool.open < PG_CONNECTIONS {
+                pool.open += 1;
+                drop(pool);
+                return pg::connect(url).map_err(|e| {
+                    let mut pool = idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    pool.open -= 1;
+                    AppError::from(e)
+                });
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return Err(AppError::from(super::Error::Busy(
+                    "every connection to PostgreSQL stayed busy for 30 s".to_owned(),
+                )));
+            }
+            pool = returned.wait_timeout(pool, left).unwrap_or_else(std::sync::PoisonError::into_inner).0;
+        }
+    }
+}
+
+/// Runs `f` in `tx`, commits, and says what a write appended to the feed.
+fn in_transaction<T, F>(tx: Tx<'_>, mode: Mode, f: F) -> AppResult<(T, Option<Commit>)>
+where
+    F: FnOnce(&Tx<'_>) -> AppResult<T>,
+{
+    let writing = mode == Mode::Write;
+    let before = if writing { head_seq(&tx)? } else { 0 };
+    let out = f(&tx)?;
+    let after = if writing { head_seq(&tx)? } else { 0 };
+    let commit = if after > before { Some(appended(&tx, before, after)?) } else { None };
+    tx.commit()?;
+    Ok((out, commit))
+}
