@@ -40,6 +40,17 @@ struct ServeArgs {
     data_dir: PathBuf,
     #[command(flatten)]
     database: DatabaseArgs,
+    /// Where document files are kept: s3://BUCKET[/PREFIX] in an S3-compatible store
+    /// (credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY); without it,
+    /// blobs/ in the data directory.
+    #[arg(long, env = "MEETING_BLOBS")]
+    blobs: Option<String>,
+    /// The S3-compatible server's address, e.g. http://10.0.0.9:9000 (default: AWS).
+    #[arg(long, env = "MEETING_S3_ENDPOINT", requires = "blobs")]
+    s3_endpoint: Option<String>,
+    /// The bucket's region (S3-compatible servers accept any).
+    #[arg(long, env = "MEETING_S3_REGION", requires = "blobs")]
+    s3_region: Option<String>,
     /// Address to listen on; port 0 picks a free port (printed at start-up).
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: String,
@@ -153,6 +164,11 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let ServeArgs { data_dir, listen, demo, demo_users, max_upload_mib, .. } = &args;
     let mut config = Config::new(data_dir);
     config.database.clone_from(&args.database.database);
+    if let Some(url) = &args.blobs {
+        let s3 = crate::blobs::S3Location::parse(url, args.s3_endpoint.as_deref(), args.s3_region.as_deref())
+            .map_err(anyhow::Error::msg)?;
+        config.blobs = Some(crate::blobs::BlobLocation::S3(s3));
+    }
     config.max_upload_bytes = max_upload_mib * 1024 * 1024;
     if args.no_converter {
         config.converter.program = None;
@@ -163,18 +179,24 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     config.converter.timeout = std::time::Duration::from_secs(args.convert_timeout_secs);
     config.lease_normal = args.lease_normal;
     config.lease_confidential = args.lease_confidential;
-    let mut state = AppState::open(config)?;
-    if *demo || *demo_users {
-        let seeded = if *demo { demo::seed(&state)? } else { demo::seed_users(&state)? };
-        if seeded.fresh {
-            eprintln!("Seeded the demo office: {} meetings, {} documents.", seeded.meetings, seeded.documents);
-        }
-        let names: Vec<&str> = demo::USERS.iter().map(|u| u.0).collect();
-        eprintln!("Demo users: {} — password for all: {}", names.join(", "), demo::PASSWORD);
-    }
-    let (listen, data_dir) = (listen.clone(), data_dir.clone());
+    let (listen, data_dir, demo, demo_users) = (listen.clone(), data_dir.clone(), *demo, *demo_users);
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async move {
+        // Opening and seeding block (the database's clients are synchronous) and may use
+        // the bucket's async client: a blocking thread of this runtime does both.
+        let mut state = tokio::task::spawn_blocking(move || -> anyhow::Result<AppState> {
+            let state = AppState::open(config)?;
+            if demo || demo_users {
+                let seeded = if demo { demo::seed(&state)? } else { demo::seed_users(&state)? };
+                if seeded.fresh {
+                    eprintln!("Seeded the demo office: {} meetings, {} documents.", seeded.meetings, seeded.documents);
+                }
+                let names: Vec<&str> = demo::USERS.iter().map(|u| u.0).collect();
+                eprintln!("Demo users: {} — password for all: {}", names.join(", "), demo::PASSWORD);
+            }
+            Ok(state)
+        })
+        .await??;
         state.start_converter().await?;
         state.start_room().await?;
         let listener = tokio::net::TcpListener::bind(&listen)
@@ -183,7 +205,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         let addr = listener.local_addr()?;
         // Tests and scripts read this exact line to learn the port.
         println!("meeting-server listening on http://{addr}");
-        tracing::info!(data_dir = %data_dir.display(), %addr, "serving");
+        tracing::info!(data_dir = %data_dir.display(), database = %state.db.describe(), blobs = %state.blobs.describe(), %addr, "serving");
         crate::serve(listener, state, shutdown_signal()).await?;
         tracing::info!("stopped");
         Ok(())
@@ -211,7 +233,10 @@ async fn shutdown_signal() {
 fn add_user(
     data_dir: PathBuf,
     database: DatabaseArgs,
-    username: &str, role: &str, display_name: Option<String>) -> anyhow::Result<()> {
+    username: &str,
+    role: &str,
+    display_name: Option<String>,
+) -> anyhow::Result<()> {
     let role = Role::parse(role).ok_or_else(|| anyhow::anyhow!("unknown role {role}"))?;
     let username = username.trim().to_owned();
     if username.is_empty() || username.len() > 100 || username.chars().any(|c| c.is_whitespace() || c.is_control()) {

@@ -5,7 +5,7 @@
 //! SHA-256), and the ordered change feed from which every client builds its offline copy.
 //!
 //! Layout: [`core`] (every change: checks, feed, audit — what the handlers call),
-//! [`db`] (SQLite pool, write discipline), [`model`] (entity reads and access rules),
+//! [`store`] (SQLite or PostgreSQL: pool, transactions, write discipline, migrations), [`model`] (entity reads and access rules),
 //! [`feed`] (the change log), [`blobs`] (content-addressed store), [`convert`] (the
 //! LibreOffice service), [`auth`] (passwords, tokens), [`login_guard`] (failed logins), [`api`] (HTTP
 //! handlers and the OpenAPI document), [`demo`] (the explorable demo office), [`cli`]
@@ -47,6 +47,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// The database's address (`postgres://USER@HOST/DB`); `None`: SQLite in `data_dir`.
     pub database: Option<String>,
+    /// Where document blobs are kept; `None`: `blobs/` in `data_dir`.
+    pub blobs: Option<blobs::BlobLocation>,
     /// Largest document upload in bytes.
     pub max_upload_bytes: u64,
     /// How long a device token stays valid.
@@ -72,6 +74,7 @@ impl Config {
             converter: convert::ConverterConfig::new(data_dir.join("convert")),
             data_dir,
             database: None,
+            blobs: None,
             max_upload_bytes: 512 * 1024 * 1024,
             token_ttl: Duration::from_secs(90 * 24 * 3600),
             login_max_failures: 5,
@@ -106,7 +109,9 @@ impl AppState {
     pub fn open(config: Config) -> AppResult<Self> {
         std::fs::create_dir_all(&config.data_dir)?;
         let db = store::Db::open(&store::Location::from_flag(config.database.as_deref(), &config.data_dir)?)?;
-        let blobs = blobs::BlobStore::open(&config.data_dir.join("blobs"))?;
+        let files = blobs::BlobLocation::Files(config.data_dir.join("blobs"));
+        let blobs =
+            blobs::BlobStore::open(config.blobs.as_ref().unwrap_or(&files), &config.data_dir.join("blobs/tmp"))?;
         let server_id = db.run_blocking(crate::store::Mode::Write, |tx| {
             let existing: Option<String> =
                 tx.query_opt("SELECT value FROM server_meta WHERE key = 'server_id'", (), |r| r.get(0))?;

@@ -191,7 +191,7 @@ async fn bad_expired_and_revoked_tokens_get_401_everywhere() {
 
     let expired = Http::login(&server.url, "leader1").await;
     let hash = meeting_server::auth::token_hash(expired.token.as_deref().unwrap());
-    let n = server.db().execute("UPDATE tokens SET expires_at = 1 WHERE token_hash = ?1", [hash]).unwrap();
+    let n = server.sql().execute("UPDATE tokens SET expires_at = 1 WHERE token_hash = ?1", &[&hash]).unwrap();
     assert_eq!(n, 1);
 
     let revoked = Http::login(&server.url, "leader1").await;

@@ -171,14 +171,7 @@ async fn highlights_follow_their_words_into_a_new_version_or_are_flagged_for_rev
     assert!(
         on_tablet.iter().all(|r| r["conflict_of"].is_null() && r["annotation"]["document_sha256"] == v2_sha.as_str())
     );
-    let versions: Vec<i64> = server
-        .db()
-        .prepare("SELECT version FROM annotations ORDER BY id")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let versions = server.sql().i64s("SELECT version FROM annotations ORDER BY id", &[]);
     assert_eq!(versions, [2, 2], "one move per annotation on the server");
 
     // A copy for printing leaves out what needs review, and says so.

@@ -81,7 +81,7 @@ async fn devices_annotating_offline_converge_and_others_see_only_what_was_shared
     assert_eq!(listed(&laptop).keys().collect::<Vec<_>>(), listed(&tablet).keys().collect::<Vec<_>>(), "same ids");
     assert!(listed(&tablet).values().all(|(_, s, _)| s == "synced"));
     assert_eq!(texts(&other), vec!["laptop: gửi mọi người".to_owned(), "lãnh đạo 2: riêng".into()]);
-    let on_server: i64 = server.db().query_row("SELECT COUNT(*) FROM annotations", [], |r| r.get(0)).unwrap();
+    let on_server: i64 = server.sql().i64("SELECT COUNT(*) FROM annotations", &[]);
     assert_eq!(on_server, 4, "nothing duplicated on the server");
 }
 
@@ -151,9 +151,8 @@ async fn a_push_whose_answer_is_lost_five_times_lands_once() {
     let report = meeting(&path, &["sync", "--json"]);
     assert_eq!(report["annotations"]["applied"], 1, "{report}");
     assert_eq!(listed(&path)[&id].1, "synced");
-    let (count, version): (i64, i64) = server
-        .db()
-        .query_row("SELECT COUNT(*), MAX(version) FROM annotations", [], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap();
+    let row = server.sql().rows("SELECT COUNT(*), MAX(version) FROM annotations", &[]).remove(0);
+    let (count, version) =
+        (row[0].as_deref().unwrap().parse::<i64>().unwrap(), row[1].as_deref().unwrap().parse::<i64>().unwrap());
     assert_eq!((count, version), (1, 1), "exactly one annotation, written once");
 }

@@ -17,7 +17,7 @@ fn walk(dir: &std::path::Path) -> usize {
 }
 
 fn head(server: &TestServer) -> i64 {
-    server.db().query_row("SELECT value FROM counters WHERE name = 'change_seq'", [], |r| r.get(0)).unwrap()
+    server.sql().i64("SELECT value FROM counters WHERE name = 'change_seq'", &[])
 }
 
 #[track_caller]

@@ -294,35 +294,25 @@ async fn marks_drawn_in_the_app_survive_a_kill_and_reach_the_server() {
     .await;
     desktop.quit().await;
 
-    let kinds: Vec<String> = server
-        .db()
-        .prepare("SELECT json_extract(data, '$.shape.type') FROM annotations WHERE deleted = 0 ORDER BY 1")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    // SQLite's JSON functions: the desktop tests run on the default database.
+    let kinds = server
+        .sql()
+        .strings("SELECT json_extract(data, '$.shape.type') FROM annotations WHERE deleted = 0 ORDER BY 1", &[]);
     assert_eq!(kinds, ["highlight", "ink", "item_note", "note", "underline"], "exactly the five, once each");
-    let (text, visibility): (String, String) = server
-        .db()
-        .query_row(
-            "SELECT json_extract(data, '$.text'), visibility FROM annotations WHERE data LIKE '%\"note\"%'",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
+    let row = server
+        .sql()
+        .rows("SELECT json_extract(data, '$.text'), visibility FROM annotations WHERE data LIKE '%\"note\"%'", &[])
+        .remove(0);
+    let (text, visibility) = (row[0].clone().unwrap_or_default(), row[1].clone().unwrap_or_default());
     assert_eq!((text.as_str(), visibility.as_str()), ("Đề nghị bổ sung số liệu quý III", "participants"));
     // The words a text mark covers, as the server has them.
     let quote = |kind: &str| -> String {
-        server
-            .db()
-            .query_row(
-                "SELECT json_extract(data, '$.anchor.quote') FROM annotations
-                  WHERE json_extract(data, '$.shape.type') = ?1",
-                [kind],
-                |r| r.get(0),
-            )
-            .unwrap()
+        server.sql().strings(
+            "SELECT json_extract(data, '$.anchor.quote') FROM annotations
+              WHERE json_extract(data, '$.shape.type') = ?1",
+            &[kind],
+        )[0]
+        .clone()
     };
     assert!(!quote("highlight").trim().is_empty(), "the highlight carries the words it covers");
     assert_eq!(

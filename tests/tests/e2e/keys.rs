@@ -64,7 +64,7 @@ fn waiting_in_keys_file(profile: &Path) -> u64 {
 
 fn set_server_password(server: &TestServer, user: &str, password: &str) {
     let hash = meeting_server::auth::hash_password(password).unwrap();
-    let n = server.db().execute("UPDATE users SET password_hash = ?1 WHERE username = ?2", [&hash, user]).unwrap();
+    let n = server.sql().execute("UPDATE users SET password_hash = ?1 WHERE username = ?2", &[&hash, user]).unwrap();
     assert_eq!(n, 1);
 }
 
@@ -125,7 +125,7 @@ async fn a_password_changed_on_the_server_keeps_the_marks_waiting_on_the_laptop(
     assert_eq!(report["bytes_downloaded"], 0, "the encrypted copy was kept: {report}");
     let old = with_password(&laptop, "demo", &["annotations", "list", "--json"]);
     assert!(String::from_utf8_lossy(&old.stderr).contains("wrong_device_password"));
-    let n: i64 = server.db().query_row("SELECT COUNT(*) FROM annotations WHERE id = ?1", [&id], |r| r.get(0)).unwrap();
+    let n = server.sql().i64("SELECT COUNT(*) FROM annotations WHERE id = ?1", &[&id]);
     assert_eq!(n, 1);
     assert_eq!(waiting_in_keys_file(&laptop), 0);
 }

@@ -155,9 +155,9 @@ async fn a_draft_reaches_nobody_until_published_and_unpublishing_purges_it() {
     assert_eq!(cancel["after"]["status"], "cancelled");
     assert_eq!(l1.send(Method::GET, &format!("/meetings/{mid}/audit"), None).await.code(), "forbidden");
     // The log cannot be rewritten, not even from inside the database.
-    let db = server.db();
-    assert!(db.execute("DELETE FROM audit_log", []).is_err(), "the audit log accepted a delete");
-    assert!(db.execute("UPDATE audit_log SET actor_id = 'x'", []).is_err(), "the audit log accepted an update");
+    let mut db = server.sql();
+    assert!(db.execute("DELETE FROM audit_log", &[]).is_err(), "the audit log accepted a delete");
+    assert!(db.execute("UPDATE audit_log SET actor_id = 'x'", &[]).is_err(), "the audit log accepted an update");
 }
 
 #[tokio::test(flavor = "multi_thread")]

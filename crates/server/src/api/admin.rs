@@ -38,7 +38,7 @@ pub async fn list_devices(
                 "SELECT t.id, u.id, u.username, u.display_name, u.role, t.device_name, t.created_at, t.expires_at,
                         (SELECT d.at FROM device_sync d WHERE d.token_id = t.id)
                    FROM tokens t JOIN users u ON u.id = t.user_id
-                  WHERE t.revoked_at IS NULL AND t.expires_at > ?1 AND (?2 IS NULL OR u.username = ?2)
+                  WHERE t.revoked_at IS NULL AND t.expires_at > ?1 AND (CAST(?2 AS TEXT) IS NULL OR u.username = ?2)
                   ORDER BY u.username, t.created_at",
                 params![now_unix(), q.user],
                 |r| {

@@ -7,8 +7,6 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use meeting_protocol::{ApiError, ErrorCode};
-use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
-use tokio_util::io::ReaderStream;
 
 use crate::auth::AuthUser;
 use crate::error::{AppError, AppResult, Path};
@@ -83,15 +81,10 @@ pub async fn get_blob(
     if !state.db.read(move |tx| model::may_read_blob(tx, &uid, &sha)).await? {
         return Err(AppError::not_found("blob"));
     }
-    let mut file = match tokio::fs::File::open(state.blobs.path(&sha256)).await {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            tracing::error!(%sha256, "blob referenced by a document is missing from the store");
-            return Err(AppError::not_found("blob"));
-        }
-        Err(e) => return Err(e.into()),
+    let Some(size) = state.blobs.size(&sha256).await? else {
+        tracing::error!(%sha256, "blob referenced by a document is missing from the store");
+        return Err(AppError::not_found("blob"));
     };
-    let size = file.metadata().await?.len();
     let etag = format!("\"{sha256}\"");
     // If-Range with another validator means "the copy I hold is different: send it all".
     let if_range_ok = headers.get(header::IF_RANGE).is_none_or(|v| v.as_bytes() == etag.as_bytes());
@@ -113,15 +106,15 @@ pub async fn get_blob(
             return Ok(r);
         }
         RangeRequest::Full => {
-            let mut r = Response::new(Body::from_stream(ReaderStream::with_capacity(file, 256 * 1024)));
+            let read = state.blobs.read(&sha256, None).await?;
+            let mut r = Response::new(Body::from_stream(read.stream));
             r.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(size));
             r
         }
         RangeRequest::Part(ByteRange { start, end }) => {
-            file.seek(std::io::SeekFrom::Start(start)).await?;
+            let read = state.blobs.read(&sha256, Some((start, end))).await?;
             let len = end - start + 1;
-            let stream = ReaderStream::with_capacity(file.take(len), 256 * 1024);
-            let mut r = Response::new(Body::from_stream(stream));
+            let mut r = Response::new(Body::from_stream(read.stream));
             *r.status_mut() = StatusCode::PARTIAL_CONTENT;
             r.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(len));
             if let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{end}/{size}")) {

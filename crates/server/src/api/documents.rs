@@ -252,9 +252,9 @@ pub async fn download_original(
     Path((doc_id, version)): Path<(Uuid, i64)>,
 ) -> AppResult<Response> {
     let (sha, name) = state.db.read(move |tx| core::original_of(tx, &caller, doc_id, version)).await?;
-    let file = tokio::fs::File::open(state.blobs.path(&sha)).await?;
-    let len = file.metadata().await?.len();
-    let mut resp = Body::from_stream(tokio_util::io::ReaderStream::new(file)).into_response();
+    let read = state.blobs.read(&sha, None).await?;
+    let len = read.size;
+    let mut resp = Body::from_stream(read.stream).into_response();
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));

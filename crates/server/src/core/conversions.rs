@@ -88,8 +88,7 @@ pub async fn accept(
         return Err(AppError::conversion(&ConvertError::Damaged(ext.to_ascii_uppercase())));
     }
     let (sha, size) = (received.sha256.clone(), received.size);
-    let blobs = state.blobs.clone();
-    tokio::task::spawn_blocking(move || blobs.commit(received)).await??;
+    state.blobs.commit(received).await?;
     let actor2 = actor.clone();
     let conversion = state
         .db
@@ -198,11 +197,9 @@ async fn convert_and_ingest(state: &AppState, key: &str) -> AppResult<Uuid> {
     let (w, actor) = work?;
     let c = &w.conversion;
     let ext = office_extension(&c.filename).unwrap_or_else(|| "docx".into());
-    let converted = state
-        .converter
-        .convert(&state.blobs.path(&w.original_sha), &ext)
-        .await
-        .map_err(|e| AppError::conversion(&e))?;
+    let original = state.blobs.local(&w.original_sha).await?;
+    let converted = state.converter.convert(original.path(), &ext).await.map_err(|e| AppError::conversion(&e))?;
+    drop(original);
     let file = tokio::fs::File::open(&converted.pdf).await?;
     let received = state
         .blobs

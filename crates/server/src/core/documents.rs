@@ -117,8 +117,7 @@ pub async fn ingest_pdf(
     })
     .await?;
     let content = Content { sha256: received.sha256.clone(), size: received.size, pages: pages?, filename };
-    let blobs = state.blobs.clone();
-    tokio::task::spawn_blocking(move || blobs.commit(received)).await??;
+    state.blobs.commit(received).await?;
     let actor = actor.clone();
     state.db.write(move |tx| write_pdf(tx, &actor, &target, &content, original.as_ref())).await
 }

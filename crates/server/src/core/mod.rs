@@ -4,8 +4,7 @@
 //! Each function takes the acting user and a write transaction, does its checks, and
 //! writes the change, its feed records and its audit entry together: a caller cannot
 //! forget the audit trail or tell the wrong people, because it never writes rows itself.
-//! The transaction is the storage seam: these functions are where a PostgreSQL backend
-//! would plug in (today they speak SQLite's dialect through `rusqlite`).
+//! The transaction is the storage seam: a [`crate::store::Tx`] on SQLite or PostgreSQL.
 
 pub mod audit;
 pub mod ballot_box;

@@ -37,9 +37,9 @@ pub fn record(tx: &Tx<'_>, actor: &AuthUser, opens: &[DocumentOpen]) -> AppResul
             )?
             .flatten();
         let n = tx.execute(
-            "INSERT OR IGNORE INTO document_opens
+            "INSERT INTO document_opens
                 (id, user_id, token_id, meeting_id, document_id, sha256, version, opened_at, received_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (id) DO NOTHING",
             params![o.id.to_string(), uid, token, meeting, doc, o.sha256, version, o.opened_at, received],
         )?;
         if n == 1 {

@@ -272,13 +272,18 @@ pub fn seed(state: &AppState) -> AppResult<Seeded> {
                 n += 1;
                 let (bytes, pages) = pdf::render(&font, d.title, &blocks(d.title, d.headings, n, 15), 3)
                     .map_err(|e| AppError::bad_request(format!("demo document {}: {e}", d.filename)))?;
-                let sha = state.blobs.put(&bytes)?;
+                let sha = state.blobs.put_blocking(&bytes)?;
                 rendered.push((sha, bytes.len() as u64, pages as i64));
             }
         }
     }
     let hashes = user_hashes()?;
     state.db.run_blocking(crate::store::Mode::Write, move |tx| {
+        // Asked again under the write lock: instances started together with `--demo` on
+        // one database seed it once (the first to get here), the others see it done.
+        if tx.query_opt("SELECT 1 FROM server_meta WHERE key = 'demo_seeded'", (), |_| Ok(()))?.is_some() {
+            return Ok(Seeded::default());
+        }
         let ids = insert_users(tx, &hashes)?;
         let (leader1, leader2, secretary) = (&ids[0], &ids[1], &ids[2]);
         let today = OffsetDateTime::now_utc().replace_time(Time::MIDNIGHT);

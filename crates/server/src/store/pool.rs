@@ -31,6 +31,8 @@ pub struct Db {
 
 struct Inner {
     engine: Engine,
+    /// Where the database is, without a password (for logs).
+    described: String,
     /// Every committed write that moved the feed, with what it appended: the one place
     /// the live channel learns of changes, whatever code path made them.
     committed: Commits,
@@ -75,7 +77,13 @@ impl Db {
             }
         };
         let (committed, _) = tokio::sync::broadcast::channel(COMMIT_BACKLOG);
-        Ok(Self { inner: Arc::new(Inner { engine, committed: Arc::new(committed) }) })
+        let described = location.redacted();
+        Ok(Self { inner: Arc::new(Inner { engine, described, committed: Arc::new(committed) }) })
+    }
+
+    /// Where the database is, without a password (for logs).
+    pub fn describe(&self) -> &str {
+        &self.inner.described
     }
 
     /// The engine below.
@@ -213,6 +221,20 @@ impl Db {
                 )));
             }
             pool = returned.wait_timeout(pool, left).unwrap_or_else(std::sync::PoisonError::into_inner).0;
+        }
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Each PostgreSQL client drives a small runtime of its own, which may not be
+        // dropped on a thread that runs async tasks (the last handle often goes there,
+        // when the server stops): close them on a thread of their own.
+        if let Engine::Postgres { idle, .. } = &mut self.engine {
+            let conns = std::mem::take(&mut idle.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner).conns);
+            if !conns.is_empty() {
+                let _ = std::thread::spawn(move || drop(conns)).join();
+            }
         }
     }
 }

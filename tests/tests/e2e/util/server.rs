@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use super::database::{Database, Sql};
+
 /// How to start the server.
 #[derive(Debug, Clone, Default)]
 pub struct ServerOptions {
@@ -33,6 +35,7 @@ pub struct TestServer {
     data: tempfile::TempDir,
     child: Option<Child>,
     opts: ServerOptions,
+    database: Database,
 }
 
 fn binary() -> PathBuf {
@@ -43,7 +46,8 @@ impl TestServer {
     /// Starts a server on a fresh data directory.
     pub async fn start(opts: ServerOptions) -> Self {
         let data = tempfile::tempdir().unwrap();
-        let mut s = Self { url: String::new(), addr: ([127, 0, 0, 1], 0).into(), data, child: None, opts };
+        let database = Database::create();
+        let mut s = Self { url: String::new(), addr: ([127, 0, 0, 1], 0).into(), data, child: None, opts, database };
         s.spawn().await;
         s
     }
@@ -60,7 +64,7 @@ impl TestServer {
 
     async fn spawn(&mut self) {
         let mut cmd = Command::new(binary());
-        cmd.arg("serve").arg("--data-dir").arg(self.data.path()).arg("--listen").arg(self.addr.to_string());
+        cmd.arg("serve").args(self.store_args()).arg("--listen").arg(self.addr.to_string());
         if self.opts.demo {
             cmd.arg("--demo");
         }
@@ -141,11 +145,29 @@ impl TestServer {
         self.spawn().await;
     }
 
+    /// `--data-dir DIR [--database URL]`: where this server keeps the office's data, for
+    /// the server's own admin commands (`user add`).
+    pub fn store_args(&self) -> Vec<std::ffi::OsString> {
+        let mut args = vec!["--data-dir".into(), self.data.path().as_os_str().to_owned()];
+        if let Some(url) = &self.database.url {
+            args.extend(["--database".into(), url.into()]);
+        }
+        args
+    }
+
     /// Opens the server's database directly, for checks no endpoint exposes.
-    pub fn db(&self) -> rusqlite::Connection {
-        let c = rusqlite::Connection::open(self.data.path().join("server.db")).unwrap();
-        c.busy_timeout(Duration::from_secs(10)).unwrap();
-        c
+    pub fn sql(&self) -> Sql {
+        self.database.sql(self.data.path())
+    }
+
+    /// Everything in the server's database as SQL text (`sqlite3 .dump`, `pg_dump`).
+    pub fn dump(&self) -> String {
+        self.database.dump(self.data.path())
+    }
+
+    /// Whether the server runs on PostgreSQL.
+    pub fn on_postgres(&self) -> bool {
+        self.database.url.is_some()
     }
 
     /// Path of a blob in the server's store.
@@ -162,5 +184,14 @@ impl TestServer {
 impl Drop for TestServer {
     fn drop(&mut self) {
         self.kill();
+        // A failing test's server log goes with its output, before the directory goes.
+        if std::thread::panicking() {
+            let log = self.log();
+            let tail: Vec<&str> = log.lines().rev().take(40).collect();
+            eprintln!("--- the server's log, last lines ---");
+            for line in tail.iter().rev() {
+                eprintln!("{line}");
+            }
+        }
     }
 }

@@ -1,0 +1,189 @@
+//! Which database a test server runs on, and reading it directly for checks no endpoint
+//! exposes.
+//!
+//! The suite runs twice in the test command: on SQLite (each server's own file, the
+//! default) and on PostgreSQL, when `MEETING_E2E_POSTGRES` names a cluster
+//! (`postgres://USER@HOST:PORT`, started by `scripts/test`): each server then gets a
+//! database of its own, created for it and dropped after it.
+
+use std::path::Path;
+use std::process::Command;
+
+/// The PostgreSQL cluster of this run, if the suite runs on PostgreSQL.
+pub fn postgres_cluster() -> Option<String> {
+    std::env::var("MEETING_E2E_POSTGRES").ok().filter(|s| !s.is_empty())
+}
+
+/// A database made for one test server.
+pub struct Database {
+    /// `--database` for the server, `None` for SQLite in its data directory.
+    pub url: Option<String>,
+    cluster: Option<(String, String)>,
+}
+
+impl Database {
+    /// SQLite, or a fresh PostgreSQL database when the run says so.
+    pub fn create() -> Self {
+        let Some(cluster) = postgres_cluster() else { return Self { url: None, cluster: None } };
+        let name = format!("e2e_{}", uuid_like());
+        // From template0: never a copy of whatever another test left in template1.
+        let create = format!("CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'");
+        off_runtime(&format!("{cluster}/postgres"), move |admin| admin.batch_execute(&create))
+            .unwrap_or_else(|e| panic!("cannot create database {name} on {cluster}: {e}"));
+        Self { url: Some(format!("{cluster}/{name}")), cluster: Some((cluster, name)) }
+    }
+
+    /// A connection to read or change what the server stored.
+    pub fn sql(&self, data_dir: &Path) -> Sql {
+        match &self.url {
+            Some(url) => Sql::Postgres(url.clone()),
+            None => {
+                let c = rusqlite::Connection::open(data_dir.join("server.db")).unwrap();
+                c.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+                Sql::Sqlite(c)
+            }
+        }
+    }
+
+    /// Everything in the database as SQL text, written by the engine's own dump tool.
+    pub fn dump(&self, data_dir: &Path) -> String {
+        let out = match &self.url {
+            Some(url) => Command::new("pg_dump").args(["--inserts", "--no-owner", url]).output(),
+            None => Command::new("sqlite3").arg(data_dir.join("server.db")).arg(".dump").output(),
+        }
+        .unwrap();
+        assert!(out.status.success(), "dump: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        if let Some((cluster, name)) = &self.cluster {
+            let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            let _ = off_runtime(&format!("{cluster}/postgres"), move |admin| admin.batch_execute(&drop));
+        }
+    }
+}
+
+/// Runs `f` on a connection to `url` on a thread of its own: the synchronous client
+/// drives a runtime of its own, which may not start inside a test's async runtime.
+fn off_runtime<T: Send + 'static>(
+    url: &str,
+    f: impl FnOnce(&mut postgres::Client) -> Result<T, postgres::Error> + Send + 'static,
+) -> Result<T, String> {
+    let url = url.to_owned();
+    // Never a panic here: a database dropped while a test unwinds comes through too.
+    let db_message = |e: postgres::Error| e.as_db_error().map_or(e.to_string(), |d| d.message().to_owned());
+    std::thread::spawn(move || {
+        let mut c =
+            postgres::Client::connect(&url, postgres::NoTls).map_err(|e| format!("cannot connect to {url}: {e}"))?;
+        f(&mut c).map_err(db_message)
+    })
+    .join()
+    .unwrap_or_else(|_| Err("the database thread panicked".to_owned()))
+}
+
+/// A unique, lower-case name part (database names fold case).
+fn uuid_like() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    format!("{}_{nanos:x}", std::process::id())
+}
+
+/// A direct connection to a test server's database. Statements are written with
+/// SQLite's `?1` placeholders and text parameters; on PostgreSQL the parameters are put
+/// in as quoted literals (test data only), so they take the column's type as SQL text
+/// does, and every value reads back as text.
+pub enum Sql {
+    /// The server's SQLite file.
+    Sqlite(rusqlite::Connection),
+    /// The server's PostgreSQL database (its address).
+    Postgres(String),
+}
+
+impl Sql {
+    /// Runs a statement; the rows it changed, or the database's refusal.
+    pub fn execute(&mut self, sql: &str, params: &[&str]) -> Result<u64, String> {
+        match self {
+            Sql::Sqlite(c) => {
+                c.execute(sql, rusqlite::params_from_iter(params.iter())).map(|n| n as u64).map_err(|e| e.to_string())
+            }
+            Sql::Postgres(url) => {
+                let sql = literal(sql, params);
+                let msgs = off_runtime(url, move |c| c.simple_query(&sql))?;
+                Ok(msgs
+                    .iter()
+                    .find_map(|m| match m {
+                        postgres::SimpleQueryMessage::CommandComplete(n) => Some(*n),
+                        _ => None,
+                    })
+                    .unwrap_or(0))
+            }
+        }
+    }
+
+    /// Every row of a query, each column as text (NULL as `None`).
+    pub fn rows(&mut self, sql: &str, params: &[&str]) -> Vec<Vec<Option<String>>> {
+        match self {
+            Sql::Sqlite(c) => {
+                let mut stmt = c.prepare(sql).unwrap();
+                let n = stmt.column_count();
+                stmt.query_map(rusqlite::params_from_iter(params.iter()), |r| {
+                    (0..n)
+                        .map(|i| {
+                            Ok(match r.get_ref(i)? {
+                                rusqlite::types::ValueRef::Null => None,
+                                rusqlite::types::ValueRef::Integer(i) => Some(i.to_string()),
+                                rusqlite::types::ValueRef::Real(f) => Some(f.to_string()),
+                                rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => {
+                                    Some(String::from_utf8_lossy(t).into_owned())
+                                }
+                            })
+                        })
+                        .collect()
+                })
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
+            }
+            Sql::Postgres(url) => off_runtime(url, {
+                let sql = literal(sql, params);
+                move |c| c.simple_query(&sql)
+            })
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .iter()
+            .filter_map(|m| match m {
+                postgres::SimpleQueryMessage::Row(r) => {
+                    Some((0..r.len()).map(|i| r.get(i).map(str::to_owned)).collect())
+                }
+                _ => None,
+            })
+            .collect(),
+        }
+    }
+
+    /// The first column of every row, as integers.
+    pub fn i64s(&mut self, sql: &str, params: &[&str]) -> Vec<i64> {
+        self.rows(sql, params).into_iter().map(|r| r[0].as_deref().unwrap_or("0").parse().unwrap()).collect()
+    }
+
+    /// The one integer a query returns.
+    pub fn i64(&mut self, sql: &str, params: &[&str]) -> i64 {
+        self.i64s(sql, params)[0]
+    }
+
+    /// The first column of every row, as text.
+    pub fn strings(&mut self, sql: &str, params: &[&str]) -> Vec<String> {
+        self.rows(sql, params).into_iter().map(|mut r| r.remove(0).unwrap_or_default()).collect()
+    }
+}
+
+/// `sql` with `?N` replaced by the quoted N-th parameter.
+fn literal(sql: &str, params: &[&str]) -> String {
+    let mut out = sql.to_owned();
+    for (i, p) in params.iter().enumerate().rev() {
+        out = out.replace(&format!("?{}", i + 1), &format!("'{}'", p.replace('\'', "''")));
+    }
+    out
+}
