@@ -6,16 +6,6 @@ use serde_json::json;
 
 use crate::util::{Http, Reply, ServerOptions, TestServer, make_pdf};
 
-fn stored_files(server: &TestServer) -> usize {
-    let root = server.data_dir().join("blobs");
-    walk(&root)
-}
-
-fn walk(dir: &std::path::Path) -> usize {
-    std::fs::read_dir(dir)
-        .map_or(0, |rd| rd.flatten().map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 }).sum())
-}
-
 fn head(server: &TestServer) -> i64 {
     server.sql().i64("SELECT value FROM counters WHERE name = 'change_seq'", &[])
 }
@@ -33,7 +23,7 @@ async fn bad_requests_get_clear_json_errors_and_write_nothing() {
     let server = TestServer::start(ServerOptions { demo: true, max_upload_mib: Some(1), ..Default::default() }).await;
     let sec = Http::login(&server.url, "secretary1").await;
     let mid = sec.meeting_id("Phiên họp thường kỳ").await;
-    let (head_before, files_before) = (head(&server), stored_files(&server));
+    let (head_before, files_before) = (head(&server), server.stored_files());
 
     // Malformed and mistyped JSON.
     let r = sec.send_raw(Method::POST, "/meetings", "application/json", b"{\"title\": \"H\xe1\xbb\x8dp".to_vec()).await;
@@ -116,7 +106,7 @@ async fn bad_requests_get_clear_json_errors_and_write_nothing() {
     clear_error(&r, 400, "bad_request", "since");
 
     assert_eq!(head(&server), head_before, "no change was recorded");
-    assert_eq!(stored_files(&server), files_before, "no blob and no temporary file was left behind");
+    assert_eq!(server.stored_files(), files_before, "no blob and no temporary file was left behind");
 
     // And the server still works.
     let ok = sec.upload(&mid, "that-su.pdf", pdf).await;

@@ -126,11 +126,10 @@ async fn content_that_does_not_match_its_hash_is_never_marked_available() {
     let sha = detail["documents"][0]["sha256"].as_str().unwrap().to_owned();
 
     // Bit rot on the server: same length, different bytes, still served under the name.
-    let path = server.blob_path(&sha);
-    let good = std::fs::read(&path).unwrap();
+    let good = server.blob(&sha);
     let mut bad = good.clone();
     bad[1000] ^= 0x01;
-    std::fs::write(&path, &bad).unwrap();
+    server.overwrite_blob(&sha, bad);
 
     let dir = tempfile::tempdir().unwrap();
     let laptop = util::profile(dir.path(), "laptop");
@@ -146,7 +145,7 @@ async fn content_that_does_not_match_its_hash_is_never_marked_available() {
     let doc = local.agenda.iter().flat_map(|a| &a.documents).find(|d| d.document.sha256 == sha).unwrap();
     assert!(!doc.available_offline);
 
-    std::fs::write(&path, &good).unwrap();
+    server.overwrite_blob(&sha, good);
     let again = util::sync(&laptop).await;
     assert!(again.failed.is_empty());
     assert_all_verified(&laptop);

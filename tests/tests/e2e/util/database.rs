@@ -187,3 +187,85 @@ fn literal(sql: &str, params: &[&str]) -> String {
     }
     out
 }
+
+/// The S3-compatible server of this run, if the suite keeps blobs in a bucket.
+pub fn s3_server() -> Option<String> {
+    std::env::var("MEETING_E2E_S3").ok().filter(|s| !s.is_empty())
+}
+
+/// A bucket made for one test server on the run's S3-compatible server (moto, which
+/// checks no credentials: the harness reads and writes objects with plain requests).
+pub struct Bucket {
+    /// The server's address.
+    pub endpoint: String,
+    /// The bucket's name.
+    pub name: String,
+}
+
+impl Bucket {
+    /// A fresh bucket, when the run says so.
+    pub fn create() -> Option<Self> {
+        let endpoint = s3_server()?;
+        let name = format!("e2e-{}", uuid_like().replace('_', "-"));
+        let bucket = Self { endpoint, name };
+        let status = bucket.request(reqwest::Method::PUT, &bucket.url(""), None).0;
+        assert!(status.is_success(), "cannot create bucket {}: {status}", bucket.name);
+        Some(bucket)
+    }
+
+    /// `--blobs …` and `--s3-endpoint …` for the server.
+    pub fn server_args(&self) -> Vec<String> {
+        vec!["--blobs".into(), format!("s3://{}", self.name), "--s3-endpoint".into(), self.endpoint.clone()]
+    }
+
+    fn url(&self, key: &str) -> String {
+        format!("{}/{}/{key}", self.endpoint, self.name)
+    }
+
+    fn key(sha: &str) -> String {
+        format!("{}/{sha}", &sha[..2])
+    }
+
+    /// A plain request on a thread of its own (callers may be inside a runtime).
+    fn request(&self, method: reqwest::Method, url: &str, body: Option<Vec<u8>>) -> (reqwest::StatusCode, Vec<u8>) {
+        let url = url.to_owned();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async move {
+                // moto checks no signature, but answers an unsigned read of an object
+                // as an anonymous one (403): any signed-looking header will do.
+                let auth = "AWS4-HMAC-SHA256 Credential=e2e/20260101/us-east-1/s3/aws4_request, \
+                            SignedHeaders=host, Signature=0";
+                let mut req = reqwest::Client::new().request(method, &url).header("authorization", auth);
+                if let Some(b) = body {
+                    req = req.body(b);
+                }
+                let resp = req.send().await.unwrap_or_else(|e| panic!("{url}: {e}"));
+                let status = resp.status();
+                (status, resp.bytes().await.map(|b| b.to_vec()).unwrap_or_default())
+            })
+        })
+        .join()
+        .unwrap()
+    }
+
+    /// A blob's bytes as the bucket holds them.
+    pub fn get(&self, sha: &str) -> Vec<u8> {
+        let (status, body) = self.request(reqwest::Method::GET, &self.url(&Self::key(sha)), None);
+        assert!(status.is_success(), "no object for {sha}: {status}");
+        body
+    }
+
+    /// Replaces a blob's bytes behind the server's back (bit rot).
+    pub fn put(&self, sha: &str, bytes: Vec<u8>) {
+        let (status, _) = self.request(reqwest::Method::PUT, &self.url(&Self::key(sha)), Some(bytes));
+        assert!(status.is_success(), "cannot write {sha}: {status}");
+    }
+
+    /// How many objects the bucket holds.
+    pub fn count(&self) -> usize {
+        let (status, body) = self.request(reqwest::Method::GET, &format!("{}?list-type=2", self.url("")), None);
+        assert!(status.is_success(), "cannot list {}: {status}", self.name);
+        String::from_utf8_lossy(&body).matches("<Key>").count()
+    }
+}

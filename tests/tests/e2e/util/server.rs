@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use super::database::{Database, Sql};
+use super::database::{Bucket, Database, Sql};
 
 /// How to start the server.
 #[derive(Debug, Clone, Default)]
@@ -36,6 +36,7 @@ pub struct TestServer {
     child: Option<Child>,
     opts: ServerOptions,
     database: Database,
+    bucket: Option<Bucket>,
 }
 
 fn binary() -> PathBuf {
@@ -46,8 +47,9 @@ impl TestServer {
     /// Starts a server on a fresh data directory.
     pub async fn start(opts: ServerOptions) -> Self {
         let data = tempfile::tempdir().unwrap();
-        let database = Database::create();
-        let mut s = Self { url: String::new(), addr: ([127, 0, 0, 1], 0).into(), data, child: None, opts, database };
+        let (database, bucket) = (Database::create(), Bucket::create());
+        let addr = ([127, 0, 0, 1], 0).into();
+        let mut s = Self { url: String::new(), addr, data, child: None, opts, database, bucket };
         s.spawn().await;
         s
     }
@@ -65,6 +67,10 @@ impl TestServer {
     async fn spawn(&mut self) {
         let mut cmd = Command::new(binary());
         cmd.arg("serve").args(self.store_args()).arg("--listen").arg(self.addr.to_string());
+        if let Some(b) = &self.bucket {
+            // moto checks no credentials; the server's S3 client wants some.
+            cmd.args(b.server_args()).env("AWS_ACCESS_KEY_ID", "e2e").env("AWS_SECRET_ACCESS_KEY", "e2e");
+        }
         if self.opts.demo {
             cmd.arg("--demo");
         }
@@ -170,9 +176,34 @@ impl TestServer {
         self.database.url.is_some()
     }
 
-    /// Path of a blob in the server's store.
-    pub fn blob_path(&self, sha: &str) -> PathBuf {
+    fn blob_path(&self, sha: &str) -> PathBuf {
         self.data.path().join("blobs").join(&sha[..2]).join(sha)
+    }
+
+    /// A blob's bytes as the server's store holds them (its files, or its bucket).
+    pub fn blob(&self, sha: &str) -> Vec<u8> {
+        match &self.bucket {
+            Some(b) => b.get(sha),
+            None => std::fs::read(self.blob_path(sha)).unwrap(),
+        }
+    }
+
+    /// Replaces a blob's bytes in the server's store behind its back (bit rot).
+    pub fn overwrite_blob(&self, sha: &str, bytes: Vec<u8>) {
+        match &self.bucket {
+            Some(b) => b.put(sha, bytes),
+            None => std::fs::write(self.blob_path(sha), bytes).unwrap(),
+        }
+    }
+
+    /// Files in the server's blob directory (blobs and temporary files), plus the
+    /// objects in its bucket when it keeps blobs in one.
+    pub fn stored_files(&self) -> usize {
+        fn walk(dir: &Path) -> usize {
+            std::fs::read_dir(dir)
+                .map_or(0, |rd| rd.flatten().map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 }).sum())
+        }
+        walk(&self.data.path().join("blobs")) + self.bucket.as_ref().map_or(0, Bucket::count)
     }
 
     /// The server's log so far.
