@@ -26,6 +26,7 @@ mod desktop_room;
 mod document_order;
 mod edits;
 mod hotfolder;
+mod instances;
 mod keys;
 mod keystore;
 mod lease;

@@ -21,6 +21,7 @@
 //! its head always agree.
 
 mod migrations;
+mod notify;
 mod pg;
 mod pool;
 pub mod sql;
@@ -156,8 +157,10 @@ pub type StoreResult<T> = Result<T, Error>;
 pub struct Commit {
     /// The feed's head after it.
     pub head: i64,
-    /// Its feed rows: (meeting, kind, audience; `None` for every participant).
-    pub rows: Vec<(String, String, Option<String>)>,
+    /// Its feed rows: (meeting, kind, audience; `None` for every participant). `None`
+    /// when they are not known (too many to tell another instance, or commits missed
+    /// while its listener reconnected): every reader then asks the feed.
+    pub rows: Option<Vec<(String, String, Option<String>)>>,
 }
 
 /// The commits of this process, for [`Db::committed`].
@@ -180,5 +183,5 @@ fn appended(tx: &Tx<'_>, before: i64, head: i64) -> StoreResult<Commit> {
         tx.query_map("SELECT meeting_id, kind, audience FROM change_log WHERE seq > ?1 ORDER BY seq", [before], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?;
-    Ok(Commit { head, rows })
+    Ok(Commit { head, rows: Some(rows) })
 }

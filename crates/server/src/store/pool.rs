@@ -33,6 +33,8 @@ struct Inner {
     engine: Engine,
     /// Where the database is, without a password (for logs).
     described: String,
+    /// Whether the PostgreSQL listener was started.
+    listening: std::sync::Once,
     /// Every committed write that moved the feed, with what it appended: the one place
     /// the live channel learns of changes, whatever code path made them.
     committed: Commits,
@@ -78,7 +80,14 @@ impl Db {
         };
         let (committed, _) = tokio::sync::broadcast::channel(COMMIT_BACKLOG);
         let described = location.redacted();
-        Ok(Self { inner: Arc::new(Inner { engine, described, committed: Arc::new(committed) }) })
+        Ok(Self {
+            inner: Arc::new(Inner {
+                engine,
+                described,
+                listening: std::sync::Once::new(),
+                committed: Arc::new(committed),
+            }),
+        })
     }
 
     /// Where the database is, without a password (for logs).
@@ -94,8 +103,14 @@ impl Db {
         }
     }
 
-    /// Follows the writes as they commit (see [`crate::api`]'s live channel).
+    /// Follows the writes as they commit (see [`crate::api`]'s live channel): this
+    /// process's on SQLite, every instance's on PostgreSQL (the first call starts the
+    /// listener).
     pub fn committed(&self) -> tokio::sync::broadcast::Receiver<Arc<Commit>> {
+        if let Engine::Postgres { url, .. } = &self.inner.engine {
+            let commits = Arc::downgrade(&self.inner.committed);
+            self.inner.listening.call_once(|| super::notify::listen(url.clone(), commits));
+        }
         self.inner.committed.subscribe()
     }
 
@@ -191,8 +206,11 @@ impl Db {
             }
         };
         // Published only once committed: a device woken now reads what it was woken for.
-        // Nobody listening is not an error.
-        if let Some(c) = commit {
+        // Nobody listening is not an error. On PostgreSQL the listener publishes it, as
+        // it does every other instance's commits (see `notify`).
+        if let Some(c) = commit
+            && matches!(self.inner.engine, Engine::Sqlite { .. })
+        {
             let _ = self.inner.committed.send(Arc::new(c));
         }
         Ok(out)
@@ -249,6 +267,11 @@ where
     let out = f(&tx)?;
     let after = if writing { head_seq(&tx)? } else { 0 };
     let commit = if after > before { Some(appended(&tx, before, after)?) } else { None };
+    if let Some(c) = &commit
+        && tx.backend() == Backend::Postgres
+    {
+        super::notify::send(&tx, c)?;
+    }
     tx.commit()?;
     Ok((out, commit))
 }

@@ -22,6 +22,11 @@ pub struct Database {
 }
 
 impl Database {
+    /// The same database for another server instance (which does not drop it).
+    pub fn shared(&self) -> Self {
+        Self { url: self.url.clone(), cluster: None }
+    }
+
     /// SQLite, or a fresh PostgreSQL database when the run says so.
     pub fn create() -> Self {
         let Some(cluster) = postgres_cluster() else { return Self { url: None, cluster: None } };
@@ -195,6 +200,7 @@ pub fn s3_server() -> Option<String> {
 
 /// A bucket made for one test server on the run's S3-compatible server (moto, which
 /// checks no credentials: the harness reads and writes objects with plain requests).
+#[derive(Clone)]
 pub struct Bucket {
     /// The server's address.
     pub endpoint: String,

@@ -54,6 +54,19 @@ impl TestServer {
         s
     }
 
+    /// Another instance of the same office: the same database and bucket, its own
+    /// process, port and data directory (for the converter's scratch files). Only
+    /// PostgreSQL can be shared.
+    pub async fn another_instance(&self, opts: ServerOptions) -> Self {
+        assert!(self.on_postgres(), "several instances need PostgreSQL");
+        let data = tempfile::tempdir().unwrap();
+        let (database, bucket) = (self.database.shared(), self.bucket.clone());
+        let addr = ([127, 0, 0, 1], 0).into();
+        let mut s = Self { url: String::new(), addr, data, child: None, opts, database, bucket };
+        s.spawn().await;
+        s
+    }
+
     /// Starts the demo office.
     pub async fn demo() -> Self {
         Self::start(ServerOptions { demo: true, ..Default::default() }).await

@@ -1,0 +1,70 @@
+//! Issue 31: several server instances on one PostgreSQL database and one bucket. Any
+//! instance serves any request; a change made through one reaches devices connected to
+//! another. These need PostgreSQL: on the default database they say so and pass.
+
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::room::{add_users, login_all};
+use crate::util::{Devices, Http, ServerOptions, TestServer};
+
+fn postgres_only(server: &TestServer) -> bool {
+    if !server.on_postgres() {
+        eprintln!("skipped: several instances need PostgreSQL (the test command runs this on it)");
+    }
+    server.on_postgres()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_change_through_one_instance_reaches_devices_on_another_and_the_demo_is_seeded_once() {
+    const N: usize = 10;
+    let a = TestServer::demo().await;
+    if !postgres_only(&a) {
+        return;
+    }
+    // The second instance is started with --demo too: it finds the office seeded.
+    let b = a.another_instance(ServerOptions { demo: true, ..Default::default() }).await;
+    let sec_a = Http::login(&a.url, "secretary1").await;
+    let sec_b = Http::login(&b.url, "secretary1").await;
+    let (on_a, on_b) = (sec_a.get("/meetings").await, sec_b.get("/meetings").await);
+    assert_eq!(on_a.as_array().map(Vec::len), Some(3), "{on_a}");
+    assert_eq!(on_a, on_b, "both instances serve the same office, seeded once");
+
+    // Members whose devices are connected to instance B only.
+    let mid = sec_a.meeting_id("giải phóng mặt bằng").await;
+    let detail = sec_a.get(&format!("/meetings/{mid}")).await;
+    let item = detail["agenda"][0]["id"].as_str().unwrap().to_owned();
+    let names = add_users(&a, "inst", N);
+    let dir = tempfile::tempdir().unwrap();
+    for name in &names {
+        let uid = sec_a.user_id(name).await;
+        sec_a
+            .send(Method::PUT, &format!("/meetings/{mid}/participants/{uid}"), Some(json!({"role": "member"})))
+            .await
+            .expect(204);
+    }
+    let profiles: Vec<_> = names.iter().map(|n| (dir.path().join(n), n.clone())).collect();
+    login_all(&b.url, &profiles);
+    let live: Vec<_> = profiles.iter().map(|(p, _)| (p.clone(), mid.clone())).collect();
+    let devices = Devices::start(&live);
+    let all: Vec<usize> = (0..N).collect();
+    devices.wait_each(&all, "caught up", |v| v["event"] == "synced");
+
+    // The secretary changes the current item through instance A.
+    devices.mark();
+    let set = Instant::now();
+    sec_a.send(Method::PUT, &format!("/meetings/{mid}/current-item"), Some(json!({"item_id": item}))).await.expect(200);
+    let mut delays: Vec<Duration> = devices
+        .wait_each(&all, "the current item, through the other instance", |v| {
+            v["event"] == "room" && v["room"]["state"]["current_item_id"] == item.as_str()
+        })
+        .into_iter()
+        .map(|at| at.saturating_duration_since(set))
+        .collect();
+    delays.sort();
+    let p95 = delays[N * 95 / 100 - 1];
+    eprintln!("A → {N} devices on B: p50 {:?}, p95 {p95:?}, max {:?}", delays[N / 2], delays[N - 1]);
+    assert!(p95 < Duration::from_secs(1), "p95 {p95:?}: {delays:?}");
+}
