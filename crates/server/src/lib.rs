@@ -100,8 +100,6 @@ pub struct AppState {
     pub server_id: Uuid,
     /// The office-file converter (unavailable until [`AppState::start_converter`]).
     pub converter: convert::Converter,
-    /// The open votes' locks and secret counts (see [`core::ballot_box`]).
-    pub ballots: Arc<core::ballot_box::BallotBox>,
 }
 
 impl AppState {
@@ -135,7 +133,6 @@ impl AppState {
             limiter,
             server_id,
             converter: convert::Converter::unavailable(),
-            ballots: Arc::default(),
         })
     }
 
@@ -150,8 +147,8 @@ impl AppState {
         Ok(())
     }
 
-    /// Readies the meeting room for serving: voids the secret votes a stopped server
-    /// left open and schedules the close of timed votes (needs a Tokio runtime).
+    /// Readies the meeting room for serving: voids the secret votes an older version left
+    /// open and closes timed votes on time (needs a Tokio runtime).
     pub async fn start_room(&self) -> AppResult<()> {
         core::ballot_box::start(self).await
     }

@@ -1,21 +1,17 @@
-//! The ballot box: casting and closing votes, and the count of secret ballots.
+//! The ballot box: opening, casting and closing votes, and closing timed votes on time.
 //!
-//! A secret ballot's choice exists only here, as one more in a per-choice total held in
-//! the server's memory; the database learns that the voter voted, never what, and the
-//! totals only at the close. So neither the database file, its journal, the audit trail,
-//! the feed nor the logs hold the link between a voter and a choice. The price: a server
-//! that stops while a secret vote is open has lost its count, and the vote becomes void
-//! at the next start ([`start`]); the chair opens it again.
+//! Everything a vote needs is in the database — who may vote, who has, and for a secret
+//! vote one counter per choice raised in the same transaction that marks that a member
+//! voted (never a row with the voter next to the choice; see [`super::votes`]). So a
+//! vote survives a restart and any server instance takes its ballots. The work runs in a
+//! spawned task: a client that hangs up mid-request cannot cancel it half-way.
 //!
-//! Each vote has a lock held from before its database write until its total is updated
-//! (cast) or read (close), so no ballot recorded in the database is missing from the
-//! count. The work runs in a spawned task: a client that hangs up mid-request cannot
-//! cancel it between the commit and the count.
+//! Timed votes are closed by the instance that opened them at their time, and by every
+//! instance's sweep ([`start`]) when that instance stopped before.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use meeting_protocol::{Vote, VoteInput, VoteStatus};
+use meeting_protocol::{ErrorCode, Vote, VoteInput};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -24,32 +20,8 @@ use crate::AppState;
 use crate::auth::AuthUser;
 use crate::error::{AppError, AppResult};
 
-/// What a vote's count is: `None` for a named vote (counted from the database at the
-/// close) and for a secret vote whose count was lost.
-type Tally = Option<Vec<u32>>;
-
-/// The open votes' locks and secret counts.
-#[derive(Default)]
-pub struct BallotBox {
-    votes: Mutex<HashMap<Uuid, Arc<tokio::sync::Mutex<Tally>>>>,
-}
-
-impl BallotBox {
-    fn slot(&self, id: Uuid) -> Arc<tokio::sync::Mutex<Tally>> {
-        match self.votes.lock() {
-            Ok(mut m) => m.entry(id).or_default().clone(),
-            // A panic elsewhere poisoned the map: a fresh slot holds no count, so a
-            // secret vote refuses ballots (closed) rather than miscount.
-            Err(_) => Arc::default(),
-        }
-    }
-
-    fn forget(&self, id: Uuid) {
-        if let Ok(mut m) = self.votes.lock() {
-            m.remove(&id);
-        }
-    }
-}
+/// How often each instance looks for timed votes past their time.
+const SWEEP_EVERY: Duration = Duration::from_secs(2);
 
 async fn detached<T: Send + 'static>(
     work: impl std::future::Future<Output = AppResult<T>> + Send + 'static,
@@ -62,9 +34,6 @@ pub async fn open(state: &AppState, actor: AuthUser, item_id: Uuid, input: VoteI
     let st = state.clone();
     detached(async move {
         let v = st.db.write(move |tx| votes::open(tx, &actor, item_id, &input)).await?;
-        if v.secret {
-            *st.ballots.slot(v.id).lock().await = Some(vec![0; v.choices.len()]);
-        }
         if let Some(at) = v.closes_at {
             schedule(&st, v.id, at);
         }
@@ -76,50 +45,24 @@ pub async fn open(state: &AppState, actor: AuthUser, item_id: Uuid, input: VoteI
 /// Casts the caller's ballot.
 pub async fn cast(state: &AppState, actor: AuthUser, vote_id: Uuid, choice: u32) -> AppResult<Vote> {
     let st = state.clone();
-    detached(async move {
-        let slot = st.ballots.slot(vote_id);
-        let mut tally = slot.lock().await;
-        let kept = tally.is_some();
-        let v = st.db.write(move |tx| votes::cast(tx, &actor, vote_id, choice, kept)).await?;
-        if v.secret {
-            match tally.as_mut().and_then(|t| t.get_mut(choice as usize)) {
-                Some(n) => *n += 1,
-                // `votes::cast` refused a secret vote without a count and checked the
-                // choice's range, so this cannot be reached.
-                None => return Err(AppError::Stored(format!("secret vote {vote_id}: no count to add to"))),
-            }
-        }
-        Ok(v)
-    })
-    .await
+    detached(async move { st.db.write(move |tx| votes::cast(tx, &actor, vote_id, choice)).await }).await
 }
 
 /// Closes a vote (`actor`: whoever presides; `None`: its time is up).
 pub async fn close(state: &AppState, actor: Option<AuthUser>, vote_id: Uuid) -> AppResult<Vote> {
     let st = state.clone();
-    detached(async move {
-        let slot = st.ballots.slot(vote_id);
-        let tally = slot.lock().await;
-        let kept = tally.clone();
-        let v = st
-            .db
-            .write(move |tx| {
-                let secret = votes::vote(tx, &vote_id.to_string())?.is_some_and(|v| v.secret);
-                let how = match (&kept, secret) {
-                    (None, true) => Closing::Void("the count was lost when the server restarted; vote again"),
-                    (Some(counts), true) => Closing::Count(Some(counts)),
-                    (_, false) => Closing::Count(None),
-                };
-                votes::close(tx, actor.as_ref(), vote_id, how)
-            })
-            .await?;
-        drop(tally);
-        if v.status != VoteStatus::Open {
-            st.ballots.forget(vote_id);
-        }
-        Ok(v)
-    })
-    .await
+    detached(async move { st.db.write(move |tx| votes::close(tx, actor.as_ref(), vote_id, Closing::Count)).await })
+        .await
+}
+
+/// Closes a timed vote whose time is up; one closed already (by the chair, or by
+/// another instance) is no error.
+async fn close_on_time(state: &AppState, vote_id: Uuid) {
+    match close(state, None, vote_id).await {
+        Ok(_) => {}
+        Err(AppError::Client { code: ErrorCode::VoteClosed, .. }) => {}
+        Err(e) => tracing::warn!(vote = %vote_id, error = %e, "closing a timed vote"),
+    }
 }
 
 fn schedule(state: &AppState, vote_id: Uuid, at: OffsetDateTime) {
@@ -127,30 +70,44 @@ fn schedule(state: &AppState, vote_id: Uuid, at: OffsetDateTime) {
     tokio::spawn(async move {
         let wait = (at - OffsetDateTime::now_utc()).max(time::Duration::ZERO);
         tokio::time::sleep(wait.unsigned_abs()).await;
-        match close(&st, None, vote_id).await {
-            Ok(_) => {}
-            // Closed by the chair before its time: nothing to do.
-            Err(AppError::Client { code: meeting_protocol::ErrorCode::VoteClosed, .. }) => {}
-            Err(e) => tracing::warn!(vote = %vote_id, error = %e, "closing a timed vote"),
-        }
+        close_on_time(&st, vote_id).await;
     });
 }
 
-/// At server start: voids the secret votes a stopped server left open (their count is
-/// gone) and schedules the close of timed named votes.
+/// At server start: voids the secret votes an older version left open (it counted them
+/// in its memory), schedules the close of every open timed vote, and starts the sweep
+/// that closes timed votes another instance opened and could not close.
 pub async fn start(state: &AppState) -> AppResult<()> {
     let (voided, timed) = state
         .db
         .write(|tx| {
-            let voided = votes::void_interrupted(tx, "the server restarted while the vote was open; vote again")?;
+            let voided = votes::void_uncountable(tx, "the server was upgraded while the vote was open; vote again")?;
             Ok((voided, votes::timed_open(tx)?))
         })
         .await?;
     if !voided.is_empty() {
-        tracing::warn!(count = voided.len(), "secret votes left open by a stopped server are void");
+        tracing::warn!(count = voided.len(), "secret votes an older version left open are void");
     }
     for (id, at) in timed {
         schedule(state, id, at);
     }
+    let st = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(SWEEP_EVERY);
+        loop {
+            tick.tick().await;
+            let now = OffsetDateTime::now_utc();
+            let due = match st.db.read(|tx| votes::timed_open(tx)).await {
+                Ok(timed) => timed.into_iter().filter(|(_, at)| *at <= now).map(|(id, _)| id).collect::<Vec<_>>(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "looking for timed votes past their time");
+                    continue;
+                }
+            };
+            for id in due {
+                close_on_time(&st, id).await;
+            }
+        }
+    });
     Ok(())
 }

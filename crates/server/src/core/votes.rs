@@ -1,7 +1,7 @@
 //! Votes (biểu quyết), in the database: opening, recording who voted, closing with the
-//! result. The counting of secret ballots happens in memory ([`super::ballot_box`]); this
-//! module never sees a secret ballot's choice, and the database refuses one (triggers on
-//! `vote_voters`).
+//! result. A secret ballot's choice only raises that choice's counter (`vote_tallies`),
+//! in the transaction that marks that the member voted; no row links the two, and the
+//! database refuses a choice next to a secret vote's voter (triggers on `vote_voters`).
 //!
 //! Who may vote is fixed when the vote opens: the voting members (chair and members)
 //! present or online then. Their list, and who of them has voted, is public to every
@@ -170,6 +170,11 @@ pub fn open(tx: &Tx<'_>, actor: &AuthUser, item_id: Uuid, input: &VoteInput) -> 
     for v in &voters {
         tx.execute("INSERT INTO vote_voters (vote_id, user_id) VALUES (?1, ?2)", [&id, v])?;
     }
+    if input.secret {
+        for choice in 0..choices.len() {
+            tx.execute("INSERT INTO vote_tallies (vote_id, choice) VALUES (?1, ?2)", params![id, choice])?;
+        }
+    }
     feed::record(tx, &mid, "vote", &id, None)?;
     let v = vote(tx, &id)?.ok_or_else(|| AppError::Stored(format!("vote {id} vanished")))?;
     audit::record(tx, actor, "vote.open", &subject(&mid, "vote", &id), None, snapshot(&v))?;
@@ -177,17 +182,13 @@ pub fn open(tx: &Tx<'_>, actor: &AuthUser, item_id: Uuid, input: &VoteInput) -> 
 }
 
 /// Records that the caller cast a ballot: once, final, only while the vote is open and
-/// only by an eligible voter. The choice is stored for a named vote; for a secret one it
-/// is not passed here at all (the caller counts it in memory once this commits).
-/// `secret_tally_kept` says whether the caller still holds the vote's count: a secret vote
-/// whose count was lost (a restart) takes no more ballots.
-pub fn cast(tx: &Tx<'_>, actor: &AuthUser, vote_id: Uuid, choice: u32, secret_tally_kept: bool) -> AppResult<Vote> {
+/// only by an eligible voter. The choice is stored with the voter for a named vote; for
+/// a secret one it only raises its choice's counter, in this same transaction, and no
+/// row holds the voter next to the choice.
+pub fn cast(tx: &Tx<'_>, actor: &AuthUser, vote_id: Uuid, choice: u32) -> AppResult<Vote> {
     let v = visible_vote(tx, actor, vote_id)?;
     let (id, uid) = (v.id.to_string(), actor.id());
     if v.status != VoteStatus::Open {
-        return Err(AppError::vote_closed());
-    }
-    if v.secret && !secret_tally_kept {
         return Err(AppError::vote_closed());
     }
     if choice as usize >= v.choices.len() {
@@ -210,6 +211,17 @@ pub fn cast(tx: &Tx<'_>, actor: &AuthUser, vote_id: Uuid, choice: u32, secret_ta
     if n == 0 {
         return Err(AppError::already_voted());
     }
+    if v.secret {
+        let counted = tx.execute(
+            "UPDATE vote_tallies SET ballots = ballots + 1 WHERE vote_id = ?1 AND choice = ?2",
+            params![id, choice],
+        )?;
+        if counted != 1 {
+            // A secret vote opened before its count was kept in the database (see
+            // `void_uncountable`): it takes no ballot it could not count.
+            return Err(AppError::vote_closed());
+        }
+    }
     // Told to the voter's devices and to whoever presides (who follows the turnout); the
     // others see the vote again when it closes: 500 ballots would otherwise wake every
     // device 500 times for a list nobody else watches.
@@ -226,10 +238,9 @@ pub fn cast(tx: &Tx<'_>, actor: &AuthUser, vote_id: Uuid, choice: u32, secret_ta
 
 /// How a vote ends.
 pub enum Closing<'a> {
-    /// Counted: for a secret vote the totals kept in memory, per choice; `None` for a
-    /// named vote (counted here from the stored choices).
-    Count(Option<&'a [u32]>),
-    /// Not countable (the secret count was lost): the reason shown.
+    /// Counted: from the stored choices (named) or the choices' counters (secret).
+    Count,
+    /// Not countable: the reason shown.
     Void(&'a str),
 }
 
@@ -259,8 +270,8 @@ pub fn close(tx: &Tx<'_>, actor: Option<&AuthUser>, vote_id: Uuid, how: Closing<
                 params![id, at, reason],
             )?;
         }
-        Closing::Count(kept) => {
-            let result = count(tx, &v, kept)?;
+        Closing::Count => {
+            let result = count(tx, &v)?;
             let json = serde_json::to_string(&result).map_err(|e| AppError::Stored(e.to_string()))?;
             tx.execute(
                 "UPDATE votes SET status = 'closed', closed_at = ?2, result = ?3 WHERE id = ?1",
@@ -290,18 +301,25 @@ pub fn close(tx: &Tx<'_>, actor: Option<&AuthUser>, vote_id: Uuid, how: Closing<
     Ok(after)
 }
 
-fn count(tx: &Tx<'_>, v: &Vote, kept: Option<&[u32]>) -> AppResult<VoteResult> {
+fn count(tx: &Tx<'_>, v: &Vote) -> AppResult<VoteResult> {
     let id = v.id.to_string();
     let ballots = u32::try_from(v.voted.len()).unwrap_or(u32::MAX);
     let eligible = u32::try_from(v.eligible.len()).unwrap_or(u32::MAX);
     let mut counts = vec![0u32; v.choices.len()];
     let mut named = Vec::new();
     if v.secret {
-        let kept = kept.ok_or_else(|| AppError::Stored(format!("secret vote {id} closed without its count")))?;
-        if kept.len() != counts.len() || kept.iter().sum::<u32>() != ballots {
+        let kept: Vec<(usize, u32)> =
+            tx.query_map("SELECT choice, ballots FROM vote_tallies WHERE vote_id = ?1 ORDER BY choice", [&id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+        for (choice, n) in &kept {
+            if let Some(c) = counts.get_mut(*choice) {
+                *c = *n;
+            }
+        }
+        if kept.len() != counts.len() || counts.iter().sum::<u32>() != ballots {
             return Err(AppError::Stored(format!("secret vote {id}: the count does not match the voters")));
         }
-        counts.copy_from_slice(kept);
     } else {
         let rows =
             tx.query_map("SELECT b.user_id, COALESCE(u.display_name, ''), b.choice FROM vote_voters b LEFT JOIN users u ON u.id = b.user_id
@@ -318,12 +336,16 @@ fn count(tx: &Tx<'_>, v: &Vote, kept: Option<&[u32]>) -> AppResult<VoteResult> {
     Ok(VoteResult { counts, ballots, eligible, passed, named })
 }
 
-/// Secret votes left open by a stopped server: their count was in its memory, so they
-/// cannot be counted; they become void (the chair opens them again). Named votes stay
-/// open. Returns the ids voided.
-pub fn void_interrupted(tx: &Tx<'_>, reason: &str) -> AppResult<Vec<Uuid>> {
-    let ids: Vec<String> =
-        { tx.query_map("SELECT id FROM votes WHERE status = 'open' AND secret = 1", (), |r| r.get(0))? };
+/// Secret votes left open by a server of an older version, which counted them in its
+/// memory: their count is gone, so they become void (the chair opens them again). Every
+/// other open vote goes on. Returns the ids voided.
+pub fn void_uncountable(tx: &Tx<'_>, reason: &str) -> AppResult<Vec<Uuid>> {
+    let ids: Vec<String> = tx.query_map(
+        "SELECT id FROM votes v WHERE status = 'open' AND secret = 1
+            AND NOT EXISTS (SELECT 1 FROM vote_tallies t WHERE t.vote_id = v.id)",
+        (),
+        |r| r.get(0),
+    )?;
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         let vid = uuid_of(&id);

@@ -31,4 +31,5 @@ migrations!(
     "20261203_0009_watermark",
     "20261203_0010_offline_copy",
     "20261204_0011_live_room",
+    "20261207_0012_secret_tallies",
 );
