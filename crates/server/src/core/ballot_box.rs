@@ -97,7 +97,7 @@ pub async fn start(state: &AppState) -> AppResult<()> {
         loop {
             tick.tick().await;
             let now = OffsetDateTime::now_utc();
-            let due = match st.db.read(|tx| votes::timed_open(tx)).await {
+            let due = match st.db.read(votes::timed_open).await {
                 Ok(timed) => timed.into_iter().filter(|(_, at)| *at <= now).map(|(id, _)| id).collect::<Vec<_>>(),
                 Err(e) => {
                     tracing::warn!(error = %e, "looking for timed votes past their time");
