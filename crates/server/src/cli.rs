@@ -75,6 +75,10 @@ struct ServeArgs {
     /// Longest one conversion may take, in seconds, before its processes are killed.
     #[arg(long, default_value_t = 180, value_parser = clap::value_parser!(u64).range(1..=3600))]
     convert_timeout_secs: u64,
+    /// How long an office file being converted by an instance that stopped waits before
+    /// another instance takes it over, in seconds (a running instance renews its claim).
+    #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    convert_lease_secs: u64,
     /// How long a device may keep normal documents without contacting the server
     /// (e.g. 30d, 12h, 90m, 45s); past it they are destroyed until the next sync.
     #[arg(long, default_value = "30d", value_parser = parse_duration)]
@@ -177,6 +181,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     config.converter.workers = usize::from(args.convert_workers);
     config.converter.timeout = std::time::Duration::from_secs(args.convert_timeout_secs);
+    config.converter.lease = std::time::Duration::from_secs(args.convert_lease_secs);
     config.lease_normal = args.lease_normal;
     config.lease_confidential = args.lease_confidential;
     let (listen, data_dir, demo, demo_users) = (listen.clone(), data_dir.clone(), *demo, *demo_users);

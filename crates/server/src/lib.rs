@@ -100,6 +100,8 @@ pub struct AppState {
     pub server_id: Uuid,
     /// The office-file converter (unavailable until [`AppState::start_converter`]).
     pub converter: convert::Converter,
+    /// This process, among the instances serving one database (conversion claims).
+    pub instance_id: Uuid,
 }
 
 impl AppState {
@@ -133,6 +135,7 @@ impl AppState {
             limiter,
             server_id,
             converter: convert::Converter::unavailable(),
+            instance_id: Uuid::now_v7(),
         })
     }
 

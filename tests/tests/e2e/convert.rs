@@ -21,7 +21,7 @@ pub fn pdf_text(pdf: &[u8]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn soffice() -> PathBuf {
+pub(crate) fn soffice() -> PathBuf {
     meeting_server::convert::find_program()
         .expect("LibreOffice (soffice) is needed for the conversion tests: scripts/setup installs it")
 }
@@ -152,7 +152,7 @@ async fn office_files_become_pdfs_with_their_vietnamese_words() {
 /// A stand-in for soffice that hangs forever (with a child of its own, as soffice.bin
 /// is) when the document says HANG, and otherwise runs the real one. It writes the pids
 /// of the processes it leaves hanging beside itself.
-fn hanging_converter(dir: &Path) -> PathBuf {
+pub(crate) fn hanging_converter(dir: &Path) -> PathBuf {
     use std::os::unix::fs::PermissionsExt as _;
     let script = dir.join("soffice-standin");
     let body = format!(

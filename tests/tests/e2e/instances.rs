@@ -68,3 +68,55 @@ async fn a_change_through_one_instance_reaches_devices_on_another_and_the_demo_i
     eprintln!("A → {N} devices on B: p50 {:?}, p95 {p95:?}, max {:?}", delays[N / 2], delays[N - 1]);
     assert!(p95 < Duration::from_secs(1), "p95 {p95:?}: {delays:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_conversion_whose_instance_is_killed_mid_job_is_finished_by_the_other() {
+    use crate::convert::{finished, hanging_converter, meeting, soffice, upload};
+    // Instance A converts with a stand-in that hangs on this file; B with LibreOffice.
+    let tools = tempfile::tempdir().unwrap();
+    // A killed server leaves its converter's processes behind (the stand-in spins):
+    // they go when the test ends, passed or not.
+    struct Reap(std::path::PathBuf);
+    impl Drop for Reap {
+        fn drop(&mut self) {
+            for pid in std::fs::read_to_string(&self.0).unwrap_or_default().split_whitespace() {
+                let _ = std::process::Command::new("kill").args(["-9", pid]).status();
+            }
+        }
+    }
+    let _reap = Reap(tools.path().join("pids"));
+    let hangs = ServerOptions {
+        demo_users: true,
+        soffice: Some(hanging_converter(tools.path())),
+        convert_lease_secs: Some(3),
+        ..Default::default()
+    };
+    let mut a = TestServer::start(hangs).await;
+    if !postgres_only(&a) {
+        return;
+    }
+    let works = ServerOptions { soffice: Some(soffice()), convert_lease_secs: Some(3), ..Default::default() };
+    let b = a.another_instance(works).await;
+    let sec_a = Http::login(&a.url, "secretary1").await;
+    let sec_b = Http::login(&b.url, "secretary1").await;
+    let mid = meeting(&sec_a).await;
+    let docx = meeting_e2e::office::docx("HANG", &["Tờ trình về phương án giải phóng mặt bằng."]);
+    let c = upload(&sec_a, &mid, "to-trinh.docx", docx, "").await.expect(202);
+    let id = c["id"].as_str().unwrap().to_owned();
+    // A has it: converting, and still so well past the lease (A renews its claim).
+    let until = Instant::now() + Duration::from_secs(30);
+    while sec_b.get(&format!("/conversions/{id}")).await["state"] != "converting" {
+        assert!(Instant::now() < until, "instance A never started the conversion");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(sec_b.get(&format!("/conversions/{id}")).await["state"], "converting", "B took a live claim");
+
+    // A dies mid-conversion; B takes the file over once A's lease has run out.
+    a.kill();
+    let done = finished(&sec_b, &c, Duration::from_secs(120)).await;
+    assert_eq!(done["state"], "ready", "{done}");
+    let docs = sec_b.get(&format!("/meetings/{mid}")).await["documents"].clone();
+    assert_eq!(docs.as_array().map(Vec::len), Some(1), "converted once: {docs}");
+    assert_eq!(docs[0]["original_filename"], "to-trinh.docx", "{docs}");
+}

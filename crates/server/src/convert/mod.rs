@@ -50,6 +50,9 @@ pub struct ConverterConfig {
     pub fresh_profile_after: u32,
     /// Where workers keep their profiles and scratch files.
     pub work_dir: PathBuf,
+    /// How long a conversion claimed by a server instance that stopped waits before
+    /// another instance takes it (a running instance renews its claims).
+    pub lease: Duration,
 }
 
 impl ConverterConfig {
@@ -62,6 +65,7 @@ impl ConverterConfig {
             timeout: Duration::from_secs(180),
             fresh_profile_after: 50,
             work_dir,
+            lease: Duration::from_secs(90),
         }
     }
 }

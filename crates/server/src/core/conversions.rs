@@ -166,16 +166,50 @@ fn set_state(tx: &Tx<'_>, id: &str, state: ConversionState, result: Result<Optio
 }
 
 /// Runs one conversion to its end, recording the outcome. Never fails: every failure
-/// becomes the conversion's state, with its code.
+/// becomes the conversion's state, with its code. A conversion another instance holds
+/// (its lease running) is left to it.
 pub async fn run(state: AppState, id: Uuid) {
     let key = id.to_string();
-    let outcome = convert_and_ingest(&state, &key).await;
-    let k = key.clone();
+    // While this instance works on it, it renews its claim: a lease runs out only when
+    // the instance is gone, however long the file waits for a free converter.
+    let work = convert_and_ingest(&state, &key);
+    tokio::pin!(work);
+    let mut renew = tokio::time::interval(lease_check(&state));
+    renew.tick().await;
+    let result = loop {
+        tokio::select! {
+            r = &mut work => break r,
+            _ = renew.tick() => {
+                let (k, me) = (key.clone(), state.instance_id.to_string());
+                let until = lease_until(&state);
+                let renewed = state.db.write(move |tx| {
+                    tx.execute(
+                        "UPDATE conversions SET lease_until = ?3 WHERE id = ?1 AND claimed_by = ?2 AND state = 'converting'",
+                        [&k, &me, &until],
+                    )?;
+                    Ok(())
+                });
+                if let Err(e) = renewed.await {
+                    tracing::warn!(conversion = %key, error = %e, "renewing the conversion's claim");
+                }
+            }
+        }
+    };
+    let outcome = match result {
+        Err(Claim::Held) => return,
+        Err(Claim::Failed(e)) => Err(e),
+        Ok(doc) => Ok(doc),
+    };
+    let (k, me) = (key.clone(), state.instance_id.to_string());
     let recorded = state
         .db
-        .write(move |tx| match &outcome {
-            Ok(doc) => set_state(tx, &k, ConversionState::Ready, Ok(Some(*doc))),
-            Err(e) => set_state(tx, &k, ConversionState::Failed, Err(e)),
+        .write(move |tx| {
+            let result = match &outcome {
+                Ok(doc) => set_state(tx, &k, ConversionState::Ready, Ok(Some(*doc))),
+                Err(e) => set_state(tx, &k, ConversionState::Failed, Err(e)),
+            };
+            tx.execute("UPDATE conversions SET lease_until = NULL WHERE id = ?1 AND claimed_by = ?2", [&k, &me])?;
+            result
         })
         .await;
     if let Err(e) = recorded {
@@ -183,18 +217,53 @@ pub async fn run(state: AppState, id: Uuid) {
     }
 }
 
-async fn convert_and_ingest(state: &AppState, key: &str) -> AppResult<Uuid> {
-    let k = key.to_owned();
+/// Why a conversion was not converted here.
+enum Claim {
+    /// Another instance holds it (or it is done).
+    Held,
+    /// It failed: recorded as its outcome.
+    Failed(AppError),
+}
+
+impl<E: Into<AppError>> From<E> for Claim {
+    fn from(e: E) -> Self {
+        Self::Failed(e.into())
+    }
+}
+
+/// How often an instance renews the claims it works on, and looks for conversions
+/// nobody works on: a third of the lease (a claim not renewed for a whole lease belongs
+/// to an instance that is gone).
+fn lease_check(state: &AppState) -> std::time::Duration {
+    (state.config.converter.lease / 3).max(std::time::Duration::from_millis(500))
+}
+
+fn lease_until(state: &AppState) -> String {
+    let lease = time::Duration::try_from(state.config.converter.lease).unwrap_or(time::Duration::seconds(90));
+    model::fmt_ts(OffsetDateTime::now_utc() + lease)
+}
+
+async fn convert_and_ingest(state: &AppState, key: &str) -> Result<Uuid, Claim> {
+    let (k, me, until) = (key.to_owned(), state.instance_id.to_string(), lease_until(state));
     let work = state
         .db
         .write(move |tx| {
+            let now = OffsetDateTime::now_utc();
+            // Writers are serialised: of instances asking at once, one claims it.
+            let claimed = tx.execute(
+                "UPDATE conversions SET state = 'converting', claimed_by = ?2, lease_until = ?3
+                  WHERE id = ?1 AND (state = 'queued' OR (state = 'converting' AND lease_until < ?4))",
+                params![k, me, until, model::fmt_ts(now)],
+            )?;
+            if claimed == 0 {
+                return Ok(None);
+            }
             let w = work(tx, &k)?.ok_or_else(|| AppError::not_found("conversion"))?;
-            set_state(tx, &k, ConversionState::Converting, Ok(None))?;
             let actor = crate::auth::user_by_id(tx, &w.created_by)?.ok_or_else(|| AppError::not_found("user"))?;
-            Ok((w, AuthUser { user: actor, token_id: Uuid::nil() }))
+            Ok(Some((w, AuthUser { user: actor, token_id: Uuid::nil() })))
         })
-        .await;
-    let (w, actor) = work?;
+        .await?;
+    let Some((w, actor)) = work else { return Err(Claim::Held) };
     let c = &w.conversion;
     let ext = office_extension(&c.filename).unwrap_or_else(|| "docx".into());
     let original = state.blobs.local(&w.original_sha).await?;
@@ -239,25 +308,57 @@ pub fn of_meeting(tx: &Tx<'_>, actor: &AuthUser, meeting_id: Uuid) -> AppResult<
     )?)
 }
 
-/// Starts again every conversion a stopped server left unfinished.
+/// Conversions nobody is converting: queued ones (their instance may have stopped
+/// before it began; if not, the claim decides who converts), and claimed ones past their
+/// lease (their instance stopped mid-way) — or every claimed one, when no other instance
+/// can hold one (`every_claim`).
+fn orphaned(tx: &Tx<'_>, every_claim: bool) -> AppResult<Vec<String>> {
+    let now = model::fmt_ts(OffsetDateTime::now_utc());
+    Ok(tx.query_map(
+        "SELECT id FROM conversions
+          WHERE state = 'queued'
+             OR (state = 'converting' AND (?2 = 1 OR lease_until IS NULL OR lease_until < ?1))
+          ORDER BY created_at",
+        params![now, every_claim],
+        |r| r.get(0),
+    )?)
+}
+
+/// Starts again the conversions a stopped server left unfinished, then keeps looking
+/// for those a stopped instance left, so that another finishes them once its lease has
+/// run out.
 pub async fn resume_pending(state: &AppState) -> AppResult<usize> {
-    let ids: Vec<String> = state
-        .db
-        .write(|tx| {
-            let ids: Vec<String> = tx.query_map(
-                "SELECT id FROM conversions WHERE state IN ('queued', 'converting') ORDER BY created_at",
-                (),
-                |r| r.get(0),
-            )?;
-            tx.execute("UPDATE conversions SET state = 'queued' WHERE state = 'converting'", [])?;
-            Ok(ids)
-        })
-        .await?;
+    // On SQLite this is the only instance: every claim is a past life's. On PostgreSQL
+    // a claim whose lease runs may be another instance's at work.
+    let single = state.db.backend() == crate::store::Backend::Sqlite;
+    if single {
+        state
+            .db
+            .write(|tx| {
+                tx.execute("UPDATE conversions SET state = 'queued' WHERE state = 'converting'", ())?;
+                Ok(())
+            })
+            .await?;
+    }
+    let ids: Vec<String> = state.db.read(|tx| orphaned(tx, false)).await?;
     for id in &ids {
         if let Ok(id) = Uuid::parse_str(id) {
             tokio::spawn(run(state.clone(), id));
         }
     }
+    let st = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(lease_check(&st));
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            let Ok(ids) = st.db.read(|tx| orphaned(tx, false)).await else { continue };
+            for id in ids.iter().filter_map(|id| Uuid::parse_str(id).ok()) {
+                // One at a time: this instance's converter takes its own uploads too.
+                run(st.clone(), id).await;
+            }
+        }
+    });
     Ok(ids.len())
 }
 

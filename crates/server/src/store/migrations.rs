@@ -32,4 +32,5 @@ migrations!(
     "20261203_0010_offline_copy",
     "20261204_0011_live_room",
     "20261207_0012_secret_tallies",
+    "20261207_0013_conversion_claims",
 );

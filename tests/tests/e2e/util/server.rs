@@ -24,6 +24,8 @@ pub struct ServerOptions {
     pub convert_timeout_secs: Option<u64>,
     /// Offline lease of confidential documents, as the server's flag reads it ("5s").
     pub lease_confidential: Option<String>,
+    /// How long a conversion of a stopped instance waits for another (seconds).
+    pub convert_lease_secs: Option<u64>,
 }
 
 /// A running server; killed when dropped. Its data directory outlives restarts.
@@ -101,6 +103,9 @@ impl TestServer {
         }
         if let Some(t) = self.opts.convert_timeout_secs {
             cmd.arg("--convert-timeout-secs").arg(t.to_string());
+        }
+        if let Some(l) = self.opts.convert_lease_secs {
+            cmd.arg("--convert-lease-secs").arg(l.to_string());
         }
         if let Some(l) = &self.opts.lease_confidential {
             cmd.arg("--lease-confidential").arg(l);
