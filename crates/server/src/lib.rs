@@ -150,9 +150,12 @@ impl AppState {
         Ok(())
     }
 
-    /// Readies the meeting room for serving: voids the secret votes an older version left
-    /// open and closes timed votes on time (needs a Tokio runtime).
+    /// Readies the meeting room for serving: hears other instances' commits (on
+    /// PostgreSQL), voids the secret votes an older version left open and closes timed
+    /// votes on time (needs a Tokio runtime).
     pub async fn start_room(&self) -> AppResult<()> {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || db.listen_for_commits()).await?;
         core::ballot_box::start(self).await
     }
 }

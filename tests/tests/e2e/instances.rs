@@ -52,7 +52,9 @@ async fn a_change_through_one_instance_reaches_devices_on_another_and_the_demo_i
     let all: Vec<usize> = (0..N).collect();
     devices.wait_each(&all, "caught up", |v| v["event"] == "synced");
 
-    // The secretary changes the current item through instance A.
+    // The secretary changes the current item through instance A, after the listeners
+    // have waited idle a while (a listener whose wait ran out once stopped hearing).
+    tokio::time::sleep(Duration::from_secs(3)).await;
     devices.mark();
     let set = Instant::now();
     sec_a.send(Method::PUT, &format!("/meetings/{mid}/current-item"), Some(json!({"item_id": item}))).await.expect(200);

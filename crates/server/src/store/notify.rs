@@ -47,8 +47,11 @@ fn parse(payload: &str) -> Option<Commit> {
 }
 
 /// Starts the thread that listens for this database's commits and publishes them to
-/// `commits`; it ends once the last handle to `commits` is gone.
+/// `commits`; it ends once the last handle to `commits` is gone. Returns once it
+/// listens (or after `READY_WAIT` if the database does not answer: it keeps trying),
+/// so that no commit made after the server starts serving goes unheard.
 pub(super) fn listen(url: String, commits: Weak<tokio::sync::broadcast::Sender<Arc<Commit>>>) {
+    let (ready, listening) = std::sync::mpsc::channel::<()>();
     let spawned = std::thread::Builder::new().name("feed-listener".into()).spawn(move || {
         let mut first = true;
         while commits.strong_count() > 0 {
@@ -69,10 +72,13 @@ pub(super) fn listen(url: String, commits: Weak<tokio::sync::broadcast::Sender<A
                 tracing::info!("live changes from other instances: listening again");
             }
             first = false;
+            let _ = ready.send(());
             let mut notifications = conn.client.notifications();
-            let mut iter = notifications.timeout_iter(IDLE_CHECK);
             loop {
-                match iter.next() {
+                // A new iterator for every wait: one whose time ran out answers at once
+                // ever after, and its spinning would starve the client's I/O (nothing
+                // would be read from the socket again).
+                match notifications.timeout_iter(IDLE_CHECK).next() {
                     Ok(Some(n)) => match parse(n.payload()) {
                         Some(c) => publish(&commits, c),
                         None => tracing::warn!("live changes: a notification that does not read as a commit"),
@@ -87,10 +93,18 @@ pub(super) fn listen(url: String, commits: Weak<tokio::sync::broadcast::Sender<A
             }
         }
     });
-    if let Err(e) = spawned {
-        tracing::error!(error = %e, "cannot start the live changes listener");
+    match spawned {
+        Ok(_) => {
+            if listening.recv_timeout(READY_WAIT).is_err() {
+                tracing::warn!("live changes from other instances: not listening yet; serving anyway");
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "cannot start the live changes listener"),
     }
 }
+
+/// How long starting the listener waits for it to listen.
+const READY_WAIT: Duration = Duration::from_secs(10);
 
 fn publish(commits: &Weak<tokio::sync::broadcast::Sender<Arc<Commit>>>, commit: Commit) {
     if let Some(sender) = commits.upgrade() {

@@ -104,14 +104,20 @@ impl Db {
     }
 
     /// Follows the writes as they commit (see [`crate::api`]'s live channel): this
-    /// process's on SQLite, every instance's on PostgreSQL (the first call starts the
-    /// listener).
+    /// process's on SQLite, every instance's on PostgreSQL.
     pub fn committed(&self) -> tokio::sync::broadcast::Receiver<Arc<Commit>> {
+        self.listen_for_commits();
+        self.inner.committed.subscribe()
+    }
+
+    /// On PostgreSQL, starts listening for every instance's commits (once; blocks until
+    /// it listens). The server calls it before it serves: a commit made after that is
+    /// heard. On SQLite, nothing to do.
+    pub fn listen_for_commits(&self) {
         if let Engine::Postgres { url, .. } = &self.inner.engine {
             let commits = Arc::downgrade(&self.inner.committed);
             self.inner.listening.call_once(|| super::notify::listen(url.clone(), commits));
         }
-        self.inner.committed.subscribe()
     }
 
     /// Runs `f` on a pooled connection inside a read transaction (one consistent snapshot).
