@@ -8,7 +8,9 @@
 //! booleans are 0/1 integers as SQLite keeps them, times are text or integers as each
 //! column says. Where the two dialects truly differ a statement asks [`Tx::backend`].
 //!
-//! Only the store's own modules may run SQL: these methods are `pub(in crate::store)`.
+//! The raw methods (`execute`, `query_*`) are `pub(crate)` while the SQL still written in
+//! `core`, `model`, `feed` and some handlers moves into the store's modules (issue 31);
+//! then they become `pub(in crate::store)`, and only the store runs SQL.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
