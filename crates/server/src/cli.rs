@@ -28,18 +28,30 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Move an office from SQLite and files (its data directory) to PostgreSQL and an
+    /// S3-compatible bucket: same server id and feed positions, devices need no resync.
+    /// Stop the server first; rerunning after an interruption is safe.
+    Migrate(MigrateArgs),
     /// Print the OpenAPI document of the API.
     Openapi,
 }
 
 #[derive(Debug, clap::Args)]
-struct ServeArgs {
-    /// Holds server.db and blobs/ (unless --database says otherwise) and the
-    /// converter's scratch files.
-    #[arg(long, env = "MEETING_DATA_DIR")]
-    data_dir: PathBuf,
+struct MigrateArgs {
+    /// The data directory the office ran on (server.db and blobs/).
+    #[arg(long)]
+    from_sqlite: PathBuf,
+    /// The new database: postgres://USER@HOST/DB, empty (the password in it or in
+    /// PGPASSWORD).
+    #[arg(long, env = "MEETING_DATABASE")]
+    database: String,
     #[command(flatten)]
-    database: DatabaseArgs,
+    blobs: BlobArgs,
+}
+
+/// Where blobs are kept, for every command that opens them.
+#[derive(Debug, clap::Args)]
+struct BlobArgs {
     /// Where document files are kept: s3://BUCKET[/PREFIX] in an S3-compatible store
     /// (credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY); without it,
     /// blobs/ in the data directory.
@@ -51,6 +63,27 @@ struct ServeArgs {
     /// The bucket's region (S3-compatible servers accept any).
     #[arg(long, env = "MEETING_S3_REGION", requires = "blobs")]
     s3_region: Option<String>,
+}
+
+impl BlobArgs {
+    fn location(&self) -> anyhow::Result<Option<crate::blobs::BlobLocation>> {
+        let Some(url) = &self.blobs else { return Ok(None) };
+        let s3 = crate::blobs::S3Location::parse(url, self.s3_endpoint.as_deref(), self.s3_region.as_deref())
+            .map_err(anyhow::Error::msg)?;
+        Ok(Some(crate::blobs::BlobLocation::S3(s3)))
+    }
+}
+
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// Holds server.db and blobs/ (unless --database says otherwise) and the
+    /// converter's scratch files.
+    #[arg(long, env = "MEETING_DATA_DIR")]
+    data_dir: PathBuf,
+    #[command(flatten)]
+    database: DatabaseArgs,
+    #[command(flatten)]
+    blobs: BlobArgs,
     /// Address to listen on; port 0 picks a free port (printed at start-up).
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: String,
@@ -151,6 +184,7 @@ pub fn main() -> ExitCode {
         Command::User { command: UserCommand::Add { data_dir, database, username, role, display_name } } => {
             add_user(data_dir, database, &username, &role, display_name)
         }
+        Command::Migrate(args) => migrate(&args),
         Command::Openapi => {
             serde_json::to_string_pretty(&crate::api::openapi()).map(|s| println!("{s}")).map_err(anyhow::Error::from)
         }
@@ -168,11 +202,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let ServeArgs { data_dir, listen, demo, demo_users, max_upload_mib, .. } = &args;
     let mut config = Config::new(data_dir);
     config.database.clone_from(&args.database.database);
-    if let Some(url) = &args.blobs {
-        let s3 = crate::blobs::S3Location::parse(url, args.s3_endpoint.as_deref(), args.s3_region.as_deref())
-            .map_err(anyhow::Error::msg)?;
-        config.blobs = Some(crate::blobs::BlobLocation::S3(s3));
-    }
+    config.blobs = args.blobs.location()?;
     config.max_upload_bytes = max_upload_mib * 1024 * 1024;
     if args.no_converter {
         config.converter.program = None;
@@ -215,6 +245,30 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tracing::info!("stopped");
         Ok(())
     })
+}
+
+fn migrate(args: &MigrateArgs) -> anyhow::Result<()> {
+    let blobs = args.blobs.location()?.unwrap_or_else(|| {
+        // Without a bucket the files stay where they are: only the database moves.
+        crate::blobs::BlobLocation::Files(args.from_sqlite.join("blobs"))
+    });
+    let target = crate::migrate::Target { database: args.database.clone(), blobs };
+    let rt = tokio::runtime::Runtime::new()?;
+    let moved = rt.block_on(crate::migrate::run(&args.from_sqlite, &target, |line| eprintln!("{line}")))?;
+    let server_id = moved.copied.server_id.as_deref().unwrap_or("?");
+    let rows: u64 = moved.copied.tables.iter().map(|t| t.1).sum();
+    eprintln!(
+        "Đã chuyển văn phòng {server_id}: {} tệp ({}), {rows} dòng, sổ thay đổi ở vị trí {}. \
+         Máy trạm tiếp tục đồng bộ, không tải lại. / Moved office {server_id}: {} files, {rows} rows, \
+         feed at {}; devices go on syncing without a resync.",
+        moved.blobs,
+        crate::migrate::megabytes(moved.bytes),
+        moved.copied.head,
+        moved.blobs,
+        moved.copied.head
+    );
+    eprintln!("Giờ hãy chạy / now run: meeting-server serve --database … --blobs … (see docs/postgres-s3.md)");
+    Ok(())
 }
 
 async fn shutdown_signal() {

@@ -8,8 +8,8 @@
 //! [`store`] (SQLite or PostgreSQL: pool, transactions, write discipline, migrations), [`model`] (entity reads and access rules),
 //! [`feed`] (the change log), [`blobs`] (content-addressed store), [`convert`] (the
 //! LibreOffice service), [`auth`] (passwords, tokens), [`login_guard`] (failed logins), [`api`] (HTTP
-//! handlers and the OpenAPI document), [`demo`] (the explorable demo office), [`cli`]
-//! (the `meeting-server` binary).
+//! handlers and the OpenAPI document), [`demo`] (the explorable demo office), [`migrate`] (moving an office to
+//! PostgreSQL and a bucket), [`cli`] (the `meeting-server` binary).
 //!
 //! The access rule everywhere: only participants of a meeting may learn anything about
 //! it. Everyone else gets the same 404 an unknown id gets.
@@ -24,6 +24,7 @@ pub mod demo;
 pub mod error;
 pub mod feed;
 pub mod login_guard;
+pub mod migrate;
 pub mod model;
 pub mod store;
 

@@ -32,6 +32,7 @@ mod keystore;
 mod lease;
 mod live;
 mod login;
+mod migrate;
 mod offline;
 mod online_only;
 mod opens;

@@ -226,6 +226,23 @@ impl BlobStore {
         Ok(sha)
     }
 
+    /// Copies a file holding the blob `sha256` into the store (an office moving in, see
+    /// [`crate::migrate`]); nothing to do when the store has it. The caller has checked
+    /// the bytes against the name.
+    pub async fn import(&self, sha256: &str, path: &Path, size: u64) -> AppResult<()> {
+        match &self.backend {
+            Backend::Files { root } => {
+                let tmp = self.new_tmp();
+                tokio::fs::copy(path, tmp.path()).await?;
+                let received = Received { tmp, sha256: sha256.to_owned(), size, head: Vec::new() };
+                let root = root.clone();
+                tokio::task::spawn_blocking(move || commit_file(&root, received)).await??;
+                Ok(())
+            }
+            Backend::Objects(b) => b.commit(sha256, path, size).await,
+        }
+    }
+
     /// The blob's bytes, all of them or `range` (first and last byte, inclusive, already
     /// checked against the size the caller got from [`BlobStore::size`]). `NotFound`
     /// when the store has no such blob.
@@ -277,6 +294,29 @@ impl BlobStore {
             }
         }
     }
+}
+
+/// The blobs kept as files under `root` (the default store's layout, `ab/abcd…`):
+/// name, path and size; temporary files and anything else are left out.
+pub fn files_in(root: &Path) -> io::Result<Vec<(String, PathBuf, u64)>> {
+    let mut out = Vec::new();
+    for dir in fs::read_dir(root)? {
+        let dir = dir?;
+        let prefix = dir.file_name().to_string_lossy().into_owned();
+        if prefix.len() != 2 || !dir.file_type()?.is_dir() {
+            continue;
+        }
+        for file in fs::read_dir(dir.path())? {
+            let file = file?;
+            let name = file.file_name().to_string_lossy().into_owned();
+            let named = name.len() == 64 && name.starts_with(&prefix) && name.bytes().all(|b| b.is_ascii_hexdigit());
+            if named && file.file_type()?.is_file() {
+                out.push((name, file.path(), file.metadata()?.len()));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
 /// Moves a received file under its content name in `root` (see [`BlobStore::commit`]).

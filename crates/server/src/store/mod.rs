@@ -20,6 +20,7 @@
 //! deferred transaction; PostgreSQL's `REPEATABLE READ READ ONLY`), so a feed page and
 //! its head always agree.
 
+pub mod copy;
 mod migrations;
 mod notify;
 mod pg;

@@ -20,6 +20,9 @@ const COMMIT_BACKLOG: usize = 1024;
 /// process); requests beyond wait for one to come back.
 const PG_CONNECTIONS: usize = 16;
 
+/// Feed rows past which a commit is published without its rows.
+const BULK_COMMIT: i64 = 10_000;
+
 /// How long a request waits for a PostgreSQL connection before it fails.
 const PG_WAIT: Duration = Duration::from_secs(30);
 
@@ -272,7 +275,13 @@ where
     let before = if writing { head_seq(&tx)? } else { 0 };
     let out = f(&tx)?;
     let after = if writing { head_seq(&tx)? } else { 0 };
-    let commit = if after > before { Some(appended(&tx, before, after)?) } else { None };
+    let commit = match after - before {
+        n if n <= 0 => None,
+        // A bulk write (an office moved in): listeners are told to ask the feed rather
+        // than handed every row.
+        n if n > BULK_COMMIT => Some(Commit { head: after, rows: None }),
+        _ => Some(appended(&tx, before, after)?),
+    };
     if let Some(c) = &commit
         && tx.backend() == Backend::Postgres
     {

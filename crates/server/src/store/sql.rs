@@ -484,6 +484,35 @@ impl<'c> Tx<'c> {
         }
     }
 
+    /// Every row of a query, handed to `f` one at a time as SQLite reads it (a whole
+    /// table need not fit in memory; on PostgreSQL the rows are read first).
+    pub(crate) fn for_each(
+        &self,
+        sql: &str,
+        params: impl Params,
+        mut f: impl FnMut(&Row<'_>) -> StoreResult<()>,
+    ) -> StoreResult<u64> {
+        let values = params.into_values();
+        let mut n = 0;
+        match &self.0 {
+            TxInner::Sqlite(tx) => {
+                let mut stmt = tx.prepare(sql)?;
+                let mut rows = stmt.query(rusqlite::params_from_iter(values.iter().map(sqlite_param)))?;
+                while let Some(r) = rows.next()? {
+                    f(&Row(RowInner::Sqlite(r)))?;
+                    n += 1;
+                }
+            }
+            TxInner::Postgres { .. } => {
+                for r in self.pg_query(sql, &values)? {
+                    f(&Row(RowInner::Postgres(&r)))?;
+                    n += 1;
+                }
+            }
+        }
+        Ok(n)
+    }
+
     /// The first row of a query, if there is one.
     pub(crate) fn query_opt<T>(
         &self,

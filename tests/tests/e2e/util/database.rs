@@ -27,9 +27,14 @@ impl Database {
         Self { url: self.url.clone(), cluster: None }
     }
 
+    /// SQLite in the server's data directory, whatever the run.
+    pub fn sqlite() -> Self {
+        Self { url: None, cluster: None }
+    }
+
     /// SQLite, or a fresh PostgreSQL database when the run says so.
     pub fn create() -> Self {
-        let Some(cluster) = postgres_cluster() else { return Self { url: None, cluster: None } };
+        let Some(cluster) = postgres_cluster() else { return Self::sqlite() };
         let name = format!("e2e_{}", uuid_like());
         // From template0: never a copy of whatever another test left in template1.
         let create = format!("CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'");

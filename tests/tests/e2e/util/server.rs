@@ -26,6 +26,9 @@ pub struct ServerOptions {
     pub lease_confidential: Option<String>,
     /// How long a conversion of a stopped instance waits for another (seconds).
     pub convert_lease_secs: Option<u64>,
+    /// SQLite and files in the data directory, whatever the run's backend (an office
+    /// before it moves to PostgreSQL).
+    pub sqlite: bool,
 }
 
 /// A running server; killed when dropped. Its data directory outlives restarts.
@@ -49,7 +52,8 @@ impl TestServer {
     /// Starts a server on a fresh data directory.
     pub async fn start(opts: ServerOptions) -> Self {
         let data = tempfile::tempdir().unwrap();
-        let (database, bucket) = (Database::create(), Bucket::create());
+        let (database, bucket) =
+            if opts.sqlite { (Database::sqlite(), None) } else { (Database::create(), Bucket::create()) };
         let addr = ([127, 0, 0, 1], 0).into();
         let mut s = Self { url: String::new(), addr, data, child: None, opts, database, bucket };
         s.spawn().await;
@@ -166,6 +170,28 @@ impl TestServer {
     /// reboot: clients keep the URL they were given.
     pub async fn restart_same_port(&mut self) {
         self.kill();
+        self.spawn().await;
+    }
+
+    /// Stops this server (SIGTERM) and runs `meeting-server migrate` from its data
+    /// directory into `database` and `bucket`; the command's output.
+    pub async fn migrate_to(&mut self, database: &Database, bucket: &Bucket) -> std::process::Output {
+        if self.child.is_some() {
+            assert!(self.terminate().await, "the server stops before it is moved");
+        }
+        let mut cmd = Command::new(binary());
+        cmd.arg("migrate").arg("--from-sqlite").arg(self.data.path());
+        cmd.arg("--database").arg(database.url.as_deref().expect("a PostgreSQL database"));
+        cmd.args(bucket.server_args()).env("AWS_ACCESS_KEY_ID", "e2e").env("AWS_SECRET_ACCESS_KEY", "e2e");
+        tokio::task::spawn_blocking(move || cmd.output().unwrap()).await.unwrap()
+    }
+
+    /// Starts this server again on the same data directory and port, on `database` and
+    /// `bucket` (after [`TestServer::migrate_to`]).
+    pub async fn serve_from(&mut self, database: Database, bucket: Bucket) {
+        self.kill();
+        self.database = database;
+        self.bucket = Some(bucket);
         self.spawn().await;
     }
 
