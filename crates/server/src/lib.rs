@@ -125,10 +125,10 @@ impl AppState {
                 }
             }
         })?;
-        let limiter = Arc::new(login_guard::LoginGuard::new(login_guard::LoginPolicy::new(
-            config.login_max_failures,
-            config.login_window,
-        )));
+        let limiter = Arc::new(login_guard::LoginGuard::new(
+            login_guard::LoginPolicy::new(config.login_max_failures, config.login_window),
+            db.clone(),
+        ));
         Ok(Self {
             db,
             blobs,

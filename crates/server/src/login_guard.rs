@@ -19,23 +19,25 @@
 //!   waits at most for one slowed answer ahead of it — slowed, never refused.
 //!
 //! A refusal is answered before the password is checked (no Argon2 work for a locked
-//! pair) with 429 and `Retry-After`. The counts live in memory: a restart forgets them,
-//! which costs an attacker a restart of the office server they do not control.
+//! pair) with 429 and `Retry-After`. The failures are kept in the database
+//! ([`crate::store::logins`]): every instance of the office counts the same ones, and a
+//! restart forgets nothing. The check slots are per instance: they bound this process's
+//! CPU, which is what they are for.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::{AppError, AppResult};
+use crate::store::{Db, logins};
 
 /// Password checks that may run at once for one client address.
 pub const CONCURRENT_PER_ADDRESS: usize = 4;
 
-/// Entries kept before stale ones are swept (a guesser spraying usernames must not grow
-/// the table without bound).
+/// Addresses whose check slots are kept before idle ones are dropped.
 const SWEEP_AT: usize = 10_000;
 
 /// The guard's thresholds.
@@ -66,33 +68,43 @@ impl LoginPolicy {
     }
 }
 
-#[derive(Debug, Default)]
-struct Counts {
-    /// Failure times per key (`u:NAME`, `p:NAME@ADDR`, `a:ADDR`), oldest first.
-    failures: HashMap<String, Vec<Instant>>,
-    /// Check slots per address.
-    slots: HashMap<IpAddr, Arc<Semaphore>>,
-}
-
-/// The failed-login guard of one server.
-#[derive(Debug)]
+/// The failed-login guard of one server instance.
 pub struct LoginGuard {
     policy: LoginPolicy,
-    counts: Mutex<Counts>,
+    db: Db,
+    /// Check slots per address.
+    slots: Mutex<HashMap<IpAddr, Arc<Semaphore>>>,
+}
+
+impl std::fmt::Debug for LoginGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginGuard").field("policy", &self.policy).finish_non_exhaustive()
+    }
 }
 
 /// A login attempt admitted by [`LoginGuard::admit`]: holds the address's check slot
 /// until the answer is sent.
 #[derive(Debug)]
 pub struct Attempt {
+    /// `u:USER`, `p:USER@ADDR`, `a:ADDR`.
     keys: [String; 3],
+    /// Whether the pair had failures when admitted (a success then clears them).
+    pair_failed: bool,
     _slot: OwnedSemaphorePermit,
 }
 
+fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
 impl LoginGuard {
-    /// A guard with these thresholds.
-    pub fn new(policy: LoginPolicy) -> Self {
-        Self { policy, counts: Mutex::new(Counts::default()) }
+    /// A guard with these thresholds, counting in `db`.
+    pub fn new(policy: LoginPolicy, db: Db) -> Self {
+        Self { policy, db, slots: Mutex::new(HashMap::new()) }
     }
 
     fn keys(username: &str, addr: IpAddr) -> [String; 3] {
@@ -104,54 +116,56 @@ impl LoginGuard {
     /// waits for a free check slot of the address first.
     pub async fn admit(&self, username: &str, addr: IpAddr) -> AppResult<Attempt> {
         let keys = Self::keys(username, addr);
+        self.refusal(&keys).await?;
         let slots = {
-            let mut counts = self.counts.lock().map_err(|_| AppError::Stored("login guard poisoned".into()))?;
-            self.refusal(&mut counts, &keys)?;
-            counts.slots.entry(addr).or_insert_with(|| Arc::new(Semaphore::new(CONCURRENT_PER_ADDRESS))).clone()
+            let mut slots = self.slots.lock().map_err(|_| AppError::Stored("login guard poisoned".into()))?;
+            if slots.len() >= SWEEP_AT {
+                slots.retain(|_, s| s.available_permits() < CONCURRENT_PER_ADDRESS);
+            }
+            slots.entry(addr).or_insert_with(|| Arc::new(Semaphore::new(CONCURRENT_PER_ADDRESS))).clone()
         };
         let slot = slots.acquire_owned().await.map_err(|_| AppError::Stored("login slots closed".into()))?;
         // Locked while waiting for the slot (the slowed failures ahead of it counted).
-        if let Ok(mut counts) = self.counts.lock() {
-            self.refusal(&mut counts, &keys)?;
-        }
-        Ok(Attempt { keys, _slot: slot })
+        let pair_failed = self.refusal(&keys).await?;
+        Ok(Attempt { keys, pair_failed, _slot: slot })
     }
 
-    fn refusal(&self, counts: &mut Counts, keys: &[String; 3]) -> AppResult<()> {
-        let now = Instant::now();
-        let window = self.policy.window;
-        for (key, max) in [(&keys[0], self.policy.user_max), (&keys[1], self.policy.pair_max)] {
-            if let Some(times) = counts.failures.get_mut(key) {
-                times.retain(|t| now.duration_since(*t) < window);
-                if times.len() >= max {
-                    // Unlocked when enough of the failures have left the window.
-                    let release = times[times.len() - max];
-                    let wait = window.saturating_sub(now.duration_since(release));
-                    return Err(AppError::too_many(wait.as_secs().max(1)));
-                }
+    /// A 429 when the user or the pair is locked; else whether the pair has failures.
+    async fn refusal(&self, keys: &[String; 3]) -> AppResult<bool> {
+        let (window, now) = (millis(self.policy.window), now_ms());
+        let checks = [(keys[0].clone(), self.policy.user_max), (keys[1].clone(), self.policy.pair_max)];
+        let recent = self
+            .db
+            .read(move |tx| {
+                checks
+                    .iter()
+                    .map(|(key, max)| Ok((logins::recent(tx, key, now - window, *max)?, *max)))
+                    .collect::<AppResult<Vec<_>>>()
+            })
+            .await?;
+        for (times, max) in &recent {
+            // Unlocked when the oldest of the last `max` failures leaves the window.
+            if times.len() >= *max
+                && let Some(release) = times.get(max.saturating_sub(1))
+            {
+                let wait = u64::try_from(release + window - now).unwrap_or(0) / 1000;
+                return Err(AppError::too_many(wait.max(1)));
             }
         }
-        Ok(())
+        Ok(recent.get(1).is_some_and(|(times, _)| !times.is_empty()))
     }
 
     /// Records a failed attempt; the caller answers after the returned delay, still
     /// holding the attempt (and so the address's slot).
-    pub fn fail(&self, attempt: &Attempt) -> Duration {
-        let Ok(mut counts) = self.counts.lock() else { return self.policy.max_delay };
-        let now = Instant::now();
-        if counts.failures.len() >= SWEEP_AT {
-            let window = self.policy.window;
-            counts.failures.retain(|_, times| times.last().is_some_and(|t| now.duration_since(*t) < window));
-            counts.slots.retain(|_, s| s.available_permits() < CONCURRENT_PER_ADDRESS);
-        }
-        let mut recorded = [0usize; 3];
-        for (i, key) in attempt.keys.iter().enumerate() {
-            let times = counts.failures.entry(key.clone()).or_default();
-            times.retain(|t| now.duration_since(*t) < self.policy.window);
-            times.push(now);
-            recorded[i] = times.len();
-        }
-        let [_, pair, addr] = recorded;
+    pub async fn fail(&self, attempt: &Attempt) -> Duration {
+        let (window, now) = (millis(self.policy.window), now_ms());
+        let keys = attempt.keys.to_vec();
+        let counts = self.db.write(move |tx| Ok(logins::record(tx, &keys, now, now - window)?)).await;
+        let Ok(counts) = counts else {
+            // Not recorded (the database is unreachable): answer as slowly as a guesser would be.
+            return self.policy.max_delay;
+        };
+        let (pair, addr) = (counts.get(1).copied().unwrap_or(0), counts.get(2).copied().unwrap_or(0));
         let mut delay = match pair {
             0..=2 => Duration::ZERO,
             n => Duration::from_millis(250u64 << (n - 3).min(8)),
@@ -165,9 +179,12 @@ impl LoginGuard {
     /// A correct password: the pair's failures are forgotten. The user's are not — a
     /// guesser elsewhere must not be able to reset its count by waiting for the real
     /// user to log in.
-    pub fn succeed(&self, attempt: Attempt) {
-        if let Ok(mut counts) = self.counts.lock() {
-            counts.failures.remove(&attempt.keys[1]);
+    pub async fn succeed(&self, attempt: Attempt) {
+        if attempt.pair_failed {
+            let key = attempt.keys[1].clone();
+            if let Err(e) = self.db.write(move |tx| Ok(logins::forget(tx, &key)?)).await {
+                tracing::warn!(error = %e, "could not clear a login's earlier failures");
+            }
         }
     }
 }
@@ -180,18 +197,25 @@ mod tests {
         IpAddr::from([10, 0, 0, last])
     }
 
-    fn guard() -> LoginGuard {
-        LoginGuard::new(LoginPolicy::new(3, Duration::from_secs(60)))
+    /// A guard over a fresh database (kept alive by the returned directory).
+    fn guard_with(policy: LoginPolicy) -> (LoginGuard, tempfile::TempDir) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = Db::open(&crate::store::Location::Sqlite(dir.path().join("server.db"))).expect("db");
+        (LoginGuard::new(policy, db), dir)
+    }
+
+    fn guard() -> (LoginGuard, tempfile::TempDir) {
+        guard_with(LoginPolicy::new(3, Duration::from_secs(60)))
     }
 
     async fn fail(g: &LoginGuard, user: &str, addr: IpAddr) -> Duration {
         let a = g.admit(user, addr).await.expect("admitted");
-        g.fail(&a)
+        g.fail(&a).await
     }
 
     #[tokio::test]
     async fn a_pair_locks_without_locking_the_address_or_the_user_elsewhere() {
-        let g = guard();
+        let (g, _d) = guard();
         for _ in 0..3 {
             fail(&g, "leader2", ip(1)).await;
         }
@@ -203,7 +227,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_user_locks_everywhere_after_failures_from_many_addresses() {
-        let g = guard();
+        let (g, _d) = guard();
         for addr in 1..=4 {
             for _ in 0..3 {
                 fail(&g, "leader2", ip(addr)).await;
@@ -215,21 +239,21 @@ mod tests {
 
     #[tokio::test]
     async fn failures_are_slowed_more_and_more_and_success_clears_the_pair() {
-        let g = guard();
+        let (g, _d) = guard();
         assert_eq!(fail(&g, "a", ip(1)).await, Duration::ZERO);
         assert_eq!(fail(&g, "a", ip(1)).await, Duration::ZERO);
         assert_eq!(fail(&g, "a", ip(1)).await, Duration::from_millis(250));
-        let g = guard();
+        let (g, _d) = guard();
         fail(&g, "a", ip(1)).await;
         fail(&g, "a", ip(1)).await;
         let ok = g.admit("a", ip(1)).await.expect("two failures");
-        g.succeed(ok);
+        g.succeed(ok).await;
         assert_eq!(fail(&g, "a", ip(1)).await, Duration::ZERO, "the pair's count starts again");
     }
 
     #[tokio::test]
     async fn an_address_spraying_usernames_is_slowed_not_locked() {
-        let g = guard();
+        let (g, _d) = guard();
         for n in 0..12 {
             fail(&g, &format!("user{n}"), ip(1)).await;
         }
@@ -239,7 +263,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_lock_ends_with_the_window() {
-        let g = LoginGuard::new(LoginPolicy::new(1, Duration::from_millis(200)));
+        let (g, _d) = guard_with(LoginPolicy::new(1, Duration::from_millis(200)));
         fail(&g, "a", ip(1)).await;
         assert!(g.admit("a", ip(1)).await.is_err());
         tokio::time::sleep(Duration::from_millis(250)).await;

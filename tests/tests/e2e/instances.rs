@@ -122,3 +122,34 @@ async fn a_conversion_whose_instance_is_killed_mid_job_is_finished_by_the_other(
     assert_eq!(docs.as_array().map(Vec::len), Some(1), "converted once: {docs}");
     assert_eq!(docs[0]["original_filename"], "to-trinh.docx", "{docs}");
 }
+
+/// Failed logins are counted in the database: a guesser alternating between instances
+/// is locked after the same five failures as against one, on both, and a restart of
+/// an instance does not forget them.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_guesser_spread_over_instances_is_locked_as_against_one() {
+    let mut a = TestServer::demo().await;
+    if !postgres_only(&a) {
+        return;
+    }
+    let b = a.another_instance(ServerOptions::default()).await;
+    let login = |url: String, password: String| async move {
+        Http::anonymous(&url)
+            .send(Method::POST, "/auth/login", Some(json!({"username": "leader2", "password": password})))
+            .await
+    };
+    for i in 0..5 {
+        let url = if i % 2 == 0 { a.url.clone() } else { b.url.clone() };
+        assert_eq!(login(url, format!("guess{i}")).await.status.as_u16(), 401, "failure {i}");
+    }
+    for url in [a.url.clone(), b.url.clone()] {
+        let r = login(url.clone(), "guess".into()).await;
+        assert_eq!(r.code(), "too_many_requests", "locked on {url}");
+    }
+    a.restart().await;
+    assert_eq!(login(a.url.clone(), "demo".into()).await.status.as_u16(), 429, "still locked after a restart");
+    let other = Http::anonymous(&b.url)
+        .send(Method::POST, "/auth/login", Some(json!({"username": "leader1", "password": "demo"})))
+        .await;
+    assert_eq!(other.status.as_u16(), 200, "another user is not locked");
+}

@@ -70,10 +70,10 @@ pub async fn login(
     .await?;
     let Some(user) = user.filter(|_| ok) else {
         // A slowed answer keeps the address's check slot while it waits (see login_guard).
-        tokio::time::sleep(state.limiter.fail(&attempt)).await;
+        tokio::time::sleep(state.limiter.fail(&attempt).await).await;
         return Err(AppError::invalid_credentials());
     };
-    state.limiter.succeed(attempt);
+    state.limiter.succeed(attempt).await;
 
     let (token, hash) = auth::new_token();
     let token_id = Uuid::now_v7();

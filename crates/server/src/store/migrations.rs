@@ -33,4 +33,5 @@ migrations!(
     "20261204_0011_live_room",
     "20261207_0012_secret_tallies",
     "20261207_0013_conversion_claims",
+    "20261207_0014_login_failures",
 );

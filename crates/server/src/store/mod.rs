@@ -21,6 +21,7 @@
 //! its head always agree.
 
 pub mod copy;
+pub mod logins;
 mod migrations;
 mod notify;
 mod pg;
