@@ -16,6 +16,7 @@ mod annotations_export;
 mod annotations_sync;
 mod at_rest;
 mod bad_input;
+mod balanced;
 mod concurrency;
 mod convert;
 mod desktop;
