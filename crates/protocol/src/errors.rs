@@ -62,6 +62,9 @@ pub enum ErrorCode {
     NotEligible,
     /// The vote is closed (or void): no more ballots (409).
     VoteClosed,
+    /// The server cannot reach its database right now (restarting, failing over, or
+    /// down): retry after the `Retry-After` header; nothing was changed (503).
+    DatabaseUnavailable,
     /// A bug or an I/O failure on the server (500).
     Internal,
     /// Any code this client version does not know yet.
@@ -93,6 +96,7 @@ impl ErrorCode {
             Self::AlreadyVoted => "already_voted",
             Self::NotEligible => "not_eligible",
             Self::VoteClosed => "vote_closed",
+            Self::DatabaseUnavailable => "database_unavailable",
             Self::Internal => "internal",
             Self::Unknown => "unknown",
         }

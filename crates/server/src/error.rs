@@ -143,35 +143,45 @@ impl AppError {
             retry_after: Some(retry_after),
         }
     }
+    /// The database cannot be reached right now (see `store::Error::is_unavailable`).
+    fn database_unavailable(&self) -> bool {
+        matches!(self, Self::Store(e) if e.is_unavailable())
+    }
     /// The code and message a client would receive (internal errors stay vague).
     pub fn code_and_message(&self) -> (ErrorCode, String) {
-        match self {
-            Self::Client { code, message, .. } => (*code, message.clone()),
-            other => {
-                tracing::error!(error = %other, "internal error");
-                (ErrorCode::Internal, "internal server error; the details are in the server log".to_owned())
-            }
-        }
+        let (_, code, message, _) = self.rendered();
+        (code, message)
     }
     /// The status this error answers with.
     pub fn status(&self) -> StatusCode {
-        match self {
-            Self::Client { status, .. } => *status,
-            _ => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        self.rendered().0
     }
-}
-
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
-        let (status, code, message, retry_after) = match self {
-            Self::Client { status, code, message, retry_after } => (status, code, message, retry_after),
+    /// Status, code, message and `Retry-After` of the answer; logs what the client is
+    /// not told.
+    fn rendered(&self) -> (StatusCode, ErrorCode, String, Option<u64>) {
+        match self {
+            Self::Client { status, code, message, retry_after } => (*status, *code, message.clone(), *retry_after),
+            other if other.database_unavailable() => {
+                tracing::warn!(error = %other, "database unavailable");
+                let message = "the server cannot reach its database right now; try again shortly".to_owned();
+                (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::DatabaseUnavailable, message, Some(DATABASE_RETRY_SECS))
+            }
             other => {
                 tracing::error!(error = %other, "internal error");
                 let message = "internal server error; the details are in the server log".to_owned();
                 (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, message, None)
             }
-        };
+        }
+    }
+}
+
+/// `Retry-After` when the database is unreachable: long enough for a restart or a
+/// fail-over to begin, short enough that a waiting device hardly notices.
+const DATABASE_RETRY_SECS: u64 = 5;
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, code, message, retry_after) = self.rendered();
         let mut resp = (status, axum::Json(ApiError { code, message })).into_response();
         if let Some(secs) = retry_after
             && let Ok(v) = HeaderValue::from_str(&secs.to_string())

@@ -19,6 +19,7 @@ mod bad_input;
 mod balanced;
 mod concurrency;
 mod convert;
+mod db_outage;
 mod desktop;
 mod desktop_demo;
 mod desktop_marks;

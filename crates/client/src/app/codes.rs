@@ -89,6 +89,8 @@ pub enum UiCode {
     NotEligible,
     /// The vote is closed: no more ballots.
     VoteClosed,
+    /// The server cannot reach its database right now; syncing retries by itself.
+    DatabaseUnavailable,
     /// The server failed (its log has the details).
     ServerError,
     /// The PDF engine is not installed.
@@ -155,6 +157,7 @@ mod tests {
             "already_voted",
             "not_eligible",
             "vote_closed",
+            "database_unavailable",
         ] {
             assert_ne!(UiCode::parse(name), UiCode::Internal, "{name}");
             assert_ne!(UiCode::parse(name), UiCode::ServerError, "{name}");

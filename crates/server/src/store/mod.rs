@@ -118,6 +118,42 @@ pub enum Error {
     Schema(String),
 }
 
+impl Error {
+    /// The database cannot be reached right now (down, restarting, every connection
+    /// busy, the connection cut): worth retrying, and not a bug — the API answers 503
+    /// `database_unavailable` with a `Retry-After`.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Self::Busy(_) => true,
+            Self::Postgres(e, _) => match e.as_db_error() {
+                // Connection exceptions, the server shutting down or starting up, too
+                // many connections.
+                Some(db) => {
+                    let code = db.code().code();
+                    code.starts_with("08") || code.starts_with("53") || matches!(code, "57P01" | "57P02" | "57P03")
+                }
+                // No answer at all: the connection was closed or could not be made.
+                None => e.is_closed() || has_io_source(e),
+            },
+            Self::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => {
+                matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+            }
+            _ => false,
+        }
+    }
+}
+
+fn has_io_source(e: &postgres::Error) -> bool {
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if s.is::<std::io::Error>() {
+            return true;
+        }
+        source = s.source();
+    }
+    false
+}
+
 impl From<postgres::Error> for Error {
     fn from(e: postgres::Error) -> Self {
         Self::Postgres(e, None)

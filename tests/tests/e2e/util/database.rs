@@ -27,6 +27,11 @@ impl Database {
         Self { url: self.url.clone(), cluster: None }
     }
 
+    /// A database the test made itself (not dropped after).
+    pub fn at(url: &str) -> Self {
+        Self { url: Some(url.to_owned()), cluster: None }
+    }
+
     /// SQLite in the server's data directory, whatever the run.
     pub fn sqlite() -> Self {
         Self { url: None, cluster: None }

@@ -29,6 +29,8 @@ pub struct ServerOptions {
     /// SQLite and files in the data directory, whatever the run's backend (an office
     /// before it moves to PostgreSQL).
     pub sqlite: bool,
+    /// A PostgreSQL database of the test's own (`postgres://…`), left in place after.
+    pub database: Option<String>,
 }
 
 /// A running server; killed when dropped. Its data directory outlives restarts.
@@ -52,8 +54,11 @@ impl TestServer {
     /// Starts a server on a fresh data directory.
     pub async fn start(opts: ServerOptions) -> Self {
         let data = tempfile::tempdir().unwrap();
-        let (database, bucket) =
-            if opts.sqlite { (Database::sqlite(), None) } else { (Database::create(), Bucket::create()) };
+        let (database, bucket) = match &opts.database {
+            _ if opts.sqlite => (Database::sqlite(), None),
+            Some(url) => (Database::at(url), Bucket::create()),
+            None => (Database::create(), Bucket::create()),
+        };
         let addr = ([127, 0, 0, 1], 0).into();
         let mut s = Self { url: String::new(), addr, data, child: None, opts, database, bucket };
         s.spawn().await;
