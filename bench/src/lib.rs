@@ -2,8 +2,10 @@
 //! process (real sockets, same code as `meeting-server`), a meeting prepared through the
 //! HTTP API as a secretary would, and generated documents.
 
+pub mod api;
 pub mod evince;
 pub mod floor;
+pub mod live;
 pub mod procmem;
 pub mod screen;
 mod xshm;

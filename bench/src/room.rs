@@ -10,14 +10,13 @@
 //! issue note). `cargo run --release -p meeting-bench --bin bench-room [-- --devices N]`.
 
 use std::process::{ExitCode, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use anyhow::{Context as _, bail};
-use futures_util::StreamExt as _;
+use anyhow::Context as _;
+use meeting_bench::api::Api;
 use meeting_protocol::Role;
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::io::AsyncBufReadExt as _;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 
 const PASSWORD: &str = meeting_bench::PASSWORD;
 
@@ -55,50 +54,6 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-struct Api {
-    http: reqwest::Client,
-    url: String,
-}
-
-impl Api {
-    async fn call(
-        &self,
-        token: &str,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> anyhow::Result<Value> {
-        let mut req = self.http.request(method, format!("{}/api/v1{path}", self.url)).bearer_auth(token);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req.send().await?;
-        let status = resp.status();
-        let text = resp.text().await?;
-        if !status.is_success() {
-            bail!("{path}: {status} {text}");
-        }
-        Ok(if text.is_empty() { Value::Null } else { serde_json::from_str(&text)? })
-    }
-
-    async fn login(&self, user: &str) -> anyhow::Result<(String, String)> {
-        let v: Value = self
-            .http
-            .post(format!("{}/api/v1/auth/login", self.url))
-            .json(&json!({"username": user, "password": PASSWORD}))
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
-        Ok((v["token"].as_str().context("token")?.to_owned(), v["user"]["id"].as_str().context("id")?.to_owned()))
-    }
-}
-
-fn percentile(sorted: &[Duration], p: usize) -> Duration {
-    sorted[(sorted.len() * p / 100).saturating_sub(1).min(sorted.len() - 1)]
-}
-
 #[tokio::main]
 async fn run(n: usize) -> anyhow::Result<bool> {
     let dir = tempfile::tempdir()?;
@@ -113,7 +68,7 @@ async fn run(n: usize) -> anyhow::Result<bool> {
     let mut lines = tokio::io::BufReader::new(child.stdout.take().context("stdout")?).lines();
     let first = tokio::time::timeout(Duration::from_secs(300), lines.next_line()).await??.unwrap_or_default();
     let url = first.strip_prefix("listening on ").context("the server did not start")?.to_owned();
-    let api = Api { http: reqwest::Client::builder().pool_max_idle_per_host(n + 8).build()?, url };
+    let api = Api::new(&url, n + 8)?;
 
     let (sec, _) = api.login("secretary").await?;
     let meeting = api
@@ -145,102 +100,20 @@ async fn run(n: usize) -> anyhow::Result<bool> {
 
     // The devices connect; each reports the instant it hears `changed`.
     let rss_before = rss_kib(pid);
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(usize, Instant)>();
-    let ws = api.url.replacen("http", "ws", 1) + "/api/v1/live";
-    // Each device says it is connected, or why it could not connect (never silently).
-    let (ready_tx, mut ready_rx) = tokio::sync::mpsc::unbounded_channel::<Result<(), String>>();
-    for (i, (token, _)) in devices.iter().enumerate() {
-        let mut req = ws.as_str().into_client_request()?;
-        req.headers_mut().insert("authorization", format!("Bearer {token}").parse()?);
-        let (tx, ready) = (tx.clone(), ready_tx.clone());
-        tokio::spawn(async move {
-            let mut socket = match tokio_tungstenite::connect_async(req).await {
-                Ok((socket, _)) => socket,
-                Err(e) => {
-                    let _ = ready.send(Err(format!("device {i} could not connect: {e}")));
-                    return;
-                }
-            };
-            while let Some(Ok(frame)) = socket.next().await {
-                let Ok(text) = frame.into_text() else { continue };
-                if text.contains("\"hello\"") {
-                    let _ = ready.send(Ok(()));
-                } else if text.contains("\"changed\"") {
-                    let _ = tx.send((i, Instant::now()));
-                }
-            }
-        });
-    }
-    for _ in 0..n {
-        let connected = tokio::time::timeout(Duration::from_secs(60), ready_rx.recv()).await?;
-        connected.context("a device did not connect")?.map_err(anyhow::Error::msg)?;
-    }
+    let tokens: Vec<&str> = devices.iter().map(|(t, _)| t.as_str()).collect();
+    let mut listening = meeting_bench::live::connect(&api.url, &tokens).await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let rss_after = rss_kib(pid);
     let per_device = (rss_after.saturating_sub(rss_before)) as f64 / n as f64;
-
-    let mut delays = Vec::new();
-    for k in 0..5 {
-        while rx.try_recv().is_ok() {}
-        let at = Instant::now();
-        api.call(
-            &sec,
-            reqwest::Method::PATCH,
-            &format!("/agenda/{item}"),
-            Some(json!({"title": format!("Nội dung {k}")})),
-        )
-        .await?;
-        let mut heard = vec![false; n];
-        let mut left = n;
-        while left > 0 {
-            let (i, when) = tokio::time::timeout(Duration::from_secs(30), rx.recv()).await?.context("channel")?;
-            if !heard[i] {
-                heard[i] = true;
-                left -= 1;
-                delays.push(when.saturating_duration_since(at));
-            }
-        }
-    }
-    delays.sort();
-    let (p50, p95, max) = (percentile(&delays, 50), percentile(&delays, 95), delays[delays.len() - 1]);
+    let (p50, p95, max) = listening.changes(&api, &sec, &item, 5).await?;
     println!("{n} devices live: change → told p50 {p50:.1?}, p95 {p95:.1?}, max {max:.1?}");
     println!(
         "server memory: {rss_before} KiB before, {rss_after} KiB with {n} connected: {per_device:.1} KiB per device"
     );
 
     // The vote: all present, all casting at once.
-    let ids: Vec<&str> = devices.iter().map(|(_, u)| u.as_str()).collect();
-    api.call(
-        &sec,
-        reqwest::Method::PUT,
-        &format!("/meetings/{mid}/attendance"),
-        Some(json!({"user_ids": ids, "status": "present"})),
-    )
-    .await?;
-    let opened = Instant::now();
-    let vote = api
-        .call(
-            &sec,
-            reqwest::Method::POST,
-            &format!("/agenda/{item}/votes"),
-            Some(json!({"question": "Thông qua", "secret": true})),
-        )
-        .await?;
-    let vid = vote["id"].as_str().context("vote id")?.to_owned();
-    let casts = devices.iter().enumerate().map(|(i, (token, _))| {
-        let (api, vid) = (&api, &vid);
-        async move {
-            api.call(token, reqwest::Method::POST, &format!("/votes/{vid}/ballots"), Some(json!({"choice": i % 3})))
-                .await
-        }
-    });
-    let results = futures_util::future::join_all(casts).await;
-    let counted = opened.elapsed();
-    let failed = results.iter().filter(|r| r.is_err()).count();
-    let closing = Instant::now();
-    let closed = api.call(&sec, reqwest::Method::POST, &format!("/votes/{vid}/close"), None).await?;
-    let close_time = closing.elapsed();
-    let ballots = closed["result"]["ballots"].as_u64().unwrap_or(0);
+    let meeting_bench::live::Vote { counted, failed, ballots, close: close_time } =
+        meeting_bench::live::vote(&api, &sec, &mid, &item, &devices).await?;
     println!("vote of {n}: open → {ballots} ballots counted {counted:.1?} ({failed} refused), close {close_time:.1?}");
     let _ = child.kill().await;
 

@@ -227,9 +227,8 @@ pub fn cast(tx: &Tx<'_>, actor: &AuthUser, vote_id: Uuid, choice: u32) -> AppRes
     // device 500 times for a list nobody else watches.
     let mid = v.meeting_id.to_string();
     feed::record(tx, &mid, "vote", &id, Some(&uid))?;
-    for p in model::participants_of(tx, &mid)? {
-        let pid = p.user_id.to_string();
-        if pid != uid && presiding(tx, &mid, &pid)? {
+    for pid in super::room::presiding_users(tx, &mid)? {
+        if pid != uid {
             feed::record(tx, &mid, "vote", &id, Some(&pid))?;
         }
     }
