@@ -45,7 +45,12 @@ pub async fn open(state: &AppState, actor: AuthUser, item_id: Uuid, input: VoteI
 /// Casts the caller's ballot.
 pub async fn cast(state: &AppState, actor: AuthUser, vote_id: Uuid, choice: u32) -> AppResult<Vote> {
     let st = state.clone();
-    detached(async move { st.db.write(move |tx| votes::cast(tx, &actor, vote_id, choice)).await }).await
+    detached(async move {
+        let caller = actor.clone();
+        st.db.write(move |tx| votes::cast(tx, &caller, vote_id, choice)).await?;
+        st.db.read(move |tx| votes::visible_vote(tx, &actor, vote_id)).await
+    })
+    .await
 }
 
 /// Closes a vote (`actor`: whoever presides; `None`: its time is up).
