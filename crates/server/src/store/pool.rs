@@ -56,6 +56,10 @@ enum Engine {
         url: String,
         idle: Mutex<PgIdle>,
         returned: Condvar,
+        /// This instance's writers take turns here before they take a connection: they
+        /// would queue on the change counter's row anyway, and 16 of them waiting there
+        /// held every connection while reads (every request's session check) starved.
+        writer: Mutex<()>,
     },
 }
 
@@ -89,6 +93,7 @@ impl Db {
                     url: url.clone(),
                     idle: Mutex::new(PgIdle { conns: vec![conn], open: 1 }),
                     returned: Condvar::new(),
+                    writer: Mutex::new(()),
                 }
             }
         };
@@ -184,7 +189,7 @@ impl Db {
                 let result = conn
                     .transaction_with_behavior(behavior)
                     .map_err(|e| AppError::from(super::Error::from(e)))
-                    .and_then(|tx| in_transaction(Tx::sqlite(tx), mode, f));
+                    .and_then(|tx| in_transaction(Tx::sqlite(tx), mode, None, f));
                 if let Ok(mut idle) = idle.lock()
                     && idle.len() < 8
                 {
@@ -192,7 +197,11 @@ impl Db {
                 }
                 result?
             }
-            Engine::Postgres { url, idle, returned } => {
+            Engine::Postgres { url, idle, returned, writer } => {
+                let _turn = match mode {
+                    Mode::Write => Some(writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner)),
+                    Mode::Read => None,
+                };
                 let mut conn = self.take_pg(url, idle, returned)?;
                 let result = (|| {
                     let PgConn { client, stmts } = &mut conn;
@@ -208,15 +217,17 @@ impl Db {
                     }
                     .map_err(super::Error::from)?;
                     let tx = Tx::postgres(tx, stmts);
-                    if mode == Mode::Write {
+                    let head = if mode == Mode::Write {
                         // The writers' turn: held until commit (see the module docs).
-                        tx.query_row(
+                        Some(tx.query_row(
                             "SELECT value FROM counters WHERE name = 'change_seq' FOR UPDATE",
                             (),
-                            |_| Ok(()),
-                        )?;
-                    }
-                    in_transaction(tx, mode, f)
+                            |r| r.get(0),
+                        )?)
+                    } else {
+                        None
+                    };
+                    in_transaction(tx, mode, head, f)
                 })();
                 let mut pool = idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 if conn.client.is_closed() {
@@ -281,13 +292,18 @@ impl Drop for Inner {
     }
 }
 
-/// Runs `f` in `tx`, commits, and says what a write appended to the feed.
-fn in_transaction<T, F>(tx: Tx<'_>, mode: Mode, f: F) -> AppResult<(T, Option<Commit>)>
+/// Runs `f` in `tx`, commits, and says what a write appended to the feed (`head`: the
+/// change counter, when the caller read it already).
+fn in_transaction<T, F>(tx: Tx<'_>, mode: Mode, head: Option<i64>, f: F) -> AppResult<(T, Option<Commit>)>
 where
     F: FnOnce(&Tx<'_>) -> AppResult<T>,
 {
     let writing = mode == Mode::Write;
-    let before = if writing { head_seq(&tx)? } else { 0 };
+    let before = match head {
+        Some(h) => h,
+        None if writing => head_seq(&tx)?,
+        None => 0,
+    };
     let out = f(&tx)?;
     let after = if writing { head_seq(&tx)? } else { 0 };
     let commit = match after - before {
