@@ -259,21 +259,8 @@ async fn measure(
         devices.push((token, uid));
     }
 
-    // Feed throughput.
-    let writes = throughput(&api, &sec, &items, Duration::from_secs(seconds as u64)).await?;
-    let writes_per_sec = writes as f64 / seconds as f64;
-    eprintln!("{WRITERS} writers for {seconds} s: {writes} writes, {writes_per_sec:.0}/s");
-
-    // A change → every device, then the vote.
-    let tokens: Vec<&str> = devices.iter().map(|(t, _)| t.as_str()).collect();
-    let mut listening = meeting_bench::live::connect(&url, &tokens).await?;
-    let live = listening.changes(&api, &sec, &items[0], 5).await?;
-    drop(listening);
-    let voted = meeting_bench::live::vote(&api, &sec, &mid, &items[0], &devices).await?;
-    let (vote, ballots) = (voted.counted, voted.ballots);
-    eprintln!("live p95 {:.1?}; vote {vote:.2?}, {ballots} ballots, {} refused", live.1, voted.failed);
-
-    // Every laptop syncing at once.
+    // Every laptop syncing at once, first: the phases below add thousands of feed rows
+    // that a laptop syncing the meeting would read too.
     let cpu_before: Vec<f64> = instances.iter().map(Instance::cpu).collect();
     let started = Instant::now();
     let laptops = devices.iter().map(|(token, _)| {
@@ -290,6 +277,7 @@ async fn measure(
         }
     }
     let wall = started.elapsed();
+    let sync_cpu: Vec<f64> = instances.iter().zip(&cpu_before).map(|(i, before)| i.cpu() - before).collect();
     times.sort();
     let sync = if times.is_empty() { (wall, wall) } else { (percentile(&times, 50), percentile(&times, 99)) };
     eprintln!(
@@ -297,7 +285,22 @@ async fn measure(
         errors.len(),
         errors.iter().take(3).collect::<Vec<_>>()
     );
-    let figures = instances.iter().zip(&cpu_before).map(|(i, before)| (i.cpu() - before, i.peak_mib())).collect();
+
+    // Feed throughput.
+    let writes = throughput(&api, &sec, &items, Duration::from_secs(seconds as u64)).await?;
+    let writes_per_sec = writes as f64 / seconds as f64;
+    eprintln!("{WRITERS} writers for {seconds} s: {writes} writes, {writes_per_sec:.0}/s");
+
+    // A change → every device, then the vote.
+    let tokens: Vec<&str> = devices.iter().map(|(t, _)| t.as_str()).collect();
+    let mut listening = meeting_bench::live::connect(&url, &tokens).await?;
+    let live = listening.changes(&api, &sec, &items[0], 5).await?;
+    drop(listening);
+    let voted = meeting_bench::live::vote(&api, &sec, &mid, &items[0], &devices).await?;
+    let (vote, ballots) = (voted.counted, voted.ballots);
+    eprintln!("live p95 {:.1?}; vote {vote:.2?}, {ballots} ballots, {} refused", live.1, voted.failed);
+
+    let figures = instances.iter().zip(sync_cpu).map(|(i, cpu)| (cpu, i.peak_mib())).collect();
     for mut i in instances {
         let _ = i.child.kill().await;
     }
