@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use meeting_client::annotations::SyncState;
-use meeting_protocol::{Annotation, Point, Shape, Visibility};
+use meeting_client::drafts::AnnotationDraft;
+use meeting_protocol::{Point, Shape, Visibility};
 use reqwest::Method;
 use serde_json::json;
-use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::room::{add_users, all_at_once, login_all};
@@ -167,32 +167,25 @@ async fn annotate(url: String, dir: PathBuf, name: String, doc: Uuid, rounds: us
     let mut notes = Vec::new();
     for round in 0..rounds {
         let mut store = p.store().unwrap();
-        let (meeting_id, sha256, _) = store.document_target(&doc.to_string()).unwrap().expect("the document synced");
-        let author_id = Uuid::parse_str(&store.meta("user_id").unwrap().unwrap()).unwrap();
-        let now = OffsetDateTime::now_utc();
-        let note = Annotation {
-            id: Uuid::now_v7(),
-            meeting_id,
-            document_id: Some(doc),
-            agenda_item_id: None,
-            document_sha256: Some(sha256),
-            page: Some(0),
-            shape: Shape::Note { at: Point { x: 36.0, y: 72.0 } },
-            color: "#ffd400".into(),
-            opacity: 1.0,
-            text: format!("{name}: ghi chú {round}"),
-            anchor: None,
-            author_id,
-            visibility: Visibility::Private,
-            created_at: now,
-            updated_at: now,
-            version: 0,
-            deleted: false,
-            needs_review: false,
-        };
-        store.save_annotation(&note).unwrap();
+        // As the app saves a mark the reader draws.
+        let saved = store
+            .save_draft(AnnotationDraft {
+                id: None,
+                document_id: Some(doc),
+                agenda_item_id: None,
+                meeting_id: None,
+                page: Some(0),
+                shape: Shape::Note { at: Point { x: 36.0, y: 72.0 } },
+                color: "#ffd400".into(),
+                opacity: 1.0,
+                text: format!("{name}: ghi chú {round}"),
+                anchor: None,
+                visibility: Visibility::Private,
+                deleted: false,
+            })
+            .unwrap();
         drop(store);
-        notes.push(note.id);
+        notes.push(saved.annotation.id);
         sync(&p, &mut retries).await;
     }
     let unsynced = p.store().unwrap().annotations(None).unwrap().iter().filter(|a| a.sync != SyncState::Synced).count();
