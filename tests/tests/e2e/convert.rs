@@ -178,8 +178,12 @@ async fn a_hanging_conversion_is_killed_whole_and_the_next_one_succeeds() {
     let standin = hanging_converter(tools.path());
     // 10 s: long enough for LibreOffice's first start on a busy two-core machine with the
     // file fetched from a bucket (4 s timed the normal file out on the PostgreSQL pass).
-    let opts =
-        ServerOptions { demo_users: true, soffice: Some(standin), convert_timeout_secs: Some(10), ..Default::default() };
+    let opts = ServerOptions {
+        demo_users: true,
+        soffice: Some(standin),
+        convert_timeout_secs: Some(10),
+        ..Default::default()
+    };
     let server = TestServer::start(opts).await;
     let sec = Http::login(&server.url, "secretary1").await;
     let mid = meeting(&sec).await;
