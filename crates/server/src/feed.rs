@@ -10,16 +10,18 @@ use crate::auth::now_unix;
 use crate::core::room;
 use crate::error::AppResult;
 use crate::model;
-use crate::store::{head_seq, next_seq};
+use crate::store::{self, head_seq};
 
 /// Appends one change for every participant of `meeting_id` (or only `audience`).
 pub fn record(tx: &Tx<'_>, meeting_id: &str, kind: &str, entity_id: &str, audience: Option<&str>) -> AppResult<i64> {
-    let seq = next_seq(tx)?;
-    tx.execute(
-        "INSERT INTO change_log (seq, meeting_id, kind, entity_id, audience, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![seq, meeting_id, kind, entity_id, audience, now_unix()],
-    )?;
-    Ok(seq)
+    Ok(store::append(tx, meeting_id, kind, entity_id, &[audience], now_unix())?)
+}
+
+/// Records one change for each of several audiences (one row each, one statement).
+pub fn record_for(tx: &Tx<'_>, meeting_id: &str, kind: &str, entity_id: &str, audiences: &[&str]) -> AppResult<()> {
+    let audiences: Vec<Option<&str>> = audiences.iter().copied().map(Some).collect();
+    store::append(tx, meeting_id, kind, entity_id, &audiences, now_unix())?;
+    Ok(())
 }
 
 /// Gives `user_id` the whole current meeting: the user's cursor is likely past every

@@ -103,6 +103,8 @@ pub struct AppState {
     pub converter: convert::Converter,
     /// This process, among the instances serving one database (conversion claims).
     pub instance_id: Uuid,
+    /// Ballots waiting to be cast together.
+    pub ballots: core::ballot_box::Queue,
 }
 
 impl AppState {
@@ -137,6 +139,7 @@ impl AppState {
             server_id,
             converter: convert::Converter::unavailable(),
             instance_id: Uuid::now_v7(),
+            ballots: core::ballot_box::Queue::default(),
         })
     }
 

@@ -9,16 +9,19 @@
 //! Timed votes are closed by the instance that opened them at their time, and by every
 //! instance's sweep ([`start`]) when that instance stopped before.
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use meeting_protocol::{ErrorCode, Vote, VoteInput};
 use time::OffsetDateTime;
+use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use super::votes::{self, Closing};
 use crate::AppState;
 use crate::auth::AuthUser;
 use crate::error::{AppError, AppResult};
+use crate::store::Db;
 
 /// How often each instance looks for timed votes past their time.
 const SWEEP_EVERY: Duration = Duration::from_secs(2);
@@ -42,15 +45,76 @@ pub async fn open(state: &AppState, actor: AuthUser, item_id: Uuid, input: VoteI
     .await
 }
 
-/// Casts the caller's ballot.
+/// Casts the caller's ballot: queued with the ballots arriving at the same moment and
+/// cast with them in one transaction ([`Queue`]), then the vote as it stands is read.
 pub async fn cast(state: &AppState, actor: AuthUser, vote_id: Uuid, choice: u32) -> AppResult<Vote> {
-    let st = state.clone();
-    detached(async move {
-        let caller = actor.clone();
-        st.db.write(move |tx| votes::cast(tx, &caller, vote_id, choice)).await?;
-        st.db.read(move |tx| votes::visible_vote(tx, &actor, vote_id)).await
-    })
-    .await
+    let (answer, answered) = oneshot::channel();
+    let ballot = votes::Ballot { actor: actor.clone(), vote_id, choice };
+    state
+        .ballots
+        .sender(&state.db)
+        .send((ballot, answer))
+        .map_err(|_| AppError::Stored("the ballot box stopped".into()))?;
+    answered.await.map_err(|_| AppError::Stored("the ballot box dropped a ballot".into()))??;
+    state.db.read(move |tx| votes::visible_vote(tx, &actor, vote_id)).await
+}
+
+type Pending = (votes::Ballot, oneshot::Sender<AppResult<()>>);
+
+/// Ballots waiting for the writers' turn (group commit). A vote of 500 is 500 ballots in
+/// the same second; one transaction each queued them behind each other's commit (an
+/// fsync on PostgreSQL), so one process casts whatever has arrived while the previous
+/// batch was being written, together: no ballot waits for a timer, and under load the
+/// batches grow by themselves. A batch that fails as a whole (the database went away)
+/// is cast again ballot by ballot, so each gets its own answer.
+#[derive(Clone, Default)]
+pub struct Queue(Arc<OnceLock<mpsc::UnboundedSender<Pending>>>);
+
+/// Most ballots cast in one transaction.
+const BATCH: usize = 256;
+
+impl Queue {
+    /// The queue's sender, its task started on first use (it needs the runtime).
+    fn sender(&self, db: &Db) -> &mpsc::UnboundedSender<Pending> {
+        self.0.get_or_init(|| {
+            let (send, receive) = mpsc::unbounded_channel();
+            tokio::spawn(cast_batches(db.clone(), receive));
+            send
+        })
+    }
+}
+
+async fn cast_batches(db: Db, mut queue: mpsc::UnboundedReceiver<Pending>) {
+    let mut batch = Vec::with_capacity(BATCH);
+    while queue.recv_many(&mut batch, BATCH).await > 0 {
+        let (ballots, answers): (Vec<votes::Ballot>, Vec<_>) = std::mem::take(&mut batch).into_iter().unzip();
+        let ballots = Arc::new(ballots);
+        let all = Arc::clone(&ballots);
+        // Spawned: the batch is written even if every voter hung up.
+        let writer = db.clone();
+        let outcome = tokio::spawn(async move { db_cast(&writer, all).await }).await;
+        match outcome {
+            Ok(Ok(each)) => {
+                for (answer, result) in answers.into_iter().zip(each) {
+                    let _ = answer.send(result);
+                }
+            }
+            _ => {
+                for (i, answer) in answers.into_iter().enumerate() {
+                    let one = Arc::new(vec![ballots[i].clone()]);
+                    let result = match db_cast(&db, one).await {
+                        Ok(mut each) => each.pop().unwrap_or_else(|| Err(AppError::not_found("vote"))),
+                        Err(e) => Err(e),
+                    };
+                    let _ = answer.send(result);
+                }
+            }
+        }
+    }
+}
+
+async fn db_cast(db: &Db, ballots: Arc<Vec<votes::Ballot>>) -> AppResult<Vec<AppResult<()>>> {
+    db.write(move |tx| votes::cast_all(tx, &ballots)).await
 }
 
 /// Closes a vote (`actor`: whoever presides; `None`: its time is up).

@@ -8,7 +8,7 @@
 //! participant; what a voter chose is public only for a named vote, and only at the close.
 
 use crate::store::sql::params;
-use crate::store::{Row, Tx};
+use crate::store::{Row, Tx, Value};
 use meeting_protocol::{DEFAULT_CHOICES, NamedBallot, Vote, VoteInput, VoteResult, VoteStatus, VoteThreshold};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -98,7 +98,9 @@ pub fn votes_of(tx: &Tx<'_>, mid: &str) -> AppResult<Vec<Vote>> {
 /// A vote the caller may see (404 otherwise, as for its meeting).
 pub fn visible_vote(tx: &Tx<'_>, actor: &AuthUser, vote_id: Uuid) -> AppResult<Vote> {
     let v = vote(tx, &vote_id.to_string())?.ok_or_else(|| AppError::not_found("vote"))?;
-    model::visible_meeting(tx, actor, &v.meeting_id.to_string()).map_err(|e| e.renamed_not_found("vote"))?;
+    if !model::may_see_meeting(tx, &v.meeting_id.to_string(), &actor.id())? {
+        return Err(AppError::not_found("vote"));
+    }
     Ok(v)
 }
 
@@ -187,60 +189,169 @@ pub fn open(tx: &Tx<'_>, actor: &AuthUser, item_id: Uuid, input: &VoteInput) -> 
     Ok(v)
 }
 
-/// Records that the caller cast a ballot: once, final, only while the vote is open and
-/// only by an eligible voter. The choice is stored with the voter for a named vote; for
-/// a secret one it only raises its choice's counter, in this same transaction, and no
-/// row holds the voter next to the choice. The caller reads the vote's view after the
-/// commit, outside the writers' turn.
-pub fn cast(tx: &Tx<'_>, actor: &AuthUser, vote_id: Uuid, choice: u32) -> AppResult<()> {
-    let v = vote_head(tx, &vote_id.to_string())?.ok_or_else(|| AppError::not_found("vote"))?;
-    model::visible_meeting(tx, actor, &v.meeting_id.to_string()).map_err(|e| e.renamed_not_found("vote"))?;
-    let (id, uid) = (v.id.to_string(), actor.id());
-    if v.status != VoteStatus::Open {
-        return Err(AppError::vote_closed());
+/// One member's ballot, as it arrived.
+#[derive(Clone)]
+pub struct Ballot {
+    /// Who casts it.
+    pub actor: AuthUser,
+    /// In which vote.
+    pub vote_id: Uuid,
+    /// The index of the choice.
+    pub choice: u32,
+}
+
+/// Casts ballots that arrived together, in one transaction (see `ballot_box`): each gets
+/// its own answer, in order — once, final, only while the vote is open and only by an
+/// eligible voter. The choice is stored with the voter for a named vote; for a secret
+/// one it only raises its choice's counter, in this same transaction, and no row holds
+/// the voter next to the choice. A refused ballot changes nothing and does not hold up the
+/// others: every check is made before anything is written. Per vote the statements are
+/// set-wise — who may see the meeting, who had not voted yet (marked in one `UPDATE`),
+/// one counter raise per choice, one feed statement — so a batch of fifty costs about
+/// what one ballot did; the writers' turn is the bottleneck of a large vote.
+pub fn cast_all(tx: &Tx<'_>, ballots: &[Ballot]) -> AppResult<Vec<AppResult<()>>> {
+    let mut answers: Vec<Option<AppResult<()>>> = ballots.iter().map(|_| None).collect();
+    let mut votes: Vec<Uuid> = ballots.iter().map(|b| b.vote_id).collect();
+    votes.sort();
+    votes.dedup();
+    for vote_id in votes {
+        let mine: Vec<usize> = (0..ballots.len()).filter(|&i| ballots[i].vote_id == vote_id).collect();
+        for (i, answer) in cast_in_vote(tx, vote_id, ballots, &mine)? {
+            answers[i] = Some(answer);
+        }
     }
-    if choice as usize >= v.choices.len() {
-        return Err(AppError::bad_request(format!("choose between 0 and {}", v.choices.len() - 1)));
+    Ok(answers.into_iter().map(|a| a.unwrap_or_else(|| Err(AppError::not_found("vote")))).collect())
+}
+
+/// The ballots `mine` (indices into `ballots`) of one vote: (index, answer) for each.
+fn cast_in_vote(
+    tx: &Tx<'_>,
+    vote_id: Uuid,
+    ballots: &[Ballot],
+    mine: &[usize],
+) -> AppResult<Vec<(usize, AppResult<()>)>> {
+    let Some(v) = vote_head(tx, &vote_id.to_string())? else {
+        return Ok(mine.iter().map(|&i| (i, Err(AppError::not_found("vote")))).collect());
+    };
+    let (id, mid) = (v.id.to_string(), v.meeting_id.to_string());
+    let voters: Vec<String> = mine.iter().map(|&i| ballots[i].actor.id()).collect();
+    let seeing = users_seeing(tx, &mid, &voters)?;
+    // A secret vote opened before its count was kept in the database (see
+    // `void_uncountable`) takes no ballot it could not count.
+    let countable = !v.secret || {
+        let n: i64 = tx.query_row("SELECT count(*) FROM vote_tallies WHERE vote_id = ?1", [&id], |r| r.get(0))?;
+        n == v.choices.len() as i64
+    };
+    let mut out = Vec::with_capacity(mine.len());
+    let mut candidates: Vec<(usize, &str, u32)> = Vec::new();
+    for (&i, uid) in mine.iter().zip(&voters) {
+        let choice = ballots[i].choice;
+        let refused = if !seeing.contains(uid) {
+            Some(AppError::not_found("vote"))
+        } else if v.status != VoteStatus::Open || !countable {
+            Some(AppError::vote_closed())
+        } else if choice as usize >= v.choices.len() {
+            Some(AppError::bad_request(format!("choose between 0 and {}", v.choices.len() - 1)))
+        } else if candidates.iter().any(|(_, u, _)| u == uid) {
+            // The same member twice in one batch (two devices at once): the first counts.
+            Some(AppError::already_voted())
+        } else {
+            None
+        };
+        match refused {
+            Some(e) => out.push((i, Err(e))),
+            None => candidates.push((i, uid.as_str(), choice)),
+        }
     }
-    let voted_at: Option<Option<String>> =
-        tx.query_opt("SELECT voted_at FROM vote_voters WHERE vote_id = ?1 AND user_id = ?2", [&id, &uid], |r| {
-            r.get(0)
-        })?;
-    match voted_at {
-        None => return Err(AppError::not_eligible()),
-        Some(Some(_)) => return Err(AppError::already_voted()),
-        Some(None) => {}
+    let at = now();
+    let mut marked: Vec<String> = Vec::new();
+    if v.secret {
+        // One statement marks every candidate who had not voted; never a choice here.
+        let marks = (0..candidates.len()).map(|k| format!("?{}", k + 3)).collect::<Vec<_>>().join(", ");
+        let mut values: Vec<Value> = vec![Value::Text(id.clone()), Value::Text(at.clone())];
+        values.extend(candidates.iter().map(|(_, u, _)| Value::Text((*u).to_owned())));
+        if !candidates.is_empty() {
+            marked = tx.query_map(
+                &format!(
+                    "UPDATE vote_voters SET voted_at = ?2 WHERE vote_id = ?1 AND voted_at IS NULL \
+                     AND user_id IN ({marks}) RETURNING user_id"
+                ),
+                values,
+                |r| r.get(0),
+            )?;
+        }
+    } else {
+        for (_, uid, choice) in &candidates {
+            let n = tx.execute(
+                "UPDATE vote_voters SET voted_at = ?3, choice = ?4 WHERE vote_id = ?1 AND user_id = ?2 AND voted_at IS NULL",
+                params![id, uid, at, choice],
+            )?;
+            if n == 1 {
+                marked.push((*uid).to_owned());
+            }
+        }
     }
-    let stored_choice = if v.secret { None } else { Some(choice) };
-    let n = tx.execute(
-        "UPDATE vote_voters SET voted_at = ?3, choice = ?4 WHERE vote_id = ?1 AND user_id = ?2 AND voted_at IS NULL",
-        params![id, uid, now(), stored_choice],
-    )?;
-    if n == 0 {
-        return Err(AppError::already_voted());
+    let mut counts = vec![0i64; v.choices.len()];
+    for (i, uid, choice) in &candidates {
+        if marked.iter().any(|m| m == uid) {
+            counts[*choice as usize] += 1;
+            out.push((*i, Ok(())));
+            continue;
+        }
+        // Refused by the database: asked why only then.
+        let listed: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM vote_voters WHERE vote_id = ?1 AND user_id = ?2)",
+            [&id, *uid],
+            |r| r.get(0),
+        )?;
+        out.push((*i, Err(if listed { AppError::already_voted() } else { AppError::not_eligible() })));
+    }
+    if marked.is_empty() {
+        return Ok(out);
     }
     if v.secret {
-        let counted = tx.execute(
-            "UPDATE vote_tallies SET ballots = ballots + 1 WHERE vote_id = ?1 AND choice = ?2",
-            params![id, choice],
-        )?;
-        if counted != 1 {
-            // A secret vote opened before its count was kept in the database (see
-            // `void_uncountable`): it takes no ballot it could not count.
-            return Err(AppError::vote_closed());
+        for (choice, n) in counts.iter().enumerate().filter(|(_, n)| **n > 0) {
+            tx.execute(
+                "UPDATE vote_tallies SET ballots = ballots + ?3 WHERE vote_id = ?1 AND choice = ?2",
+                params![id, choice as i64, n],
+            )?;
         }
     }
-    // Told to the voter's devices and to whoever presides (who follows the turnout); the
-    // others see the vote again when it closes: 500 ballots would otherwise wake every
-    // device 500 times for a list nobody else watches.
-    let mid = v.meeting_id.to_string();
-    feed::record(tx, &mid, "vote", &id, Some(&uid))?;
-    for pid in super::room::presiding_users(tx, &mid)? {
-        if pid != uid {
-            feed::record(tx, &mid, "vote", &id, Some(&pid))?;
+    // Told to the voters' devices and to whoever presides (who follows the turnout),
+    // once per batch; the others see the vote again when it closes: 500 ballots would
+    // otherwise wake every device 500 times for a list nobody else watches.
+    let mut audience = marked;
+    for p in super::room::presiding_users(tx, &mid)? {
+        if !audience.contains(&p) {
+            audience.push(p);
         }
     }
-    Ok(())
+    let audience: Vec<&str> = audience.iter().map(String::as_str).collect();
+    feed::record_for(tx, &mid, "vote", &id, &audience)?;
+    Ok(out)
+}
+
+/// Those of `users` who may see meeting `mid` (see `model::visible_meetings_sql`).
+fn users_seeing(tx: &Tx<'_>, mid: &str, users: &[String]) -> AppResult<Vec<String>> {
+    if users.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks = (0..users.len()).map(|k| format!("?{}", k + 2)).collect::<Vec<_>>().join(", ");
+    let mut values = vec![Value::Text(mid.to_owned())];
+    values.extend(users.iter().map(|u| Value::Text(u.clone())));
+    Ok(tx.query_map(
+        &format!(
+            concat!(
+                "SELECT p.user_id FROM participants p JOIN users u ON u.id = p.user_id \
+                 JOIN meetings m ON m.id = p.meeting_id WHERE p.meeting_id = ?1 AND (m.status <> 'draft' OR ",
+                model::secretariat_cond!(),
+                ") AND p.user_id IN ({})"
+            ),
+            marks
+        ),
+        values,
+        |r| r.get(0),
+    )?)
 }
 
 /// How a vote ends.

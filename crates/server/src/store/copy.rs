@@ -76,6 +76,7 @@ pub fn sqlite_to_postgres(source: &Db, target: &Db, progress: &mut dyn FnMut(&st
 
 fn copy_all(src: &Tx<'_>, dst: &Tx<'_>, progress: &mut dyn FnMut(&str, u64)) -> StoreResult<Copied> {
     let order = table_order(src, dst)?;
+    super::feed_rewritten(dst);
     for table in &order {
         dst.execute(&format!("ALTER TABLE \"{table}\" DISABLE TRIGGER USER"), ())?;
     }

@@ -9,7 +9,7 @@ use rusqlite::TransactionBehavior;
 
 use super::pg::{self, PgConn};
 use super::sql::Tx;
-use super::{Backend, Commit, Commits, Location, appended, head_seq, migrations};
+use super::{Backend, Commit, Commits, Location, begin_appending, finish_appending, head_seq, migrations};
 use crate::error::{AppError, AppResult};
 
 /// Commits a slow live connection may fall behind by before it is told it lagged (it
@@ -20,11 +20,21 @@ const COMMIT_BACKLOG: usize = 1024;
 /// process); requests beyond wait for one to come back.
 const PG_CONNECTIONS: usize = 16;
 
-/// Feed rows past which a commit is published without its rows.
-const BULK_COMMIT: i64 = 10_000;
+/// Connections to the SQLite file at most. Each opened one parses the schema before its
+/// first statement and keeps its own statement cache: under 500 requests at once an
+/// unbounded pool opened (and dropped) a connection per request, and parsing took more
+/// CPU than the queries.
+const SQLITE_CONNECTIONS: usize = 16;
 
-/// How long a request waits for a PostgreSQL connection before it fails.
-const PG_WAIT: Duration = Duration::from_secs(30);
+/// Prepared statements kept per SQLite connection (rusqlite keeps 16 by default, fewer
+/// than one request's distinct statements, so every request parsed them again).
+const SQLITE_STATEMENTS: usize = 256;
+
+/// Feed rows past which a commit is published without its rows.
+const BULK_COMMIT: usize = 10_000;
+
+/// How long a request waits for a connection before it fails.
+const CONNECTION_WAIT: Duration = Duration::from_secs(30);
 
 /// Shared handle to the database; cheap to clone.
 #[derive(Clone)]
@@ -46,7 +56,8 @@ struct Inner {
 enum Engine {
     Sqlite {
         path: PathBuf,
-        idle: Mutex<Vec<rusqlite::Connection>>,
+        idle: Mutex<Idle<rusqlite::Connection>>,
+        returned: Condvar,
         /// This process's writers take turns here before `BEGIN IMMEDIATE`: SQLite's own
         /// busy handler makes a waiting writer sleep and retry with growing pauses (up to
         /// 100 ms), which under 500 ballots at once turned 1-ms writes into seconds.
@@ -54,7 +65,7 @@ enum Engine {
     },
     Postgres {
         url: String,
-        idle: Mutex<PgIdle>,
+        idle: Mutex<Idle<PgConn>>,
         returned: Condvar,
         /// This instance's writers take turns here before they take a connection: they
         /// would queue on the change counter's row anyway, and 16 of them waiting there
@@ -63,8 +74,9 @@ enum Engine {
     },
 }
 
-struct PgIdle {
-    conns: Vec<PgConn>,
+/// A pool's connections.
+struct Idle<C> {
+    conns: Vec<C>,
     /// Connections open, idle or lent.
     open: usize,
 }
@@ -84,14 +96,20 @@ impl Db {
         let engine = match location {
             Location::Sqlite(path) => {
                 let conn = meeting_sqlite::open(path, migrations::SQLITE).map_err(super::Error::from)?;
-                Engine::Sqlite { path: path.clone(), idle: Mutex::new(vec![conn]), writer: Mutex::new(()) }
+                conn.set_prepared_statement_cache_capacity(SQLITE_STATEMENTS);
+                Engine::Sqlite {
+                    path: path.clone(),
+                    idle: Mutex::new(Idle { conns: vec![conn], open: 1 }),
+                    returned: Condvar::new(),
+                    writer: Mutex::new(()),
+                }
             }
             Location::Postgres(url) => {
                 let mut conn = pg::connect(url)?;
                 pg::migrate(&mut conn, migrations::POSTGRES)?;
                 Engine::Postgres {
                     url: url.clone(),
-                    idle: Mutex::new(PgIdle { conns: vec![conn], open: 1 }),
+                    idle: Mutex::new(Idle { conns: vec![conn], open: 1 }),
                     returned: Condvar::new(),
                     writer: Mutex::new(()),
                 }
@@ -173,15 +191,16 @@ impl Db {
         F: FnOnce(&Tx<'_>) -> AppResult<T>,
     {
         let (out, commit) = match &self.inner.engine {
-            Engine::Sqlite { path, idle, writer } => {
+            Engine::Sqlite { path, idle, returned, writer } => {
                 let _turn = match mode {
                     Mode::Write => Some(writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner)),
                     Mode::Read => None,
                 };
-                let mut conn = match idle.lock().map_or(None, |mut v| v.pop()) {
-                    Some(c) => c,
-                    None => meeting_sqlite::connect(path).map_err(super::Error::from)?,
-                };
+                let mut conn = take(idle, returned, SQLITE_CONNECTIONS, || {
+                    let conn = meeting_sqlite::connect(path).map_err(super::Error::from)?;
+                    conn.set_prepared_statement_cache_capacity(SQLITE_STATEMENTS);
+                    Ok(conn)
+                })?;
                 let behavior = match mode {
                     Mode::Read => TransactionBehavior::Deferred,
                     Mode::Write => TransactionBehavior::Immediate,
@@ -190,11 +209,7 @@ impl Db {
                     .transaction_with_behavior(behavior)
                     .map_err(|e| AppError::from(super::Error::from(e)))
                     .and_then(|tx| in_transaction(Tx::sqlite(tx), mode, None, f));
-                if let Ok(mut idle) = idle.lock()
-                    && idle.len() < 8
-                {
-                    idle.push(conn);
-                }
+                give_back(idle, returned, conn, false);
                 result?
             }
             Engine::Postgres { url, idle, returned, writer } => {
@@ -202,7 +217,7 @@ impl Db {
                     Mode::Write => Some(writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner)),
                     Mode::Read => None,
                 };
-                let mut conn = self.take_pg(url, idle, returned)?;
+                let mut conn = take(idle, returned, PG_CONNECTIONS, || Ok(pg::connect(url)?))?;
                 let result = (|| {
                     let PgConn { client, stmts } = &mut conn;
                     let tx = match mode {
@@ -229,14 +244,8 @@ impl Db {
                     };
                     in_transaction(tx, mode, head, f)
                 })();
-                let mut pool = idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                if conn.client.is_closed() {
-                    pool.open -= 1;
-                } else {
-                    pool.conns.push(conn);
-                }
-                returned.notify_one();
-                drop(pool);
+                let closed = conn.client.is_closed();
+                give_back(idle, returned, conn, closed);
                 result?
             }
         };
@@ -250,32 +259,52 @@ impl Db {
         }
         Ok(out)
     }
+}
 
-    fn take_pg(&self, url: &str, idle: &Mutex<PgIdle>, returned: &Condvar) -> AppResult<PgConn> {
-        let deadline = std::time::Instant::now() + PG_WAIT;
-        let mut pool = idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        loop {
-            if let Some(c) = pool.conns.pop() {
-                return Ok(c);
-            }
-            if pool.open < PG_CONNECTIONS {
-                pool.open += 1;
-                drop(pool);
-                return pg::connect(url).map_err(|e| {
-                    let mut pool = idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                    pool.open -= 1;
-                    AppError::from(e)
-                });
-            }
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            if left.is_zero() {
-                return Err(AppError::from(super::Error::Busy(
-                    "every connection to PostgreSQL stayed busy for 30 s".to_owned(),
-                )));
-            }
-            pool = returned.wait_timeout(pool, left).unwrap_or_else(std::sync::PoisonError::into_inner).0;
+/// A connection from the pool: an idle one, a new one while fewer than `max` are open,
+/// or the next one given back (failing after [`CONNECTION_WAIT`]).
+fn take<C>(
+    idle: &Mutex<Idle<C>>,
+    returned: &Condvar,
+    max: usize,
+    connect: impl FnOnce() -> AppResult<C>,
+) -> AppResult<C> {
+    let deadline = std::time::Instant::now() + CONNECTION_WAIT;
+    let mut pool = idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    loop {
+        if let Some(c) = pool.conns.pop() {
+            return Ok(c);
         }
+        if pool.open < max {
+            pool.open += 1;
+            drop(pool);
+            return connect().inspect_err(|_| {
+                idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).open -= 1;
+            });
+        }
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return Err(AppError::from(super::Error::Busy(format!(
+                "every connection to the database stayed busy for {} s",
+                CONNECTION_WAIT.as_secs()
+            ))));
+        }
+        pool = returned.wait_timeout(pool, left).unwrap_or_else(std::sync::PoisonError::into_inner).0;
     }
+}
+
+/// Returns a connection to the pool (`broken`: closes it instead) and wakes a waiter.
+fn give_back<C>(idle: &Mutex<Idle<C>>, returned: &Condvar, conn: C, broken: bool) {
+    let mut pool = idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if broken {
+        pool.open -= 1;
+        drop(pool);
+        drop(conn);
+    } else {
+        pool.conns.push(conn);
+        drop(pool);
+    }
+    returned.notify_one();
 }
 
 impl Drop for Inner {
@@ -304,15 +333,11 @@ where
         None if writing => head_seq(&tx)?,
         None => 0,
     };
+    if writing {
+        begin_appending(&tx, before);
+    }
     let out = f(&tx)?;
-    let after = if writing { head_seq(&tx)? } else { 0 };
-    let commit = match after - before {
-        n if n <= 0 => None,
-        // A bulk write (an office moved in): listeners are told to ask the feed rather
-        // than handed every row.
-        n if n > BULK_COMMIT => Some(Commit { head: after, rows: None }),
-        _ => Some(appended(&tx, before, after)?),
-    };
+    let commit = if writing { finish_appending(&tx, before, BULK_COMMIT)? } else { None };
     if let Some(c) = &commit
         && tx.backend() == Backend::Postgres
     {

@@ -388,7 +388,7 @@ pub(crate) type Statements = HashMap<String, postgres::Statement>;
 
 /// One transaction on either backend. Every write of the server happens inside one (see
 /// [`super::Db::write`]); dropped without [`Tx::commit`], it rolls back.
-pub struct Tx<'c>(TxInner<'c>);
+pub struct Tx<'c>(TxInner<'c>, RefCell<super::Appended>);
 
 enum TxInner<'c> {
     Sqlite(rusqlite::Transaction<'c>),
@@ -397,11 +397,16 @@ enum TxInner<'c> {
 
 impl<'c> Tx<'c> {
     pub(crate) fn sqlite(tx: rusqlite::Transaction<'c>) -> Self {
-        Self(TxInner::Sqlite(tx))
+        Self(TxInner::Sqlite(tx), RefCell::default())
     }
 
     pub(crate) fn postgres(tx: postgres::Transaction<'c>, stmts: &'c mut Statements) -> Self {
-        Self(TxInner::Postgres { tx: RefCell::new(tx), stmts: RefCell::new(stmts) })
+        Self(TxInner::Postgres { tx: RefCell::new(tx), stmts: RefCell::new(stmts) }, RefCell::default())
+    }
+
+    /// What this write appended to the feed so far (see [`super::append`]).
+    pub(in crate::store) fn appended(&self) -> std::cell::RefMut<'_, super::Appended> {
+        self.1.borrow_mut()
     }
 
     /// Which engine this transaction runs on (for the few statements that differ).
