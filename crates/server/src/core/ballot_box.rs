@@ -46,20 +46,19 @@ pub async fn open(state: &AppState, actor: AuthUser, item_id: Uuid, input: VoteI
 }
 
 /// Casts the caller's ballot: queued with the ballots arriving at the same moment and
-/// cast with them in one transaction ([`Queue`]), then the vote as it stands is read.
+/// cast with them in one transaction ([`Queue`]); the answer is the vote as it stands.
 pub async fn cast(state: &AppState, actor: AuthUser, vote_id: Uuid, choice: u32) -> AppResult<Vote> {
     let (answer, answered) = oneshot::channel();
-    let ballot = votes::Ballot { actor: actor.clone(), vote_id, choice };
+    let ballot = votes::Ballot { actor, vote_id, choice };
     state
         .ballots
         .sender(&state.db)
         .send((ballot, answer))
         .map_err(|_| AppError::Stored("the ballot box stopped".into()))?;
-    answered.await.map_err(|_| AppError::Stored("the ballot box dropped a ballot".into()))??;
-    state.db.read(move |tx| votes::visible_vote(tx, &actor, vote_id)).await
+    answered.await.map_err(|_| AppError::Stored("the ballot box dropped a ballot".into()))?
 }
 
-type Pending = (votes::Ballot, oneshot::Sender<AppResult<()>>);
+type Pending = (votes::Ballot, oneshot::Sender<AppResult<Vote>>);
 
 /// Ballots waiting for the writers' turn (group commit). A vote of 500 is 500 ballots in
 /// the same second; one transaction each queued them behind each other's commit (an
@@ -113,7 +112,7 @@ async fn cast_batches(db: Db, mut queue: mpsc::UnboundedReceiver<Pending>) {
     }
 }
 
-async fn db_cast(db: &Db, ballots: Arc<Vec<votes::Ballot>>) -> AppResult<Vec<AppResult<()>>> {
+async fn db_cast(db: &Db, ballots: Arc<Vec<votes::Ballot>>) -> AppResult<Vec<AppResult<Vote>>> {
     db.write(move |tx| votes::cast_all(tx, &ballots)).await
 }
 

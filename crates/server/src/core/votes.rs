@@ -209,8 +209,8 @@ pub struct Ballot {
 /// set-wise — who may see the meeting, who had not voted yet (marked in one `UPDATE`),
 /// one counter raise per choice, one feed statement — so a batch of fifty costs about
 /// what one ballot did; the writers' turn is the bottleneck of a large vote.
-pub fn cast_all(tx: &Tx<'_>, ballots: &[Ballot]) -> AppResult<Vec<AppResult<()>>> {
-    let mut answers: Vec<Option<AppResult<()>>> = ballots.iter().map(|_| None).collect();
+pub fn cast_all(tx: &Tx<'_>, ballots: &[Ballot]) -> AppResult<Vec<AppResult<Vote>>> {
+    let mut answers: Vec<Option<AppResult<Vote>>> = ballots.iter().map(|_| None).collect();
     let mut votes: Vec<Uuid> = ballots.iter().map(|b| b.vote_id).collect();
     votes.sort();
     votes.dedup();
@@ -229,7 +229,7 @@ fn cast_in_vote(
     vote_id: Uuid,
     ballots: &[Ballot],
     mine: &[usize],
-) -> AppResult<Vec<(usize, AppResult<()>)>> {
+) -> AppResult<Vec<(usize, AppResult<Vote>)>> {
     let Some(v) = vote_head(tx, &vote_id.to_string())? else {
         return Ok(mine.iter().map(|&i| (i, Err(AppError::not_found("vote")))).collect());
     };
@@ -292,10 +292,11 @@ fn cast_in_vote(
         }
     }
     let mut counts = vec![0i64; v.choices.len()];
+    let mut accepted = Vec::new();
     for (i, uid, choice) in &candidates {
         if marked.iter().any(|m| m == uid) {
             counts[*choice as usize] += 1;
-            out.push((*i, Ok(())));
+            accepted.push(*i);
             continue;
         }
         // Refused by the database: asked why only then.
@@ -328,6 +329,10 @@ fn cast_in_vote(
     }
     let audience: Vec<&str> = audience.iter().map(String::as_str).collect();
     feed::record_for(tx, &mid, "vote", &id, &audience)?;
+    // Each voter's answer: the vote as it stands after this batch, read once for all of
+    // them (a read per ballot made the answers of a vote of 500 cost O(n²) rows).
+    let view = vote(tx, &id)?.ok_or_else(|| AppError::not_found("vote"))?;
+    out.extend(accepted.into_iter().map(|i| (i, Ok(view.clone()))));
     Ok(out)
 }
 
