@@ -17,13 +17,6 @@ use crate::room::{add_users, all_at_once, login_all};
 use crate::util::balancer::Balancer;
 use crate::util::{self, Http, ServerOptions, TestServer, meeting_output};
 
-fn postgres_only(server: &TestServer) -> bool {
-    if !server.on_postgres() {
-        eprintln!("skipped: several instances need PostgreSQL (the test command runs this on it)");
-    }
-    server.on_postgres()
-}
-
 fn stderr(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
@@ -37,7 +30,7 @@ const BALLOTS: &str = "POST /api/v1/votes/";
 async fn a_secret_vote_through_two_instances_survives_restarting_both_and_counts_each_ballot_once() {
     const N: usize = 12;
     let mut a = TestServer::demo().await;
-    if !postgres_only(&a) {
+    if !a.postgres_only("several instances") {
         return;
     }
     let mut b = a.another_instance(ServerOptions::default()).await;
@@ -200,7 +193,7 @@ async fn killing_an_instance_under_a_hundred_annotating_devices_loses_and_duplic
     const N: usize = 100;
     const ROUNDS: usize = 4;
     let mut a = TestServer::demo().await;
-    if !postgres_only(&a) {
+    if !a.postgres_only("several instances") {
         return;
     }
     let b = a.another_instance(ServerOptions::default()).await;

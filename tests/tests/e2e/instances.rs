@@ -10,18 +10,11 @@ use serde_json::json;
 use crate::room::{add_users, login_all};
 use crate::util::{Devices, Http, ServerOptions, TestServer};
 
-fn postgres_only(server: &TestServer) -> bool {
-    if !server.on_postgres() {
-        eprintln!("skipped: several instances need PostgreSQL (the test command runs this on it)");
-    }
-    server.on_postgres()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_change_through_one_instance_reaches_devices_on_another_and_the_demo_is_seeded_once() {
     const N: usize = 10;
     let a = TestServer::demo().await;
-    if !postgres_only(&a) {
+    if !a.postgres_only("several instances") {
         return;
     }
     // The second instance is started with --demo too: it finds the office seeded.
@@ -94,7 +87,7 @@ async fn a_conversion_whose_instance_is_killed_mid_job_is_finished_by_the_other(
         ..Default::default()
     };
     let mut a = TestServer::start(hangs).await;
-    if !postgres_only(&a) {
+    if !a.postgres_only("several instances") {
         return;
     }
     let works = ServerOptions { soffice: Some(soffice()), convert_lease_secs: Some(3), ..Default::default() };
@@ -129,7 +122,7 @@ async fn a_conversion_whose_instance_is_killed_mid_job_is_finished_by_the_other(
 #[tokio::test(flavor = "multi_thread")]
 async fn a_guesser_spread_over_instances_is_locked_as_against_one() {
     let mut a = TestServer::demo().await;
-    if !postgres_only(&a) {
+    if !a.postgres_only("several instances") {
         return;
     }
     let b = a.another_instance(ServerOptions::default()).await;

@@ -225,6 +225,15 @@ impl TestServer {
         self.database.url.is_some()
     }
 
+    /// For tests of what only PostgreSQL offers (`what`: several instances, ...): true
+    /// on PostgreSQL; otherwise says that the test is skipped, and why.
+    pub fn postgres_only(&self, what: &str) -> bool {
+        if !self.on_postgres() {
+            eprintln!("skipped: {what} need PostgreSQL (the test command runs this on it)");
+        }
+        self.on_postgres()
+    }
+
     fn blob_path(&self, sha: &str) -> PathBuf {
         self.data.path().join("blobs").join(&sha[..2]).join(sha)
     }
