@@ -38,7 +38,7 @@ pub fn record_grant(tx: &Tx<'_>, meeting_id: &str, user_id: &str) -> AppResult<(
     for d in model::documents_of(tx, meeting_id)? {
         record(tx, meeting_id, "document", &d.id.to_string(), who)?;
     }
-    crate::api::annotations::record_grant(tx, meeting_id, user_id)?;
+    crate::core::annotations::record_grant(tx, meeting_id, user_id)?;
     crate::core::opinions::record_grant(tx, meeting_id, user_id)?;
     crate::core::room::record_grant(tx, meeting_id, user_id)
 }
@@ -147,8 +147,8 @@ fn resolve(tx: &Tx<'_>, user_id: &str, meeting_id: &str, kind: &str, entity_id: 
                 None => gone(EntityKind::Participant),
             }
         }
-        "annotation" => match crate::api::annotations::load(tx, entity_id)? {
-            Some(a) if crate::api::annotations::may_see(tx, &a, user_id)? => {
+        "annotation" => match crate::core::annotations::load(tx, entity_id)? {
+            Some(a) if crate::core::annotations::may_see(tx, &a, user_id)? => {
                 upsert(Entity::Annotation(Box::new(a.annotation)))
             }
             _ => gone(EntityKind::Annotation),

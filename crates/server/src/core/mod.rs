@@ -6,6 +6,7 @@
 //! forget the audit trail or tell the wrong people, because it never writes rows itself.
 //! The transaction is the storage seam: a [`crate::store::Tx`] on SQLite or PostgreSQL.
 
+pub mod annotations;
 pub mod audit;
 pub mod ballot_box;
 pub mod conversions;

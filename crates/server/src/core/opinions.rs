@@ -9,8 +9,8 @@ use meeting_protocol::{Opinion, OpinionState, Visibility};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::annotations::{self, Stored};
 use super::audit::{self, Subject, snapshot};
-use crate::api::annotations::{self, Stored};
 use crate::auth::AuthUser;
 use crate::error::{AppError, AppResult};
 use crate::{feed, model};

@@ -20,6 +20,7 @@
 //! deferred transaction; PostgreSQL's `REPEATABLE READ READ ONLY`), so a feed page and
 //! its head always agree.
 
+pub mod annotations;
 pub mod copy;
 pub mod logins;
 mod migrations;
