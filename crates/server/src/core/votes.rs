@@ -336,7 +336,8 @@ fn cast_in_vote(
     Ok(out)
 }
 
-/// Those of `users` who may see meeting `mid` (see `model::visible_meetings_sql`).
+/// Those of `users` who may see meeting `mid`: the one visibility rule
+/// (`model::visible_meetings_sql`), asked for several users at once.
 fn users_seeing(tx: &Tx<'_>, mid: &str, users: &[String]) -> AppResult<Vec<String>> {
     if users.is_empty() {
         return Ok(Vec::new());
@@ -347,10 +348,10 @@ fn users_seeing(tx: &Tx<'_>, mid: &str, users: &[String]) -> AppResult<Vec<Strin
     Ok(tx.query_map(
         &format!(
             concat!(
-                "SELECT p.user_id FROM participants p JOIN users u ON u.id = p.user_id \
-                 JOIN meetings m ON m.id = p.meeting_id WHERE p.meeting_id = ?1 AND (m.status <> 'draft' OR ",
-                model::secretariat_cond!(),
-                ") AND p.user_id IN ({})"
+                "SELECT v.user_id FROM participants v WHERE v.meeting_id = ?1 AND v.user_id IN ({}) \
+                 AND ?1 IN (",
+                model::visible_meetings_sql!("v.user_id"),
+                ")"
             ),
             marks
         ),
