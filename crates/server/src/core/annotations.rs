@@ -87,10 +87,8 @@ fn announce(tx: &Tx<'_>, meeting_id: &str, id: &str, author: &str, sides: &[Visi
     }
     users.sort();
     users.dedup();
-    for u in users {
-        feed::record(tx, meeting_id, "annotation", id, Some(&u))?;
-    }
-    Ok(())
+    let users: Vec<&str> = users.iter().map(String::as_str).collect();
+    feed::record_for(tx, meeting_id, "annotation", id, &users)
 }
 
 /// Re-announces to a user who just joined a meeting the annotations they may see.
