@@ -71,8 +71,17 @@ impl Api {
             return Ok(resp);
         }
         let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
         let body = resp.bytes().await.map_err(|e| self.net_error(&e))?;
-        Err(ClientError::from_api(status, &body))
+        let mut error = ClientError::from_api(status, &body);
+        if let ClientError::Server { retry_after: r, .. } = &mut error {
+            *r = retry_after;
+        }
+        Err(error)
     }
 
     pub(crate) fn authed(&self, req: reqwest::RequestBuilder) -> Result<reqwest::RequestBuilder> {

@@ -50,6 +50,9 @@ pub enum ClientError {
         code: String,
         /// The server's message.
         message: String,
+        /// Seconds the server asked the client to wait before trying again
+        /// (`Retry-After`), when it did.
+        retry_after: Option<u64>,
     },
     /// The server answered something this client cannot understand.
     #[error("unexpected answer from the server: {0}")]
@@ -203,6 +206,15 @@ impl ClientError {
             || matches!(self, Self::Server { status, .. } if *status >= 500)
     }
 
+    /// The server's answer is "not now, come back in this many seconds" (busy, or its
+    /// database failing over): nothing is wrong with the request.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::Server { status: 429 | 503, retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
     pub(crate) fn from_api(status: u16, body: &[u8]) -> Self {
         match serde_json::from_slice::<meeting_protocol::ApiError>(body) {
             Ok(e) if e.code == ErrorCode::InvalidCredentials => Self::InvalidCredentials,
@@ -211,12 +223,13 @@ impl ClientError {
                 let _ = e;
                 Self::SessionExpired
             }
-            Ok(e) => Self::Server { status, code: e.code.as_str().to_owned(), message: e.message },
+            Ok(e) => Self::Server { status, code: e.code.as_str().to_owned(), message: e.message, retry_after: None },
             Err(_) if status == 401 => Self::SessionExpired,
             Err(_) => Self::Server {
                 status,
                 code: "http".into(),
                 message: format!("HTTP {status}: {}", String::from_utf8_lossy(&body[..body.len().min(200)])),
+                retry_after: None,
             },
         }
     }

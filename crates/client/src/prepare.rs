@@ -314,6 +314,7 @@ impl Prepare {
                         status: 422,
                         code: e.code.as_str().to_owned(),
                         message: e.message,
+                        retry_after: None,
                     });
                 }
                 _ if start.elapsed() > CONVERSION_WAIT => {

@@ -65,6 +65,10 @@ pub enum ErrorCode {
     /// The server cannot reach its database right now (restarting, failing over, or
     /// down): retry after the `Retry-After` header; nothing was changed (503).
     DatabaseUnavailable,
+    /// The server is sending as many documents at once as its storage allows (an
+    /// S3-compatible bucket under many laptops syncing): retry after the `Retry-After`
+    /// header; nothing went wrong (503).
+    ServerBusy,
     /// A bug or an I/O failure on the server (500).
     Internal,
     /// Any code this client version does not know yet.
@@ -97,6 +101,7 @@ impl ErrorCode {
             Self::NotEligible => "not_eligible",
             Self::VoteClosed => "vote_closed",
             Self::DatabaseUnavailable => "database_unavailable",
+            Self::ServerBusy => "server_busy",
             Self::Internal => "internal",
             Self::Unknown => "unknown",
         }

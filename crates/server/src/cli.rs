@@ -63,13 +63,18 @@ struct BlobArgs {
     /// The bucket's region (S3-compatible servers accept any).
     #[arg(long, env = "MEETING_S3_REGION", requires = "blobs")]
     s3_region: Option<String>,
+    /// Reads from the bucket this process makes at once; more downloads wait their turn
+    /// (and, after 10 s, are told to come back).
+    #[arg(long, env = "MEETING_S3_READS", requires = "blobs", default_value_t = crate::blobs::DEFAULT_MAX_READS)]
+    s3_reads: usize,
 }
 
 impl BlobArgs {
     fn location(&self) -> anyhow::Result<Option<crate::blobs::BlobLocation>> {
         let Some(url) = &self.blobs else { return Ok(None) };
-        let s3 = crate::blobs::S3Location::parse(url, self.s3_endpoint.as_deref(), self.s3_region.as_deref())
+        let mut s3 = crate::blobs::S3Location::parse(url, self.s3_endpoint.as_deref(), self.s3_region.as_deref())
             .map_err(anyhow::Error::msg)?;
+        s3.max_reads = self.s3_reads.max(1);
         Ok(Some(crate::blobs::BlobLocation::S3(s3)))
     }
 }

@@ -143,6 +143,16 @@ impl AppError {
             retry_after: Some(retry_after),
         }
     }
+    /// 503 `server_busy` with a `Retry-After`: as many downloads are under way as the
+    /// store allows, and this one waited its turn as long as a client waits for an answer.
+    pub fn busy(retry_after: u64) -> Self {
+        Self::Client {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            code: ErrorCode::ServerBusy,
+            message: format!("the server is sending as many documents as it can; try again in {retry_after} seconds"),
+            retry_after: Some(retry_after),
+        }
+    }
     /// The database cannot be reached right now (see `store::Error::is_unavailable`).
     fn database_unavailable(&self) -> bool {
         matches!(self, Self::Store(e) if e.is_unavailable())

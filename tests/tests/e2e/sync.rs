@@ -88,3 +88,67 @@ async fn the_server_stops_cleanly_on_sigterm_and_keeps_its_data() {
     let http = Http::login(&server.url, "leader1").await;
     assert_eq!(http.meetings().await.len(), 3, "a restart keeps the data and does not seed twice");
 }
+
+/// Issue 31: reads from a bucket take turns, a bounded number per server process. With
+/// the only turn held by a download whose reader has stalled, another download waits its
+/// turn and is then told `server_busy` with a `Retry-After` (not left to time out), and a
+/// laptop's sync started meanwhile waits and carries on by itself once the turn is free:
+/// every document arrives, none is reported failed.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_busy_bucket_says_come_back_and_a_sync_waiting_on_it_finishes_by_itself() {
+    use std::time::{Duration, Instant};
+    let opts = util::ServerOptions { demo: true, s3_reads: Some(1), ..Default::default() };
+    let server = TestServer::start(opts).await;
+    if !server.on_bucket() {
+        eprintln!("skipped: turns to read a bucket (the PostgreSQL + S3 pass runs this)");
+        return;
+    }
+    // A document larger than the sockets' buffers, so its download can stall mid-way.
+    let sec = Http::login(&server.url, "secretary1").await;
+    let mid = sec.meeting_id("giải phóng mặt bằng").await;
+    let big = util::make_large_pdf("Hồ sơ lớn", "Bản đồ hiện trạng.", 24 << 20);
+    let big_sha = sha256_hex(&big);
+    sec.upload(&mid, "ho-so-lon.pdf", big).await.expect(201);
+
+    let leader = Http::login(&server.url, "leader1").await;
+    let token = leader.token.clone().unwrap();
+    let blob_url = |sha: &str| format!("{}/api/v1/blobs/{sha}", server.url);
+    let stalled = reqwest::Client::new().get(blob_url(&big_sha)).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(stalled.status(), 200);
+
+    // Another download: refused after its wait, with when to come back.
+    let asked = Instant::now();
+    let small = sec.get(&format!("/meetings/{mid}")).await["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["sha256"].as_str().unwrap().to_owned())
+        .find(|s| *s != big_sha)
+        .unwrap();
+    let busy = leader.send(reqwest::Method::GET, &format!("/blobs/{small}"), None).await;
+    assert_eq!((busy.status.as_u16(), busy.code().as_str()), (503, "server_busy"), "{:?}", busy.json());
+    let retry: u64 = busy.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry), "Retry-After {retry}");
+    assert!(asked.elapsed() < Duration::from_secs(30), "answered before a laptop's read timeout");
+
+    // A laptop syncs meanwhile; the stalled download goes away a while later.
+    let dir = tempfile::tempdir().unwrap();
+    let laptop = util::profile(dir.path(), "leader1");
+    let url = server.url.clone();
+    let sync = tokio::spawn(async move { util::login_and_sync(&laptop, &url, "leader1").await });
+    tokio::time::sleep(Duration::from_secs(12)).await;
+    assert!(!sync.is_finished(), "the laptop cannot have had its documents yet");
+    drop(stalled);
+    let report = tokio::time::timeout(Duration::from_secs(120), sync).await.expect("the sync finished").unwrap();
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    let expected: usize = {
+        let mut n = 0;
+        for m in leader.meetings().await {
+            n += leader.get(&format!("/meetings/{}", m["id"].as_str().unwrap())).await["documents"]
+                .as_array()
+                .map_or(0, Vec::len);
+        }
+        n
+    };
+    assert_eq!(report.blobs_downloaded, expected, "every document, the large one too");
+}

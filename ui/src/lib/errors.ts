@@ -50,6 +50,7 @@ export const errorMessages: Record<UiCode, Both> = {
   converter_unavailable: { vi: "Máy chủ chưa cài bộ chuyển đổi: chỉ nhận tệp PDF.", en: "The server has no converter: only PDF files are accepted." },
   too_many_requests: { vi: "Máy chủ đang bận; hãy thử lại sau ít phút.", en: "The server is busy; try again in a minute." },
   database_unavailable: { vi: "Máy chủ tạm thời chưa kết nối được cơ sở dữ liệu; ứng dụng sẽ tự thử lại.", en: "The server cannot reach its database right now; the app will retry by itself." },
+  server_busy: { vi: "Máy chủ đang gửi tài liệu cho nhiều máy cùng lúc; ứng dụng sẽ tự tải tiếp.", en: "The server is sending documents to many devices at once; the app will carry on downloading by itself." },
   server_error: { vi: "Máy chủ gặp lỗi. Hãy báo quản trị hệ thống.", en: "The server failed. Tell the administrator." },
   pdf_engine_missing: { vi: "Thiếu bộ hiển thị PDF (pdfium).", en: "The PDF engine (pdfium) is missing." },
   pdf_engine_load: { vi: "Không nạp được bộ hiển thị PDF.", en: "The PDF engine could not be loaded." },

@@ -91,6 +91,8 @@ pub enum UiCode {
     VoteClosed,
     /// The server cannot reach its database right now; syncing retries by itself.
     DatabaseUnavailable,
+    /// The server is sending as many documents as it can; downloads wait and retry.
+    ServerBusy,
     /// The server failed (its log has the details).
     ServerError,
     /// The PDF engine is not installed.
@@ -158,6 +160,7 @@ mod tests {
             "not_eligible",
             "vote_closed",
             "database_unavailable",
+            "server_busy",
         ] {
             assert_ne!(UiCode::parse(name), UiCode::Internal, "{name}");
             assert_ne!(UiCode::parse(name), UiCode::ServerError, "{name}");

@@ -67,7 +67,8 @@ pub fn parse_range(value: &str, size: u64) -> RangeRequest {
     responses(
         (status = 200, description = "whole blob", content_type = "application/pdf"),
         (status = 206, description = "the requested range", content_type = "application/pdf"),
-        (status = 401, body = ApiError), (status = 404, body = ApiError), (status = 416, body = ApiError)))]
+        (status = 401, body = ApiError), (status = 404, body = ApiError), (status = 416, body = ApiError),
+        (status = 503, body = ApiError, description = "server_busy: come back after Retry-After")))]
 pub async fn get_blob(
     State(state): State<AppState>,
     caller: AuthUser,
@@ -81,6 +82,9 @@ pub async fn get_blob(
     if !state.db.read(move |tx| model::may_read_blob(tx, &uid, &sha)).await? {
         return Err(AppError::not_found("blob"));
     }
+    // The turn covers the size's request too: under load, asking a bucket for a size
+    // waits like reading from it.
+    let turn = state.blobs.turn().await?;
     let Some(size) = state.blobs.size(&sha256).await? else {
         tracing::error!(%sha256, "blob referenced by a document is missing from the store");
         return Err(AppError::not_found("blob"));
@@ -106,13 +110,13 @@ pub async fn get_blob(
             return Ok(r);
         }
         RangeRequest::Full => {
-            let read = state.blobs.read(&sha256, None).await?;
+            let read = state.blobs.read_in(turn, &sha256, None).await?;
             let mut r = Response::new(Body::from_stream(read.stream));
             r.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(size));
             r
         }
         RangeRequest::Part(ByteRange { start, end }) => {
-            let read = state.blobs.read(&sha256, Some((start, end))).await?;
+            let read = state.blobs.read_in(turn, &sha256, Some((start, end))).await?;
             let len = end - start + 1;
             let mut r = Response::new(Body::from_stream(read.stream));
             *r.status_mut() = StatusCode::PARTIAL_CONTENT;

@@ -10,6 +10,10 @@
 //! multipart upload completed at the end); its key is its hash, so writing it twice
 //! writes the same bytes and needs no conditional put (some S3-compatible servers ignore
 //! `If-None-Match`).
+//!
+//! Reads from a bucket take turns, a bounded number per process (`--s3-reads`): when
+//! 500 laptops sync at once they queue here, first come first served, and one that
+//! waits too long is told `server_busy` and comes back (see [`BlobStore::turn`]).
 
 mod objects;
 
@@ -22,7 +26,7 @@ use futures_util::stream::BoxStream;
 use futures_util::{Stream, StreamExt as _};
 use sha2::{Digest as _, Sha256};
 
-pub use objects::S3Location;
+pub use objects::{DEFAULT_MAX_READS, S3Location};
 
 use crate::error::{AppError, AppResult};
 
@@ -55,6 +59,15 @@ pub enum BlobLocation {
     /// An S3-compatible bucket.
     S3(S3Location),
 }
+
+/// A turn to read from the store (see [`BlobStore::turn`]); `None` for files.
+pub struct ReadTurn(Option<tokio::sync::OwnedSemaphorePermit>);
+
+/// How long a download waits for its turn before the client is told to come back:
+/// well under the clients' 30 s read timeout.
+const TURN_PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
+/// The `Retry-After` of a download refused for want of a turn.
+const BUSY_RETRY_SECS: u64 = 2;
 
 /// Bytes of a blob on their way out, with the blob's whole size.
 pub struct BlobRead {
@@ -243,10 +256,49 @@ impl BlobStore {
         }
     }
 
+    /// Waits for a turn to read, as long as a client waits for an answer and no longer:
+    /// then `server_busy` with a `Retry-After`, so the client comes back rather than
+    /// timing out. Files on this machine need no turn.
+    pub async fn turn(&self) -> AppResult<ReadTurn> {
+        let Backend::Objects(b) = &self.backend else { return Ok(ReadTurn(None)) };
+        match tokio::time::timeout(TURN_PATIENCE, b.reads.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(ReadTurn(Some(permit))),
+            // The semaphore is never closed.
+            Ok(Err(closed)) => Err(AppError::Stored(format!("blob read turns: {closed}"))),
+            Err(_) => Err(AppError::busy(BUSY_RETRY_SECS)),
+        }
+    }
+
     /// The blob's bytes, all of them or `range` (first and last byte, inclusive, already
-    /// checked against the size the caller got from [`BlobStore::size`]). `NotFound`
-    /// when the store has no such blob.
+    /// checked against the size the caller got from [`BlobStore::size`]), read in `turn`,
+    /// which is given back when the bytes have been sent or dropped. `NotFound` when the
+    /// store has no such blob.
+    pub async fn read_in(&self, turn: ReadTurn, sha256: &str, range: Option<(u64, u64)>) -> io::Result<BlobRead> {
+        let read = self.read_now(sha256, range).await?;
+        if turn.0.is_none() {
+            return Ok(read);
+        }
+        let stream = read
+            .stream
+            .map(move |chunk| {
+                let _held = &turn;
+                chunk
+            })
+            .boxed();
+        Ok(BlobRead { size: read.size, stream })
+    }
+
+    /// [`BlobStore::read_in`] a turn waited for as long as it takes (the converter's
+    /// reads, an original's download: few, and nobody is better served by a refusal).
     pub async fn read(&self, sha256: &str, range: Option<(u64, u64)>) -> io::Result<BlobRead> {
+        let turn = match &self.backend {
+            Backend::Files { .. } => ReadTurn(None),
+            Backend::Objects(b) => ReadTurn(b.reads.clone().acquire_owned().await.ok()),
+        };
+        self.read_in(turn, sha256, range).await
+    }
+
+    async fn read_now(&self, sha256: &str, range: Option<(u64, u64)>) -> io::Result<BlobRead> {
         use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
         match &self.backend {
             Backend::Files { root } => {
@@ -281,11 +333,11 @@ impl BlobStore {
     pub async fn local(&self, sha256: &str) -> io::Result<LocalBlob> {
         match &self.backend {
             Backend::Files { root } => Ok(LocalBlob { path: Self::file_path(root, sha256), _copy: None }),
-            Backend::Objects(b) => {
+            Backend::Objects(_) => {
                 use tokio::io::AsyncWriteExt as _;
                 let tmp = self.new_tmp();
                 let mut file = tokio::fs::File::create(tmp.path()).await?;
-                let mut read = b.read(sha256, None).await?;
+                let mut read = self.read(sha256, None).await?;
                 while let Some(chunk) = read.stream.next().await {
                     file.write_all(&chunk?).await?;
                 }

@@ -34,7 +34,16 @@ pub struct S3Location {
     pub endpoint: Option<String>,
     /// The region (S3-compatible servers accept any; `us-east-1` when not given).
     pub region: String,
+    /// Reads this process has in flight at once; more wait their turn (see
+    /// [`super::BlobStore::turn`]).
+    pub max_reads: usize,
 }
+
+/// Reads in flight per process unless `--s3-reads` says otherwise: enough to keep a
+/// bucket busy, few enough that 500 laptops syncing at once queue here, in order, rather
+/// than as 2,000 requests that a small S3-compatible server answers unevenly (measured
+/// with moto: some waited past the laptops' 30 s read timeout).
+pub const DEFAULT_MAX_READS: usize = 32;
 
 impl S3Location {
     /// Reads `s3://BUCKET[/PREFIX]`.
@@ -54,6 +63,7 @@ impl S3Location {
             prefix: if prefix.is_empty() { String::new() } else { format!("{prefix}/") },
             endpoint: endpoint.map(str::to_owned),
             region: region.unwrap_or("us-east-1").to_owned(),
+            max_reads: DEFAULT_MAX_READS,
         })
     }
 }
@@ -63,6 +73,8 @@ impl S3Location {
 pub(super) struct Bucket {
     store: Arc<dyn ObjectStore>,
     location: S3Location,
+    /// Turns to read (`location.max_reads` of them), fair: first come, first served.
+    pub(super) reads: Arc<tokio::sync::Semaphore>,
 }
 
 fn io_error(e: object_store::Error) -> io::Error {
@@ -88,7 +100,8 @@ impl Bucket {
                 location.bucket, location.bucket
             ))
         })?;
-        Ok(Self { store: Arc::new(store), location: location.clone() })
+        let reads = Arc::new(tokio::sync::Semaphore::new(location.max_reads.max(1)));
+        Ok(Self { store: Arc::new(store), location: location.clone(), reads })
     }
 
     pub(super) fn describe(&self) -> String {

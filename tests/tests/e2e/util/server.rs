@@ -31,6 +31,8 @@ pub struct ServerOptions {
     pub sqlite: bool,
     /// A PostgreSQL database of the test's own (`postgres://…`), left in place after.
     pub database: Option<String>,
+    /// Reads from the bucket at once (`--s3-reads`), when the run keeps blobs in one.
+    pub s3_reads: Option<usize>,
 }
 
 /// A running server; killed when dropped. Its data directory outlives restarts.
@@ -94,6 +96,9 @@ impl TestServer {
         if let Some(b) = &self.bucket {
             // moto checks no credentials; the server's S3 client wants some.
             cmd.args(b.server_args()).env("AWS_ACCESS_KEY_ID", "e2e").env("AWS_SECRET_ACCESS_KEY", "e2e");
+            if let Some(n) = self.opts.s3_reads {
+                cmd.arg("--s3-reads").arg(n.to_string());
+            }
         }
         if self.opts.demo {
             cmd.arg("--demo");
@@ -232,6 +237,11 @@ impl TestServer {
             eprintln!("skipped: {what} need PostgreSQL (the test command runs this on it)");
         }
         self.on_postgres()
+    }
+
+    /// True when the server keeps blobs in a bucket (the PostgreSQL + S3 pass).
+    pub fn on_bucket(&self) -> bool {
+        self.bucket.is_some()
     }
 
     fn blob_path(&self, sha: &str) -> PathBuf {

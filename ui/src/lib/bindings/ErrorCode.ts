@@ -3,4 +3,4 @@
 /**
  * Stable error codes. New codes may be added; clients treat unknown ones as `internal`.
  */
-export type ErrorCode = "bad_request" | "unauthorized" | "device_revoked" | "invalid_credentials" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "unprocessable_entity" | "damaged_file" | "password_protected" | "conversion_timeout" | "conversion_failed" | "converter_unavailable" | "range_not_satisfiable" | "too_many_requests" | "already_voted" | "not_eligible" | "vote_closed" | "database_unavailable" | "internal" | "unknown";
+export type ErrorCode = "bad_request" | "unauthorized" | "device_revoked" | "invalid_credentials" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "unprocessable_entity" | "damaged_file" | "password_protected" | "conversion_timeout" | "conversion_failed" | "converter_unavailable" | "range_not_satisfiable" | "too_many_requests" | "already_voted" | "not_eligible" | "vote_closed" | "database_unavailable" | "server_busy" | "internal" | "unknown";
