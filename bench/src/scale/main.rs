@@ -374,7 +374,8 @@ async fn laptop(url: &str, token: String) -> anyhow::Result<(Duration, u64)> {
     let api = &api;
     let mut downloads = futures_util::stream::iter(docs)
         .map(|(sha, size)| async move {
-            let mut resp = api.blob(&sha, 0).await?;
+            // As the client's sync does: an instance that is busy says when to come back.
+            let mut resp = meeting_client::api::patiently(|| api.blob(&sha, 0)).await?;
             let (mut hasher, mut got) = (Sha256::new(), 0u64);
             while let Some(chunk) = resp.chunk().await? {
                 hasher.update(&chunk);

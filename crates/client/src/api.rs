@@ -15,6 +15,41 @@ pub struct Api {
     token: Option<String>,
 }
 
+/// How long a request may keep being told "busy, come back" before [`patiently`] gives
+/// up and returns the server's answer (a sync then reports the download as not done;
+/// the next sync resumes it where it stopped).
+const BUSY_PATIENCE: Duration = Duration::from_secs(600);
+
+/// Runs `attempt` again while the server answers "not now, come back in N seconds"
+/// (`server_busy`, `database_unavailable`: a `Retry-After` on a 429 or 503), waiting
+/// what it asks plus a spread, for up to ten minutes in all.
+pub async fn patiently<T, F, Fut>(mut attempt: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    let mut waited = Duration::ZERO;
+    loop {
+        match attempt().await {
+            Err(e) if e.retry_after().is_some() && waited < BUSY_PATIENCE => {
+                let pause = busy_pause(e.retry_after().unwrap_or(1));
+                tracing::debug!(error = %e, ?pause, "server busy; waiting");
+                tokio::time::sleep(pause).await;
+                waited += pause;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// The server's `Retry-After` (1 to 60 s) plus up to as much again, spread so that the
+/// devices it turned away do not all come back in the same instant.
+fn busy_pause(retry_after: u64) -> Duration {
+    let secs = retry_after.clamp(1, 60);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    Duration::from_millis(secs * 1000 + u64::from(now.subsec_nanos()) % (secs * 1000))
+}
+
 impl Api {
     /// A client for the server at `server_url` (e.g. `http://10.0.0.5:8080`).
     pub fn new(server_url: &str, token: Option<String>) -> Result<Self> {

@@ -234,10 +234,6 @@ async fn sync_once(
     Ok(report)
 }
 
-/// How long one download may keep being told "busy, come back" before this sync
-/// reports it as not downloaded (the next sync resumes it where it stopped).
-const BUSY_PATIENCE: std::time::Duration = std::time::Duration::from_secs(600);
-
 async fn fetch_with_retry(
     api: &Api,
     blobs: &BlobCache,
@@ -246,18 +242,11 @@ async fn fetch_with_retry(
     on_bytes: &(dyn Fn(u64) + Sync),
 ) -> Result<u64> {
     let mut attempt = 0;
-    let mut waited = std::time::Duration::ZERO;
     loop {
-        match blobs.fetch(api, sha, size, on_bytes).await {
+        // The server may ask to come back later (it is sending as much as its storage
+        // allows, or its database is failing over): waiting is not a failed attempt.
+        match crate::api::patiently(|| blobs.fetch(api, sha, size, on_bytes)).await {
             Ok(n) => return Ok(n),
-            // The server asked to come back later (it is sending as much as its storage
-            // allows, or its database is failing over): waiting is not a failed attempt.
-            Err(e) if e.retry_after().is_some() && waited < BUSY_PATIENCE => {
-                let pause = busy_pause(e.retry_after().unwrap_or(1));
-                tracing::debug!(%sha, error = %e, ?pause, "server busy; waiting");
-                tokio::time::sleep(pause).await;
-                waited += pause;
-            }
             // A corrupt partial was discarded, or the connection dropped mid-body:
             // one more try (from scratch, or resuming) is cheap and usually enough.
             Err(e @ (ClientError::HashMismatch { .. } | ClientError::Interrupted { .. })) if attempt < 2 => {
@@ -267,16 +256,6 @@ async fn fetch_with_retry(
             Err(e) => return Err(e),
         }
     }
-}
-
-/// The server's `Retry-After` (1 to 60 s) plus up to as much again, spread so that the
-/// devices it turned away do not all come back in the same instant.
-fn busy_pause(retry_after: u64) -> std::time::Duration {
-    let secs = retry_after.clamp(1, 60);
-    let spread = u64::from(
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().subsec_nanos(),
-    );
-    std::time::Duration::from_millis(secs * 1000 + spread % (secs * 1000))
 }
 
 /// Drops cached copies sealed at another level than their documents now have (a
