@@ -360,7 +360,8 @@ async fn laptop(url: &str, token: String) -> anyhow::Result<(Duration, u64)> {
     let api = meeting_client::api::Api::new(url, Some(token))?;
     let (mut since, mut docs) = (0, Vec::new());
     loop {
-        let page = api.changes(since, 500).await?;
+        let asked = Instant::now();
+        let page = api.changes(since, 500).await.with_context(|| format!("feed page after {:.1?}", asked.elapsed()))?;
         for c in page.changes {
             if let ChangeOp::Upsert { entity: Entity::Document(d) } = c.op {
                 docs.push((d.sha256, u64::try_from(d.size).unwrap_or(0)));
@@ -375,7 +376,10 @@ async fn laptop(url: &str, token: String) -> anyhow::Result<(Duration, u64)> {
     let mut downloads = futures_util::stream::iter(docs)
         .map(|(sha, size)| async move {
             // As the client's sync does: an instance that is busy says when to come back.
-            let mut resp = meeting_client::api::patiently(|| api.blob(&sha, 0)).await?;
+            let asked = Instant::now();
+            let mut resp = meeting_client::api::patiently(|| api.blob(&sha, 0))
+                .await
+                .with_context(|| format!("blob after {:.1?}", asked.elapsed()))?;
             let (mut hasher, mut got) = (Sha256::new(), 0u64);
             while let Some(chunk) = resp.chunk().await? {
                 hasher.update(&chunk);

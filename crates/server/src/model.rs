@@ -1,7 +1,7 @@
 //! Reading entities from the database and deciding who may see or change them.
 
 use crate::store::sql::params;
-use crate::store::{Row, Tx};
+use crate::store::{Row, Tx, Value};
 use meeting_protocol::{
     AgendaItem, Document, Meeting, MeetingDetail, MeetingStatus, Participant, ParticipantRole, Role,
 };
@@ -257,19 +257,41 @@ pub fn document_meeting(tx: &Tx<'_>, doc_id: &str) -> AppResult<Option<String>> 
     Ok(tx.query_opt("SELECT meeting_id FROM documents WHERE id = ?1", [doc_id], |r| r.get(0))?)
 }
 
-/// True when the caller may read the blob: it is a version of a document of a meeting
-/// they may see (a draft's documents only its secretariat).
-pub fn may_read_blob(tx: &Tx<'_>, user_id: &str, sha256: &str) -> AppResult<bool> {
-    Ok(tx
-        .query_opt(
+/// Those of `users` who may see meeting `mid`: the one visibility rule
+/// (`model::visible_meetings_sql`), asked for several users at once.
+pub fn users_seeing(tx: &Tx<'_>, mid: &str, users: &[String]) -> AppResult<Vec<String>> {
+    if users.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks = (0..users.len()).map(|k| format!("?{}", k + 2)).collect::<Vec<_>>().join(", ");
+    let mut values = vec![Value::Text(mid.to_owned())];
+    values.extend(users.iter().map(|u| Value::Text(u.clone())));
+    Ok(tx.query_map(
+        &format!(
             concat!(
-                "SELECT 1 FROM document_versions v JOIN documents d ON d.id = v.document_id
-                  WHERE v.sha256 = ?1 AND d.meeting_id IN (",
-                visible_meetings_sql!("?2"),
-                ") LIMIT 1"
+                "SELECT v.user_id FROM participants v WHERE v.meeting_id = ?1 AND v.user_id IN ({}) \
+                 AND ?1 IN (",
+                visible_meetings_sql!("v.user_id"),
+                ")"
             ),
-            params![sha256, user_id],
-            |_| Ok(()),
-        )?
-        .is_some())
+            marks
+        ),
+        values,
+        |r| r.get(0),
+    )?)
+}
+
+/// The blob's size when the caller may read it: it is a version of a document of a
+/// meeting they may see (a draft's documents only its secretariat); `None` otherwise.
+pub fn readable_blob_size(tx: &Tx<'_>, user_id: &str, sha256: &str) -> AppResult<Option<u64>> {
+    Ok(tx.query_opt(
+        concat!(
+            "SELECT v.size FROM document_versions v JOIN documents d ON d.id = v.document_id
+              WHERE v.sha256 = ?1 AND d.meeting_id IN (",
+            visible_meetings_sql!("?2"),
+            ") LIMIT 1"
+        ),
+        params![sha256, user_id],
+        |r| r.get(0),
+    )?)
 }

@@ -3,14 +3,12 @@
 //!
 //! Who runs the room ("presiding"): the meeting's chair and its secretariat. Everything
 //! here goes into the feed for every participant (audience NULL), so every device shows
-//! the same room and one that was away catches up from the feed.
+//! the same room and one that was away catches up from the feed. Their rows are
+//! [`crate::store::room`].
 
-use crate::store::sql::{ToValue, params};
-use crate::store::{Row, Tx};
-use meeting_protocol::{
-    Attendance, AttendanceInput, AttendanceStatus, LiveState, MeetingStatus, ParticipantRole, Presentation, Room,
-    participant_key,
-};
+use crate::store::room::LiveChange;
+use crate::store::{self, Tx};
+use meeting_protocol::{Attendance, AttendanceInput, LiveState, MeetingStatus, ParticipantRole, Room, participant_key};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -18,15 +16,6 @@ use super::audit::{self, Subject, snapshot};
 use crate::auth::AuthUser;
 use crate::error::{AppError, AppResult};
 use crate::{feed, model};
-
-/// Now, as stored.
-pub(crate) fn now() -> String {
-    model::fmt_ts(OffsetDateTime::now_utc())
-}
-
-pub(crate) fn uuid_of(s: &str) -> Uuid {
-    Uuid::parse_str(s).unwrap_or_default()
-}
 
 /// The caller's role in the meeting, if they take part.
 pub(crate) fn role_in(tx: &Tx<'_>, mid: &str, uid: &str) -> AppResult<Option<ParticipantRole>> {
@@ -84,64 +73,21 @@ pub(crate) fn subject<'a>(mid: &'a str, kind: &'a str, id: &'a str) -> Subject<'
 
 /// The meeting's live state (the defaults when nobody has run it yet).
 pub fn live_state(tx: &Tx<'_>, mid: &str) -> AppResult<LiveState> {
-    let row = tx.query_opt(
-        "SELECT l.current_item_id, l.quorum_percent, l.presenter_id, COALESCE(u.display_name, ''), l.document_id,
-                    l.page_index, l.presented_at, l.updated_at
-               FROM meeting_live l LEFT JOIN users u ON u.id = l.presenter_id WHERE l.meeting_id = ?1",
-        [mid],
-        |r| {
-            Ok((
-                r.get::<_, Option<String>>(0)?,
-                r.get::<_, u32>(1)?,
-                r.get::<_, Option<String>>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, Option<String>>(4)?,
-                r.get::<_, Option<u32>>(5)?,
-                r.get::<_, Option<String>>(6)?,
-                r.get::<_, String>(7)?,
-            ))
-        },
-    )?;
-    let Some((item, quorum_percent, presenter, presenter_name, doc, page, at, updated)) = row else {
-        return Ok(LiveState {
-            meeting_id: uuid_of(mid),
-            current_item_id: None,
-            quorum_percent: 50,
-            presentation: None,
-            updated_at: OffsetDateTime::UNIX_EPOCH,
-        });
-    };
-    let presentation = match (presenter, doc, page, at) {
-        (Some(p), Some(d), Some(page_index), Some(at)) => Some(Presentation {
-            presenter_id: uuid_of(&p),
-            presenter_name,
-            document_id: uuid_of(&d),
-            page_index,
-            at: model::parse_ts(&at),
-        }),
-        _ => None,
-    };
+    if let Some(state) = store::room::live_state(tx, mid)? {
+        return Ok(state);
+    }
     Ok(LiveState {
-        meeting_id: uuid_of(mid),
-        current_item_id: item.as_deref().map(uuid_of),
-        quorum_percent,
-        presentation,
-        updated_at: model::parse_ts(&updated),
+        meeting_id: Uuid::parse_str(mid).map_err(|_| AppError::not_found("meeting"))?,
+        current_item_id: None,
+        quorum_percent: 50,
+        presentation: None,
+        updated_at: OffsetDateTime::UNIX_EPOCH,
     })
 }
 
-/// Applies `set` (SQL assignments over `meeting_live`, parameters from `?2`) to the
-/// meeting's row, creating it first, and tells every participant.
-fn update_live(tx: &Tx<'_>, mid: &str, set: &str, values: &[&dyn ToValue]) -> AppResult<LiveState> {
-    let at = now();
-    tx.execute(
-        "INSERT INTO meeting_live (meeting_id, updated_at) VALUES (?1, ?2) ON CONFLICT (meeting_id) DO NOTHING",
-        params![mid, at],
-    )?;
-    let mut all: Vec<&dyn ToValue> = vec![&mid];
-    all.extend_from_slice(values);
-    tx.execute(&format!("UPDATE meeting_live SET {set} WHERE meeting_id = ?1"), all.as_slice())?;
-    tx.execute("UPDATE meeting_live SET updated_at = ?2 WHERE meeting_id = ?1", params![mid, at])?;
+/// Applies `change` to the meeting's live state and tells every participant.
+fn update_live(tx: &Tx<'_>, mid: &str, change: &LiveChange<'_>) -> AppResult<LiveState> {
+    store::room::change_live(tx, mid, change, OffsetDateTime::now_utc())?;
     feed::record(tx, mid, "live_state", mid, None)?;
     live_state(tx, mid)
 }
@@ -149,14 +95,13 @@ fn update_live(tx: &Tx<'_>, mid: &str, set: &str, values: &[&dyn ToValue]) -> Ap
 /// Sets the agenda item under discussion (or none).
 pub fn set_current_item(tx: &Tx<'_>, actor: &AuthUser, mid: &str, item: Option<Uuid>) -> AppResult<LiveState> {
     require_presiding(tx, actor, mid)?;
-    let item = item.map(|i| i.to_string());
     if let Some(i) = &item
-        && model::agenda_meeting(tx, i)?.as_deref() != Some(mid)
+        && model::agenda_meeting(tx, &i.to_string())?.as_deref() != Some(mid)
     {
         return Err(AppError::not_found("agenda item"));
     }
     let before = live_state(tx, mid)?;
-    let after = update_live(tx, mid, "current_item_id = ?2", &[&item])?;
+    let after = update_live(tx, mid, &LiveChange::CurrentItem(item))?;
     let action = "room.current_item";
     audit::record(tx, actor, action, &subject(mid, "live_state", mid), snapshot(&before), snapshot(&after))?;
     Ok(after)
@@ -169,7 +114,7 @@ pub fn set_quorum(tx: &Tx<'_>, actor: &AuthUser, mid: &str, percent: u32) -> App
         return Err(AppError::bad_request("the quorum is a percentage between 1 and 100"));
     }
     let before = live_state(tx, mid)?;
-    let after = update_live(tx, mid, "quorum_percent = ?2", &[&percent])?;
+    let after = update_live(tx, mid, &LiveChange::Quorum(percent))?;
     audit::record(tx, actor, "room.quorum", &subject(mid, "live_state", mid), snapshot(&before), snapshot(&after))?;
     Ok(after)
 }
@@ -190,12 +135,7 @@ pub fn present(tx: &Tx<'_>, actor: &AuthUser, document_id: Uuid, page_index: u32
     }
     // Page turns are not audited: a presentation is dozens of them and none changes
     // what the meeting decided.
-    update_live(
-        tx,
-        &mid,
-        "presenter_id = ?2, document_id = ?3, page_index = ?4, presented_at = ?5",
-        &[&uid, &did, &page_index, &now()],
-    )
+    update_live(tx, &mid, &LiveChange::Present { presenter: &uid, document: &document_id, page_index })
 }
 
 /// Stops the presentation (its presenter or whoever presides).
@@ -207,40 +147,18 @@ pub fn stop_presenting(tx: &Tx<'_>, actor: &AuthUser, mid: &str) -> AppResult<Li
     if !own && !presiding(tx, mid, &uid)? {
         return Err(AppError::forbidden("only the presenter or the chair stops a presentation"));
     }
-    update_live(tx, mid, "presenter_id = NULL, document_id = NULL, page_index = NULL, presented_at = NULL", &[])
-}
-
-const ATTENDANCE_SELECT: &str =
-    "SELECT a.meeting_id, a.user_id, u.display_name, a.status, a.reason, a.ord, a.by_user, a.at
-    FROM attendance a JOIN users u ON u.id = a.user_id
-    JOIN participants p ON p.meeting_id = a.meeting_id AND p.user_id = a.user_id";
-
-fn attendance_row(r: &Row<'_>) -> crate::store::StoreResult<Attendance> {
-    Ok(Attendance {
-        meeting_id: uuid_of(&r.get::<_, String>(0)?),
-        user_id: uuid_of(&r.get::<_, String>(1)?),
-        display_name: r.get(2)?,
-        status: AttendanceStatus::parse(&r.get::<_, String>(3)?).unwrap_or(AttendanceStatus::Absent),
-        reason: r.get(4)?,
-        order: r.get(5)?,
-        by: uuid_of(&r.get::<_, String>(6)?),
-        at: model::parse_ts(&r.get::<_, String>(7)?),
-    })
+    update_live(tx, mid, &LiveChange::StopPresenting)
 }
 
 /// One participant's attendance, if recorded (feed key `meeting:user`).
 pub fn attendance(tx: &Tx<'_>, key: &str) -> AppResult<Option<Attendance>> {
     let (mid, uid) = key.split_once(':').unwrap_or((key, ""));
-    Ok(tx.query_opt(
-        &format!("{ATTENDANCE_SELECT} WHERE a.meeting_id = ?1 AND a.user_id = ?2"),
-        [mid, uid],
-        attendance_row,
-    )?)
+    Ok(store::room::attendance(tx, mid, uid)?)
 }
 
 /// The meeting's attendance in order of arrival.
 pub fn attendance_of(tx: &Tx<'_>, mid: &str) -> AppResult<Vec<Attendance>> {
-    Ok(tx.query_map(&format!("{ATTENDANCE_SELECT} WHERE a.meeting_id = ?1 ORDER BY a.ord"), [mid], attendance_row)?)
+    Ok(store::room::attendance_of(tx, mid)?)
 }
 
 /// Records attendance: a participant checking themself in (or out), or the secretariat
@@ -267,17 +185,12 @@ pub fn set_attendance(tx: &Tx<'_>, actor: &AuthUser, mid: &str, input: &Attendan
         if role_in(tx, mid, who)?.is_none() {
             return Err(AppError::not_found("participant"));
         }
-        let key = participant_key(uuid_of(mid), uuid_of(who));
-        let before = attendance(tx, &key)?;
-        tx.execute(
-            "INSERT INTO attendance (meeting_id, user_id, status, reason, ord, by_user, at)
-             VALUES (?1, ?2, ?3, ?4, (SELECT COALESCE(MAX(ord), 0) + 1 FROM attendance WHERE meeting_id = ?1), ?5, ?6)
-             ON CONFLICT (meeting_id, user_id) DO UPDATE
-                SET status = excluded.status, reason = excluded.reason, by_user = excluded.by_user, at = excluded.at",
-            params![mid, who, input.status.as_str(), reason, uid, now()],
-        )?;
+        let key = format!("{mid}:{who}");
+        let before = store::room::attendance(tx, mid, who)?;
+        store::room::set_attendance(tx, mid, who, input.status, &reason, &uid, OffsetDateTime::now_utc())?;
         feed::record(tx, mid, "attendance", &key, None)?;
-        let after = attendance(tx, &key)?.ok_or_else(|| AppError::Stored(format!("attendance {key} vanished")))?;
+        let after = store::room::attendance(tx, mid, who)?
+            .ok_or_else(|| AppError::Stored(format!("attendance {key} vanished")))?;
         let action = if own { "attendance.checkin" } else { "attendance.marked" };
         audit::record(
             tx,
@@ -294,14 +207,7 @@ pub fn set_attendance(tx: &Tx<'_>, actor: &AuthUser, mid: &str, input: &Attendan
 
 /// Voting members (chair and members) and, of them, those present or online.
 pub fn quorum_counts(tx: &Tx<'_>, mid: &str) -> AppResult<(u32, u32)> {
-    Ok(tx.query_row(
-        "SELECT COUNT(*), COUNT(a.user_id) FROM participants p
-           LEFT JOIN attendance a ON a.meeting_id = p.meeting_id AND a.user_id = p.user_id
-                                 AND a.status IN ('present', 'online')
-          WHERE p.meeting_id = ?1 AND p.role IN ('chair', 'member')",
-        [mid],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?)
+    Ok(store::room::quorum_counts(tx, mid)?)
 }
 
 /// The whole room at once, for a device joining and for the CLI.
@@ -323,9 +229,7 @@ pub fn room(tx: &Tx<'_>, actor: &AuthUser, mid: &str) -> AppResult<Room> {
 /// Re-announces the meeting's room to someone who just gained sight of it.
 pub fn record_grant(tx: &Tx<'_>, mid: &str, user_id: &str) -> AppResult<()> {
     let who = Some(user_id);
-    let live: bool =
-        tx.query_row("SELECT EXISTS (SELECT 1 FROM meeting_live WHERE meeting_id = ?1)", [mid], |r| r.get(0))?;
-    if live {
+    if store::room::has_live_state(tx, mid)? {
         feed::record(tx, mid, "live_state", mid, who)?;
     }
     for a in attendance_of(tx, mid)? {

@@ -3,81 +3,47 @@
 //!
 //! The order of asking is the `position` taken inside the write transaction: writers are
 //! serialised, so requests arriving at the same moment still get distinct, increasing
-//! positions, and every device sorts the queue the same way ([`queue_order`]).
+//! positions, and every device sorts the queue the same way (`sort_speakers`). Their
+//! rows are [`crate::store::speakers`].
 
-use crate::store::sql::params;
-use crate::store::{Row, Tx};
 use meeting_protocol::{FloorInput, SpeakRequest, Speaker, SpeakerState, sort_speakers};
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::audit::{self, snapshot};
-use super::room::{live_meeting, live_state, now, require_presiding, role_in, subject, uuid_of};
+use super::room::{live_meeting, live_state, require_presiding, role_in, subject};
 use crate::auth::AuthUser;
 use crate::error::{AppError, AppResult};
-use crate::{feed, model};
-
-const SPEAKER_SELECT: &str =
-    "SELECT s.id, s.meeting_id, s.agenda_item_id, s.user_id, COALESCE(u.display_name, ''), s.point_of_order,
-            s.position, s.state, s.requested_at, s.started_at, s.ended_at
-       FROM speakers s LEFT JOIN users u ON u.id = s.user_id";
-
-fn speaker_row(r: &Row<'_>) -> crate::store::StoreResult<Speaker> {
-    let ts = |i: usize| -> crate::store::StoreResult<Option<time::OffsetDateTime>> {
-        Ok(r.get::<_, Option<String>>(i)?.as_deref().map(model::parse_ts))
-    };
-    Ok(Speaker {
-        id: uuid_of(&r.get::<_, String>(0)?),
-        meeting_id: uuid_of(&r.get::<_, String>(1)?),
-        agenda_item_id: r.get::<_, Option<String>>(2)?.as_deref().map(uuid_of),
-        user_id: uuid_of(&r.get::<_, String>(3)?),
-        display_name: r.get(4)?,
-        point_of_order: r.get(5)?,
-        position: r.get(6)?,
-        state: SpeakerState::parse(&r.get::<_, String>(7)?).unwrap_or(SpeakerState::Done),
-        requested_at: model::parse_ts(&r.get::<_, String>(8)?),
-        started_at: ts(9)?,
-        ended_at: ts(10)?,
-    })
-}
+use crate::feed;
+use crate::store::{self, Tx};
 
 /// One request to speak.
 pub fn speaker(tx: &Tx<'_>, id: &str) -> AppResult<Option<Speaker>> {
-    Ok(tx.query_opt(&format!("{SPEAKER_SELECT} WHERE s.id = ?1"), [id], speaker_row)?)
+    let Ok(id) = Uuid::parse_str(id) else { return Ok(None) };
+    Ok(store::speakers::get(tx, &id)?)
 }
 
 /// The meeting's requests: the speaker, then the queue in order, then the rest (latest
 /// first).
 pub fn speakers_of(tx: &Tx<'_>, mid: &str) -> AppResult<Vec<Speaker>> {
-    let mut all: Vec<Speaker> =
-        tx.query_map(&format!("{SPEAKER_SELECT} WHERE s.meeting_id = ?1"), [mid], speaker_row)?;
+    let mut all = store::speakers::of_meeting(tx, mid)?;
     sort_speakers(&mut all);
     Ok(all)
 }
 
 /// Whether the user has the floor now (and so may present).
 pub fn has_floor(tx: &Tx<'_>, mid: &str, uid: &str) -> AppResult<bool> {
-    Ok(tx.query_row(
-        "SELECT EXISTS (SELECT 1 FROM speakers WHERE meeting_id = ?1 AND user_id = ?2 AND state = 'speaking')",
-        [mid, uid],
-        |r| r.get(0),
-    )?)
+    Ok(store::speakers::has_floor(tx, mid, uid)?)
+}
+
+fn reread(tx: &Tx<'_>, id: &Uuid) -> AppResult<Speaker> {
+    store::speakers::get(tx, id)?.ok_or_else(|| AppError::Stored(format!("speaker {id} vanished")))
 }
 
 fn write_state(tx: &Tx<'_>, s: &Speaker, state: SpeakerState) -> AppResult<Speaker> {
-    let (id, at) = (s.id.to_string(), now());
-    match state {
-        SpeakerState::Speaking => tx.execute(
-            "UPDATE speakers SET state = 'speaking', started_at = ?2, ended_at = NULL WHERE id = ?1",
-            params![id, at],
-        )?,
-        other => tx.execute(
-            "UPDATE speakers SET state = ?2, ended_at = CASE WHEN started_at IS NULL THEN NULL ELSE ?3 END WHERE id = ?1",
-            params![id, other.as_str(), at],
-        )?,
-    };
-    let mid = s.meeting_id.to_string();
-    feed::record(tx, &mid, "speaker", &id, None)?;
-    speaker(tx, &id)?.ok_or_else(|| AppError::Stored(format!("speaker {id} vanished")))
+    store::speakers::set_state(tx, &s.id, state, OffsetDateTime::now_utc())?;
+    feed::record(tx, &s.meeting_id.to_string(), "speaker", &s.id.to_string(), None)?;
+    reread(tx, &s.id)
 }
 
 /// Asks to speak on the current item. A participant has one live request at a time:
@@ -89,28 +55,26 @@ pub fn ask(tx: &Tx<'_>, actor: &AuthUser, mid: &str, req: &SpeakRequest) -> AppR
     if role_in(tx, mid, &uid)?.is_none() {
         return Err(AppError::not_found("meeting"));
     }
-    let existing: Option<String> = tx.query_opt(
-        "SELECT id FROM speakers WHERE meeting_id = ?1 AND user_id = ?2 AND state IN ('waiting', 'speaking')",
-        [mid, &uid],
-        |r| r.get(0),
-    )?;
-    if let Some(id) = existing {
+    if let Some(id) = store::speakers::live_request(tx, mid, &uid)? {
         if req.point_of_order {
-            tx.execute("UPDATE speakers SET point_of_order = 1 WHERE id = ?1 AND state = 'waiting'", [&id])?;
-            feed::record(tx, mid, "speaker", &id, None)?;
+            store::speakers::raise_point_of_order(tx, &id)?;
+            feed::record(tx, mid, "speaker", &id.to_string(), None)?;
         }
-        return speaker(tx, &id)?.ok_or_else(|| AppError::Stored(format!("speaker {id} vanished")));
+        return reread(tx, &id);
     }
-    let id = Uuid::now_v7().to_string();
-    let item = live_state(tx, mid)?.current_item_id.map(|i| i.to_string());
-    tx.execute(
-        "INSERT INTO speakers (id, meeting_id, agenda_item_id, user_id, point_of_order, position, state, requested_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, (SELECT COALESCE(MAX(position), 0) + 1 FROM speakers WHERE meeting_id = ?2),
-                 'waiting', ?6)",
-        params![id, mid, item, uid, req.point_of_order, now()],
-    )?;
+    let id = Uuid::now_v7();
+    let new = store::speakers::NewRequest {
+        id,
+        meeting_id: mid,
+        agenda_item_id: live_state(tx, mid)?.current_item_id,
+        user_id: &uid,
+        point_of_order: req.point_of_order,
+        requested_at: OffsetDateTime::now_utc(),
+    };
+    store::speakers::insert(tx, &new)?;
+    let id = id.to_string();
     feed::record(tx, mid, "speaker", &id, None)?;
-    let s = speaker(tx, &id)?.ok_or_else(|| AppError::Stored(format!("speaker {id} vanished")))?;
+    let s = reread(tx, &new.id)?;
     audit::record(tx, actor, "speaker.asked", &subject(mid, "speaker", &id), None, snapshot(&s))?;
     Ok(s)
 }
@@ -118,7 +82,7 @@ pub fn ask(tx: &Tx<'_>, actor: &AuthUser, mid: &str, req: &SpeakRequest) -> AppR
 /// Withdraws a request (its author), or takes it off the list (whoever presides).
 pub fn withdraw(tx: &Tx<'_>, actor: &AuthUser, speaker_id: Uuid) -> AppResult<Speaker> {
     let id = speaker_id.to_string();
-    let s = speaker(tx, &id)?.ok_or_else(|| AppError::not_found("request to speak"))?;
+    let s = store::speakers::get(tx, &speaker_id)?.ok_or_else(|| AppError::not_found("request to speak"))?;
     let mid = s.meeting_id.to_string();
     live_meeting(tx, actor, &mid).map_err(|e| e.renamed_not_found("request to speak"))?;
     let own = s.user_id.to_string() == actor.id();
@@ -141,11 +105,10 @@ pub fn withdraw(tx: &Tx<'_>, actor: &AuthUser, speaker_id: Uuid) -> AppResult<Sp
 
 /// Ends the floor of whoever speaks; returns them.
 fn end_current(tx: &Tx<'_>, actor: &AuthUser, mid: &str) -> AppResult<Option<Speaker>> {
-    let current: Option<String> =
-        tx.query_opt("SELECT id FROM speakers WHERE meeting_id = ?1 AND state = 'speaking'", [mid], |r| r.get(0))?;
-    let Some(id) = current else { return Ok(None) };
-    let s = speaker(tx, &id)?.ok_or_else(|| AppError::Stored(format!("speaker {id} vanished")))?;
+    let Some(id) = store::speakers::speaking(tx, mid)? else { return Ok(None) };
+    let s = reread(tx, &id)?;
     let after = write_state(tx, &s, SpeakerState::Done)?;
+    let id = id.to_string();
     audit::record(tx, actor, "speaker.ended", &subject(mid, "speaker", &id), snapshot(&s), snapshot(&after))?;
     Ok(Some(after))
 }
@@ -156,7 +119,7 @@ pub fn give_floor(tx: &Tx<'_>, actor: &AuthUser, mid: &str, input: &FloorInput) 
     require_presiding(tx, actor, mid)?;
     let target = match input.speaker_id {
         Some(id) => {
-            let s = speaker(tx, &id.to_string())?
+            let s = store::speakers::get(tx, &id)?
                 .filter(|s| s.meeting_id.to_string() == mid)
                 .ok_or_else(|| AppError::not_found("request to speak"))?;
             if s.state != SpeakerState::Waiting {

@@ -7,97 +7,36 @@
 //! present or online then. Their list, and who of them has voted, is public to every
 //! participant; what a voter chose is public only for a named vote, and only at the close.
 
-use crate::store::sql::params;
-use crate::store::{Row, Tx, Value};
-use meeting_protocol::{DEFAULT_CHOICES, NamedBallot, Vote, VoteInput, VoteResult, VoteStatus, VoteThreshold};
+use meeting_protocol::{DEFAULT_CHOICES, Vote, VoteInput, VoteResult, VoteStatus};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::audit::{self, snapshot};
 use super::meetings::text;
-use super::room::{live_meeting, now, presiding, require_presiding, subject, uuid_of};
+use super::room::{live_meeting, presiding, require_presiding, subject};
 use crate::auth::AuthUser;
 use crate::error::{AppError, AppResult};
+use crate::store::{self, Tx};
 use crate::{feed, model};
-
-const VOTE_COLS: &str = "id, meeting_id, agenda_item_id, question, choices, secret, threshold, status, opened_by,
-    opened_at, closes_at, closed_at, result, void_reason";
-
-fn vote_row(r: &Row<'_>) -> crate::store::StoreResult<(Vote, Option<String>)> {
-    let ts = |i: usize| -> crate::store::StoreResult<Option<OffsetDateTime>> {
-        Ok(r.get::<_, Option<String>>(i)?.as_deref().map(model::parse_ts))
-    };
-    let choices: String = r.get(4)?;
-    Ok((
-        Vote {
-            id: uuid_of(&r.get::<_, String>(0)?),
-            meeting_id: uuid_of(&r.get::<_, String>(1)?),
-            agenda_item_id: uuid_of(&r.get::<_, String>(2)?),
-            question: r.get(3)?,
-            choices: serde_json::from_str(&choices).unwrap_or_default(),
-            secret: r.get(5)?,
-            threshold: VoteThreshold::parse(&r.get::<_, String>(6)?).unwrap_or_default(),
-            status: VoteStatus::parse(&r.get::<_, String>(7)?).unwrap_or(VoteStatus::Void),
-            opened_by: uuid_of(&r.get::<_, String>(8)?),
-            opened_at: model::parse_ts(&r.get::<_, String>(9)?),
-            closes_at: ts(10)?,
-            closed_at: ts(11)?,
-            eligible: Vec::new(),
-            voted: Vec::new(),
-            result: None,
-            void_reason: r.get(13)?,
-        },
-        r.get(12)?,
-    ))
-}
-
-fn complete(tx: &Tx<'_>, (mut v, result): (Vote, Option<String>)) -> AppResult<Vote> {
-    let id = v.id.to_string();
-    for row in tx.query_map("SELECT user_id, voted_at IS NOT NULL FROM vote_voters WHERE vote_id = ?1", [&id], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?))
-    })? {
-        let (uid, voted) = row;
-        v.eligible.push(uuid_of(&uid));
-        if voted {
-            v.voted.push(uuid_of(&uid));
-        }
-    }
-    v.result = match result {
-        Some(json) => {
-            Some(serde_json::from_str(&json).map_err(|e| AppError::Stored(format!("vote {id} result: {e}")))?)
-        }
-        None => None,
-    };
-    Ok(v)
-}
 
 /// One vote.
 pub fn vote(tx: &Tx<'_>, id: &str) -> AppResult<Option<Vote>> {
-    let row = tx.query_opt(&format!("SELECT {VOTE_COLS} FROM votes WHERE id = ?1"), [id], vote_row)?;
-    row.map(|r| complete(tx, r)).transpose()
-}
-
-/// The vote's own row, without its voters or result (a ballot needs no more, and reading
-/// 500 voters twice per ballot under the write lock was most of a large vote's time).
-fn vote_head(tx: &Tx<'_>, id: &str) -> AppResult<Option<Vote>> {
-    Ok(tx.query_opt(&format!("SELECT {VOTE_COLS} FROM votes WHERE id = ?1"), [id], vote_row)?.map(|(v, _)| v))
+    let Ok(id) = Uuid::parse_str(id) else { return Ok(None) };
+    Ok(store::votes::get(tx, &id)?)
 }
 
 /// The meeting's votes, newest first.
 pub fn votes_of(tx: &Tx<'_>, mid: &str) -> AppResult<Vec<Vote>> {
-    let rows: Vec<(Vote, Option<String>)> = {
-        tx.query_map(
-            &format!("SELECT {VOTE_COLS} FROM votes WHERE meeting_id = ?1 ORDER BY opened_at DESC, id DESC"),
-            [mid],
-            vote_row,
-        )?
-    };
-    rows.into_iter().map(|r| complete(tx, r)).collect()
+    Ok(store::votes::of_meeting(tx, mid)?)
+}
+
+fn reread(tx: &Tx<'_>, id: &Uuid) -> AppResult<Vote> {
+    store::votes::get(tx, id)?.ok_or_else(|| AppError::Stored(format!("vote {id} vanished")))
 }
 
 /// A vote the caller may see (404 otherwise, as for its meeting).
 pub fn visible_vote(tx: &Tx<'_>, actor: &AuthUser, vote_id: Uuid) -> AppResult<Vote> {
-    let v = vote(tx, &vote_id.to_string())?.ok_or_else(|| AppError::not_found("vote"))?;
+    let v = store::votes::get(tx, &vote_id)?.ok_or_else(|| AppError::not_found("vote"))?;
     if !model::may_see_meeting(tx, &v.meeting_id.to_string(), &actor.id())? {
         return Err(AppError::not_found("vote"));
     }
@@ -134,57 +73,32 @@ pub fn open(tx: &Tx<'_>, actor: &AuthUser, item_id: Uuid, input: &VoteInput) -> 
     {
         return Err(AppError::bad_request("a vote's duration is between 10 seconds and one day"));
     }
-    let already: bool =
-        tx.query_row("SELECT EXISTS (SELECT 1 FROM votes WHERE meeting_id = ?1 AND status = 'open')", [&mid], |r| {
-            r.get(0)
-        })?;
-    if already {
+    if store::votes::any_open(tx, &mid)? {
         return Err(AppError::conflict("a vote is already open in this meeting: close it first"));
     }
-    let voters: Vec<String> = {
-        tx.query_map(
-            "SELECT p.user_id FROM participants p
-               JOIN attendance a ON a.meeting_id = p.meeting_id AND a.user_id = p.user_id
-              WHERE p.meeting_id = ?1 AND p.role IN ('chair', 'member') AND a.status IN ('present', 'online')
-              ORDER BY p.user_id",
-            [&mid],
-            |r| r.get(0),
-        )?
-    };
+    let voters = store::votes::present_voting_members(tx, &mid)?;
     if voters.is_empty() {
         return Err(AppError::unprocessable("no voting member is present: record attendance before voting"));
     }
-    let id = Uuid::now_v7().to_string();
-    let opened = OffsetDateTime::now_utc();
-    let closes = input.duration_seconds.map(|d| model::fmt_ts(opened + time::Duration::seconds(i64::from(d))));
-    let choices_json = serde_json::to_string(&choices).map_err(|e| AppError::Stored(e.to_string()))?;
-    tx.execute(
-        &format!(
-            "INSERT INTO votes ({VOTE_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open', ?8, ?9, ?10, NULL, NULL, '')"
-        ),
-        params![
-            id,
-            mid,
-            item,
-            question,
-            choices_json,
-            input.secret,
-            input.threshold.as_str(),
-            actor.id(),
-            model::fmt_ts(opened),
-            closes
-        ],
-    )?;
-    for v in &voters {
-        tx.execute("INSERT INTO vote_voters (vote_id, user_id) VALUES (?1, ?2)", [&id, v])?;
-    }
-    if input.secret {
-        for choice in 0..choices.len() {
-            tx.execute("INSERT INTO vote_tallies (vote_id, choice) VALUES (?1, ?2)", params![id, choice])?;
-        }
-    }
+    let opened_at = OffsetDateTime::now_utc();
+    let uid = actor.id();
+    let new = store::votes::NewVote {
+        id: Uuid::now_v7(),
+        meeting_id: &mid,
+        agenda_item_id: &item,
+        question: &question,
+        choices: &choices,
+        secret: input.secret,
+        threshold: input.threshold,
+        opened_by: &uid,
+        opened_at,
+        closes_at: input.duration_seconds.map(|d| opened_at + time::Duration::seconds(i64::from(d))),
+        voters: &voters,
+    };
+    store::votes::insert(tx, &new)?;
+    let id = new.id.to_string();
     feed::record(tx, &mid, "vote", &id, None)?;
-    let v = vote(tx, &id)?.ok_or_else(|| AppError::Stored(format!("vote {id} vanished")))?;
+    let v = reread(tx, &new.id)?;
     audit::record(tx, actor, "vote.open", &subject(&mid, "vote", &id), None, snapshot(&v))?;
     Ok(v)
 }
@@ -230,18 +144,15 @@ fn cast_in_vote(
     ballots: &[Ballot],
     mine: &[usize],
 ) -> AppResult<Vec<(usize, AppResult<Vote>)>> {
-    let Some(v) = vote_head(tx, &vote_id.to_string())? else {
+    let Some(v) = store::votes::head(tx, &vote_id)? else {
         return Ok(mine.iter().map(|&i| (i, Err(AppError::not_found("vote")))).collect());
     };
     let (id, mid) = (v.id.to_string(), v.meeting_id.to_string());
     let voters: Vec<String> = mine.iter().map(|&i| ballots[i].actor.id()).collect();
-    let seeing = users_seeing(tx, &mid, &voters)?;
+    let seeing = model::users_seeing(tx, &mid, &voters)?;
     // A secret vote opened before its count was kept in the database (see
     // `void_uncountable`) takes no ballot it could not count.
-    let countable = !v.secret || {
-        let n: i64 = tx.query_row("SELECT count(*) FROM vote_tallies WHERE vote_id = ?1", [&id], |r| r.get(0))?;
-        n == v.choices.len() as i64
-    };
+    let countable = !v.secret || store::votes::counters(tx, &v.id)? == v.choices.len() as i64;
     let mut out = Vec::with_capacity(mine.len());
     let mut candidates: Vec<(usize, &str, u32)> = Vec::new();
     for (&i, uid) in mine.iter().zip(&voters) {
@@ -263,34 +174,20 @@ fn cast_in_vote(
             None => candidates.push((i, uid.as_str(), choice)),
         }
     }
-    let at = now();
-    let mut marked: Vec<String> = Vec::new();
-    if v.secret {
+    let at = OffsetDateTime::now_utc();
+    let marked: Vec<String> = if v.secret {
         // One statement marks every candidate who had not voted; never a choice here.
-        let marks = (0..candidates.len()).map(|k| format!("?{}", k + 3)).collect::<Vec<_>>().join(", ");
-        let mut values: Vec<Value> = vec![Value::Text(id.clone()), Value::Text(at.clone())];
-        values.extend(candidates.iter().map(|(_, u, _)| Value::Text((*u).to_owned())));
-        if !candidates.is_empty() {
-            marked = tx.query_map(
-                &format!(
-                    "UPDATE vote_voters SET voted_at = ?2 WHERE vote_id = ?1 AND voted_at IS NULL \
-                     AND user_id IN ({marks}) RETURNING user_id"
-                ),
-                values,
-                |r| r.get(0),
-            )?;
-        }
+        let users: Vec<&str> = candidates.iter().map(|(_, u, _)| *u).collect();
+        store::votes::mark_voted(tx, &v.id, &users, at)?
     } else {
+        let mut marked = Vec::new();
         for (_, uid, choice) in &candidates {
-            let n = tx.execute(
-                "UPDATE vote_voters SET voted_at = ?3, choice = ?4 WHERE vote_id = ?1 AND user_id = ?2 AND voted_at IS NULL",
-                params![id, uid, at, choice],
-            )?;
-            if n == 1 {
+            if store::votes::record_named(tx, &v.id, uid, *choice, at)? {
                 marked.push((*uid).to_owned());
             }
         }
-    }
+        marked
+    };
     let mut counts = vec![0i64; v.choices.len()];
     let mut accepted = Vec::new();
     for (i, uid, choice) in &candidates {
@@ -300,11 +197,7 @@ fn cast_in_vote(
             continue;
         }
         // Refused by the database: asked why only then.
-        let listed: bool = tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM vote_voters WHERE vote_id = ?1 AND user_id = ?2)",
-            [&id, *uid],
-            |r| r.get(0),
-        )?;
+        let listed = store::votes::is_voter(tx, &v.id, uid)?;
         out.push((*i, Err(if listed { AppError::already_voted() } else { AppError::not_eligible() })));
     }
     if marked.is_empty() {
@@ -312,10 +205,7 @@ fn cast_in_vote(
     }
     if v.secret {
         for (choice, n) in counts.iter().enumerate().filter(|(_, n)| **n > 0) {
-            tx.execute(
-                "UPDATE vote_tallies SET ballots = ballots + ?3 WHERE vote_id = ?1 AND choice = ?2",
-                params![id, choice as i64, n],
-            )?;
+            store::votes::raise_counter(tx, &v.id, choice, *n)?;
         }
     }
     // Told to the voters' devices and to whoever presides (who follows the turnout),
@@ -331,33 +221,9 @@ fn cast_in_vote(
     feed::record_for(tx, &mid, "vote", &id, &audience)?;
     // Each voter's answer: the vote as it stands after this batch, read once for all of
     // them (a read per ballot made the answers of a vote of 500 cost O(n²) rows).
-    let view = vote(tx, &id)?.ok_or_else(|| AppError::not_found("vote"))?;
+    let view = store::votes::get(tx, &v.id)?.ok_or_else(|| AppError::not_found("vote"))?;
     out.extend(accepted.into_iter().map(|i| (i, Ok(view.clone()))));
     Ok(out)
-}
-
-/// Those of `users` who may see meeting `mid`: the one visibility rule
-/// (`model::visible_meetings_sql`), asked for several users at once.
-fn users_seeing(tx: &Tx<'_>, mid: &str, users: &[String]) -> AppResult<Vec<String>> {
-    if users.is_empty() {
-        return Ok(Vec::new());
-    }
-    let marks = (0..users.len()).map(|k| format!("?{}", k + 2)).collect::<Vec<_>>().join(", ");
-    let mut values = vec![Value::Text(mid.to_owned())];
-    values.extend(users.iter().map(|u| Value::Text(u.clone())));
-    Ok(tx.query_map(
-        &format!(
-            concat!(
-                "SELECT v.user_id FROM participants v WHERE v.meeting_id = ?1 AND v.user_id IN ({}) \
-                 AND ?1 IN (",
-                model::visible_meetings_sql!("v.user_id"),
-                ")"
-            ),
-            marks
-        ),
-        values,
-        |r| r.get(0),
-    )?)
 }
 
 /// How a vote ends.
@@ -374,7 +240,7 @@ pub fn close(tx: &Tx<'_>, actor: Option<&AuthUser>, vote_id: Uuid, how: Closing<
     let id = vote_id.to_string();
     let v = match actor {
         Some(a) => visible_vote(tx, a, vote_id)?,
-        None => vote(tx, &id)?.ok_or_else(|| AppError::not_found("vote"))?,
+        None => store::votes::get(tx, &vote_id)?.ok_or_else(|| AppError::not_found("vote"))?,
     };
     let mid = v.meeting_id.to_string();
     if let Some(a) = actor {
@@ -386,25 +252,17 @@ pub fn close(tx: &Tx<'_>, actor: Option<&AuthUser>, vote_id: Uuid, how: Closing<
     if v.status != VoteStatus::Open {
         return Err(AppError::vote_closed());
     }
-    let at = now();
+    let at = OffsetDateTime::now_utc();
     match how {
-        Closing::Void(reason) => {
-            tx.execute(
-                "UPDATE votes SET status = 'void', closed_at = ?2, void_reason = ?3 WHERE id = ?1",
-                params![id, at, reason],
-            )?;
-        }
+        Closing::Void(reason) => store::votes::end(tx, &vote_id, store::votes::End::Void(reason), at)?,
         Closing::Count => {
             let result = count(tx, &v)?;
             let json = serde_json::to_string(&result).map_err(|e| AppError::Stored(e.to_string()))?;
-            tx.execute(
-                "UPDATE votes SET status = 'closed', closed_at = ?2, result = ?3 WHERE id = ?1",
-                params![id, at, json],
-            )?;
+            store::votes::end(tx, &vote_id, store::votes::End::Closed(&json), at)?;
         }
     }
     feed::record(tx, &mid, "vote", &id, None)?;
-    let after = vote(tx, &id)?.ok_or_else(|| AppError::Stored(format!("vote {id} vanished")))?;
+    let after = reread(tx, &vote_id)?;
     let opener;
     let who = match actor {
         Some(a) => a,
@@ -426,34 +284,26 @@ pub fn close(tx: &Tx<'_>, actor: Option<&AuthUser>, vote_id: Uuid, how: Closing<
 }
 
 fn count(tx: &Tx<'_>, v: &Vote) -> AppResult<VoteResult> {
-    let id = v.id.to_string();
     let ballots = u32::try_from(v.voted.len()).unwrap_or(u32::MAX);
     let eligible = u32::try_from(v.eligible.len()).unwrap_or(u32::MAX);
     let mut counts = vec![0u32; v.choices.len()];
     let mut named = Vec::new();
     if v.secret {
-        let kept: Vec<(usize, u32)> =
-            tx.query_map("SELECT choice, ballots FROM vote_tallies WHERE vote_id = ?1 ORDER BY choice", [&id], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?;
+        let kept = store::votes::counted(tx, &v.id)?;
         for (choice, n) in &kept {
             if let Some(c) = counts.get_mut(*choice) {
                 *c = *n;
             }
         }
         if kept.len() != counts.len() || counts.iter().sum::<u32>() != ballots {
-            return Err(AppError::Stored(format!("secret vote {id}: the count does not match the voters")));
+            return Err(AppError::Stored(format!("secret vote {}: the count does not match the voters", v.id)));
         }
     } else {
-        let rows =
-            tx.query_map("SELECT b.user_id, COALESCE(u.display_name, ''), b.choice FROM vote_voters b LEFT JOIN users u ON u.id = b.user_id
-              WHERE b.vote_id = ?1 AND b.choice IS NOT NULL ORDER BY u.display_name, b.user_id", [&id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, u32>(2)?)))?;
-        for row in rows {
-            let (uid, display_name, choice) = row;
-            if let Some(c) = counts.get_mut(choice as usize) {
+        named = store::votes::named_ballots(tx, &v.id)?;
+        for b in &named {
+            if let Some(c) = counts.get_mut(b.choice as usize) {
                 *c += 1;
             }
-            named.push(NamedBallot { user_id: uuid_of(&uid), display_name, choice });
         }
     }
     let passed = v.threshold.passes(counts.first().copied().unwrap_or(0), eligible);
@@ -464,31 +314,14 @@ fn count(tx: &Tx<'_>, v: &Vote) -> AppResult<VoteResult> {
 /// memory: their count is gone, so they become void (the chair opens them again). Every
 /// other open vote goes on. Returns the ids voided.
 pub fn void_uncountable(tx: &Tx<'_>, reason: &str) -> AppResult<Vec<Uuid>> {
-    let ids: Vec<String> = tx.query_map(
-        "SELECT id FROM votes v WHERE status = 'open' AND secret = 1
-            AND NOT EXISTS (SELECT 1 FROM vote_tallies t WHERE t.vote_id = v.id)",
-        (),
-        |r| r.get(0),
-    )?;
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        let vid = uuid_of(&id);
-        close(tx, None, vid, Closing::Void(reason))?;
-        out.push(vid);
+    let ids = store::votes::open_without_counters(tx)?;
+    for id in &ids {
+        close(tx, None, *id, Closing::Void(reason))?;
     }
-    Ok(out)
+    Ok(ids)
 }
 
 /// Open votes with a time limit, to schedule their close.
 pub fn timed_open(tx: &Tx<'_>) -> AppResult<Vec<(Uuid, OffsetDateTime)>> {
-    let rows =
-        tx.query_map("SELECT id, closes_at FROM votes WHERE status = 'open' AND closes_at IS NOT NULL", (), |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-        })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (id, at) = row;
-        out.push((uuid_of(&id), model::parse_ts(&at)));
-    }
-    Ok(out)
+    Ok(store::votes::timed_open(tx)?)
 }

@@ -27,7 +27,10 @@ mod migrations;
 mod notify;
 mod pg;
 mod pool;
+pub mod room;
+pub mod speakers;
 pub mod sql;
+pub mod votes;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -93,6 +93,12 @@ impl<const N: usize> ToValue for [u8; N] {
         Value::Blob(self.to_vec())
     }
 }
+impl ToValue for time::OffsetDateTime {
+    fn to_value(&self) -> Value {
+        let utc = self.to_offset(time::UtcOffset::UTC);
+        Value::Text(utc.format(&time::format_description::well_known::Rfc3339).unwrap_or_default())
+    }
+}
 impl ToValue for Uuid {
     fn to_value(&self) -> Value {
         Value::Text(self.to_string())
@@ -173,6 +179,17 @@ impl FromValue for Uuid {
         match v {
             Value::Text(s) => Uuid::parse_str(&s).map_err(|e| format!("{s:?} is not an id: {e}")),
             other => Err(format!("expected an id, found {other:?}")),
+        }
+    }
+}
+/// The one time type: stored as RFC 3339 text in UTC (`2026-12-07T07:34:00Z`), which
+/// sorts as it reads on both engines.
+impl FromValue for time::OffsetDateTime {
+    fn from_value(v: Value) -> Result<Self, String> {
+        match v {
+            Value::Text(s) => time::OffsetDateTime::parse(&s, &time::format_description::well_known::Rfc3339)
+                .map_err(|e| format!("{s:?} is not a time: {e}")),
+            other => Err(format!("expected a time, found {other:?}")),
         }
     }
 }
