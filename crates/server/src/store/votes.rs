@@ -198,9 +198,11 @@ pub fn record_named(tx: &Tx<'_>, id: &Uuid, user: &str, choice: u32, at: OffsetD
 
 /// Whether the user is among the vote's voters.
 pub fn is_voter(tx: &Tx<'_>, id: &Uuid, user: &str) -> StoreResult<bool> {
-    tx.query_row("SELECT EXISTS (SELECT 1 FROM vote_voters WHERE vote_id = ?1 AND user_id = ?2)", params![id, user], |r| {
-        r.get(0)
-    })
+    tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM vote_voters WHERE vote_id = ?1 AND user_id = ?2)",
+        params![id, user],
+        |r| r.get(0),
+    )
 }
 
 /// Raises a secret vote's counter of `choice` by `n`.
