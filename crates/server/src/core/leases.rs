@@ -2,8 +2,7 @@
 //! confidentiality level, made on first ask; every sync hands the device both with the
 //! office's lease lengths.
 
-use crate::store::Tx;
-use crate::store::sql::params;
+use crate::store::{self, Tx};
 use meeting_protocol::{LEVEL_CONFIDENTIAL, LEVEL_NORMAL, Lease, LeasesResponse};
 use rand::RngCore as _;
 use time::OffsetDateTime;
@@ -17,20 +16,12 @@ pub fn of_caller(tx: &Tx<'_>, caller: &AuthUser, config: &Config) -> AppResult<L
     let uid = caller.id();
     let mut leases = Vec::new();
     for (level, length) in [(LEVEL_NORMAL, config.lease_normal), (LEVEL_CONFIDENTIAL, config.lease_confidential)] {
-        let existing: Option<Vec<u8>> = tx.query_opt(
-            "SELECT secret FROM lease_secrets WHERE user_id = ?1 AND level = ?2",
-            params![uid, level],
-            |r| r.get(0),
-        )?;
-        let secret = match existing {
+        let secret = match store::devices::lease_secret(tx, &uid, level)? {
             Some(s) => s,
             None => {
                 let mut s = vec![0u8; 32];
                 rand::rngs::OsRng.fill_bytes(&mut s);
-                tx.execute(
-                    "INSERT INTO lease_secrets (user_id, level, secret, created_at) VALUES (?1, ?2, ?3, ?4)",
-                    params![uid, level, s, OffsetDateTime::now_utc().unix_timestamp()],
-                )?;
+                store::devices::add_lease_secret(tx, &uid, level, &s, OffsetDateTime::now_utc())?;
                 s
             }
         };

@@ -1,10 +1,9 @@
 //! Opinions: the marks leaders share (with the secretariat, or with every participant)
 //! read as the secretariat's to-do list, and their "handled" state. The state goes into
 //! the feed for the meeting's secretariat only, so every secretary's device shows who
-//! dealt with what, also offline.
+//! dealt with what, also offline. Their rows are [`crate::store::opinions`].
 
-use crate::store::Tx;
-use crate::store::sql::params;
+use crate::store::{self, Tx};
 use meeting_protocol::{Opinion, OpinionState, Visibility};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -17,28 +16,7 @@ use crate::{feed, model};
 
 /// The follow-up state of one annotation, if someone set it.
 pub fn state(tx: &Tx<'_>, annotation_id: &str) -> AppResult<Option<OpinionState>> {
-    let row = tx.query_opt(
-        "SELECT s.meeting_id, s.handled, s.by_user, COALESCE(u.display_name, ''), s.at
-               FROM opinion_states s LEFT JOIN users u ON u.id = s.by_user WHERE s.annotation_id = ?1",
-        [annotation_id],
-        |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, bool>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-            ))
-        },
-    )?;
-    Ok(row.map(|(mid, handled, by, by_name, at)| OpinionState {
-        annotation_id: Uuid::parse_str(annotation_id).unwrap_or_default(),
-        meeting_id: Uuid::parse_str(&mid).unwrap_or_default(),
-        handled,
-        by: Uuid::parse_str(&by).unwrap_or_default(),
-        by_name,
-        at: model::parse_ts(&at),
-    }))
+    Ok(store::opinions::state(tx, annotation_id)?)
 }
 
 /// True when the annotation is an opinion: alive, and shared beyond its author.
@@ -60,13 +38,7 @@ pub fn list(tx: &Tx<'_>, actor: &AuthUser, meeting_id: Uuid) -> AppResult<Vec<Op
     model::editable_meeting(tx, actor, &mid)?;
     let agenda = model::agenda_of(tx, &mid)?;
     let documents = model::documents_of(tx, &mid)?;
-    let ids: Vec<String> = {
-        tx.query_map(
-            "SELECT id FROM annotations WHERE meeting_id = ?1 AND deleted = 0 AND visibility <> 'private'",
-            [&mid],
-            |r| r.get(0),
-        )?
-    };
+    let ids = store::opinions::shared_ids(tx, &mid)?;
     let mut out = Vec::new();
     for id in ids {
         let Some(stored) = annotations::load(tx, &id)? else { continue };
@@ -112,11 +84,7 @@ pub fn set_handled(tx: &Tx<'_>, actor: &AuthUser, annotation_id: Uuid, handled: 
     }
     model::editable_meeting(tx, actor, &mid).map_err(|e| e.renamed_not_found("opinion"))?;
     let before = state(tx, &id)?;
-    tx.execute(
-        "INSERT INTO opinion_states (annotation_id, meeting_id, handled, by_user, at) VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (annotation_id) DO UPDATE SET handled = excluded.handled, by_user = excluded.by_user, at = excluded.at",
-        params![id, mid, handled, actor.id(), model::fmt_ts(OffsetDateTime::now_utc())],
-    )?;
+    store::opinions::set_state(tx, &id, &mid, handled, &actor.id(), OffsetDateTime::now_utc())?;
     announce(tx, &mid, &id)?;
     let after = state(tx, &id)?.ok_or_else(|| AppError::Stored(format!("opinion state {id} vanished")))?;
     let action = if handled { "opinion.handled" } else { "opinion.reopened" };
@@ -147,9 +115,7 @@ pub fn record_grant(tx: &Tx<'_>, mid: &str, user_id: &str) -> AppResult<()> {
     if !model::is_secretariat(tx, mid, user_id)? {
         return Ok(());
     }
-    let ids: Vec<String> =
-        { tx.query_map("SELECT annotation_id FROM opinion_states WHERE meeting_id = ?1", [mid], |r| r.get(0))? };
-    for id in ids {
+    for id in store::opinions::with_state(tx, mid)? {
         feed::record(tx, mid, "opinion_state", &id, Some(user_id))?;
     }
     Ok(())

@@ -21,10 +21,14 @@
 //! its head always agree.
 
 pub mod annotations;
+pub mod audit;
 pub mod copy;
+pub mod devices;
 pub mod logins;
 mod migrations;
 mod notify;
+pub mod opens;
+pub mod opinions;
 mod pg;
 mod pool;
 pub mod room;
@@ -294,6 +298,11 @@ pub(in crate::store) fn finish_appending(tx: &Tx<'_>, before: i64, bulk: usize) 
     // A bulk write: listeners are told to ask the feed rather than handed every row.
     let rows = (rows.len() <= bulk).then_some(rows);
     Ok(Some(Commit { head, rows }))
+}
+
+/// The latest change of a meeting in the feed (0 before any).
+pub fn meeting_head(tx: &Tx<'_>, meeting_id: &str) -> StoreResult<i64> {
+    tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM change_log WHERE meeting_id = ?1", [meeting_id], |r| r.get(0))
 }
 
 /// Current head of the change counter.
