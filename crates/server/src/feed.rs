@@ -11,7 +11,6 @@ use uuid::Uuid;
 use crate::auth::now_unix;
 use crate::core::room;
 use crate::error::AppResult;
-use crate::model;
 use crate::store::{self, head_seq};
 
 /// Appends one change for every participant of `meeting_id` (or only `audience`).
@@ -31,13 +30,13 @@ pub fn record_for(tx: &Tx<'_>, meeting_id: &str, kind: &str, entity_id: &str, au
 pub fn record_grant(tx: &Tx<'_>, meeting_id: &str, user_id: &str) -> AppResult<()> {
     let who = Some(user_id);
     record(tx, meeting_id, "meeting", meeting_id, who)?;
-    for item in model::agenda_of(tx, meeting_id)? {
+    for item in crate::store::meetings::agenda_of(tx, meeting_id)? {
         record(tx, meeting_id, "agenda_item", &item.id.to_string(), who)?;
     }
-    for p in model::participants_of(tx, meeting_id)? {
+    for p in crate::store::meetings::participants_of(tx, meeting_id)? {
         record(tx, meeting_id, "participant", &participant_key(p.meeting_id, p.user_id), who)?;
     }
-    for d in model::documents_of(tx, meeting_id)? {
+    for d in crate::store::documents::documents_of(tx, meeting_id)? {
         record(tx, meeting_id, "document", &d.id.to_string(), who)?;
     }
     crate::core::annotations::record_grant(tx, meeting_id, user_id)?;
@@ -58,7 +57,7 @@ macro_rules! visible_rows {
         concat!(
             "seq > ?1 AND ((kind = 'purge' AND audience = ?2)
                  OR (kind <> 'purge' AND (audience IS NULL OR audience = ?2) AND meeting_id IN (",
-            crate::model::visible_meetings_sql!("?2"),
+            crate::store::meetings::visible_meetings_sql!("?2"),
             ")))"
         )
     };
@@ -171,7 +170,7 @@ impl Loaded {
         Ok(Some(match kind {
             "participant" => (
                 EntityKind::Participant,
-                model::participants_of(tx, meeting_id)?
+                crate::store::meetings::participants_of(tx, meeting_id)?
                     .into_iter()
                     .map(|p| (key(p.meeting_id, p.user_id), Entity::Participant(p)))
                     .collect(),
@@ -185,14 +184,14 @@ impl Loaded {
             ),
             "agenda_item" => (
                 EntityKind::AgendaItem,
-                model::agenda_of(tx, meeting_id)?
+                crate::store::meetings::agenda_of(tx, meeting_id)?
                     .into_iter()
                     .map(|a| (a.id.to_string(), Entity::AgendaItem(a)))
                     .collect(),
             ),
             "document" => (
                 EntityKind::Document,
-                model::documents_of(tx, meeting_id)?
+                crate::store::documents::documents_of(tx, meeting_id)?
                     .into_iter()
                     .map(|d| (d.id.to_string(), Entity::Document(d)))
                     .collect(),
@@ -225,17 +224,17 @@ fn resolve(tx: &Tx<'_>, user_id: &str, meeting_id: &str, kind: &str, entity_id: 
     let upsert = |entity| Ok(ChangeOp::Upsert { entity });
     match kind {
         "purge" => Ok(ChangeOp::Purge { meeting_id: Uuid::parse_str(meeting_id).unwrap_or_default() }),
-        "meeting" => match model::meeting(tx, entity_id)? {
+        "meeting" => match crate::store::meetings::meeting(tx, entity_id)? {
             Some(m) => upsert(Entity::Meeting(m)),
             None => gone(EntityKind::Meeting),
         },
-        "agenda_item" => match model::agenda_item(tx, entity_id)? {
+        "agenda_item" => match crate::store::meetings::agenda_item(tx, entity_id)? {
             Some(a) => upsert(Entity::AgendaItem(a)),
             None => gone(EntityKind::AgendaItem),
         },
         "participant" => {
             let (m, u) = entity_id.split_once(':').unwrap_or((meeting_id, ""));
-            match model::participant(tx, m, u)? {
+            match crate::store::meetings::participant(tx, m, u)? {
                 Some(p) => upsert(Entity::Participant(p)),
                 None => gone(EntityKind::Participant),
             }
@@ -250,7 +249,7 @@ fn resolve(tx: &Tx<'_>, user_id: &str, meeting_id: &str, kind: &str, entity_id: 
             Some(s) if crate::core::opinions::may_see_state(tx, entity_id, user_id)? => upsert(Entity::OpinionState(s)),
             _ => gone(EntityKind::OpinionState),
         },
-        "live_state" => match model::meeting(tx, entity_id)? {
+        "live_state" => match crate::store::meetings::meeting(tx, entity_id)? {
             Some(_) => upsert(Entity::LiveState(room::live_state(tx, entity_id)?)),
             None => gone(EntityKind::LiveState),
         },
@@ -266,7 +265,7 @@ fn resolve(tx: &Tx<'_>, user_id: &str, meeting_id: &str, kind: &str, entity_id: 
             Some(v) => upsert(Entity::Vote(Box::new(v))),
             None => gone(EntityKind::Vote),
         },
-        _ => match model::document(tx, entity_id)? {
+        _ => match crate::store::documents::document(tx, entity_id)? {
             Some(d) => upsert(Entity::Document(d)),
             None => gone(EntityKind::Document),
         },

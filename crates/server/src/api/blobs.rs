@@ -8,10 +8,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use meeting_protocol::{ApiError, ErrorCode};
 
+use crate::AppState;
 use crate::auth::AuthUser;
 use crate::blobs::BlobRead;
 use crate::error::{AppError, AppResult, Path};
-use crate::{AppState, model};
 
 /// A single byte range resolved against a blob of known size: `start..=end`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,7 +82,8 @@ pub async fn get_blob(
     let (uid, sha) = (caller.id(), sha256.clone());
     // The size recorded with the document, not asked of the store: under load every
     // request to a bucket counts.
-    let Some(size) = state.db.read(move |tx| model::readable_blob_size(tx, &uid, &sha)).await? else {
+    let Some(size) = state.db.read(move |tx| Ok(crate::store::documents::readable_blob_size(tx, &uid, &sha)?)).await?
+    else {
         return Err(AppError::not_found("blob"));
     };
     let turn = state.blobs.turn().await?;

@@ -16,11 +16,11 @@ use meeting_protocol::{ApiError, Conversion, Document, DocumentOrder, DocumentPa
 use serde::Deserialize;
 use uuid::Uuid;
 
+use crate::AppState;
 use crate::auth::AuthUser;
 use crate::core::conversions;
 use crate::core::documents::{self as core, NewDocument, Target, check_filename, looks_like_pdf};
 use crate::error::{AppError, AppResult, Json, Path, Query};
-use crate::{AppState, model};
 
 /// Query parameters of an upload.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -149,11 +149,12 @@ pub async fn get_document(
         .db
         .read(move |tx| {
             let id = doc_id.to_string();
-            let mid = model::document_meeting(tx, &id)?.ok_or_else(|| AppError::not_found("document"))?;
-            if !model::may_see_meeting(tx, &mid, &caller.id())? {
+            let mid =
+                crate::store::documents::document_meeting(tx, &id)?.ok_or_else(|| AppError::not_found("document"))?;
+            if !crate::store::meetings::may_see_meeting(tx, &mid, &caller.id())? {
                 return Err(AppError::not_found("document"));
             }
-            model::document(tx, &id)?.ok_or_else(|| AppError::not_found("document"))
+            crate::store::documents::document(tx, &id)?.ok_or_else(|| AppError::not_found("document"))
         })
         .await?;
     Ok(Json(doc))

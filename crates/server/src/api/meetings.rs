@@ -20,7 +20,7 @@ use crate::{AppState, model};
     responses((status = 200, body = [Meeting]), (status = 401, body = ApiError)))]
 pub async fn list_meetings(State(state): State<AppState>, caller: AuthUser) -> AppResult<Json<Vec<Meeting>>> {
     let uid = caller.id();
-    Ok(Json(state.db.read(move |tx| model::meetings_of(tx, &uid)).await?))
+    Ok(Json(state.db.read(move |tx| Ok(crate::store::meetings::meetings_of(tx, &uid)?)).await?))
 }
 
 /// Creates a draft meeting; the creating secretary becomes its organizer. Nobody else

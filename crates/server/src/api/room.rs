@@ -73,7 +73,8 @@ pub async fn present(
         .db
         .write(move |tx| {
             let did = input.document_id.to_string();
-            if crate::model::document_meeting(tx, &did)?.as_deref() != Some(meeting_id.to_string().as_str()) {
+            if crate::store::documents::document_meeting(tx, &did)?.as_deref() != Some(meeting_id.to_string().as_str())
+            {
                 return Err(AppError::not_found("document"));
             }
             room::present(tx, &caller, input.document_id, input.page_index)

@@ -15,8 +15,8 @@ use uuid::Uuid;
 
 use crate::auth::{AuthUser, now_unix};
 use crate::error::{AppError, AppResult};
+use crate::feed;
 use crate::store::{self, Tx};
-use crate::{feed, model};
 
 /// The stored annotation with the columns access depends on.
 pub struct Stored {
@@ -36,12 +36,12 @@ pub fn load(tx: &Tx<'_>, id: &str) -> AppResult<Option<Stored>> {
     Ok(Some(Stored { annotation, author_id, visibility: Visibility::parse(&visibility).unwrap_or_default() }))
 }
 
-/// The meeting's secretariat (`?1` = meeting id); see [`model::secretariat_cond`].
+/// The meeting's secretariat (`?1` = meeting id); see [`crate::store::meetings::secretariat_cond`].
 macro_rules! secretariat_sql {
     () => {
         concat!(
             "SELECT p.user_id FROM participants p JOIN users u ON u.id = p.user_id WHERE p.meeting_id = ?1 AND ",
-            crate::model::secretariat_cond!()
+            crate::store::meetings::secretariat_cond!()
         )
     };
 }
@@ -49,13 +49,13 @@ macro_rules! secretariat_sql {
 /// True when `user_id` may see the stored annotation now.
 pub fn may_see(tx: &Tx<'_>, stored: &Stored, user_id: &str) -> AppResult<bool> {
     let meeting = stored.annotation.meeting_id.to_string();
-    if !model::may_see_meeting(tx, &meeting, user_id)? {
+    if !crate::store::meetings::may_see_meeting(tx, &meeting, user_id)? {
         return Ok(false);
     }
     Ok(match stored.visibility {
         _ if stored.author_id == user_id => true,
         Visibility::Participants => true,
-        Visibility::Secretariat => model::is_secretariat(tx, &meeting, user_id)?,
+        Visibility::Secretariat => crate::store::meetings::is_secretariat(tx, &meeting, user_id)?,
         Visibility::Private => false,
     })
 }
@@ -110,13 +110,13 @@ fn answer(op_id: Uuid, outcome: OpOutcome, status: u16, version: i64, annotation
 /// Why an op cannot be applied at all, if it cannot.
 fn refusal(tx: &Tx<'_>, caller: &AuthUser, a: &Annotation) -> AppResult<Option<(u16, String)>> {
     let meeting = a.meeting_id.to_string();
-    if !model::may_see_meeting(tx, &meeting, &caller.id())? {
+    if !crate::store::meetings::may_see_meeting(tx, &meeting, &caller.id())? {
         return Ok(Some((404, "meeting".into())));
     }
     let on_page = !matches!(a.shape, Shape::ItemNote);
     match (a.document_id, on_page) {
         (Some(doc), true) => {
-            if model::document_meeting(tx, &doc.to_string())?.as_deref() != Some(meeting.as_str()) {
+            if crate::store::documents::document_meeting(tx, &doc.to_string())?.as_deref() != Some(meeting.as_str()) {
                 return Ok(Some((404, "document".into())));
             }
             if a.page.is_none() || !a.document_sha256.as_deref().is_some_and(meeting_protocol::is_sha256_hex) {
@@ -125,7 +125,7 @@ fn refusal(tx: &Tx<'_>, caller: &AuthUser, a: &Annotation) -> AppResult<Option<(
         }
         (_, false) => {
             let item = a.agenda_item_id.map(|i| i.to_string()).unwrap_or_default();
-            if model::agenda_meeting(tx, &item)?.as_deref() != Some(meeting.as_str()) {
+            if crate::store::meetings::agenda_meeting(tx, &item)?.as_deref() != Some(meeting.as_str()) {
                 return Ok(Some((404, "agenda item".into())));
             }
         }

@@ -22,9 +22,9 @@ pub fn of_meeting(tx: &Tx<'_>, actor: &AuthUser, meeting_id: Uuid) -> AppResult<
     model::editable_meeting(tx, actor, &mid)?;
     let latest = store::meeting_head(tx, &mid)?;
     let mut out = Vec::new();
-    for p in model::participants_of(tx, &mid)? {
+    for p in crate::store::meetings::participants_of(tx, &mid)? {
         let uid = p.user_id.to_string();
-        let sees = model::may_see_meeting(tx, &mid, &uid)?;
+        let sees = crate::store::meetings::may_see_meeting(tx, &mid, &uid)?;
         let devices = store::devices::positions_of(tx, &uid)?
             .into_iter()
             .map(|(status, seq)| DeviceStatus { up_to_date: sees && seq >= latest, ..status })

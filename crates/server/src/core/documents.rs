@@ -146,7 +146,7 @@ pub fn write_pdf(
             insert_version(tx, &id, version, content, original, &actor.id())?;
             tx.execute("UPDATE documents SET current_version = ?2 WHERE id = ?1", params![id, version])?;
             feed::record(tx, &mid, "document", &id, None)?;
-            let doc = model::document(tx, &id)?.ok_or_else(|| AppError::not_found("document"))?;
+            let doc = crate::store::documents::document(tx, &id)?.ok_or_else(|| AppError::not_found("document"))?;
             audit::record(tx, actor, "document.replace", &subject(&mid, &id), snapshot(&before), snapshot(&doc))?;
             Ok(doc)
         }
@@ -206,7 +206,7 @@ pub fn insert(
     )?;
     insert_version(tx, &id, 1, content, original, by)?;
     feed::record(tx, &mid, "document", &id, None)?;
-    model::document(tx, &id)?.ok_or_else(|| AppError::not_found("document"))
+    crate::store::documents::document(tx, &id)?.ok_or_else(|| AppError::not_found("document"))
 }
 
 /// Checks that the caller may add documents to the meeting and that the agenda item
@@ -214,7 +214,7 @@ pub fn insert(
 pub fn check_target(tx: &Tx<'_>, actor: &AuthUser, mid: &str, agenda: Option<Uuid>) -> AppResult<()> {
     model::editable_meeting(tx, actor, mid)?;
     if let Some(a) = agenda
-        && model::agenda_meeting(tx, &a.to_string())?.as_deref() != Some(mid)
+        && crate::store::meetings::agenda_meeting(tx, &a.to_string())?.as_deref() != Some(mid)
     {
         return Err(AppError::bad_request("agenda_item_id is not an agenda item of this meeting"));
     }
@@ -224,9 +224,9 @@ pub fn check_target(tx: &Tx<'_>, actor: &AuthUser, mid: &str, agenda: Option<Uui
 /// The editable document and its meeting id; non-participants get 404.
 pub fn editable(tx: &Tx<'_>, actor: &AuthUser, doc_id: Uuid) -> AppResult<(String, Document)> {
     let id = doc_id.to_string();
-    let mid = model::document_meeting(tx, &id)?.ok_or_else(|| AppError::not_found("document"))?;
+    let mid = crate::store::documents::document_meeting(tx, &id)?.ok_or_else(|| AppError::not_found("document"))?;
     model::editable_meeting(tx, actor, &mid).map_err(|e| e.renamed_not_found("document"))?;
-    let doc = model::document(tx, &id)?.ok_or_else(|| AppError::not_found("document"))?;
+    let doc = crate::store::documents::document(tx, &id)?.ok_or_else(|| AppError::not_found("document"))?;
     Ok((mid, doc))
 }
 
@@ -258,7 +258,7 @@ pub fn update(tx: &Tx<'_>, actor: &AuthUser, doc_id: Uuid, patch: &DocumentPatch
         ],
     )?;
     feed::record(tx, &mid, "document", &id, None)?;
-    let doc = model::document(tx, &id)?.ok_or_else(|| AppError::not_found("document"))?;
+    let doc = crate::store::documents::document(tx, &id)?.ok_or_else(|| AppError::not_found("document"))?;
     audit::record(tx, actor, "document.update", &subject(&mid, &id), snapshot(&before), snapshot(&doc))?;
     Ok(doc)
 }
@@ -283,8 +283,10 @@ pub fn reorder(
     let mid = meeting_id.to_string();
     check_target(tx, actor, &mid, order.agenda_item_id)?;
     let item = order.agenda_item_id.map(|a| a.to_string());
-    let before: Vec<Document> =
-        model::documents_of(tx, &mid)?.into_iter().filter(|d| d.agenda_item_id == order.agenda_item_id).collect();
+    let before: Vec<Document> = crate::store::documents::documents_of(tx, &mid)?
+        .into_iter()
+        .filter(|d| d.agenda_item_id == order.agenda_item_id)
+        .collect();
     let mut wanted = order.document_ids.clone();
     wanted.sort();
     wanted.dedup();
@@ -311,7 +313,10 @@ pub fn reorder(
         Some(ids(&old)),
         Some(ids(&order.document_ids)),
     )?;
-    Ok(model::documents_of(tx, &mid)?.into_iter().filter(|d| d.agenda_item_id == order.agenda_item_id).collect())
+    Ok(crate::store::documents::documents_of(tx, &mid)?
+        .into_iter()
+        .filter(|d| d.agenda_item_id == order.agenda_item_id)
+        .collect())
 }
 
 /// Removes a document from its meeting; readers' devices delete their copy.

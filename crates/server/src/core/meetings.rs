@@ -187,7 +187,7 @@ pub fn cancel(tx: &Tx<'_>, actor: &AuthUser, meeting_id: Uuid, reason: &str) -> 
 pub fn delete(tx: &Tx<'_>, actor: &AuthUser, meeting_id: Uuid) -> AppResult<()> {
     let id = meeting_id.to_string();
     let before = model::editable_meeting(tx, actor, &id)?;
-    for p in model::participants_of(tx, &id)? {
+    for p in crate::store::meetings::participants_of(tx, &id)? {
         feed::record_purge(tx, &id, &p.user_id.to_string())?;
     }
     tx.execute("DELETE FROM meetings WHERE id = ?1", [&id])?;
@@ -211,7 +211,7 @@ pub fn copy(tx: &Tx<'_>, actor: &AuthUser, from: Uuid, req: &CopyMeetingRequest)
     let meeting = create(tx, actor, &input)?;
     let mid = meeting.id.to_string();
     let mut items = std::collections::HashMap::new();
-    for item in model::agenda_of(tx, &src_id)? {
+    for item in crate::store::meetings::agenda_of(tx, &src_id)? {
         let copy = insert_agenda_item(tx, meeting.id, &item_input(&item))?;
         audit::record(
             tx,
@@ -224,7 +224,7 @@ pub fn copy(tx: &Tx<'_>, actor: &AuthUser, from: Uuid, req: &CopyMeetingRequest)
         items.insert(item.id, copy.id);
     }
     if req.with_documents {
-        for doc in model::documents_of(tx, &src_id)? {
+        for doc in crate::store::documents::documents_of(tx, &src_id)? {
             let agenda = doc.agenda_item_id.and_then(|a| items.get(&a).copied());
             let copied = super::documents::copy_into(tx, actor, &doc, &mid, agenda)?;
             audit::record(
@@ -238,7 +238,7 @@ pub fn copy(tx: &Tx<'_>, actor: &AuthUser, from: Uuid, req: &CopyMeetingRequest)
         }
     }
     if req.with_participants {
-        for p in model::participants_of(tx, &src_id)? {
+        for p in crate::store::meetings::participants_of(tx, &src_id)? {
             if p.user_id != actor.user.id {
                 set_participant(tx, actor, meeting.id, p.user_id, p.role)?;
             }
@@ -269,12 +269,12 @@ pub fn set_participant(
     let (mid, uid) = (meeting_id.to_string(), user_id.to_string());
     model::editable_meeting(tx, actor, &mid)?;
     crate::auth::user_by_id(tx, &uid)?.ok_or_else(|| AppError::not_found("user"))?;
-    let before = model::participant(tx, &mid, &uid)?;
+    let before = crate::store::meetings::participant(tx, &mid, &uid)?;
     if before.as_ref().is_some_and(|p| p.role == ParticipantRole::Organizer) && role != ParticipantRole::Organizer {
         last_organizer_guard(tx, &mid)?;
     }
     set_participant_unaudited(tx, &mid, &uid, role)?;
-    let after = model::participant(tx, &mid, &uid)?;
+    let after = crate::store::meetings::participant(tx, &mid, &uid)?;
     let key = participant_key(meeting_id, user_id);
     let action = if before.is_some() { "participant.update" } else { "participant.add" };
     audit::record(
@@ -314,7 +314,7 @@ fn last_organizer_guard(tx: &Tx<'_>, mid: &str) -> AppResult<()> {
 pub fn remove_participant(tx: &Tx<'_>, actor: &AuthUser, meeting_id: Uuid, user_id: Uuid) -> AppResult<()> {
     let (mid, uid) = (meeting_id.to_string(), user_id.to_string());
     model::editable_meeting(tx, actor, &mid)?;
-    let p = model::participant(tx, &mid, &uid)?.ok_or_else(|| AppError::not_found("participant"))?;
+    let p = crate::store::meetings::participant(tx, &mid, &uid)?.ok_or_else(|| AppError::not_found("participant"))?;
     if p.role == ParticipantRole::Organizer {
         last_organizer_guard(tx, &mid)?;
     }
@@ -371,7 +371,7 @@ pub fn insert_agenda_item(tx: &Tx<'_>, meeting_id: Uuid, input: &AgendaItemInput
 pub fn reorder(tx: &Tx<'_>, actor: &AuthUser, meeting_id: Uuid, order: &AgendaOrder) -> AppResult<Vec<AgendaItem>> {
     let mid = meeting_id.to_string();
     model::editable_meeting(tx, actor, &mid)?;
-    let current = model::agenda_of(tx, &mid)?;
+    let current = crate::store::meetings::agenda_of(tx, &mid)?;
     let mut wanted = order.item_ids.clone();
     wanted.sort();
     wanted.dedup();
@@ -398,15 +398,15 @@ pub fn reorder(tx: &Tx<'_>, actor: &AuthUser, meeting_id: Uuid, order: &AgendaOr
             snapshot(&order.item_ids),
         )?;
     }
-    model::agenda_of(tx, &mid)
+    Ok(crate::store::meetings::agenda_of(tx, &mid)?)
 }
 
 /// The item, its meeting id, if the caller may change it; 404 names the item.
 pub fn editable_item(tx: &Tx<'_>, actor: &AuthUser, item_id: Uuid) -> AppResult<(String, AgendaItem)> {
     let id = item_id.to_string();
-    let mid = model::agenda_meeting(tx, &id)?.ok_or_else(|| AppError::not_found("agenda item"))?;
+    let mid = crate::store::meetings::agenda_meeting(tx, &id)?.ok_or_else(|| AppError::not_found("agenda item"))?;
     model::editable_meeting(tx, actor, &mid).map_err(|e| e.renamed_not_found("agenda item"))?;
-    let item = model::agenda_item(tx, &id)?.ok_or_else(|| AppError::not_found("agenda item"))?;
+    let item = crate::store::meetings::agenda_item(tx, &id)?.ok_or_else(|| AppError::not_found("agenda item"))?;
     Ok((mid, item))
 }
 
@@ -455,7 +455,7 @@ pub fn delete_item(tx: &Tx<'_>, actor: &AuthUser, item_id: Uuid) -> AppResult<()
     for d in docs {
         feed::record(tx, &mid, "document", &d, None)?;
     }
-    for later in model::agenda_of(tx, &mid)?.into_iter().filter(|i| i.position > item.position) {
+    for later in crate::store::meetings::agenda_of(tx, &mid)?.into_iter().filter(|i| i.position > item.position) {
         tx.execute("UPDATE agenda_items SET position = position - 1 WHERE id = ?1", [later.id.to_string()])?;
         feed::record(tx, &mid, "agenda_item", &later.id.to_string(), None)?;
     }

@@ -20,9 +20,9 @@ pub fn record(tx: &Tx<'_>, actor: &AuthUser, opens: &[DocumentOpen]) -> AppResul
     for o in opens {
         let valid_time = OffsetDateTime::parse(&o.opened_at, &time::format_description::well_known::Rfc3339).is_ok();
         let meeting = store::opens::document_meeting(tx, &o.document_id)?;
-        let Some(meeting) = meeting
-            .filter(|m| valid_time && o.sha256.len() == 64 && model::may_see_meeting(tx, m, &uid).unwrap_or(false))
-        else {
+        let Some(meeting) = meeting.filter(|m| {
+            valid_time && o.sha256.len() == 64 && crate::store::meetings::may_see_meeting(tx, m, &uid).unwrap_or(false)
+        }) else {
             answer.refused += 1;
             continue;
         };

@@ -29,15 +29,15 @@ fn is_opinion(s: &Stored) -> bool {
 pub fn may_see_state(tx: &Tx<'_>, annotation_id: &str, user_id: &str) -> AppResult<bool> {
     let Some(stored) = annotations::load(tx, annotation_id)? else { return Ok(false) };
     let mid = stored.annotation.meeting_id.to_string();
-    Ok(model::is_secretariat(tx, &mid, user_id)? && annotations::may_see(tx, &stored, user_id)?)
+    Ok(crate::store::meetings::is_secretariat(tx, &mid, user_id)? && annotations::may_see(tx, &stored, user_id)?)
 }
 
 /// The meeting's opinions, in agenda order then document then page, for its secretariat.
 pub fn list(tx: &Tx<'_>, actor: &AuthUser, meeting_id: Uuid) -> AppResult<Vec<Opinion>> {
     let mid = meeting_id.to_string();
     model::editable_meeting(tx, actor, &mid)?;
-    let agenda = model::agenda_of(tx, &mid)?;
-    let documents = model::documents_of(tx, &mid)?;
+    let agenda = crate::store::meetings::agenda_of(tx, &mid)?;
+    let documents = crate::store::documents::documents_of(tx, &mid)?;
     let ids = store::opinions::shared_ids(tx, &mid)?;
     let mut out = Vec::new();
     for id in ids {
@@ -101,9 +101,9 @@ pub fn set_handled(tx: &Tx<'_>, actor: &AuthUser, annotation_id: Uuid, handled: 
 
 /// Records the state's change for each member of the secretariat.
 fn announce(tx: &Tx<'_>, mid: &str, annotation_id: &str) -> AppResult<()> {
-    for p in model::participants_of(tx, mid)? {
+    for p in crate::store::meetings::participants_of(tx, mid)? {
         let uid = p.user_id.to_string();
-        if model::is_secretariat(tx, mid, &uid)? {
+        if crate::store::meetings::is_secretariat(tx, mid, &uid)? {
             feed::record(tx, mid, "opinion_state", annotation_id, Some(&uid))?;
         }
     }
@@ -112,7 +112,7 @@ fn announce(tx: &Tx<'_>, mid: &str, annotation_id: &str) -> AppResult<()> {
 
 /// Re-announces the meeting's opinion states to someone who just gained sight of it.
 pub fn record_grant(tx: &Tx<'_>, mid: &str, user_id: &str) -> AppResult<()> {
-    if !model::is_secretariat(tx, mid, user_id)? {
+    if !crate::store::meetings::is_secretariat(tx, mid, user_id)? {
         return Ok(());
     }
     for id in store::opinions::with_state(tx, mid)? {

@@ -26,7 +26,7 @@ pub(crate) fn role_in(tx: &Tx<'_>, mid: &str, uid: &str) -> AppResult<Option<Par
 
 /// Whether the user runs the room: the chair, or of the secretariat.
 pub fn presiding(tx: &Tx<'_>, mid: &str, uid: &str) -> AppResult<bool> {
-    Ok(role_in(tx, mid, uid)? == Some(ParticipantRole::Chair) || model::is_secretariat(tx, mid, uid)?)
+    Ok(role_in(tx, mid, uid)? == Some(ParticipantRole::Chair) || crate::store::meetings::is_secretariat(tx, mid, uid)?)
 }
 
 /// The users who run the room of `mid` (the chair and the secretariat), in one query:
@@ -38,7 +38,7 @@ pub fn presiding_users(tx: &Tx<'_>, mid: &str) -> AppResult<Vec<String>> {
         concat!(
             "SELECT p.user_id FROM participants p JOIN users u ON u.id = p.user_id \
              WHERE p.meeting_id = ?1 AND (p.role = 'chair' OR ",
-            model::secretariat_cond!(),
+            crate::store::meetings::secretariat_cond!(),
             ")"
         ),
         [mid],
@@ -96,7 +96,7 @@ fn update_live(tx: &Tx<'_>, mid: &str, change: &LiveChange<'_>) -> AppResult<Liv
 pub fn set_current_item(tx: &Tx<'_>, actor: &AuthUser, mid: &str, item: Option<Uuid>) -> AppResult<LiveState> {
     require_presiding(tx, actor, mid)?;
     if let Some(i) = &item
-        && model::agenda_meeting(tx, &i.to_string())?.as_deref() != Some(mid)
+        && crate::store::meetings::agenda_meeting(tx, &i.to_string())?.as_deref() != Some(mid)
     {
         return Err(AppError::not_found("agenda item"));
     }
@@ -123,13 +123,13 @@ pub fn set_quorum(tx: &Tx<'_>, actor: &AuthUser, mid: &str, percent: u32) -> App
 /// secretariat and whoever has the floor may present.
 pub fn present(tx: &Tx<'_>, actor: &AuthUser, document_id: Uuid, page_index: u32) -> AppResult<LiveState> {
     let did = document_id.to_string();
-    let mid = model::document_meeting(tx, &did)?.ok_or_else(|| AppError::not_found("document"))?;
+    let mid = crate::store::documents::document_meeting(tx, &did)?.ok_or_else(|| AppError::not_found("document"))?;
     live_meeting(tx, actor, &mid).map_err(|e| e.renamed_not_found("document"))?;
     let uid = actor.id();
     if !presiding(tx, &mid, &uid)? && !super::speakers::has_floor(tx, &mid, &uid)? {
         return Err(AppError::forbidden("only the chair, the secretariat or the speaker presents"));
     }
-    let doc = model::document(tx, &did)?.ok_or_else(|| AppError::not_found("document"))?;
+    let doc = crate::store::documents::document(tx, &did)?.ok_or_else(|| AppError::not_found("document"))?;
     if doc.page_count > 0 && i64::from(page_index) >= doc.page_count {
         return Err(AppError::bad_request(format!("the document has {} pages", doc.page_count)));
     }

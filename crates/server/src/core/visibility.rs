@@ -6,14 +6,14 @@
 use crate::store::Tx;
 
 use crate::error::AppResult;
-use crate::{feed, model};
+use crate::feed;
 
 /// Every participant of the meeting and whether they may see it now.
 pub fn sight(tx: &Tx<'_>, meeting_id: &str) -> AppResult<Vec<(String, bool)>> {
     let mut out = Vec::new();
-    for p in model::participants_of(tx, meeting_id)? {
+    for p in crate::store::meetings::participants_of(tx, meeting_id)? {
         let uid = p.user_id.to_string();
-        let sees = model::may_see_meeting(tx, meeting_id, &uid)?;
+        let sees = crate::store::meetings::may_see_meeting(tx, meeting_id, &uid)?;
         out.push((uid, sees));
     }
     Ok(out)

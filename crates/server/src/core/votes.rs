@@ -37,7 +37,7 @@ fn reread(tx: &Tx<'_>, id: &Uuid) -> AppResult<Vote> {
 /// A vote the caller may see (404 otherwise, as for its meeting).
 pub fn visible_vote(tx: &Tx<'_>, actor: &AuthUser, vote_id: Uuid) -> AppResult<Vote> {
     let v = store::votes::get(tx, &vote_id)?.ok_or_else(|| AppError::not_found("vote"))?;
-    if !model::may_see_meeting(tx, &v.meeting_id.to_string(), &actor.id())? {
+    if !crate::store::meetings::may_see_meeting(tx, &v.meeting_id.to_string(), &actor.id())? {
         return Err(AppError::not_found("vote"));
     }
     Ok(v)
@@ -63,7 +63,7 @@ fn choices(input: Option<&[String]>) -> AppResult<Vec<String>> {
 /// and only when some voting member is there to vote.
 pub fn open(tx: &Tx<'_>, actor: &AuthUser, item_id: Uuid, input: &VoteInput) -> AppResult<Vote> {
     let item = item_id.to_string();
-    let mid = model::agenda_meeting(tx, &item)?.ok_or_else(|| AppError::not_found("agenda item"))?;
+    let mid = crate::store::meetings::agenda_meeting(tx, &item)?.ok_or_else(|| AppError::not_found("agenda item"))?;
     model::visible_meeting(tx, actor, &mid).map_err(|e| e.renamed_not_found("agenda item"))?;
     require_presiding(tx, actor, &mid)?;
     let question = text("question", &input.question, 500, true)?;
@@ -149,7 +149,7 @@ fn cast_in_vote(
     };
     let (id, mid) = (v.id.to_string(), v.meeting_id.to_string());
     let voters: Vec<String> = mine.iter().map(|&i| ballots[i].actor.id()).collect();
-    let seeing = model::users_seeing(tx, &mid, &voters)?;
+    let seeing = crate::store::meetings::users_seeing(tx, &mid, &voters)?;
     // A secret vote opened before its count was kept in the database (see
     // `void_uncountable`) takes no ballot it could not count.
     let countable = !v.secret || store::votes::counters(tx, &v.id)? == v.choices.len() as i64;

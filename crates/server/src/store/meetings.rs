@@ -1,0 +1,193 @@
+//! Meetings, their agenda and their participants (`meetings`, `agenda_items`,
+//! `participants`), and the one rule of who sees a meeting, as SQL
+//! ([`visible_meetings_sql`]) every read path asks. The rules that use them are in
+//! [`crate::model`] and [`crate::core::meetings`].
+
+use meeting_protocol::{AgendaItem, Meeting, MeetingStatus, Participant, ParticipantRole};
+
+use super::sql::{Row, Tx, Value};
+use super::{Error, StoreResult};
+
+/// The meeting's secretariat, as an SQL condition over `participants p JOIN users u`:
+/// its organizers and the secretaries and admins taking part. One definition for who
+/// sees drafts, who sees marks shared with the secretariat, and who is told of them.
+macro_rules! secretariat_cond {
+    () => {
+        "(p.role = 'organizer' OR u.role IN ('secretary', 'admin'))"
+    };
+}
+pub(crate) use secretariat_cond;
+
+/// SQL: the ids of the meetings the user bound to parameter `$uid` may see — those they
+/// take part in, unless it is a draft and they are not of its secretariat. Every read
+/// path (meeting endpoints, feed, blobs, annotations) asks this one question.
+macro_rules! visible_meetings_sql {
+    ($uid:literal) => {
+        concat!(
+            "SELECT p.meeting_id FROM participants p JOIN users u ON u.id = p.user_id ",
+            "JOIN meetings m ON m.id = p.meeting_id WHERE p.user_id = ",
+            $uid,
+            " AND (m.status <> 'draft' OR ",
+            crate::store::meetings::secretariat_cond!(),
+            ")"
+        )
+    };
+}
+pub(crate) use visible_meetings_sql;
+
+const MEETING_COLS: &str = "id, title, location, description, starts_at, ends_at, status, cancel_reason, watermark";
+fn meeting_row(r: &Row<'_>) -> StoreResult<Meeting> {
+    let status: String = r.get(6)?;
+    Ok(Meeting {
+        id: r.get(0)?,
+        title: r.get(1)?,
+        location: r.get(2)?,
+        description: r.get(3)?,
+        starts_at: r.get(4)?,
+        ends_at: r.get(5)?,
+        status: MeetingStatus::parse(&status)
+            .ok_or_else(|| Error::Decode { column: 6, message: format!("{status:?} is not a meeting's state") })?,
+        cancel_reason: r.get(7)?,
+        watermark: r.get(8)?,
+    })
+}
+
+const AGENDA_COLS: &str = "id, meeting_id, position, title, presenter, planned_time, duration_minutes";
+fn agenda_row(r: &Row<'_>) -> StoreResult<AgendaItem> {
+    Ok(AgendaItem {
+        id: r.get(0)?,
+        meeting_id: r.get(1)?,
+        position: r.get(2)?,
+        title: r.get(3)?,
+        presenter: r.get(4)?,
+        planned_time: r.get(5)?,
+        duration_minutes: r.get(6)?,
+    })
+}
+
+const PARTICIPANT_SELECT: &str = "SELECT p.meeting_id, p.user_id, u.username, u.display_name, p.role
+    FROM participants p JOIN users u ON u.id = p.user_id";
+fn participant_row(r: &Row<'_>) -> StoreResult<Participant> {
+    let role: String = r.get(4)?;
+    Ok(Participant {
+        meeting_id: r.get(0)?,
+        user_id: r.get(1)?,
+        username: r.get(2)?,
+        display_name: r.get(3)?,
+        role: ParticipantRole::parse(&role)
+            .ok_or_else(|| Error::Decode { column: 4, message: format!("{role:?} is not a participant's role") })?,
+    })
+}
+
+/// One meeting by id.
+pub fn meeting(tx: &Tx<'_>, id: &str) -> StoreResult<Option<Meeting>> {
+    tx.query_opt(&format!("SELECT {MEETING_COLS} FROM meetings WHERE id = ?1"), [id], meeting_row)
+}
+
+/// Meetings the user may see, soonest first.
+pub fn meetings_of(tx: &Tx<'_>, user_id: &str) -> StoreResult<Vec<Meeting>> {
+    tx.query_map(
+        &format!(
+            "SELECT {MEETING_COLS} FROM meetings WHERE id IN ({}) ORDER BY starts_at, id",
+            visible_meetings_sql!("?1")
+        ),
+        [user_id],
+        meeting_row,
+    )
+}
+
+/// One agenda item by id.
+pub fn agenda_item(tx: &Tx<'_>, id: &str) -> StoreResult<Option<AgendaItem>> {
+    tx.query_opt(&format!("SELECT {AGENDA_COLS} FROM agenda_items WHERE id = ?1"), [id], agenda_row)
+}
+
+/// A meeting's agenda in order.
+pub fn agenda_of(tx: &Tx<'_>, meeting_id: &str) -> StoreResult<Vec<AgendaItem>> {
+    tx.query_map(
+        &format!("SELECT {AGENDA_COLS} FROM agenda_items WHERE meeting_id = ?1 ORDER BY position, id"),
+        [meeting_id],
+        agenda_row,
+    )
+}
+
+/// One participant.
+pub fn participant(tx: &Tx<'_>, meeting_id: &str, user_id: &str) -> StoreResult<Option<Participant>> {
+    tx.query_opt(
+        &format!("{PARTICIPANT_SELECT} WHERE p.meeting_id = ?1 AND p.user_id = ?2"),
+        [meeting_id, user_id],
+        participant_row,
+    )
+}
+
+/// A meeting's participants.
+pub fn participants_of(tx: &Tx<'_>, meeting_id: &str) -> StoreResult<Vec<Participant>> {
+    tx.query_map(
+        &format!("{PARTICIPANT_SELECT} WHERE p.meeting_id = ?1 ORDER BY p.role, u.username"),
+        [meeting_id],
+        participant_row,
+    )
+}
+
+/// True when the user takes part in the meeting.
+pub fn is_participant(tx: &Tx<'_>, meeting_id: &str, user_id: &str) -> StoreResult<bool> {
+    Ok(tx
+        .query_opt("SELECT 1 FROM participants WHERE meeting_id = ?1 AND user_id = ?2", [meeting_id, user_id], |_| {
+            Ok(())
+        })?
+        .is_some())
+}
+
+/// True when the user may see the meeting now: a participant, and of its secretariat
+/// while it is a draft.
+pub fn may_see_meeting(tx: &Tx<'_>, meeting_id: &str, user_id: &str) -> StoreResult<bool> {
+    Ok(tx
+        .query_opt(
+            concat!("SELECT 1 FROM (", visible_meetings_sql!("?2"), ") AS visible WHERE meeting_id = ?1"),
+            [meeting_id, user_id],
+            |_| Ok(()),
+        )?
+        .is_some())
+}
+
+/// True when the user is of the meeting's secretariat (see [`secretariat_cond`]).
+pub fn is_secretariat(tx: &Tx<'_>, meeting_id: &str, user_id: &str) -> StoreResult<bool> {
+    Ok(tx
+        .query_opt(
+            concat!(
+                "SELECT 1 FROM participants p JOIN users u ON u.id = p.user_id WHERE p.meeting_id = ?1 AND p.user_id = ?2 AND ",
+                secretariat_cond!()
+            ),
+            [meeting_id, user_id],
+            |_| Ok(()),
+        )?
+        .is_some())
+}
+
+/// Meeting id of an agenda item, if it exists.
+pub fn agenda_meeting(tx: &Tx<'_>, item_id: &str) -> StoreResult<Option<String>> {
+    tx.query_opt("SELECT meeting_id FROM agenda_items WHERE id = ?1", [item_id], |r| r.get(0))
+}
+
+/// Those of `users` who may see meeting `mid`: the one visibility rule
+/// (`crate::store::meetings::visible_meetings_sql`), asked for several users at once.
+pub fn users_seeing(tx: &Tx<'_>, mid: &str, users: &[String]) -> StoreResult<Vec<String>> {
+    if users.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks = (0..users.len()).map(|k| format!("?{}", k + 2)).collect::<Vec<_>>().join(", ");
+    let mut values = vec![Value::Text(mid.to_owned())];
+    values.extend(users.iter().map(|u| Value::Text(u.clone())));
+    tx.query_map(
+        &format!(
+            concat!(
+                "SELECT v.user_id FROM participants v WHERE v.meeting_id = ?1 AND v.user_id IN ({}) \
+                 AND ?1 IN (",
+                visible_meetings_sql!("v.user_id"),
+                ")"
+            ),
+            marks
+        ),
+        values,
+        |r| r.get(0),
+    )
+}
