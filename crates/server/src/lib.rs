@@ -5,7 +5,7 @@
 //! SHA-256), and the ordered change feed from which every client builds its offline copy.
 //!
 //! Layout: [`core`] (every change: checks, feed, audit — what the handlers call),
-//! [`store`] (SQLite or PostgreSQL: pool, transactions, write discipline, migrations), [`model`] (entity reads and access rules),
+//! [`store`] (SQLite or PostgreSQL: pool, transactions, write discipline, migrations, and the SQL of each aggregate), [`model`] (who may see or change a meeting),
 //! [`feed`] (the change log), [`blobs`] (content-addressed store), [`convert`] (the
 //! LibreOffice service), [`auth`] (passwords, tokens), [`login_guard`] (failed logins), [`api`] (HTTP
 //! handlers and the OpenAPI document), [`demo`] (the explorable demo office), [`migrate`] (moving an office to
