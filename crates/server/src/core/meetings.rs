@@ -2,8 +2,7 @@
 //! records and its audit entry, in the caller's transaction. The HTTP handlers, the
 //! demo seeding and (later) the live room all call these; none writes SQL of its own.
 
-use crate::store::Tx;
-use crate::store::sql::params;
+use crate::store::{Tx, meetings};
 use meeting_protocol::{
     AgendaItem, AgendaItemInput, AgendaOrder, CopyMeetingRequest, Meeting, MeetingInput, MeetingStatus,
     ParticipantRole, Role, participant_key,
@@ -86,25 +85,8 @@ pub fn insert(tx: &Tx<'_>, m: &Meeting, organizer: &str) -> AppResult<()> {
 
 /// Writes a meeting's row (new or changed) and records the change.
 fn save(tx: &Tx<'_>, m: &Meeting) -> AppResult<()> {
+    meetings::save(tx, m)?;
     let id = m.id.to_string();
-    tx.execute(
-        "INSERT INTO meetings (id, title, location, description, starts_at, ends_at, status, cancel_reason, watermark)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-         ON CONFLICT (id) DO UPDATE SET title = excluded.title, location = excluded.location,
-            description = excluded.description, starts_at = excluded.starts_at, ends_at = excluded.ends_at,
-            status = excluded.status, cancel_reason = excluded.cancel_reason, watermark = excluded.watermark",
-        params![
-            id,
-            m.title,
-            m.location,
-            m.description,
-            model::fmt_ts(m.starts_at),
-            m.ends_at.map(model::fmt_ts),
-            m.status.as_str(),
-            m.cancel_reason,
-            m.watermark
-        ],
-    )?;
     feed::record(tx, &id, "meeting", &id, None)?;
     Ok(())
 }
@@ -187,10 +169,10 @@ pub fn cancel(tx: &Tx<'_>, actor: &AuthUser, meeting_id: Uuid, reason: &str) -> 
 pub fn delete(tx: &Tx<'_>, actor: &AuthUser, meeting_id: Uuid) -> AppResult<()> {
     let id = meeting_id.to_string();
     let before = model::editable_meeting(tx, actor, &id)?;
-    for p in crate::store::meetings::participants_of(tx, &id)? {
+    for p in meetings::participants_of(tx, &id)? {
         feed::record_purge(tx, &id, &p.user_id.to_string())?;
     }
-    tx.execute("DELETE FROM meetings WHERE id = ?1", [&id])?;
+    meetings::delete(tx, &id)?;
     audit::record(tx, actor, "meeting.delete", &subject(&id, "meeting", &id), snapshot(&before), None)?;
     Ok(())
 }
@@ -211,7 +193,7 @@ pub fn copy(tx: &Tx<'_>, actor: &AuthUser, from: Uuid, req: &CopyMeetingRequest)
     let meeting = create(tx, actor, &input)?;
     let mid = meeting.id.to_string();
     let mut items = std::collections::HashMap::new();
-    for item in crate::store::meetings::agenda_of(tx, &src_id)? {
+    for item in meetings::agenda_of(tx, &src_id)? {
         let copy = insert_agenda_item(tx, meeting.id, &item_input(&item))?;
         audit::record(
             tx,
@@ -238,7 +220,7 @@ pub fn copy(tx: &Tx<'_>, actor: &AuthUser, from: Uuid, req: &CopyMeetingRequest)
         }
     }
     if req.with_participants {
-        for p in crate::store::meetings::participants_of(tx, &src_id)? {
+        for p in meetings::participants_of(tx, &src_id)? {
             if p.user_id != actor.user.id {
                 set_participant(tx, actor, meeting.id, p.user_id, p.role)?;
             }
@@ -269,12 +251,12 @@ pub fn set_participant(
     let (mid, uid) = (meeting_id.to_string(), user_id.to_string());
     model::editable_meeting(tx, actor, &mid)?;
     crate::auth::user_by_id(tx, &uid)?.ok_or_else(|| AppError::not_found("user"))?;
-    let before = crate::store::meetings::participant(tx, &mid, &uid)?;
+    let before = meetings::participant(tx, &mid, &uid)?;
     if before.as_ref().is_some_and(|p| p.role == ParticipantRole::Organizer) && role != ParticipantRole::Organizer {
         last_organizer_guard(tx, &mid)?;
     }
     set_participant_unaudited(tx, &mid, &uid, role)?;
-    let after = crate::store::meetings::participant(tx, &mid, &uid)?;
+    let after = meetings::participant(tx, &mid, &uid)?;
     let key = participant_key(meeting_id, user_id);
     let action = if before.is_some() { "participant.update" } else { "participant.add" };
     audit::record(
@@ -290,21 +272,13 @@ pub fn set_participant(
 /// Adds or changes a participant, recording the feed changes (no audit entry).
 pub fn set_participant_unaudited(tx: &Tx<'_>, mid: &str, uid: &str, role: ParticipantRole) -> AppResult<()> {
     let sight = visibility::sight(tx, mid)?;
-    tx.execute(
-        "INSERT INTO participants (meeting_id, user_id, role) VALUES (?1, ?2, ?3)
-         ON CONFLICT (meeting_id, user_id) DO UPDATE SET role = excluded.role",
-        params![mid, uid, role.as_str()],
-    )?;
+    meetings::set_participant(tx, mid, uid, role)?;
     feed::record(tx, mid, "participant", &format!("{mid}:{uid}"), None)?;
     visibility::announce_changes(tx, mid, &sight)
 }
 
 fn last_organizer_guard(tx: &Tx<'_>, mid: &str) -> AppResult<()> {
-    let organizers: i64 =
-        tx.query_row("SELECT count(*) FROM participants WHERE meeting_id = ?1 AND role = 'organizer'", [mid], |r| {
-            r.get(0)
-        })?;
-    if organizers <= 1 {
+    if meetings::organizers(tx, mid)? <= 1 {
         return Err(AppError::conflict("the last organizer cannot be removed; add another organizer first"));
     }
     Ok(())
@@ -314,11 +288,11 @@ fn last_organizer_guard(tx: &Tx<'_>, mid: &str) -> AppResult<()> {
 pub fn remove_participant(tx: &Tx<'_>, actor: &AuthUser, meeting_id: Uuid, user_id: Uuid) -> AppResult<()> {
     let (mid, uid) = (meeting_id.to_string(), user_id.to_string());
     model::editable_meeting(tx, actor, &mid)?;
-    let p = crate::store::meetings::participant(tx, &mid, &uid)?.ok_or_else(|| AppError::not_found("participant"))?;
+    let p = meetings::participant(tx, &mid, &uid)?.ok_or_else(|| AppError::not_found("participant"))?;
     if p.role == ParticipantRole::Organizer {
         last_organizer_guard(tx, &mid)?;
     }
-    tx.execute("DELETE FROM participants WHERE meeting_id = ?1 AND user_id = ?2", [&mid, &uid])?;
+    meetings::remove_participant(tx, &mid, &uid)?;
     let key = participant_key(meeting_id, user_id);
     feed::record(tx, &mid, "participant", &key, None)?;
     feed::record_purge(tx, &mid, &uid)?;
@@ -344,10 +318,7 @@ pub fn create_item(tx: &Tx<'_>, actor: &AuthUser, meeting_id: Uuid, input: &Agen
 /// Appends an agenda item at the end, recording the change (no audit entry).
 pub fn insert_agenda_item(tx: &Tx<'_>, meeting_id: Uuid, input: &AgendaItemInput) -> AppResult<AgendaItem> {
     let mid = meeting_id.to_string();
-    let position: i64 =
-        tx.query_row("SELECT COALESCE(MAX(position), 0) + 1 FROM agenda_items WHERE meeting_id = ?1", [&mid], |r| {
-            r.get(0)
-        })?;
+    let position = meetings::next_position(tx, &mid)?;
     let item = AgendaItem {
         id: Uuid::now_v7(),
         meeting_id,
@@ -358,11 +329,7 @@ pub fn insert_agenda_item(tx: &Tx<'_>, meeting_id: Uuid, input: &AgendaItemInput
         duration_minutes: duration(input.duration_minutes.unwrap_or(0))?,
     };
     let id = item.id.to_string();
-    tx.execute(
-        "INSERT INTO agenda_items (id, meeting_id, position, title, presenter, planned_time, duration_minutes)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![id, mid, item.position, item.title, item.presenter, item.planned_time, item.duration_minutes],
-    )?;
+    meetings::insert_item(tx, &item)?;
     feed::record(tx, &mid, "agenda_item", &id, None)?;
     Ok(item)
 }
@@ -371,7 +338,7 @@ pub fn insert_agenda_item(tx: &Tx<'_>, meeting_id: Uuid, input: &AgendaItemInput
 pub fn reorder(tx: &Tx<'_>, actor: &AuthUser, meeting_id: Uuid, order: &AgendaOrder) -> AppResult<Vec<AgendaItem>> {
     let mid = meeting_id.to_string();
     model::editable_meeting(tx, actor, &mid)?;
-    let current = crate::store::meetings::agenda_of(tx, &mid)?;
+    let current = meetings::agenda_of(tx, &mid)?;
     let mut wanted = order.item_ids.clone();
     wanted.sort();
     wanted.dedup();
@@ -383,7 +350,7 @@ pub fn reorder(tx: &Tx<'_>, actor: &AuthUser, meeting_id: Uuid, order: &AgendaOr
     for (i, id) in order.item_ids.iter().enumerate() {
         let pos = i as i64 + 1;
         if current.iter().any(|c| c.id == *id && c.position != pos) {
-            tx.execute("UPDATE agenda_items SET position = ?2 WHERE id = ?1", params![id.to_string(), pos])?;
+            meetings::move_item(tx, id, pos)?;
             feed::record(tx, &mid, "agenda_item", &id.to_string(), None)?;
         }
     }
@@ -398,15 +365,15 @@ pub fn reorder(tx: &Tx<'_>, actor: &AuthUser, meeting_id: Uuid, order: &AgendaOr
             snapshot(&order.item_ids),
         )?;
     }
-    Ok(crate::store::meetings::agenda_of(tx, &mid)?)
+    Ok(meetings::agenda_of(tx, &mid)?)
 }
 
 /// The item, its meeting id, if the caller may change it; 404 names the item.
 pub fn editable_item(tx: &Tx<'_>, actor: &AuthUser, item_id: Uuid) -> AppResult<(String, AgendaItem)> {
     let id = item_id.to_string();
-    let mid = crate::store::meetings::agenda_meeting(tx, &id)?.ok_or_else(|| AppError::not_found("agenda item"))?;
+    let mid = meetings::agenda_meeting(tx, &id)?.ok_or_else(|| AppError::not_found("agenda item"))?;
     model::editable_meeting(tx, actor, &mid).map_err(|e| e.renamed_not_found("agenda item"))?;
-    let item = crate::store::meetings::agenda_item(tx, &id)?.ok_or_else(|| AppError::not_found("agenda item"))?;
+    let item = meetings::agenda_item(tx, &id)?.ok_or_else(|| AppError::not_found("agenda item"))?;
     Ok((mid, item))
 }
 
@@ -427,10 +394,7 @@ pub fn update_item(tx: &Tx<'_>, actor: &AuthUser, item_id: Uuid, input: &AgendaI
         item.duration_minutes = duration(d)?;
     }
     let id = item.id.to_string();
-    tx.execute(
-        "UPDATE agenda_items SET title = ?2, presenter = ?3, planned_time = ?4, duration_minutes = ?5 WHERE id = ?1",
-        params![id, item.title, item.presenter, item.planned_time, item.duration_minutes],
-    )?;
+    meetings::update_item(tx, &item)?;
     feed::record(tx, &mid, "agenda_item", &id, None)?;
     audit::record(
         tx,
@@ -448,15 +412,13 @@ pub fn update_item(tx: &Tx<'_>, actor: &AuthUser, item_id: Uuid, input: &AgendaI
 pub fn delete_item(tx: &Tx<'_>, actor: &AuthUser, item_id: Uuid) -> AppResult<()> {
     let (mid, item) = editable_item(tx, actor, item_id)?;
     let id = item.id.to_string();
-    let docs: Vec<String> =
-        { tx.query_map("SELECT id FROM documents WHERE agenda_item_id = ?1", [&id], |r| r.get(0))? };
-    tx.execute("DELETE FROM agenda_items WHERE id = ?1", [&id])?;
+    let docs = meetings::delete_item(tx, &item.id)?;
     feed::record(tx, &mid, "agenda_item", &id, None)?;
     for d in docs {
         feed::record(tx, &mid, "document", &d, None)?;
     }
-    for later in crate::store::meetings::agenda_of(tx, &mid)?.into_iter().filter(|i| i.position > item.position) {
-        tx.execute("UPDATE agenda_items SET position = position - 1 WHERE id = ?1", [later.id.to_string()])?;
+    for later in meetings::agenda_of(tx, &mid)?.into_iter().filter(|i| i.position > item.position) {
+        meetings::move_item(tx, &later.id, later.position - 1)?;
         feed::record(tx, &mid, "agenda_item", &later.id.to_string(), None)?;
     }
     audit::record(tx, actor, "agenda_item.delete", &subject(&mid, "agenda_item", &id), snapshot(&item), None)

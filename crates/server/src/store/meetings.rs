@@ -5,7 +5,9 @@
 
 use meeting_protocol::{AgendaItem, Meeting, MeetingStatus, Participant, ParticipantRole};
 
-use super::sql::{Row, Tx, Value};
+use uuid::Uuid;
+
+use super::sql::{Row, Tx, Value, params};
 use super::{Error, StoreResult};
 
 /// The meeting's secretariat, as an SQL condition over `participants p JOIN users u`:
@@ -190,4 +192,104 @@ pub fn users_seeing(tx: &Tx<'_>, mid: &str, users: &[String]) -> StoreResult<Vec
         values,
         |r| r.get(0),
     )
+}
+
+/// Writes a meeting's row, new or changed.
+pub fn save(tx: &Tx<'_>, m: &Meeting) -> StoreResult<()> {
+    tx.execute(
+        "INSERT INTO meetings (id, title, location, description, starts_at, ends_at, status, cancel_reason, watermark)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT (id) DO UPDATE SET title = excluded.title, location = excluded.location,
+            description = excluded.description, starts_at = excluded.starts_at, ends_at = excluded.ends_at,
+            status = excluded.status, cancel_reason = excluded.cancel_reason, watermark = excluded.watermark",
+        params![
+            m.id,
+            m.title,
+            m.location,
+            m.description,
+            m.starts_at,
+            m.ends_at,
+            m.status.as_str(),
+            m.cancel_reason,
+            m.watermark
+        ],
+    )?;
+    Ok(())
+}
+
+/// Deletes a meeting; everything in it goes with it (the schema's cascades).
+pub fn delete(tx: &Tx<'_>, id: &str) -> StoreResult<()> {
+    tx.execute("DELETE FROM meetings WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+/// Adds a participant, or changes their role.
+pub fn set_participant(tx: &Tx<'_>, meeting_id: &str, user_id: &str, role: ParticipantRole) -> StoreResult<()> {
+    tx.execute(
+        "INSERT INTO participants (meeting_id, user_id, role) VALUES (?1, ?2, ?3)
+         ON CONFLICT (meeting_id, user_id) DO UPDATE SET role = excluded.role",
+        params![meeting_id, user_id, role.as_str()],
+    )?;
+    Ok(())
+}
+
+/// Removes a participant.
+pub fn remove_participant(tx: &Tx<'_>, meeting_id: &str, user_id: &str) -> StoreResult<()> {
+    tx.execute("DELETE FROM participants WHERE meeting_id = ?1 AND user_id = ?2", [meeting_id, user_id])?;
+    Ok(())
+}
+
+/// How many organizers the meeting has.
+pub fn organizers(tx: &Tx<'_>, meeting_id: &str) -> StoreResult<i64> {
+    tx.query_row("SELECT count(*) FROM participants WHERE meeting_id = ?1 AND role = 'organizer'", [meeting_id], |r| {
+        r.get(0)
+    })
+}
+
+/// The position after the meeting's last agenda item.
+pub fn next_position(tx: &Tx<'_>, meeting_id: &str) -> StoreResult<i64> {
+    tx.query_row("SELECT COALESCE(MAX(position), 0) + 1 FROM agenda_items WHERE meeting_id = ?1", [meeting_id], |r| {
+        r.get(0)
+    })
+}
+
+/// Adds an agenda item.
+pub fn insert_item(tx: &Tx<'_>, item: &AgendaItem) -> StoreResult<()> {
+    tx.execute(
+        "INSERT INTO agenda_items (id, meeting_id, position, title, presenter, planned_time, duration_minutes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            item.id,
+            item.meeting_id,
+            item.position,
+            item.title,
+            item.presenter,
+            item.planned_time,
+            item.duration_minutes
+        ],
+    )?;
+    Ok(())
+}
+
+/// Writes an agenda item's fields (not its place).
+pub fn update_item(tx: &Tx<'_>, item: &AgendaItem) -> StoreResult<()> {
+    tx.execute(
+        "UPDATE agenda_items SET title = ?2, presenter = ?3, planned_time = ?4, duration_minutes = ?5 WHERE id = ?1",
+        params![item.id, item.title, item.presenter, item.planned_time, item.duration_minutes],
+    )?;
+    Ok(())
+}
+
+/// Moves an agenda item to `position`.
+pub fn move_item(tx: &Tx<'_>, id: &Uuid, position: i64) -> StoreResult<()> {
+    tx.execute("UPDATE agenda_items SET position = ?2 WHERE id = ?1", params![id, position])?;
+    Ok(())
+}
+
+/// Deletes an agenda item; its documents stay, detached (the schema sets their item to
+/// NULL). Returns those documents' ids.
+pub fn delete_item(tx: &Tx<'_>, id: &Uuid) -> StoreResult<Vec<String>> {
+    let documents = tx.query_map("SELECT id FROM documents WHERE agenda_item_id = ?1", [id], |r| r.get(0))?;
+    tx.execute("DELETE FROM agenda_items WHERE id = ?1", [id])?;
+    Ok(documents)
 }
