@@ -270,7 +270,7 @@ impl BlobStore {
     }
 
     /// The blob's bytes, all of them or `range` (first and last byte, inclusive, already
-    /// checked against the size the caller got from [`BlobStore::size`]), read in `turn`,
+    /// checked against the blob's size, which the caller knows), read in `turn`,
     /// which is given back when the bytes have been sent or dropped. `NotFound` when the
     /// store has no such blob.
     pub async fn read_in(&self, turn: ReadTurn, sha256: &str, range: Option<(u64, u64)>) -> io::Result<BlobRead> {

@@ -7,8 +7,8 @@ use meeting_protocol::{AgendaItem, Meeting, MeetingStatus, Participant, Particip
 
 use uuid::Uuid;
 
+use super::StoreResult;
 use super::sql::{Row, Tx, Value, params};
-use super::{Error, StoreResult};
 
 /// The meeting's secretariat, as an SQL condition over `participants p JOIN users u`:
 /// its organizers and the secretaries and admins taking part. One definition for who
@@ -39,7 +39,6 @@ pub(crate) use visible_meetings_sql;
 
 const MEETING_COLS: &str = "id, title, location, description, starts_at, ends_at, status, cancel_reason, watermark";
 fn meeting_row(r: &Row<'_>) -> StoreResult<Meeting> {
-    let status: String = r.get(6)?;
     Ok(Meeting {
         id: r.get(0)?,
         title: r.get(1)?,
@@ -47,8 +46,7 @@ fn meeting_row(r: &Row<'_>) -> StoreResult<Meeting> {
         description: r.get(3)?,
         starts_at: r.get(4)?,
         ends_at: r.get(5)?,
-        status: MeetingStatus::parse(&status)
-            .ok_or_else(|| Error::Decode { column: 6, message: format!("{status:?} is not a meeting's state") })?,
+        status: r.get_parsed(6, "a meeting's state", MeetingStatus::parse)?,
         cancel_reason: r.get(7)?,
         watermark: r.get(8)?,
     })
@@ -70,14 +68,12 @@ fn agenda_row(r: &Row<'_>) -> StoreResult<AgendaItem> {
 const PARTICIPANT_SELECT: &str = "SELECT p.meeting_id, p.user_id, u.username, u.display_name, p.role
     FROM participants p JOIN users u ON u.id = p.user_id";
 fn participant_row(r: &Row<'_>) -> StoreResult<Participant> {
-    let role: String = r.get(4)?;
     Ok(Participant {
         meeting_id: r.get(0)?,
         user_id: r.get(1)?,
         username: r.get(2)?,
         display_name: r.get(3)?,
-        role: ParticipantRole::parse(&role)
-            .ok_or_else(|| Error::Decode { column: 4, message: format!("{role:?} is not a participant's role") })?,
+        role: r.get_parsed(4, "a participant's role", ParticipantRole::parse)?,
     })
 }
 

@@ -6,8 +6,8 @@ use meeting_protocol::{Attendance, AttendanceStatus, LiveState, Presentation};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::StoreResult;
 use super::sql::{Row, Tx, params};
-use super::{Error, StoreResult};
 
 /// The meeting's live state as stored; `None` until someone first runs its room.
 pub fn live_state(tx: &Tx<'_>, meeting_id: &str) -> StoreResult<Option<LiveState>> {
@@ -98,13 +98,11 @@ const ATTENDANCE_SELECT: &str =
     JOIN participants p ON p.meeting_id = a.meeting_id AND p.user_id = a.user_id";
 
 fn attendance_row(r: &Row<'_>) -> StoreResult<Attendance> {
-    let status: String = r.get(3)?;
     Ok(Attendance {
         meeting_id: r.get(0)?,
         user_id: r.get(1)?,
         display_name: r.get(2)?,
-        status: AttendanceStatus::parse(&status)
-            .ok_or_else(|| Error::Decode { column: 3, message: format!("{status:?} is not an attendance") })?,
+        status: r.get_parsed(3, "an attendance", AttendanceStatus::parse)?,
         reason: r.get(4)?,
         order: r.get(5)?,
         by: r.get(6)?,

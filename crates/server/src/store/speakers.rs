@@ -7,8 +7,8 @@ use meeting_protocol::{Speaker, SpeakerState};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::StoreResult;
 use super::sql::{Row, Tx, params};
-use super::{Error, StoreResult};
 
 const SELECT: &str =
     "SELECT s.id, s.meeting_id, s.agenda_item_id, s.user_id, COALESCE(u.display_name, ''), s.point_of_order,
@@ -16,7 +16,6 @@ const SELECT: &str =
        FROM speakers s LEFT JOIN users u ON u.id = s.user_id";
 
 fn speaker(r: &Row<'_>) -> StoreResult<Speaker> {
-    let state: String = r.get(7)?;
     Ok(Speaker {
         id: r.get(0)?,
         meeting_id: r.get(1)?,
@@ -25,8 +24,7 @@ fn speaker(r: &Row<'_>) -> StoreResult<Speaker> {
         display_name: r.get(4)?,
         point_of_order: r.get(5)?,
         position: r.get(6)?,
-        state: SpeakerState::parse(&state)
-            .ok_or_else(|| Error::Decode { column: 7, message: format!("{state:?} is not a speaker's state") })?,
+        state: r.get_parsed(7, "a speaker's state", SpeakerState::parse)?,
         requested_at: r.get(8)?,
         started_at: r.get(9)?,
         ended_at: r.get(10)?,

@@ -280,6 +280,13 @@ impl Row<'_> {
         }?;
         T::from_value(value).map_err(|message| Error::Decode { column: idx, message })
     }
+
+    /// The text column at `idx` read by `parse` (a state or role stored by name); an
+    /// error saying it is not `what` when `parse` does not know it.
+    pub fn get_parsed<T>(&self, idx: usize, what: &str, parse: impl FnOnce(&str) -> Option<T>) -> StoreResult<T> {
+        let text: String = self.get(idx)?;
+        parse(&text).ok_or_else(|| Error::Decode { column: idx, message: format!("{text:?} is not {what}") })
+    }
 }
 
 fn sqlite_value(r: &rusqlite::Row<'_>, idx: usize) -> StoreResult<Value> {

@@ -21,8 +21,6 @@ fn decode(column: usize, message: String) -> Error {
 /// The vote's own row; its voters and result are left empty.
 fn head_row(r: &Row<'_>) -> StoreResult<(Vote, Option<String>)> {
     let choices: String = r.get(4)?;
-    let threshold: String = r.get(6)?;
-    let status: String = r.get(7)?;
     Ok((
         Vote {
             id: r.get(0)?,
@@ -31,9 +29,8 @@ fn head_row(r: &Row<'_>) -> StoreResult<(Vote, Option<String>)> {
             question: r.get(3)?,
             choices: serde_json::from_str(&choices).map_err(|e| decode(4, format!("choices {choices:?}: {e}")))?,
             secret: r.get(5)?,
-            threshold: VoteThreshold::parse(&threshold)
-                .ok_or_else(|| decode(6, format!("{threshold:?} is not a threshold")))?,
-            status: VoteStatus::parse(&status).ok_or_else(|| decode(7, format!("{status:?} is not a vote's state")))?,
+            threshold: r.get_parsed(6, "a threshold", VoteThreshold::parse)?,
+            status: r.get_parsed(7, "a vote's state", VoteStatus::parse)?,
             opened_by: r.get(8)?,
             opened_at: r.get(9)?,
             closes_at: r.get(10)?,
