@@ -5,8 +5,7 @@
 //! [`ingest_pdf`]: checks, the blob commit, the document row, the feed and the audit
 //! entry. None of them writes a document row of its own.
 
-use crate::store::Tx;
-use crate::store::sql::params;
+use crate::store::{Tx, documents};
 use meeting_protocol::{Document, DocumentPatch, DocumentVersion};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -39,29 +38,7 @@ pub struct NewDocument {
     pub confidential: bool,
 }
 
-/// A PDF's content, already in the blob store.
-#[derive(Debug, Clone)]
-pub struct Content {
-    /// SHA-256, the blob's name.
-    pub sha256: String,
-    /// Bytes.
-    pub size: u64,
-    /// Pages (0 for password-protected files, which readers open with the password).
-    pub pages: i64,
-    /// File name shown for the PDF.
-    pub filename: String,
-}
-
-/// The office file a PDF was converted from (also a blob).
-#[derive(Debug, Clone)]
-pub struct Original {
-    /// SHA-256 of the office file.
-    pub sha256: String,
-    /// Its name as uploaded, e.g. `bao-cao.docx`.
-    pub filename: String,
-    /// Its size.
-    pub size: u64,
-}
+pub use documents::{Content, Original};
 
 /// Checks that a client-supplied file name is a plain name and nothing more.
 pub fn check_filename(name: &str) -> AppResult<String> {
@@ -143,10 +120,11 @@ pub fn write_pdf(
             let (mid, before) = editable(tx, actor, *doc_id)?;
             let id = before.id.to_string();
             let version = before.version + 1;
-            insert_version(tx, &id, version, content, original, &actor.id())?;
-            tx.execute("UPDATE documents SET current_version = ?2 WHERE id = ?1", params![id, version])?;
+            let at = OffsetDateTime::now_utc();
+            documents::insert_version(tx, &before.id, version, content, original, &actor.id(), at)?;
+            documents::set_current_version(tx, &before.id, version)?;
             feed::record(tx, &mid, "document", &id, None)?;
-            let doc = crate::store::documents::document(tx, &id)?.ok_or_else(|| AppError::not_found("document"))?;
+            let doc = documents::document(tx, &id)?.ok_or_else(|| AppError::not_found("document"))?;
             audit::record(tx, actor, "document.replace", &subject(&mid, &id), snapshot(&before), snapshot(&doc))?;
             Ok(doc)
         }
@@ -155,35 +133,6 @@ pub fn write_pdf(
 
 fn subject<'a>(meeting_id: &'a str, id: &'a str) -> Subject<'a> {
     Subject { meeting_id, kind: "document", id }
-}
-
-fn insert_version(
-    tx: &Tx<'_>,
-    doc_id: &str,
-    version: i64,
-    c: &Content,
-    original: Option<&Original>,
-    by: &str,
-) -> AppResult<()> {
-    tx.execute(
-        "INSERT INTO document_versions (document_id, version, sha256, size, page_count, filename, uploaded_at, uploaded_by,
-                                        original_sha256, original_filename, original_size)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        params![
-            doc_id,
-            version,
-            c.sha256,
-            c.size as i64,
-            c.pages,
-            c.filename,
-            model::fmt_ts(OffsetDateTime::now_utc()),
-            by,
-            original.map(|o| o.sha256.as_str()),
-            original.map(|o| o.filename.as_str()),
-            original.map(|o| o.size as i64)
-        ],
-    )?;
-    Ok(())
 }
 
 /// Inserts a document with its first version and records the feed change (no audit
@@ -198,15 +147,12 @@ pub fn insert(
 ) -> AppResult<Document> {
     let id = doc_id.to_string();
     let mid = new.meeting_id.to_string();
-    let item = new.agenda_item_id.map(|a| a.to_string());
-    tx.execute(
-        "INSERT INTO documents (id, meeting_id, agenda_item_id, title, confidential, current_version, position)
-         VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6)",
-        params![id, mid, item, new.title, new.confidential, next_position(tx, &mid, item.as_deref())?],
-    )?;
-    insert_version(tx, &id, 1, content, original, by)?;
+    let item = new.agenda_item_id.as_ref();
+    let position = documents::next_position(tx, &mid, item)?;
+    documents::insert(tx, &doc_id, &new.meeting_id, item, &new.title, new.confidential, position)?;
+    documents::insert_version(tx, &doc_id, 1, content, original, by, OffsetDateTime::now_utc())?;
     feed::record(tx, &mid, "document", &id, None)?;
-    crate::store::documents::document(tx, &id)?.ok_or_else(|| AppError::not_found("document"))
+    documents::document(tx, &id)?.ok_or_else(|| AppError::not_found("document"))
 }
 
 /// Checks that the caller may add documents to the meeting and that the agenda item
@@ -224,9 +170,9 @@ pub fn check_target(tx: &Tx<'_>, actor: &AuthUser, mid: &str, agenda: Option<Uui
 /// The editable document and its meeting id; non-participants get 404.
 pub fn editable(tx: &Tx<'_>, actor: &AuthUser, doc_id: Uuid) -> AppResult<(String, Document)> {
     let id = doc_id.to_string();
-    let mid = crate::store::documents::document_meeting(tx, &id)?.ok_or_else(|| AppError::not_found("document"))?;
+    let mid = documents::document_meeting(tx, &id)?.ok_or_else(|| AppError::not_found("document"))?;
     model::editable_meeting(tx, actor, &mid).map_err(|e| e.renamed_not_found("document"))?;
-    let doc = crate::store::documents::document(tx, &id)?.ok_or_else(|| AppError::not_found("document"))?;
+    let doc = documents::document(tx, &id)?.ok_or_else(|| AppError::not_found("document"))?;
     Ok((mid, doc))
 }
 
@@ -240,36 +186,25 @@ pub fn update(tx: &Tx<'_>, actor: &AuthUser, doc_id: Uuid, patch: &DocumentPatch
     };
     let agenda = if patch.detach { None } else { patch.agenda_item_id.or(before.agenda_item_id) };
     check_target(tx, actor, &mid, agenda)?;
-    let item = agenda.map(|a| a.to_string());
     // Moved to another item: it goes last there.
-    let position =
-        if agenda == before.agenda_item_id { before.position } else { next_position(tx, &mid, item.as_deref())? };
-    tx.execute(
-        "UPDATE documents SET title = ?2, agenda_item_id = ?3, confidential = ?4, position = ?5, watermark = ?6,
-         offline_copy = ?7 WHERE id = ?1",
-        params![
-            id,
-            title,
-            item,
-            patch.confidential.unwrap_or(before.confidential),
-            position,
-            patch.watermark.unwrap_or(before.watermark),
-            patch.offline_copy.unwrap_or(before.offline_copy)
-        ],
-    )?;
+    let position = if agenda == before.agenda_item_id {
+        before.position
+    } else {
+        documents::next_position(tx, &mid, agenda.as_ref())?
+    };
+    let fields = documents::Fields {
+        title: &title,
+        agenda_item_id: agenda,
+        confidential: patch.confidential.unwrap_or(before.confidential),
+        position,
+        watermark: patch.watermark.unwrap_or(before.watermark),
+        offline_copy: patch.offline_copy.unwrap_or(before.offline_copy),
+    };
+    documents::update(tx, &before.id, &fields)?;
     feed::record(tx, &mid, "document", &id, None)?;
-    let doc = crate::store::documents::document(tx, &id)?.ok_or_else(|| AppError::not_found("document"))?;
+    let doc = documents::document(tx, &id)?.ok_or_else(|| AppError::not_found("document"))?;
     audit::record(tx, actor, "document.update", &subject(&mid, &id), snapshot(&before), snapshot(&doc))?;
     Ok(doc)
-}
-
-/// The place after the last document of the item (or of the documents outside the agenda).
-fn next_position(tx: &Tx<'_>, mid: &str, item: Option<&str>) -> AppResult<i64> {
-    Ok(tx.query_row(
-        "SELECT COALESCE(MAX(position), 0) + 1 FROM documents WHERE meeting_id = ?1 AND agenda_item_id IS NOT DISTINCT FROM ?2",
-        params![mid, item],
-        |r| r.get(0),
-    )?)
 }
 
 /// Puts the documents of one agenda item (or those outside the agenda) in this order;
@@ -283,10 +218,8 @@ pub fn reorder(
     let mid = meeting_id.to_string();
     check_target(tx, actor, &mid, order.agenda_item_id)?;
     let item = order.agenda_item_id.map(|a| a.to_string());
-    let before: Vec<Document> = crate::store::documents::documents_of(tx, &mid)?
-        .into_iter()
-        .filter(|d| d.agenda_item_id == order.agenda_item_id)
-        .collect();
+    let before: Vec<Document> =
+        documents::documents_of(tx, &mid)?.into_iter().filter(|d| d.agenda_item_id == order.agenda_item_id).collect();
     let mut wanted = order.document_ids.clone();
     wanted.sort();
     wanted.dedup();
@@ -298,9 +231,8 @@ pub fn reorder(
         ));
     }
     for (n, doc) in order.document_ids.iter().enumerate() {
-        let id = doc.to_string();
-        tx.execute("UPDATE documents SET position = ?2 WHERE id = ?1", params![id, n as i64 + 1])?;
-        feed::record(tx, &mid, "document", &id, None)?;
+        documents::set_position(tx, doc, n as i64 + 1)?;
+        feed::record(tx, &mid, "document", &doc.to_string(), None)?;
     }
     let subject_id = item.unwrap_or_else(|| mid.clone());
     let ids = |docs: &[Uuid]| serde_json::json!(docs.iter().map(Uuid::to_string).collect::<Vec<_>>());
@@ -313,17 +245,14 @@ pub fn reorder(
         Some(ids(&old)),
         Some(ids(&order.document_ids)),
     )?;
-    Ok(crate::store::documents::documents_of(tx, &mid)?
-        .into_iter()
-        .filter(|d| d.agenda_item_id == order.agenda_item_id)
-        .collect())
+    Ok(documents::documents_of(tx, &mid)?.into_iter().filter(|d| d.agenda_item_id == order.agenda_item_id).collect())
 }
 
 /// Removes a document from its meeting; readers' devices delete their copy.
 pub fn delete(tx: &Tx<'_>, actor: &AuthUser, doc_id: Uuid) -> AppResult<()> {
     let (mid, before) = editable(tx, actor, doc_id)?;
     let id = before.id.to_string();
-    tx.execute("DELETE FROM documents WHERE id = ?1", [&id])?;
+    documents::delete(tx, &before.id)?;
     feed::record(tx, &mid, "document", &id, None)?;
     audit::record(tx, actor, "document.delete", &subject(&mid, &id), snapshot(&before), None)
 }
@@ -336,15 +265,7 @@ pub fn copy_into(
     mid: &str,
     agenda_item_id: Option<Uuid>,
 ) -> AppResult<Document> {
-    let original: Option<Original> = tx.query_row(
-        "SELECT original_sha256, original_filename, original_size FROM document_versions
-          WHERE document_id = ?1 AND version = ?2",
-        params![doc.id.to_string(), doc.version],
-        |r| {
-            let (sha, name, size): (Option<String>, Option<String>, Option<i64>) = (r.get(0)?, r.get(1)?, r.get(2)?);
-            Ok(sha.zip(name).map(|(sha256, filename)| Original { sha256, filename, size: size.unwrap_or(0) as u64 }))
-        },
-    )?;
+    let original = documents::original(tx, &doc.id, doc.version)?.flatten();
     let new = NewDocument {
         meeting_id: Uuid::parse_str(mid).map_err(|e| AppError::Stored(e.to_string()))?,
         agenda_item_id,
@@ -363,41 +284,15 @@ pub fn copy_into(
 /// Every version of a document, oldest first (the secretariat's view).
 pub fn versions(tx: &Tx<'_>, actor: &AuthUser, doc_id: Uuid) -> AppResult<Vec<DocumentVersion>> {
     editable(tx, actor, doc_id)?;
-    let rows = tx.query_map(
-        "SELECT v.version, v.sha256, v.size, v.page_count, v.filename, v.original_filename, v.original_size,
-                v.uploaded_by, COALESCE(u.display_name, ''), v.uploaded_at
-           FROM document_versions v LEFT JOIN users u ON u.id = v.uploaded_by
-          WHERE v.document_id = ?1 ORDER BY v.version",
-        [doc_id.to_string()],
-        |r| {
-            Ok(DocumentVersion {
-                version: r.get(0)?,
-                sha256: r.get(1)?,
-                size: r.get(2)?,
-                page_count: r.get(3)?,
-                filename: r.get(4)?,
-                original_filename: r.get(5)?,
-                original_size: r.get(6)?,
-                uploaded_by: r.get(7)?,
-                uploaded_by_name: r.get(8)?,
-                uploaded_at: model::parse_ts(&r.get::<_, String>(9)?),
-            })
-        },
-    )?;
-    Ok(rows)
+    Ok(documents::versions(tx, &doc_id)?)
 }
 
 /// The blob name and file name of a version's original office file, for its download.
 pub fn original_of(tx: &Tx<'_>, actor: &AuthUser, doc_id: Uuid, version: i64) -> AppResult<(String, String)> {
     editable(tx, actor, doc_id)?;
-    let row: Option<(Option<String>, Option<String>)> = tx.query_opt(
-        "SELECT original_sha256, original_filename FROM document_versions WHERE document_id = ?1 AND version = ?2",
-        params![doc_id.to_string(), version],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    match row {
+    match documents::original(tx, &doc_id, version)? {
         None => Err(AppError::not_found("document version")),
-        Some((Some(sha), Some(name))) => Ok((sha, name)),
-        Some(_) => Err(AppError::not_found("original file (this version was uploaded as a PDF)")),
+        Some(Some(o)) => Ok((o.sha256, o.filename)),
+        Some(None) => Err(AppError::not_found("original file (this version was uploaded as a PDF)")),
     }
 }
