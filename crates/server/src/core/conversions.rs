@@ -3,9 +3,8 @@
 //! [`crate::convert::Converter`], and finished through [`super::documents::ingest_pdf`]
 //! like any PDF upload. A server restarted mid-conversion picks the work up again.
 
-use crate::store::sql::params;
-use crate::store::{Row, Tx};
-use meeting_protocol::{ApiError, Conversion, ConversionState, ErrorCode};
+use crate::store::{Tx, conversions};
+use meeting_protocol::{Conversion, ConversionState};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -39,36 +38,8 @@ fn magic_matches(ext: &str, head: &[u8]) -> bool {
     }
 }
 
-const COLS: &str = "id, meeting_id, document_id, replaces, agenda_item_id, title, filename, original_size, state,
-                    error_code, error_message, created_at";
-
-fn row(r: &Row<'_>) -> crate::store::StoreResult<Conversion> {
-    let opt_uuid = |i: usize| -> crate::store::StoreResult<Option<Uuid>> {
-        Ok(r.get::<_, Option<String>>(i)?.and_then(|s| Uuid::parse_str(&s).ok()))
-    };
-    let state: String = r.get(8)?;
-    let code: Option<String> = r.get(9)?;
-    let message: Option<String> = r.get(10)?;
-    Ok(Conversion {
-        id: opt_uuid(0)?.unwrap_or_default(),
-        meeting_id: opt_uuid(1)?.unwrap_or_default(),
-        document_id: opt_uuid(2)?,
-        replaces: r.get(3)?,
-        agenda_item_id: opt_uuid(4)?,
-        title: r.get(5)?,
-        filename: r.get(6)?,
-        size: r.get(7)?,
-        state: ConversionState::parse(&state).unwrap_or(ConversionState::Failed),
-        error: code.map(|c| ApiError {
-            code: serde_json::from_value(serde_json::Value::String(c)).unwrap_or(ErrorCode::Unknown),
-            message: message.unwrap_or_default(),
-        }),
-        created_at: model::parse_ts(&r.get::<_, String>(11)?),
-    })
-}
-
-fn load(tx: &Tx<'_>, id: &str) -> AppResult<Option<Conversion>> {
-    Ok(tx.query_opt(&format!("SELECT {COLS} FROM conversions WHERE id = ?1"), [id], row)?)
+fn load(tx: &Tx<'_>, id: &Uuid) -> AppResult<Option<Conversion>> {
+    Ok(conversions::get(tx, id)?)
 }
 
 /// Accepts an office file for conversion. Refuses at once (never queues) when there is
@@ -104,27 +75,22 @@ pub async fn accept(
                     (mid, Some(doc.id), doc.agenda_item_id, doc.title, doc.confidential)
                 }
             };
-            let id = Uuid::now_v7().to_string();
-            tx.execute(
-                "INSERT INTO conversions (id, meeting_id, document_id, replaces, agenda_item_id, title, confidential,
-                                          filename, original_sha256, original_size, state, created_by, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'queued', ?11, ?12)",
-                params![
-                    id,
-                    mid,
-                    document_id.map(|d| d.to_string()),
-                    document_id.is_some(),
-                    agenda.map(|a| a.to_string()),
-                    title,
-                    confidential,
-                    filename,
-                    sha,
-                    size as i64,
-                    actor2.id(),
-                    model::fmt_ts(OffsetDateTime::now_utc())
-                ],
-            )?;
-            load(tx, &id)?.ok_or_else(|| AppError::not_found("conversion"))
+            let uid = actor2.id();
+            let new = conversions::NewConversion {
+                id: Uuid::now_v7(),
+                meeting_id: &mid,
+                document_id,
+                agenda_item_id: agenda,
+                title: &title,
+                confidential,
+                filename: &filename,
+                original_sha256: &sha,
+                original_size: size,
+                created_by: &uid,
+                created_at: OffsetDateTime::now_utc(),
+            };
+            conversions::insert(tx, &new)?;
+            load(tx, &new.id)?.ok_or_else(|| AppError::not_found("conversion"))
         })
         .await?;
     tokio::spawn(run(state.clone(), conversion.id));
@@ -139,29 +105,21 @@ struct Work {
     created_by: String,
 }
 
-fn work(tx: &Tx<'_>, id: &str) -> AppResult<Option<Work>> {
+fn work(tx: &Tx<'_>, id: &Uuid) -> AppResult<Option<Work>> {
     let Some(conversion) = load(tx, id)? else { return Ok(None) };
-    let (confidential, original_sha, created_by) =
-        tx.query_row("SELECT confidential, original_sha256, created_by FROM conversions WHERE id = ?1", [id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })?;
+    let (confidential, original_sha, created_by) = conversions::work(tx, id)?;
     Ok(Some(Work { conversion, confidential, original_sha, created_by }))
 }
 
-fn set_state(tx: &Tx<'_>, id: &str, state: ConversionState, result: Result<Option<Uuid>, &AppError>) -> AppResult<()> {
-    let finished = state.is_final().then(|| model::fmt_ts(OffsetDateTime::now_utc()));
-    let (doc, code, message) = match result {
-        Ok(doc) => (doc.map(|d| d.to_string()), None, None),
+fn set_state(tx: &Tx<'_>, id: &Uuid, state: ConversionState, result: Result<Option<Uuid>, &AppError>) -> AppResult<()> {
+    let finished = state.is_final().then(OffsetDateTime::now_utc);
+    match result {
+        Ok(doc) => conversions::set_state(tx, id, state, doc, None, finished)?,
         Err(e) => {
             let (code, message) = e.code_and_message();
-            (None, Some(code.as_str().to_owned()), Some(message))
+            conversions::set_state(tx, id, state, None, Some((code.as_str(), &message)), finished)?;
         }
-    };
-    tx.execute(
-        "UPDATE conversions SET state = ?2, document_id = COALESCE(?3, document_id), error_code = ?4,
-                error_message = ?5, finished_at = ?6 WHERE id = ?1",
-        params![id, state.as_str(), doc, code, message, finished],
-    )?;
+    }
     Ok(())
 }
 
@@ -172,7 +130,7 @@ pub async fn run(state: AppState, id: Uuid) {
     let key = id.to_string();
     // While this instance works on it, it renews its claim: a lease runs out only when
     // the instance is gone, however long the file waits for a free converter.
-    let work = convert_and_ingest(&state, &key);
+    let work = convert_and_ingest(&state, id);
     tokio::pin!(work);
     let mut renew = tokio::time::interval(lease_check(&state));
     renew.tick().await;
@@ -180,15 +138,9 @@ pub async fn run(state: AppState, id: Uuid) {
         tokio::select! {
             r = &mut work => break r,
             _ = renew.tick() => {
-                let (k, me) = (key.clone(), state.instance_id.to_string());
+                let me = state.instance_id.to_string();
                 let until = lease_until(&state);
-                let renewed = state.db.write(move |tx| {
-                    tx.execute(
-                        "UPDATE conversions SET lease_until = ?3 WHERE id = ?1 AND claimed_by = ?2 AND state = 'converting'",
-                        [&k, &me, &until],
-                    )?;
-                    Ok(())
-                });
+                let renewed = state.db.write(move |tx| Ok(conversions::renew(tx, &id, &me, until)?));
                 if let Err(e) = renewed.await {
                     tracing::warn!(conversion = %key, error = %e, "renewing the conversion's claim");
                 }
@@ -200,15 +152,15 @@ pub async fn run(state: AppState, id: Uuid) {
         Err(Claim::Failed(e)) => Err(e),
         Ok(doc) => Ok(doc),
     };
-    let (k, me) = (key.clone(), state.instance_id.to_string());
+    let me = state.instance_id.to_string();
     let recorded = state
         .db
         .write(move |tx| {
             let result = match &outcome {
-                Ok(doc) => set_state(tx, &k, ConversionState::Ready, Ok(Some(*doc))),
-                Err(e) => set_state(tx, &k, ConversionState::Failed, Err(e)),
+                Ok(doc) => set_state(tx, &id, ConversionState::Ready, Ok(Some(*doc))),
+                Err(e) => set_state(tx, &id, ConversionState::Failed, Err(e)),
             };
-            tx.execute("UPDATE conversions SET lease_until = NULL WHERE id = ?1 AND claimed_by = ?2", [&k, &me])?;
+            conversions::release(tx, &id, &me)?;
             result
         })
         .await;
@@ -238,27 +190,21 @@ fn lease_check(state: &AppState) -> std::time::Duration {
     (state.config.converter.lease / 3).max(std::time::Duration::from_millis(500))
 }
 
-fn lease_until(state: &AppState) -> String {
+fn lease_until(state: &AppState) -> OffsetDateTime {
     let lease = time::Duration::try_from(state.config.converter.lease).unwrap_or(time::Duration::seconds(90));
-    model::fmt_ts(OffsetDateTime::now_utc() + lease)
+    OffsetDateTime::now_utc() + lease
 }
 
-async fn convert_and_ingest(state: &AppState, key: &str) -> Result<Uuid, Claim> {
-    let (k, me, until) = (key.to_owned(), state.instance_id.to_string(), lease_until(state));
+async fn convert_and_ingest(state: &AppState, id: Uuid) -> Result<Uuid, Claim> {
+    let (me, until) = (state.instance_id.to_string(), lease_until(state));
     let work = state
         .db
         .write(move |tx| {
-            let now = OffsetDateTime::now_utc();
             // Writers are serialised: of instances asking at once, one claims it.
-            let claimed = tx.execute(
-                "UPDATE conversions SET state = 'converting', claimed_by = ?2, lease_until = ?3
-                  WHERE id = ?1 AND (state = 'queued' OR (state = 'converting' AND lease_until < ?4))",
-                params![k, me, until, model::fmt_ts(now)],
-            )?;
-            if claimed == 0 {
+            if !conversions::claim(tx, &id, &me, until, OffsetDateTime::now_utc())? {
                 return Ok(None);
             }
-            let w = work(tx, &k)?.ok_or_else(|| AppError::not_found("conversion"))?;
+            let w = work(tx, &id)?.ok_or_else(|| AppError::not_found("conversion"))?;
             let actor = crate::auth::user_by_id(tx, &w.created_by)?.ok_or_else(|| AppError::not_found("user"))?;
             Ok(Some((w, AuthUser { user: actor, token_id: Uuid::nil() })))
         })
@@ -292,7 +238,7 @@ async fn convert_and_ingest(state: &AppState, key: &str) -> Result<Uuid, Claim> 
 
 /// One conversion, for whoever may edit its meeting.
 pub fn get(tx: &Tx<'_>, actor: &AuthUser, id: Uuid) -> AppResult<Conversion> {
-    let c = load(tx, &id.to_string())?.ok_or_else(|| AppError::not_found("conversion"))?;
+    let c = load(tx, &id)?.ok_or_else(|| AppError::not_found("conversion"))?;
     model::editable_meeting(tx, actor, &c.meeting_id.to_string()).map_err(|e| e.renamed_not_found("conversion"))?;
     Ok(c)
 }
@@ -301,27 +247,15 @@ pub fn get(tx: &Tx<'_>, actor: &AuthUser, id: Uuid) -> AppResult<Conversion> {
 pub fn of_meeting(tx: &Tx<'_>, actor: &AuthUser, meeting_id: Uuid) -> AppResult<Vec<Conversion>> {
     let mid = meeting_id.to_string();
     model::editable_meeting(tx, actor, &mid)?;
-    Ok(tx.query_map(
-        &format!("SELECT {COLS} FROM conversions WHERE meeting_id = ?1 ORDER BY created_at DESC, id DESC"),
-        [mid],
-        row,
-    )?)
+    Ok(conversions::of_meeting(tx, &mid)?)
 }
 
 /// Conversions nobody is converting: queued ones (their instance may have stopped
 /// before it began; if not, the claim decides who converts), and claimed ones past their
 /// lease (their instance stopped mid-way) — or every claimed one, when no other instance
 /// can hold one (`every_claim`).
-fn orphaned(tx: &Tx<'_>, every_claim: bool) -> AppResult<Vec<String>> {
-    let now = model::fmt_ts(OffsetDateTime::now_utc());
-    Ok(tx.query_map(
-        "SELECT id FROM conversions
-          WHERE state = 'queued'
-             OR (state = 'converting' AND (?2 = 1 OR lease_until IS NULL OR lease_until < ?1))
-          ORDER BY created_at",
-        params![now, every_claim],
-        |r| r.get(0),
-    )?)
+fn orphaned(tx: &Tx<'_>, every_claim: bool) -> AppResult<Vec<Uuid>> {
+    Ok(conversions::orphaned(tx, every_claim, OffsetDateTime::now_utc())?)
 }
 
 /// Starts again the conversions a stopped server left unfinished, then keeps looking
@@ -332,19 +266,11 @@ pub async fn resume_pending(state: &AppState) -> AppResult<usize> {
     // a claim whose lease runs may be another instance's at work.
     let single = state.db.backend() == crate::store::Backend::Sqlite;
     if single {
-        state
-            .db
-            .write(|tx| {
-                tx.execute("UPDATE conversions SET state = 'queued' WHERE state = 'converting'", ())?;
-                Ok(())
-            })
-            .await?;
+        state.db.write(|tx| Ok(conversions::requeue_claimed(tx)?)).await?;
     }
-    let ids: Vec<String> = state.db.read(|tx| orphaned(tx, false)).await?;
+    let ids = state.db.read(|tx| orphaned(tx, false)).await?;
     for id in &ids {
-        if let Ok(id) = Uuid::parse_str(id) {
-            tokio::spawn(run(state.clone(), id));
-        }
+        tokio::spawn(run(state.clone(), *id));
     }
     let st = state.clone();
     tokio::spawn(async move {
@@ -353,7 +279,7 @@ pub async fn resume_pending(state: &AppState) -> AppResult<usize> {
         loop {
             tick.tick().await;
             let Ok(ids) = st.db.read(|tx| orphaned(tx, false)).await else { continue };
-            for id in ids.iter().filter_map(|id| Uuid::parse_str(id).ok()) {
+            for id in ids {
                 // One at a time: this instance's converter takes its own uploads too.
                 run(st.clone(), id).await;
             }

@@ -22,6 +22,7 @@
 
 pub mod annotations;
 pub mod audit;
+pub mod conversions;
 pub mod copy;
 pub mod devices;
 pub mod documents;
