@@ -3,21 +3,9 @@
 
 use crate::store::{Tx, documents, meetings};
 use meeting_protocol::{Meeting, MeetingDetail, Role};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use crate::auth::AuthUser;
 use crate::error::{AppError, AppResult};
-
-/// Formats a timestamp the way the database stores it.
-pub fn fmt_ts(t: OffsetDateTime) -> String {
-    t.to_offset(time::UtcOffset::UTC).format(&Rfc3339).unwrap_or_default()
-}
-
-/// Parses a timestamp as the database stores it (the epoch for anything else).
-pub fn parse_ts(s: &str) -> OffsetDateTime {
-    OffsetDateTime::parse(s, &Rfc3339).unwrap_or(OffsetDateTime::UNIX_EPOCH)
-}
 
 /// Everything in a meeting.
 pub fn meeting_detail(tx: &Tx<'_>, meeting: Meeting) -> AppResult<MeetingDetail> {

@@ -317,18 +317,6 @@ impl BlobStore {
         }
     }
 
-    /// The blob's size; `None` when the store has no such blob.
-    pub async fn size(&self, sha256: &str) -> io::Result<Option<u64>> {
-        match &self.backend {
-            Backend::Files { root } => match tokio::fs::metadata(Self::file_path(root, sha256)).await {
-                Ok(m) => Ok(Some(m.len())),
-                Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-                Err(e) => Err(e),
-            },
-            Backend::Objects(b) => b.size(sha256).await,
-        }
-    }
-
     /// The blob as a file, for a program that reads files (LibreOffice).
     pub async fn local(&self, sha256: &str) -> io::Result<LocalBlob> {
         match &self.backend {
