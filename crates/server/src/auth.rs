@@ -1,7 +1,6 @@
 //! Passwords, device tokens and the `AuthUser` extractor (failed logins: [`crate::login_guard`]).
 
 use crate::store::Tx;
-use crate::store::sql::params;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
@@ -11,6 +10,7 @@ use base64::Engine as _;
 use meeting_protocol::{Role, User};
 use rand::RngCore as _;
 use sha2::{Digest as _, Sha256};
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::AppState;
@@ -60,21 +60,15 @@ pub fn now_unix() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
-/// Reads a user row by id.
-pub fn user_by_id(tx: &Tx<'_>, id: &str) -> AppResult<Option<User>> {
-    Ok(tx.query_opt("SELECT id, username, display_name, role FROM users WHERE id = ?1", [id], user_from_row)?)
+/// Now, to the whole second (what the columns in Unix seconds keep).
+pub fn now_whole_seconds() -> OffsetDateTime {
+    let now = OffsetDateTime::now_utc();
+    now.replace_nanosecond(0).unwrap_or(now)
 }
 
-/// Maps `SELECT id, username, display_name, role`.
-pub fn user_from_row(r: &crate::store::Row<'_>) -> crate::store::StoreResult<User> {
-    let id: String = r.get(0)?;
-    let role: String = r.get(3)?;
-    Ok(User {
-        id: Uuid::parse_str(&id).unwrap_or_default(),
-        username: r.get(1)?,
-        display_name: r.get(2)?,
-        role: Role::parse(&role).unwrap_or(Role::Leader),
-    })
+/// Reads a user by id.
+pub fn user_by_id(tx: &Tx<'_>, id: &str) -> AppResult<Option<User>> {
+    Ok(crate::store::users::by_id(tx, id)?)
 }
 
 /// The authenticated caller of a request.
@@ -115,48 +109,17 @@ impl FromRequestParts<AppState> for AuthUser {
             .filter(|t| !t.is_empty())
             .ok_or_else(AppError::unauthorized)?;
         let hash = token_hash(token);
-        let (probe, now) = (hash.clone(), now_unix());
+        let probe = hash.clone();
         let found = state
             .db
-            .read(move |tx| {
-                let row = tx.query_opt(
-                    "SELECT t.id, u.id, u.username, u.display_name, u.role
-                           FROM tokens t JOIN users u ON u.id = t.user_id
-                          WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND t.expires_at > ?2
-                            AND u.disabled = 0",
-                    params![hash, now],
-                    |r| {
-                        let tid: String = r.get(0)?;
-                        let role: String = r.get(4)?;
-                        let uid: String = r.get(1)?;
-                        Ok((tid, uid, r.get::<_, String>(2)?, r.get::<_, String>(3)?, role))
-                    },
-                )?;
-                Ok(row)
-            })
+            .read(move |tx| Ok(crate::store::sessions::valid_by_hash(tx, &hash, OffsetDateTime::now_utc())?))
             .await?;
-        if found.is_none() {
+        let Some((token_id, user)) = found else {
             // Only the holder of the token learns that it must erase itself.
-            let wipe = state
-                .db
-                .read(move |tx| {
-                    Ok(tx.query_opt(
-                        "SELECT wipe FROM tokens WHERE token_hash = ?1 AND revoked_at IS NOT NULL",
-                        [probe],
-                        |r| r.get::<_, bool>(0),
-                    )?)
-                })
-                .await?;
-            if wipe == Some(true) {
-                return Err(AppError::device_revoked());
-            }
-        }
-        let (tid, uid, username, display_name, role) = found.ok_or_else(AppError::unauthorized)?;
-        let (Ok(token_id), Ok(id), Some(role)) = (Uuid::parse_str(&tid), Uuid::parse_str(&uid), Role::parse(&role))
-        else {
-            return Err(AppError::unauthorized());
+            let wipe = state.db.read(move |tx| Ok(crate::store::sessions::revoked_wipe(tx, &probe)?)).await?;
+            return Err(if wipe == Some(true) { AppError::device_revoked() } else { AppError::unauthorized() });
         };
-        Ok(AuthUser { user: User { id, username, display_name, role }, token_id })
+        Ok(AuthUser { user, token_id })
     }
 }
 

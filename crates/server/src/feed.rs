@@ -2,7 +2,6 @@
 //! each user the part of it they may see.
 
 use crate::store::Tx;
-use crate::store::sql::params;
 use meeting_protocol::{Change, ChangeOp, ChangesPage, Entity, EntityKind, participant_key};
 use std::collections::HashMap;
 
@@ -50,19 +49,6 @@ pub fn record_purge(tx: &Tx<'_>, meeting_id: &str, user_id: &str) -> AppResult<(
     Ok(())
 }
 
-/// The rows of `change_log` after `?1` that reader `?2` may see (SQL, for `concat!`):
-/// the one definition the feed's pages and the live channel's wake-ups share.
-macro_rules! visible_rows {
-    () => {
-        concat!(
-            "seq > ?1 AND ((kind = 'purge' AND audience = ?2)
-                 OR (kind <> 'purge' AND (audience IS NULL OR audience = ?2) AND meeting_id IN (",
-            crate::store::meetings::visible_meetings_sql!("?2"),
-            ")))"
-        )
-    };
-}
-
 /// What the live channel tells a connected device after a commit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Wake {
@@ -76,46 +62,24 @@ pub enum Wake {
 
 /// Whether the device of `token_id` (user `user_id`) has anything new after `since`.
 pub fn wake(tx: &Tx<'_>, token_id: &str, user_id: &str, since: i64) -> AppResult<Wake> {
-    let valid: bool = tx.query_row(
-        "SELECT EXISTS (SELECT 1 FROM tokens t JOIN users u ON u.id = t.user_id
-          WHERE t.id = ?1 AND t.revoked_at IS NULL AND t.expires_at > ?2 AND u.disabled = 0)",
-        params![token_id, now_unix()],
-        |r| r.get(0),
-    )?;
-    if !valid {
+    if !store::sessions::is_valid(tx, token_id, time::OffsetDateTime::now_utc())? {
         return Ok(Wake::Revoked);
     }
-    let latest: Option<i64> = tx.query_row(
-        concat!("SELECT MAX(seq) FROM change_log WHERE ", visible_rows!()),
-        params![since, user_id],
-        |r| r.get(0),
-    )?;
+    let latest = store::feed::latest_visible(tx, since, user_id)?;
     Ok(latest.map_or(Wake::Nothing, Wake::Changed))
 }
 
 /// The meetings `user_id` takes part in (a superset of those they may see: drafts too),
 /// for the live channel's first filter.
 pub fn meetings_of(tx: &Tx<'_>, user_id: &str) -> AppResult<std::collections::HashSet<String>> {
-    let rows = tx.query_map("SELECT meeting_id FROM participants WHERE user_id = ?1", [user_id], |r| r.get(0))?;
-    Ok(rows.into_iter().collect())
+    Ok(store::meetings::ids_of(tx, user_id)?.into_iter().collect())
 }
 
 /// One page of the feed as `user_id` may see it. Runs in one read transaction, so the
 /// page, the entity states and `head` come from the same snapshot.
 pub fn page(tx: &Tx<'_>, server_id: Uuid, user_id: &str, since: i64, limit: u32) -> AppResult<ChangesPage> {
     let head = head_seq(tx)?;
-    // A purge addressed to the reader always passes (the meeting may be gone, or no
-    // longer theirs); everything else only for a meeting they may see *now*, so no row
-    // of a draft reaches a leader whatever audience it was written for.
-    let rows: Vec<(i64, String, String, String)> = tx.query_map(
-        concat!(
-            "SELECT seq, meeting_id, kind, entity_id FROM change_log WHERE ",
-            visible_rows!(),
-            " ORDER BY seq LIMIT ?3"
-        ),
-        params![since, user_id, i64::from(limit) + 1],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-    )?;
+    let rows = store::feed::visible_after(tx, since, user_id, i64::from(limit) + 1)?;
     let has_more = rows.len() > limit as usize;
     let rows = &rows[..rows.len().min(limit as usize)];
     let loaded = Loaded::for_page(tx, rows)?;

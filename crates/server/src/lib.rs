@@ -116,13 +116,13 @@ impl AppState {
         let blobs =
             blobs::BlobStore::open(config.blobs.as_ref().unwrap_or(&files), &config.data_dir.join("blobs/tmp"))?;
         let server_id = db.run_blocking(crate::store::Mode::Write, |tx| {
-            let existing: Option<String> =
-                tx.query_opt("SELECT value FROM server_meta WHERE key = 'server_id'", (), |r| r.get(0))?;
-            match existing.and_then(|s| Uuid::parse_str(&s).ok()) {
-                Some(id) => Ok(id),
+            use crate::store::meta;
+            match meta::get(tx, meta::SERVER_ID)? {
+                Some(text) => Uuid::parse_str(&text)
+                    .map_err(|e| AppError::Stored(format!("the server id {text:?} is not an id: {e}"))),
                 None => {
                     let id = Uuid::now_v7();
-                    tx.execute("INSERT INTO server_meta (key, value) VALUES ('server_id', ?1)", [id.to_string()])?;
+                    meta::set_once(tx, meta::SERVER_ID, &id.to_string())?;
                     Ok(id)
                 }
             }
@@ -190,14 +190,9 @@ pub fn create_user(
     Ok(user)
 }
 
-/// Inserts a user row unless the username is taken; returns whether it was inserted.
+/// Inserts a user unless the username is taken; returns whether it was inserted.
 pub(crate) fn insert_user(tx: &crate::store::Tx<'_>, u: &meeting_protocol::User, hash: &str) -> AppResult<bool> {
-    let n = tx.execute(
-        "INSERT INTO users (id, username, display_name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT (username) DO NOTHING",
-        crate::store::sql::params![u.id.to_string(), u.username, u.display_name, u.role.as_str(), hash, auth::now_unix()],
-    )?;
-    Ok(n > 0)
+    Ok(crate::store::users::insert(tx, u, hash, time::OffsetDateTime::now_utc())?)
 }
 
 /// Serves the API on `listener` until `shutdown` resolves, then finishes in-flight

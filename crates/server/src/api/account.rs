@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 
-use crate::store::sql::params;
+use crate::store::sessions::NewSession;
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use meeting_protocol::{ApiError, LoginRequest, LoginResponse, Role, ServerInfo, TokenInfo, User};
@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::auth::{self, AuthUser, now_unix};
+use crate::auth::{self, AuthUser};
 use crate::error::{AppError, AppResult, Json, Path};
 
 /// Liveness and identity of the server; needs no login.
@@ -45,16 +45,8 @@ pub async fn login(
     let attempt = state.limiter.admit(&username, addr.ip()).await?;
 
     let lookup = username.clone();
-    let row: Option<(User, String, bool)> = state
-        .db
-        .read(move |tx| {
-            Ok(tx.query_opt(
-                "SELECT id, username, display_name, role, password_hash, disabled FROM users WHERE username = ?1",
-                [lookup],
-                |r| Ok((auth::user_from_row(r)?, r.get::<_, String>(4)?, r.get::<_, bool>(5)?)),
-            )?)
-        })
-        .await?;
+    let row: Option<(User, String, bool)> =
+        state.db.read(move |tx| Ok(crate::store::users::for_login(tx, &lookup)?)).await?;
     let password = req.password;
     let (user, ok) = tokio::task::spawn_blocking(move || match row {
         Some((user, hash, disabled)) => {
@@ -77,28 +69,27 @@ pub async fn login(
 
     let (token, hash) = auth::new_token();
     let token_id = Uuid::now_v7();
-    let now = now_unix();
-    let expires = now + state.config.token_ttl.as_secs() as i64;
-    let uid = user.id.to_string();
+    // Whole seconds: what the session's row keeps, so the answer says what is stored.
+    let now = auth::now_whole_seconds();
+    let expires_at = now + state.config.token_ttl;
+    let user_id = user.id;
     let device = req.device_name.map(|d| d.chars().take(100).collect::<String>());
     state
         .db
         .write(move |tx| {
-            tx.execute(
-                "INSERT INTO tokens (id, user_id, token_hash, device_name, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![token_id.to_string(), uid, hash, device, now, expires],
-            )?;
-            Ok(())
+            let session = NewSession {
+                id: token_id,
+                user_id,
+                token_hash: &hash,
+                device_name: device.as_deref(),
+                created_at: now,
+                expires_at,
+            };
+            Ok(crate::store::sessions::insert(tx, &session)?)
         })
         .await?;
     tracing::info!(username = %user.username, "login");
-    Ok(Json(LoginResponse {
-        token,
-        token_id,
-        expires_at: OffsetDateTime::from_unix_timestamp(expires).unwrap_or(OffsetDateTime::UNIX_EPOCH),
-        user,
-        server_id: state.server_id,
-    }))
+    Ok(Json(LoginResponse { token, token_id, expires_at, user, server_id: state.server_id }))
 }
 
 /// Ends the session of the token making the request.
@@ -117,11 +108,7 @@ async fn revoke_with(state: &AppState, user_id: String, token_id: Uuid, wipe: bo
     state
         .db
         .write(move |tx| {
-            let n = tx.execute(
-                "UPDATE tokens SET revoked_at = ?1, wipe = ?4 WHERE id = ?2 AND user_id = ?3 AND revoked_at IS NULL",
-                params![now_unix(), token_id.to_string(), user_id, wipe],
-            )?;
-            Ok(n > 0)
+            Ok(crate::store::sessions::revoke(tx, token_id, Some(&user_id), wipe, OffsetDateTime::now_utc())?)
         })
         .await
 }
@@ -140,25 +127,7 @@ pub async fn list_tokens(State(state): State<AppState>, caller: AuthUser) -> App
     let (uid, current) = (caller.id(), caller.token_id);
     let tokens = state
         .db
-        .read(move |tx| {
-            let ts = |s: i64| OffsetDateTime::from_unix_timestamp(s).unwrap_or(OffsetDateTime::UNIX_EPOCH);
-            let rows = tx.query_map(
-                "SELECT id, device_name, created_at, expires_at FROM tokens
-                  WHERE user_id = ?1 AND revoked_at IS NULL AND expires_at > ?2 ORDER BY created_at",
-                params![uid, now_unix()],
-                |r| {
-                    let id = Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default();
-                    Ok(TokenInfo {
-                        id,
-                        device_name: r.get(1)?,
-                        created_at: ts(r.get(2)?),
-                        expires_at: ts(r.get(3)?),
-                        current: id == current,
-                    })
-                },
-            )?;
-            Ok(rows)
-        })
+        .read(move |tx| Ok(crate::store::sessions::of_user(tx, &uid, current, OffsetDateTime::now_utc())?))
         .await?;
     Ok(Json(tokens))
 }
@@ -187,15 +156,6 @@ pub async fn revoke_token(
     responses((status = 200, body = [User]), (status = 401, body = ApiError), (status = 403, body = ApiError)))]
 pub async fn list_users(State(state): State<AppState>, caller: AuthUser) -> AppResult<Json<Vec<User>>> {
     caller.require_role(&[Role::Secretary, Role::Admin])?;
-    let users = state
-        .db
-        .read(|tx| {
-            Ok(tx.query_map(
-                "SELECT id, username, display_name, role FROM users WHERE disabled = 0 ORDER BY username",
-                (),
-                auth::user_from_row,
-            )?)
-        })
-        .await?;
+    let users = state.db.read(|tx| Ok(crate::store::users::enabled(tx)?)).await?;
     Ok(Json(users))
 }

@@ -33,17 +33,9 @@ pub fn load(tx: &Tx<'_>, id: &str) -> AppResult<Option<Stored>> {
     let Some((data, author_id, visibility)) = store::annotations::row(tx, id)? else { return Ok(None) };
     let annotation =
         serde_json::from_str(&data).map_err(|e| AppError::Stored(format!("annotation {id} does not parse: {e}")))?;
-    Ok(Some(Stored { annotation, author_id, visibility: Visibility::parse(&visibility).unwrap_or_default() }))
-}
-
-/// The meeting's secretariat (`?1` = meeting id); see [`crate::store::meetings::secretariat_cond`].
-macro_rules! secretariat_sql {
-    () => {
-        concat!(
-            "SELECT p.user_id FROM participants p JOIN users u ON u.id = p.user_id WHERE p.meeting_id = ?1 AND ",
-            crate::store::meetings::secretariat_cond!()
-        )
-    };
+    let visibility = Visibility::parse(&visibility)
+        .ok_or_else(|| AppError::Stored(format!("annotation {id} has an unknown visibility {visibility:?}")))?;
+    Ok(Some(Stored { annotation, author_id, visibility }))
 }
 
 /// True when `user_id` may see the stored annotation now.
@@ -66,7 +58,7 @@ fn audience(tx: &Tx<'_>, meeting_id: &str, author: &str, v: Visibility) -> AppRe
         Visibility::Participants => None,
         Visibility::Private => Some(vec![author.to_owned()]),
         Visibility::Secretariat => {
-            let mut users: Vec<String> = tx.query_map(secretariat_sql!(), [meeting_id], |r| r.get(0))?;
+            let mut users = crate::store::meetings::secretariat_of(tx, meeting_id)?;
             users.push(author.to_owned());
             Some(users)
         }

@@ -101,13 +101,9 @@ pub fn set_handled(tx: &Tx<'_>, actor: &AuthUser, annotation_id: Uuid, handled: 
 
 /// Records the state's change for each member of the secretariat.
 fn announce(tx: &Tx<'_>, mid: &str, annotation_id: &str) -> AppResult<()> {
-    for p in crate::store::meetings::participants_of(tx, mid)? {
-        let uid = p.user_id.to_string();
-        if crate::store::meetings::is_secretariat(tx, mid, &uid)? {
-            feed::record(tx, mid, "opinion_state", annotation_id, Some(&uid))?;
-        }
-    }
-    Ok(())
+    let secretariat = crate::store::meetings::secretariat_of(tx, mid)?;
+    let audiences: Vec<&str> = secretariat.iter().map(String::as_str).collect();
+    feed::record_for(tx, mid, "opinion_state", annotation_id, &audiences)
 }
 
 /// Re-announces the meeting's opinion states to someone who just gained sight of it.

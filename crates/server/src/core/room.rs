@@ -19,31 +19,12 @@ use crate::{feed, model};
 
 /// The caller's role in the meeting, if they take part.
 pub(crate) fn role_in(tx: &Tx<'_>, mid: &str, uid: &str) -> AppResult<Option<ParticipantRole>> {
-    let role: Option<String> =
-        tx.query_opt("SELECT role FROM participants WHERE meeting_id = ?1 AND user_id = ?2", [mid, uid], |r| r.get(0))?;
-    Ok(role.as_deref().and_then(ParticipantRole::parse))
+    Ok(crate::store::meetings::role_of(tx, mid, uid)?)
 }
 
 /// Whether the user runs the room: the chair, or of the secretariat.
 pub fn presiding(tx: &Tx<'_>, mid: &str, uid: &str) -> AppResult<bool> {
     Ok(role_in(tx, mid, uid)? == Some(ParticipantRole::Chair) || crate::store::meetings::is_secretariat(tx, mid, uid)?)
-}
-
-/// The users who run the room of `mid` (the chair and the secretariat), in one query:
-/// a ballot tells each of them, and asking participant by participant cost two queries
-/// per member under the write lock (a 500-member vote took 500 × 1,000 round trips on
-/// PostgreSQL).
-pub fn presiding_users(tx: &Tx<'_>, mid: &str) -> AppResult<Vec<String>> {
-    Ok(tx.query_map(
-        concat!(
-            "SELECT p.user_id FROM participants p JOIN users u ON u.id = p.user_id \
-             WHERE p.meeting_id = ?1 AND (p.role = 'chair' OR ",
-            crate::store::meetings::secretariat_cond!(),
-            ")"
-        ),
-        [mid],
-        |r| r.get(0),
-    )?)
 }
 
 /// The meeting, if the caller may see it and it can be run live (published, not a draft

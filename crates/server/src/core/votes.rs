@@ -212,7 +212,7 @@ fn cast_in_vote(
     // once per batch; the others see the vote again when it closes: 500 ballots would
     // otherwise wake every device 500 times for a list nobody else watches.
     let mut audience = marked;
-    for p in super::room::presiding_users(tx, &mid)? {
+    for p in crate::store::meetings::presiding_of(tx, &mid)? {
         if !audience.contains(&p) {
             audience.push(p);
         }

@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::core::documents::{Content, NewDocument};
 use crate::core::meetings::{insert, insert_agenda_item, set_participant_unaudited};
 use crate::error::{AppError, AppResult};
+use crate::store::meta;
 use crate::{AppState, auth};
 use pdf::{Block, Font};
 
@@ -256,9 +257,7 @@ pub struct Seeded {
 
 /// Seeds the demo office unless this data directory already has it.
 pub fn seed(state: &AppState) -> AppResult<Seeded> {
-    let done = state.db.run_blocking(crate::store::Mode::Read, |tx| {
-        Ok(tx.query_opt("SELECT 1 FROM server_meta WHERE key = 'demo_seeded'", (), |_| Ok(()))?.is_some())
-    })?;
+    let done = state.db.run_blocking(crate::store::Mode::Read, |tx| Ok(meta::get(tx, meta::DEMO_SEEDED)?.is_some()))?;
     if done {
         return Ok(Seeded::default());
     }
@@ -281,7 +280,7 @@ pub fn seed(state: &AppState) -> AppResult<Seeded> {
     state.db.run_blocking(crate::store::Mode::Write, move |tx| {
         // Asked again under the write lock: instances started together with `--demo` on
         // one database seed it once (the first to get here), the others see it done.
-        if tx.query_opt("SELECT 1 FROM server_meta WHERE key = 'demo_seeded'", (), |_| Ok(()))?.is_some() {
+        if meta::get(tx, meta::DEMO_SEEDED)?.is_some() {
             return Ok(Seeded::default());
         }
         let ids = insert_users(tx, &hashes)?;
@@ -332,7 +331,7 @@ pub fn seed(state: &AppState) -> AppResult<Seeded> {
             }
             seeded.meetings += 1;
         }
-        tx.execute("INSERT INTO server_meta (key, value) VALUES ('demo_seeded', '1')", [])?;
+        meta::set_once(tx, meta::DEMO_SEEDED, "1")?;
         Ok(seeded)
     })
 }
@@ -352,8 +351,9 @@ fn insert_users(tx: &crate::store::Tx<'_>, hashes: &[String]) -> AppResult<Vec<S
             role: *role,
         };
         crate::insert_user(tx, &user, hash)?;
-        let id: String = tx.query_row("SELECT id FROM users WHERE username = ?1", [username], |r| r.get(0))?;
-        ids.push(id);
+        let id = crate::store::users::id_of(tx, username)?
+            .ok_or_else(|| AppError::Stored(format!("the demo user {username} was not stored")))?;
+        ids.push(id.to_string());
     }
     Ok(ids)
 }

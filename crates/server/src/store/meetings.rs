@@ -161,6 +161,46 @@ pub fn is_secretariat(tx: &Tx<'_>, meeting_id: &str, user_id: &str) -> StoreResu
         .is_some())
 }
 
+/// The users of the meeting's secretariat (see [`secretariat_cond`]), in one query.
+pub fn secretariat_of(tx: &Tx<'_>, meeting_id: &str) -> StoreResult<Vec<String>> {
+    tx.query_map(
+        concat!(
+            "SELECT p.user_id FROM participants p JOIN users u ON u.id = p.user_id WHERE p.meeting_id = ?1 AND ",
+            secretariat_cond!()
+        ),
+        [meeting_id],
+        |r| r.get(0),
+    )
+}
+
+/// The users who run the room of the meeting: its chair and its secretariat, in one
+/// query (a ballot tells each of them; asking participant by participant cost two
+/// queries per member under the write lock).
+pub fn presiding_of(tx: &Tx<'_>, meeting_id: &str) -> StoreResult<Vec<String>> {
+    tx.query_map(
+        concat!(
+            "SELECT p.user_id FROM participants p JOIN users u ON u.id = p.user_id \
+             WHERE p.meeting_id = ?1 AND (p.role = 'chair' OR ",
+            secretariat_cond!(),
+            ")"
+        ),
+        [meeting_id],
+        |r| r.get(0),
+    )
+}
+
+/// The user's role in the meeting, if they take part.
+pub fn role_of(tx: &Tx<'_>, meeting_id: &str, user_id: &str) -> StoreResult<Option<ParticipantRole>> {
+    tx.query_opt("SELECT role FROM participants WHERE meeting_id = ?1 AND user_id = ?2", [meeting_id, user_id], |r| {
+        r.get_parsed(0, "a participant's role", ParticipantRole::parse)
+    })
+}
+
+/// The ids of the meetings the user takes part in, drafts included.
+pub fn ids_of(tx: &Tx<'_>, user_id: &str) -> StoreResult<Vec<String>> {
+    tx.query_map("SELECT meeting_id FROM participants WHERE user_id = ?1", [user_id], |r| r.get(0))
+}
+
 /// Meeting id of an agenda item, if it exists.
 pub fn agenda_meeting(tx: &Tx<'_>, item_id: &str) -> StoreResult<Option<String>> {
     tx.query_opt("SELECT meeting_id FROM agenda_items WHERE id = ?1", [item_id], |r| r.get(0))

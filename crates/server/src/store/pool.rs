@@ -7,9 +7,10 @@ use std::time::Duration;
 use postgres::IsolationLevel;
 use rusqlite::TransactionBehavior;
 
+use super::feed::{begin_appending, finish_appending};
 use super::pg::{self, PgConn};
 use super::sql::Tx;
-use super::{Backend, Commit, Commits, Location, begin_appending, finish_appending, head_seq, migrations};
+use super::{Backend, Commit, Commits, Location, head_seq, migrations};
 use crate::error::{AppError, AppResult};
 
 /// Commits a slow live connection may fall behind by before it is told it lagged (it

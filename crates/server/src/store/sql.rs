@@ -249,7 +249,7 @@ macro_rules! params {
     () => { &[] as &[&dyn $crate::store::sql::ToValue] };
     ($($p:expr),+ $(,)?) => { &[$(&$p as &dyn $crate::store::sql::ToValue),+] as &[&dyn $crate::store::sql::ToValue] };
 }
-pub(crate) use params;
+pub(in crate::store) use params;
 
 /// Picks a column by position.
 pub trait ColIndex {
@@ -286,6 +286,14 @@ impl Row<'_> {
     pub fn get_parsed<T>(&self, idx: usize, what: &str, parse: impl FnOnce(&str) -> Option<T>) -> StoreResult<T> {
         let text: String = self.get(idx)?;
         parse(&text).ok_or_else(|| Error::Decode { column: idx, message: format!("{text:?} is not {what}") })
+    }
+
+    /// The integer column at `idx` as a time in Unix seconds (the sessions' columns, kept
+    /// as integers because their expiry is compared on every request).
+    pub fn get_unix_time(&self, idx: usize) -> StoreResult<time::OffsetDateTime> {
+        let secs: i64 = self.get(idx)?;
+        time::OffsetDateTime::from_unix_timestamp(secs)
+            .map_err(|e| Error::Decode { column: idx, message: format!("{secs} is not a time: {e}") })
     }
 }
 
@@ -365,7 +373,7 @@ impl ToSql for Value {
 
 /// Rewrites SQLite's placeholders (`?1`, or bare `?` counted in order) as PostgreSQL's
 /// (`$1`), leaving string literals, quoted names and comments alone.
-pub(crate) fn to_postgres(sql: &str) -> String {
+pub(in crate::store) fn to_postgres(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len() + 8);
     let mut chars = sql.chars().peekable();
     let mut bare = 0;
@@ -412,7 +420,7 @@ pub(crate) type Statements = HashMap<String, postgres::Statement>;
 
 /// One transaction on either backend. Every write of the server happens inside one (see
 /// [`super::Db::write`]); dropped without [`Tx::commit`], it rolls back.
-pub struct Tx<'c>(TxInner<'c>, RefCell<super::Appended>);
+pub struct Tx<'c>(TxInner<'c>, RefCell<super::feed::Appended>);
 
 enum TxInner<'c> {
     Sqlite(rusqlite::Transaction<'c>),
@@ -420,16 +428,16 @@ enum TxInner<'c> {
 }
 
 impl<'c> Tx<'c> {
-    pub(crate) fn sqlite(tx: rusqlite::Transaction<'c>) -> Self {
+    pub(in crate::store) fn sqlite(tx: rusqlite::Transaction<'c>) -> Self {
         Self(TxInner::Sqlite(tx), RefCell::default())
     }
 
-    pub(crate) fn postgres(tx: postgres::Transaction<'c>, stmts: &'c mut Statements) -> Self {
+    pub(in crate::store) fn postgres(tx: postgres::Transaction<'c>, stmts: &'c mut Statements) -> Self {
         Self(TxInner::Postgres { tx: RefCell::new(tx), stmts: RefCell::new(stmts) }, RefCell::default())
     }
 
     /// What this write appended to the feed so far (see [`super::append`]).
-    pub(in crate::store) fn appended(&self) -> std::cell::RefMut<'_, super::Appended> {
+    pub(in crate::store) fn appended(&self) -> std::cell::RefMut<'_, super::feed::Appended> {
         self.1.borrow_mut()
     }
 
@@ -442,7 +450,7 @@ impl<'c> Tx<'c> {
     }
 
     /// Commits.
-    pub(crate) fn commit(self) -> StoreResult<()> {
+    pub(in crate::store) fn commit(self) -> StoreResult<()> {
         match self.0 {
             TxInner::Sqlite(tx) => Ok(tx.commit()?),
             TxInner::Postgres { tx, .. } => Ok(tx.into_inner().commit()?),
@@ -471,7 +479,7 @@ impl<'c> Tx<'c> {
     }
 
     /// Runs a statement; returns the number of rows it changed.
-    pub(crate) fn execute(&self, sql: &str, params: impl Params) -> StoreResult<usize> {
+    pub(in crate::store) fn execute(&self, sql: &str, params: impl Params) -> StoreResult<usize> {
         let values = params.into_values();
         match &self.0 {
             TxInner::Sqlite(tx) => {
@@ -488,7 +496,7 @@ impl<'c> Tx<'c> {
     }
 
     /// Every row of a query, each read by `f`.
-    pub(crate) fn query_map<T>(
+    pub(in crate::store) fn query_map<T>(
         &self,
         sql: &str,
         params: impl Params,
@@ -515,7 +523,7 @@ impl<'c> Tx<'c> {
 
     /// Every row of a query, handed to `f` one at a time as SQLite reads it (a whole
     /// table need not fit in memory; on PostgreSQL the rows are read first).
-    pub(crate) fn for_each(
+    pub(in crate::store) fn for_each(
         &self,
         sql: &str,
         params: impl Params,
@@ -543,7 +551,7 @@ impl<'c> Tx<'c> {
     }
 
     /// The first row of a query, if there is one.
-    pub(crate) fn query_opt<T>(
+    pub(in crate::store) fn query_opt<T>(
         &self,
         sql: &str,
         params: impl Params,
@@ -567,7 +575,7 @@ impl<'c> Tx<'c> {
     }
 
     /// The first row of a query that always returns one (an error if it did not).
-    pub(crate) fn query_row<T>(
+    pub(in crate::store) fn query_row<T>(
         &self,
         sql: &str,
         params: impl Params,
