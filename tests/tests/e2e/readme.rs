@@ -44,7 +44,21 @@ impl RunDemo {
         use std::os::unix::process::CommandExt as _;
         let dir = tempfile::tempdir().unwrap();
         let profile = dir.path().join("leader1");
-        let mut child = Command::new("bash")
+        let mut command = Command::new("bash");
+        // Cargo hands a test its package's variables (CARGO_MANIFEST_DIR, CARGO_PKG_NAME
+        // …); a user's shell has none, and some build scripts watch them (ring's): left
+        // in, the script's `cargo build` would rebuild ring and everything above it, and
+        // the test command's next build would rebuild them back.
+        for (key, _) in std::env::vars_os() {
+            let k = key.to_string_lossy();
+            let from_cargo = ["CARGO_PKG_", "CARGO_MANIFEST_", "CARGO_CRATE_", "CARGO_BIN_", "CARGO_PRIMARY_"]
+                .iter()
+                .any(|p| k.starts_with(p));
+            if from_cargo || k == "CARGO" || k == "CARGO_TARGET_TMPDIR" || k == "OUT_DIR" {
+                command.env_remove(&key);
+            }
+        }
+        let mut child = command
             .arg(repo().join("scripts/run-demo"))
             .env("NO_APP", "1")
             .env("BUILD", "debug")
