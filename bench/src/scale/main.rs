@@ -33,8 +33,6 @@ use serde_json::json;
 use sha2::{Digest as _, Sha256};
 use tokio::io::AsyncBufReadExt as _;
 
-mod balancer;
-
 /// Writers of the throughput phase.
 const WRITERS: usize = 50;
 /// Size of one document of the synced meeting.
@@ -189,7 +187,7 @@ fn run() -> anyhow::Result<bool> {
             ];
             let a = Instance::start(&work.path().join("a"), &store, Some(n)).await?;
             let b = Instance::start(&work.path().join("b"), &store, None).await?;
-            let lb = balancer::start(vec![addr(&a.url)?, addr(&b.url)?]).await?;
+            let lb = meeting_e2e::balancer::Balancer::start(vec![addr(&a.url)?, addr(&b.url)?]).await.url;
             measure("PostgreSQL + S3, 2 instances", vec![a, b], Some(lb), n, mb, seconds).await
         })
     })();

@@ -3,7 +3,7 @@
 //! proxy, and PDF generation.
 #![allow(dead_code)]
 
-pub mod balancer;
+pub use meeting_e2e::balancer;
 pub mod database;
 pub mod devices;
 pub mod http;
