@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::auth::now_unix;
 use crate::core::room;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::store::{self, head_seq};
 
 /// Appends one change for every participant of `meeting_id` (or only `audience`).
@@ -187,7 +187,10 @@ fn resolve(tx: &Tx<'_>, user_id: &str, meeting_id: &str, kind: &str, entity_id: 
     let gone = |kind| Ok(ChangeOp::Delete { kind, id: entity_id.to_owned() });
     let upsert = |entity| Ok(ChangeOp::Upsert { entity });
     match kind {
-        "purge" => Ok(ChangeOp::Purge { meeting_id: Uuid::parse_str(meeting_id).unwrap_or_default() }),
+        "purge" => Ok(ChangeOp::Purge {
+            meeting_id: Uuid::parse_str(meeting_id)
+                .map_err(|e| AppError::Stored(format!("a purge in the feed names no meeting ({meeting_id:?}): {e}")))?,
+        }),
         "meeting" => match crate::store::meetings::meeting(tx, entity_id)? {
             Some(m) => upsert(Entity::Meeting(m)),
             None => gone(EntityKind::Meeting),
