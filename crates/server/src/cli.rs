@@ -28,12 +28,43 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Manage the document files (blobs).
+    Blobs {
+        #[command(subcommand)]
+        command: BlobsCommand,
+    },
     /// Move an office from SQLite and files (its data directory) to PostgreSQL and an
     /// S3-compatible bucket: same server id and feed positions, devices need no resync.
     /// Stop the server first; rerunning after an interruption is safe.
     Migrate(MigrateArgs),
     /// Print the OpenAPI document of the API.
     Openapi,
+}
+
+#[derive(Debug, Subcommand)]
+enum BlobsCommand {
+    /// Delete the files no document or conversion refers to any more (those of deleted
+    /// meetings and documents). A running server does it every 6 hours by itself; this
+    /// is safe while it runs.
+    Sweep(SweepArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct SweepArgs {
+    /// Holds server.db and blobs/ (unless --database and --blobs say otherwise).
+    #[arg(long, env = "MEETING_DATA_DIR")]
+    data_dir: PathBuf,
+    #[command(flatten)]
+    database: DatabaseArgs,
+    #[command(flatten)]
+    blobs: BlobArgs,
+    /// Leave alone files written more recently than this (e.g. 1h, 30m, 10s): an upload
+    /// stores its file a moment before the document that names it.
+    #[arg(long, default_value = "1h", value_parser = parse_duration)]
+    older_than: std::time::Duration,
+    /// Count what would be deleted; delete nothing.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -189,6 +220,7 @@ pub fn main() -> ExitCode {
         Command::User { command: UserCommand::Add { data_dir, database, username, role, display_name } } => {
             add_user(data_dir, database, &username, &role, display_name)
         }
+        Command::Blobs { command: BlobsCommand::Sweep(args) } => sweep_blobs(args),
         Command::Migrate(args) => migrate(&args),
         Command::Openapi => {
             serde_json::to_string_pretty(&crate::api::openapi()).map(|s| println!("{s}")).map_err(anyhow::Error::from)
@@ -239,6 +271,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await??;
         state.start_converter().await?;
         state.start_room().await?;
+        crate::blobs::sweep::start(&state);
         let listener = tokio::net::TcpListener::bind(&listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
@@ -250,6 +283,25 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tracing::info!("stopped");
         Ok(())
     })
+}
+
+fn sweep_blobs(args: SweepArgs) -> anyhow::Result<()> {
+    let mut config = Config::new(&args.data_dir);
+    config.database.clone_from(&args.database.database);
+    config.blobs = args.blobs.location()?;
+    let (grace, dry_run) = (args.older_than, args.dry_run);
+    let rt = tokio::runtime::Runtime::new()?;
+    let s = rt.block_on(async move {
+        let state = tokio::task::spawn_blocking(move || AppState::open(config)).await??;
+        anyhow::Ok(crate::blobs::sweep::sweep(&state, grace, dry_run).await?)
+    })?;
+    let (vi, en) = if dry_run { ("sẽ xóa", "would delete") } else { ("đã xóa", "deleted") };
+    println!(
+        "Tệp không còn tài liệu nào dùng: {vi} {}; giữ {} tệp đang dùng, {} tệp mới ghi.",
+        s.removed, s.kept, s.young
+    );
+    println!("Files no document uses: {en} {}; kept {} in use, {} written recently.", s.removed, s.kept, s.young);
+    Ok(())
 }
 
 fn migrate(args: &MigrateArgs) -> anyhow::Result<()> {

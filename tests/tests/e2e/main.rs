@@ -17,6 +17,7 @@ mod annotations_sync;
 mod at_rest;
 mod bad_input;
 mod balanced;
+mod blob_sweep;
 mod concurrency;
 mod convert;
 mod db_outage;

@@ -16,6 +16,7 @@
 //! waits too long is told `server_busy` and comes back (see [`BlobStore::turn`]).
 
 mod objects;
+pub mod sweep;
 
 use std::fs::{self, File};
 use std::io::{self, Write as _};
@@ -357,8 +358,7 @@ pub fn files_in(root: &Path) -> io::Result<Vec<(String, PathBuf, u64)>> {
         for file in fs::read_dir(dir.path())? {
             let file = file?;
             let name = file.file_name().to_string_lossy().into_owned();
-            let named = name.len() == 64 && name.starts_with(&prefix) && name.bytes().all(|b| b.is_ascii_hexdigit());
-            if named && file.file_type()?.is_file() {
+            if is_blob_name(&name) && name.starts_with(&prefix) && file.file_type()?.is_file() {
                 out.push((name, file.path(), file.metadata()?.len()));
             }
         }
@@ -371,7 +371,9 @@ pub fn files_in(root: &Path) -> io::Result<Vec<(String, PathBuf, u64)>> {
 fn commit_file(root: &Path, mut received: Received) -> io::Result<()> {
     let dest = BlobStore::file_path(root, &received.sha256);
     if dest.exists() {
-        return Ok(());
+        // The same bytes again (a document uploaded twice, or again after it was
+        // deleted): written now as far as the sweep's grace is concerned (see `sweep`).
+        return File::open(&dest)?.set_modified(std::time::SystemTime::now());
     }
     let dir = dest.parent().unwrap_or(root).to_owned();
     fs::create_dir_all(&dir)?;
@@ -379,6 +381,11 @@ fn commit_file(root: &Path, mut received: Received) -> io::Result<()> {
         fs::rename(&tmp, &dest)?;
     }
     File::open(&dir)?.sync_all()
+}
+
+/// Whether a file or object name is a blob's: 64 lowercase hex digits.
+fn is_blob_name(name: &str) -> bool {
+    name.len() == 64 && name.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// A blob's key under a bucket's prefix (the same layout as on disk).

@@ -122,6 +122,35 @@ impl Bucket {
         }
     }
 
+    /// Every blob under the prefix: its name and when it was written.
+    pub(super) async fn list(&self) -> io::Result<Vec<(String, time::OffsetDateTime)>> {
+        let prefix = self.location.prefix.trim_end_matches('/');
+        let prefix = (!prefix.is_empty()).then(|| Key::from(prefix));
+        let mut listing = self.store.list(prefix.as_ref());
+        let mut out = Vec::new();
+        while let Some(meta) = listing.next().await {
+            let meta = meta.map_err(io_error)?;
+            let Some(name) = meta.location.filename().filter(|n| super::is_blob_name(n)) else { continue };
+            let written = time::OffsetDateTime::from_unix_timestamp(meta.last_modified.timestamp())
+                .map_err(|e| io::Error::other(format!("{}: {e}", meta.location)))?;
+            out.push((name.to_owned(), written));
+        }
+        Ok(out)
+    }
+
+    /// Deletes a blob (nothing to do when it is gone already).
+    pub(super) async fn remove(&self, sha256: &str) -> io::Result<()> {
+        match self.store.delete(&self.key(sha256)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(io_error(e)),
+        }
+    }
+
+    /// Whether the bucket has the blob.
+    pub(super) async fn has(&self, sha256: &str) -> io::Result<bool> {
+        Ok(self.size(sha256).await?.is_some())
+    }
+
     /// Uploads the file at `path` under the blob's key, unless the bucket has it.
     pub(super) async fn commit(&self, sha256: &str, path: &Path, size: u64) -> AppResult<()> {
         if self.size(sha256).await?.is_some() {

@@ -60,10 +60,12 @@ pub async fn accept(
     }
     let (sha, size) = (received.sha256.clone(), received.size);
     state.blobs.commit(received).await?;
-    let actor2 = actor.clone();
+    let (actor2, blobs) = (actor.clone(), state.blobs.clone());
     let conversion = state
         .db
         .write(move |tx| {
+            // Still there under the writers' turn: see `blobs::sweep`.
+            blobs.ensure_blocking(&sha)?;
             let (mid, document_id, agenda, title, confidential) = match &target {
                 Target::New(n) => {
                     let mid = n.meeting_id.to_string();

@@ -95,8 +95,15 @@ pub async fn ingest_pdf(
     .await?;
     let content = Content { sha256: received.sha256.clone(), size: received.size, pages: pages?, filename };
     state.blobs.commit(received).await?;
-    let actor = actor.clone();
-    state.db.write(move |tx| write_pdf(tx, &actor, &target, &content, original.as_ref())).await
+    let (actor, blobs) = (actor.clone(), state.blobs.clone());
+    state
+        .db
+        .write(move |tx| {
+            // Still there under the writers' turn: see `blobs::sweep`.
+            blobs.ensure_blocking(&content.sha256)?;
+            write_pdf(tx, &actor, &target, &content, original.as_ref())
+        })
+        .await
 }
 
 /// The transaction half of [`ingest_pdf`], for content already in the blob store.

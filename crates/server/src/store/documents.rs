@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::StoreResult;
 use super::meetings::visible_meetings_sql;
-use super::sql::{Row, Tx, params};
+use super::sql::{Row, Tx, Value, params};
 
 const DOCUMENT_SELECT: &str = "SELECT d.id, d.meeting_id, d.agenda_item_id, d.title, v.filename, v.size, v.sha256,
            v.page_count, v.version, d.confidential, v.uploaded_at, v.original_filename, d.position, d.watermark,
@@ -233,4 +233,24 @@ pub fn versions(tx: &Tx<'_>, id: &Uuid) -> StoreResult<Vec<DocumentVersion>> {
             })
         },
     )
+}
+
+/// Those of `names` (blobs' SHA-256) that a document version (its PDF or its original)
+/// or a conversion names: the blobs the office still needs.
+pub fn blobs_named(tx: &Tx<'_>, names: &[String]) -> StoreResult<std::collections::HashSet<String>> {
+    if names.is_empty() {
+        return Ok(std::collections::HashSet::new());
+    }
+    let marks = (1..=names.len()).map(|k| format!("?{k}")).collect::<Vec<_>>().join(", ");
+    let values: Vec<Value> = names.iter().map(|n| Value::Text(n.clone())).collect();
+    let rows: Vec<String> = tx.query_map(
+        &format!(
+            "SELECT sha256 FROM document_versions WHERE sha256 IN ({marks})
+             UNION SELECT original_sha256 FROM document_versions WHERE original_sha256 IN ({marks})
+             UNION SELECT original_sha256 FROM conversions WHERE original_sha256 IN ({marks})"
+        ),
+        values,
+        |r| r.get(0),
+    )?;
+    Ok(rows.into_iter().collect())
 }

@@ -278,6 +278,13 @@ impl Bucket {
         assert!(status.is_success(), "cannot write {sha}: {status}");
     }
 
+    /// Whether the bucket holds the blob.
+    pub fn has(&self, sha: &str) -> bool {
+        let (status, _) = self.request(reqwest::Method::HEAD, &self.url(&Self::key(sha)), None);
+        assert!(status.is_success() || status == reqwest::StatusCode::NOT_FOUND, "cannot ask for {sha}: {status}");
+        status.is_success()
+    }
+
     /// How many objects the bucket holds.
     pub fn count(&self) -> usize {
         let (status, body) = self.request(reqwest::Method::GET, &format!("{}?list-type=2", self.url("")), None);

@@ -256,6 +256,20 @@ impl TestServer {
         }
     }
 
+    /// Whether the server's store holds the blob.
+    pub fn has_blob(&self, sha: &str) -> bool {
+        match &self.bucket {
+            Some(b) => b.has(sha),
+            None => self.blob_path(sha).is_file(),
+        }
+    }
+
+    /// `--blobs s3://… --s3-endpoint …` when the server keeps blobs in a bucket (with
+    /// [`TestServer::store_args`], for its admin commands that open the blobs too).
+    pub fn blob_args(&self) -> Vec<String> {
+        self.bucket.as_ref().map(Bucket::server_args).unwrap_or_default()
+    }
+
     /// Replaces a blob's bytes in the server's store behind its back (bit rot).
     pub fn overwrite_blob(&self, sha: &str, bytes: Vec<u8>) {
         match &self.bucket {
