@@ -49,15 +49,33 @@ enum BlobsCommand {
     Sweep(SweepArgs),
 }
 
+/// Where an office's data is: for the server and every admin command that opens its
+/// documents too.
 #[derive(Debug, clap::Args)]
-struct SweepArgs {
-    /// Holds server.db and blobs/ (unless --database and --blobs say otherwise).
+struct OfficeArgs {
+    /// Holds server.db and blobs/ (unless --database and --blobs say otherwise) and the
+    /// converter's scratch files.
     #[arg(long, env = "MEETING_DATA_DIR")]
     data_dir: PathBuf,
     #[command(flatten)]
     database: DatabaseArgs,
     #[command(flatten)]
     blobs: BlobArgs,
+}
+
+impl OfficeArgs {
+    fn config(&self) -> anyhow::Result<Config> {
+        let mut config = Config::new(&self.data_dir);
+        config.database.clone_from(&self.database.database);
+        config.blobs = self.blobs.location()?;
+        Ok(config)
+    }
+}
+
+#[derive(Debug, clap::Args)]
+struct SweepArgs {
+    #[command(flatten)]
+    office: OfficeArgs,
     /// Leave alone files written more recently than this (e.g. 1h, 30m, 10s): an upload
     /// stores its file a moment before the document that names it.
     #[arg(long, default_value = "1h", value_parser = parse_duration)]
@@ -112,14 +130,8 @@ impl BlobArgs {
 
 #[derive(Debug, clap::Args)]
 struct ServeArgs {
-    /// Holds server.db and blobs/ (unless --database says otherwise) and the
-    /// converter's scratch files.
-    #[arg(long, env = "MEETING_DATA_DIR")]
-    data_dir: PathBuf,
     #[command(flatten)]
-    database: DatabaseArgs,
-    #[command(flatten)]
-    blobs: BlobArgs,
+    office: OfficeArgs,
     /// Address to listen on; port 0 picks a free port (printed at start-up).
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: String,
@@ -236,10 +248,9 @@ pub fn main() -> ExitCode {
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let ServeArgs { data_dir, listen, demo, demo_users, max_upload_mib, .. } = &args;
-    let mut config = Config::new(data_dir);
-    config.database.clone_from(&args.database.database);
-    config.blobs = args.blobs.location()?;
+    let ServeArgs { listen, demo, demo_users, max_upload_mib, .. } = &args;
+    let data_dir = &args.office.data_dir;
+    let mut config = args.office.config()?;
     config.max_upload_bytes = max_upload_mib * 1024 * 1024;
     if args.no_converter {
         config.converter.program = None;
@@ -286,9 +297,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 fn sweep_blobs(args: SweepArgs) -> anyhow::Result<()> {
-    let mut config = Config::new(&args.data_dir);
-    config.database.clone_from(&args.database.database);
-    config.blobs = args.blobs.location()?;
+    let config = args.office.config()?;
     let (grace, dry_run) = (args.older_than, args.dry_run);
     let rt = tokio::runtime::Runtime::new()?;
     let s = rt.block_on(async move {
