@@ -41,6 +41,7 @@ pub mod sessions;
 pub mod speakers;
 pub mod sql;
 pub mod users;
+mod value;
 pub mod votes;
 
 use std::path::{Path, PathBuf};
