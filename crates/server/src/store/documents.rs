@@ -241,7 +241,7 @@ pub fn blobs_named(tx: &Tx<'_>, names: &[String]) -> StoreResult<std::collection
     if names.is_empty() {
         return Ok(std::collections::HashSet::new());
     }
-    let marks = (1..=names.len()).map(|k| format!("?{k}")).collect::<Vec<_>>().join(", ");
+    let marks = super::sql::placeholders(1, names.len());
     let values: Vec<Value> = names.iter().map(|n| Value::Text(n.clone())).collect();
     let rows: Vec<String> = tx.query_map(
         &format!(

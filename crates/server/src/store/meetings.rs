@@ -212,7 +212,7 @@ pub fn users_seeing(tx: &Tx<'_>, mid: &str, users: &[String]) -> StoreResult<Vec
     if users.is_empty() {
         return Ok(Vec::new());
     }
-    let marks = (0..users.len()).map(|k| format!("?{}", k + 2)).collect::<Vec<_>>().join(", ");
+    let marks = super::sql::placeholders(2, users.len());
     let mut values = vec![Value::Text(mid.to_owned())];
     values.extend(users.iter().map(|u| Value::Text(u.clone())));
     tx.query_map(

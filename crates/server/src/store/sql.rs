@@ -32,6 +32,11 @@ impl ColIndex for usize {
     }
 }
 
+/// `?first, ?first+1, …`: `n` numbered placeholders, for an `IN (…)` list.
+pub(in crate::store) fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n).map(|k| format!("?{k}")).collect::<Vec<_>>().join(", ")
+}
+
 /// One row of a result.
 pub struct Row<'a>(RowInner<'a>);
 

@@ -171,7 +171,7 @@ pub fn mark_voted(tx: &Tx<'_>, id: &Uuid, users: &[&str], at: OffsetDateTime) ->
     if users.is_empty() {
         return Ok(Vec::new());
     }
-    let marks = (0..users.len()).map(|k| format!("?{}", k + 3)).collect::<Vec<_>>().join(", ");
+    let marks = super::sql::placeholders(3, users.len());
     let mut values: Vec<Value> = vec![id.to_value(), at.to_value()];
     values.extend(users.iter().map(|u| Value::Text((*u).to_owned())));
     tx.query_map(
