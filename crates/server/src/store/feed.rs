@@ -58,11 +58,11 @@ pub struct Commit {
     pub rows: Option<Vec<(String, String, Option<String>)>>,
 }
 
-/// The commits of this process, for [`Db::committed`].
+/// The commits of this process, for [`super::Db::committed`].
 pub(crate) type Commits = Arc<tokio::sync::broadcast::Sender<Arc<Commit>>>;
 
 /// The feed rows one write transaction appends, numbered here rather than by a statement
-/// per row: the writer holds the change counter (see the module docs) from the start, so
+/// per row: the writer holds the change counter (see [`crate::store`]) from the start, so
 /// it knows the head it started from, and writes the counter's new value once, before it
 /// commits. A ballot appends three rows; a participant added to a meeting, hundreds.
 #[derive(Debug, Default)]
