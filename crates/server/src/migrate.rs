@@ -86,7 +86,7 @@ pub async fn run(data_dir: &Path, target: &Target, say: fn(String)) -> anyhow::R
     ));
     let (mut done, mut bytes, mut damaged) = (0usize, 0u64, Vec::new());
     let mut uploads = futures_util::stream::iter(files.iter().cloned())
-        .map(|(sha, path, size)| {
+        .map(|(sha, path, size, _)| {
             let store = &store;
             async move { (copy_blob(store, &sha, &path, size).await, sha, size) }
         })

@@ -346,8 +346,9 @@ impl BlobStore {
 }
 
 /// The blobs kept as files under `root` (the default store's layout, `ab/abcd…`):
-/// name, path and size; temporary files and anything else are left out.
-pub fn files_in(root: &Path) -> io::Result<Vec<(String, PathBuf, u64)>> {
+/// name, path, size and when written; temporary files, anything else, and a file removed
+/// while it is listed (a sweep at the same time) are left out.
+pub fn files_in(root: &Path) -> io::Result<Vec<(String, PathBuf, u64, std::time::SystemTime)>> {
     let mut out = Vec::new();
     for dir in fs::read_dir(root)? {
         let dir = dir?;
@@ -359,7 +360,11 @@ pub fn files_in(root: &Path) -> io::Result<Vec<(String, PathBuf, u64)>> {
             let file = file?;
             let name = file.file_name().to_string_lossy().into_owned();
             if is_blob_name(&name) && name.starts_with(&prefix) && file.file_type()?.is_file() {
-                out.push((name, file.path(), file.metadata()?.len()));
+                match file.metadata().and_then(|m| Ok((m.len(), m.modified()?))) {
+                    Ok((size, written)) => out.push((name, file.path(), size, written)),
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(e),
+                }
             }
         }
     }

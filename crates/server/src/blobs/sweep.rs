@@ -49,7 +49,8 @@ impl BlobStore {
         match &self.backend {
             Backend::Files { root } => {
                 let root = root.clone();
-                Ok(tokio::task::spawn_blocking(move || files_written(&root)).await??)
+                let files = tokio::task::spawn_blocking(move || super::files_in(&root)).await??;
+                Ok(files.into_iter().map(|(name, _, _, written)| (name, OffsetDateTime::from(written))).collect())
             }
             Backend::Objects(b) => Ok(b.list().await?),
         }
@@ -87,20 +88,6 @@ impl BlobStore {
 fn runtime() -> AppResult<tokio::runtime::Handle> {
     tokio::runtime::Handle::try_current()
         .map_err(|_| AppError::Stored("the blob store needs the server's runtime".to_owned()))
-}
-
-/// The blobs under `root` with their modification times (one removed meanwhile is left
-/// out).
-fn files_written(root: &std::path::Path) -> std::io::Result<Vec<(String, OffsetDateTime)>> {
-    let mut out = Vec::new();
-    for (name, path, _) in super::files_in(root)? {
-        match std::fs::metadata(&path).and_then(|m| m.modified()) {
-            Ok(at) => out.push((name, OffsetDateTime::from(at))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(out)
 }
 
 /// Deletes the blobs written before `grace` ago that no document version or conversion
