@@ -24,6 +24,7 @@ pub mod find;
 pub mod fold;
 pub mod hotfolder;
 pub mod keystore;
+pub(crate) mod kinds;
 pub mod lease;
 pub mod live;
 pub mod mark_search;

@@ -1,46 +1,29 @@
 //! The meeting room in session as this device has it, and the calls that run it.
 //!
 //! The feed brings the room's entities (live state, attendance, speakers, votes) like any
-//! other; they are kept as JSON in `live_entities`, so the room shows offline as it was
+//! other; they are kept as JSON in `entities` (see `kinds`), so the room shows offline as it was
 //! last seen and [`Store::room`] builds the same [`Room`] the server's
 //! `GET /meetings/{id}/room` answers. Every change goes to the server directly
 //! ([`RoomCalls`]): the room is live by nature, and a ballot in particular is never
 //! queued to be sent later: offline, casting fails with `server_unreachable`.
 
 use meeting_protocol::{
-    Attendance, AttendanceInput, AttendanceStatus, BallotInput, CurrentItemInput, Entity, FloorInput, LiveState,
+    Attendance, AttendanceInput, AttendanceStatus, BallotInput, CurrentItemInput, FloorInput, LiveState,
     ParticipantRole, PresentInput, QuorumInput, Room, SpeakRequest, Speaker, SpeakerState, Vote, VoteInput, has_quorum,
-    participant_key, sort_speakers,
+    sort_speakers,
 };
 use reqwest::Method;
-use rusqlite::{Transaction, params};
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use crate::Profile;
 use crate::api::Api;
 use crate::error::{ClientError, Result};
-use crate::store::{Store, json, parse};
-
-/// Writes one of the room's entities (called by the store for those kinds).
-pub(crate) fn upsert(tx: &Transaction<'_>, entity: &Entity) -> Result<usize> {
-    let (kind, id, mid, data) = match entity {
-        Entity::LiveState(s) => ("live_state", s.meeting_id.to_string(), s.meeting_id, json(s)?),
-        Entity::Attendance(a) => ("attendance", participant_key(a.meeting_id, a.user_id), a.meeting_id, json(a)?),
-        Entity::Speaker(s) => ("speaker", s.id.to_string(), s.meeting_id, json(s)?),
-        Entity::Vote(v) => ("vote", v.id.to_string(), v.meeting_id, json(v)?),
-        _ => return Ok(0),
-    };
-    Ok(tx.execute(
-        "INSERT OR REPLACE INTO live_entities (kind, id, meeting_id, data) VALUES (?1, ?2, ?3, ?4)",
-        params![kind, id, mid.to_string(), data],
-    )?)
-}
+use crate::store::{Store, parse};
 
 impl Store {
     fn live_rows<T: DeserializeOwned>(&self, meeting_id: &str, kind: &str) -> Result<Vec<T>> {
-        let mut stmt =
-            self.conn().prepare_cached("SELECT data FROM live_entities WHERE meeting_id = ?1 AND kind = ?2")?;
+        let mut stmt = self.conn().prepare_cached("SELECT data FROM entities WHERE meeting_id = ?1 AND kind = ?2")?;
         let rows = stmt.query_map([meeting_id, kind], |r| parse::<T>(&r.get::<_, String>(0)?))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -112,14 +95,13 @@ impl Store {
 
     /// A vote's id and its meeting's, from its id or a unique prefix.
     pub fn resolve_vote(&self, id_or_prefix: &str) -> Result<(String, String)> {
-        let sql =
-            "SELECT id, meeting_id FROM live_entities WHERE kind = 'vote' AND id LIKE ?1 || '%' ESCAPE '\\' LIMIT 2";
+        let sql = "SELECT id, meeting_id FROM entities WHERE kind = 'vote' AND id LIKE ?1 || '%' ESCAPE '\\' LIMIT 2";
         self.resolve("vote", sql, id_or_prefix)
     }
 
     /// One vote as last synced.
     pub fn vote(&self, vote_id: &str) -> Result<Option<Vote>> {
-        let mut stmt = self.conn().prepare_cached("SELECT data FROM live_entities WHERE kind = 'vote' AND id = ?1")?;
+        let mut stmt = self.conn().prepare_cached("SELECT data FROM entities WHERE kind = 'vote' AND id = ?1")?;
         let mut rows = stmt.query_map([vote_id], |r| parse::<Vote>(&r.get::<_, String>(0)?))?;
         Ok(rows.next().transpose()?)
     }

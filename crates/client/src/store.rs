@@ -4,11 +4,10 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use meeting_protocol::{AgendaItem, ChangeOp, ChangesPage, Document, Entity, EntityKind, Meeting, Participant};
+use meeting_protocol::{AgendaItem, ChangeOp, ChangesPage, Document, Meeting, Participant};
 use meeting_sqlite::Migration;
-use rusqlite::{Connection, OptionalExtension as _, Transaction, params};
+use rusqlite::{Connection, OptionalExtension as _, params};
 use serde::Serialize;
-use uuid::Uuid;
 
 use crate::error::{ClientError, Result};
 
@@ -26,6 +25,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { name: "20261203_0008_open_outbox", sql: include_str!("../migrations/20261203_0008_open_outbox.sql") },
     Migration { name: "20261203_0009_leases", sql: include_str!("../migrations/20261203_0009_leases.sql") },
     Migration { name: "20261204_0010_live_room", sql: include_str!("../migrations/20261204_0010_live_room.sql") },
+    Migration { name: "20261208_0011_entities", sql: include_str!("../migrations/20261208_0011_entities.sql") },
 ];
 
 /// The one way to open a profile's database: encrypted with the device's database key
@@ -170,10 +170,10 @@ impl Store {
         let mut applied = Applied::default();
         for change in &page.changes {
             match &change.op {
-                ChangeOp::Upsert { entity } => upsert(&tx, entity)?,
-                ChangeOp::Delete { kind, id } => delete(&tx, *kind, id)?,
+                ChangeOp::Upsert { entity } => crate::kinds::upsert(&tx, entity)?,
+                ChangeOp::Delete { kind, id } => crate::kinds::delete(&tx, *kind, id)?,
                 ChangeOp::Purge { meeting_id } => {
-                    purge(&tx, *meeting_id)?;
+                    crate::kinds::purge(&tx, &meeting_id.to_string())?;
                     applied.purged_meetings += 1;
                 }
             }
@@ -189,11 +189,8 @@ impl Store {
     /// blobs (content-addressed, still valid), so the next pull starts from 0.
     pub fn reset_for_resync(&mut self) -> Result<()> {
         let tx = self.conn.transaction()?;
-        tx.execute_batch(
-            "DELETE FROM meetings; DELETE FROM agenda_items; DELETE FROM participants; DELETE FROM documents;
-             DELETE FROM annotations WHERE pending = 0; DELETE FROM opinion_states; DELETE FROM live_entities;
-             DELETE FROM meta WHERE key IN ('cursor', 'server_id');",
-        )?;
+        crate::kinds::reset(&tx)?;
+        tx.execute("DELETE FROM meta WHERE key IN ('cursor', 'server_id')", [])?;
         tx.commit()?;
         Ok(())
     }
@@ -364,108 +361,6 @@ fn set_meta(conn: &Connection, key: &str, value: Option<&str>) -> Result<()> {
         )?,
         None => conn.execute("DELETE FROM meta WHERE key = ?1", [key])?,
     };
-    Ok(())
-}
-
-fn upsert(tx: &Transaction<'_>, entity: &Entity) -> Result<()> {
-    match entity {
-        Entity::Meeting(m) => tx.execute(
-            "INSERT OR REPLACE INTO meetings (id, starts_at, data) VALUES (?1, ?2, ?3)",
-            params![m.id.to_string(), m.starts_at.unix_timestamp(), json(m)?],
-        )?,
-        Entity::AgendaItem(a) => tx.execute(
-            "INSERT OR REPLACE INTO agenda_items (id, meeting_id, position, data) VALUES (?1, ?2, ?3, ?4)",
-            params![a.id.to_string(), a.meeting_id.to_string(), a.position, json(a)?],
-        )?,
-        Entity::Participant(p) => tx.execute(
-            "INSERT OR REPLACE INTO participants (meeting_id, user_id, data) VALUES (?1, ?2, ?3)",
-            params![p.meeting_id.to_string(), p.user_id.to_string(), json(p)?],
-        )?,
-        Entity::Document(d) => {
-            if !meeting_protocol::is_sha256_hex(&d.sha256) {
-                return Err(ClientError::Protocol(format!("document {} has an invalid sha256", d.id)));
-            }
-            tx.execute(
-                "INSERT OR REPLACE INTO documents (id, meeting_id, agenda_item_id, sha256, size, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![
-                    d.id.to_string(),
-                    d.meeting_id.to_string(),
-                    d.agenda_item_id.map(|a| a.to_string()),
-                    d.sha256,
-                    d.size,
-                    json(d)?
-                ],
-            )?
-        }
-        // A row with local changes waiting keeps them: the push answer brings the
-        // server's copy for it.
-        Entity::Annotation(a) => tx.execute(
-            "INSERT INTO annotations (id, meeting_id, document_id, version, deleted, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (id) DO UPDATE SET version = excluded.version, deleted = excluded.deleted, data = excluded.data
-             WHERE annotations.pending = 0",
-            params![
-                a.id.to_string(),
-                a.meeting_id.to_string(),
-                a.document_id.map(|d| d.to_string()),
-                a.version,
-                a.deleted,
-                json(a)?
-            ],
-        )?,
-        Entity::OpinionState(o) => tx.execute(
-            "INSERT OR REPLACE INTO opinion_states (annotation_id, meeting_id, data) VALUES (?1, ?2, ?3)",
-            params![o.annotation_id.to_string(), o.meeting_id.to_string(), json(o)?],
-        )?,
-        Entity::LiveState(_) | Entity::Attendance(_) | Entity::Speaker(_) | Entity::Vote(_) => {
-            crate::room::upsert(tx, entity)?
-        }
-        // A kind from a newer server: skipped, so the rest of the page still applies.
-        Entity::Unknown => 0,
-    };
-    Ok(())
-}
-
-fn delete(tx: &Transaction<'_>, kind: EntityKind, id: &str) -> Result<()> {
-    match kind {
-        EntityKind::Meeting => {
-            if let Ok(mid) = Uuid::parse_str(id) {
-                purge(tx, mid)?;
-            }
-        }
-        EntityKind::AgendaItem => {
-            tx.execute("DELETE FROM agenda_items WHERE id = ?1", [id])?;
-        }
-        EntityKind::Participant => {
-            if let Some((m, u)) = id.split_once(':') {
-                tx.execute("DELETE FROM participants WHERE meeting_id = ?1 AND user_id = ?2", [m, u])?;
-            }
-        }
-        EntityKind::Document => {
-            tx.execute("DELETE FROM documents WHERE id = ?1", [id])?;
-        }
-        EntityKind::Annotation => {
-            tx.execute("DELETE FROM annotations WHERE id = ?1", [id])?;
-        }
-        EntityKind::OpinionState => {
-            tx.execute("DELETE FROM opinion_states WHERE annotation_id = ?1", [id])?;
-        }
-        EntityKind::LiveState | EntityKind::Attendance | EntityKind::Speaker | EntityKind::Vote => {
-            tx.execute("DELETE FROM live_entities WHERE kind = ?1 AND id = ?2", [kind.as_str(), id])?;
-        }
-        EntityKind::Unknown => {}
-    }
-    Ok(())
-}
-
-fn purge(tx: &Transaction<'_>, meeting_id: Uuid) -> Result<()> {
-    let m = meeting_id.to_string();
-    for table in
-        ["opinion_states", "annotations", "documents", "agenda_items", "participants", "document_seen", "live_entities"]
-    {
-        tx.execute(&format!("DELETE FROM {table} WHERE meeting_id = ?1"), [&m])?;
-    }
-    tx.execute("DELETE FROM meetings WHERE id = ?1", [&m])?;
-    tx.execute("DELETE FROM meeting_seen WHERE meeting_id = ?1", [&m])?;
     Ok(())
 }
 

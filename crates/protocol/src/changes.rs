@@ -63,70 +63,68 @@ pub enum ChangeOp {
     },
 }
 
-/// Kinds of entities in the feed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum EntityKind {
-    /// [`Meeting`].
-    Meeting,
-    /// [`AgendaItem`].
-    AgendaItem,
-    /// [`Participant`].
-    Participant,
-    /// [`Document`].
-    Document,
-    /// [`Annotation`].
-    Annotation,
-    /// [`OpinionState`] (key: the annotation id); only the secretariat receives it.
-    OpinionState,
-    /// [`LiveState`] (key: the meeting id).
-    LiveState,
-    /// [`Attendance`] (key: `meeting_id:user_id`).
-    Attendance,
-    /// [`Speaker`].
-    Speaker,
-    /// [`Vote`].
-    Vote,
-    /// A kind a newer server sends that this client does not know: ignored.
-    #[serde(other)]
-    Unknown,
+/// Declares [`EntityKind`] from one list, so that its wire names, its parser and
+/// [`EntityKind::KNOWN`] cannot disagree: a new kind is one line here (and its
+/// [`Entity`] variant), and every exhaustive `match` on the kind in the server and the
+/// client then says where else it must be handled.
+macro_rules! entity_kinds {
+    ($($(#[$doc:meta])* $variant:ident = $name:literal,)*) => {
+        /// Kinds of entities in the feed.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[serde(rename_all = "snake_case")]
+        pub enum EntityKind {
+            $($(#[$doc])* $variant,)*
+            /// A kind a newer server sends that this client does not know: ignored.
+            #[serde(other)]
+            Unknown,
+        }
+
+        impl EntityKind {
+            /// Every kind this program knows, in the order a meeting is announced to
+            /// someone who just gained sight of it (the meeting before its parts).
+            pub const KNOWN: &'static [EntityKind] = &[$(Self::$variant),*];
+
+            /// Database and wire name.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $name,)*
+                    Self::Unknown => "unknown",
+                }
+            }
+
+            /// Parses the database and wire name (`None`: a kind this program does not know).
+            pub fn parse(s: &str) -> Option<Self> {
+                match s {
+                    $($name => Some(Self::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+    };
 }
 
-impl EntityKind {
-    /// Database and wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Meeting => "meeting",
-            Self::AgendaItem => "agenda_item",
-            Self::Participant => "participant",
-            Self::Document => "document",
-            Self::Annotation => "annotation",
-            Self::OpinionState => "opinion_state",
-            Self::LiveState => "live_state",
-            Self::Attendance => "attendance",
-            Self::Speaker => "speaker",
-            Self::Vote => "vote",
-            Self::Unknown => "unknown",
-        }
-    }
-
-    /// Parses the database name.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "meeting" => Some(Self::Meeting),
-            "agenda_item" => Some(Self::AgendaItem),
-            "participant" => Some(Self::Participant),
-            "document" => Some(Self::Document),
-            "annotation" => Some(Self::Annotation),
-            "opinion_state" => Some(Self::OpinionState),
-            "live_state" => Some(Self::LiveState),
-            "attendance" => Some(Self::Attendance),
-            "speaker" => Some(Self::Speaker),
-            "vote" => Some(Self::Vote),
-            _ => None,
-        }
-    }
+entity_kinds! {
+    /// [`Meeting`].
+    Meeting = "meeting",
+    /// [`AgendaItem`].
+    AgendaItem = "agenda_item",
+    /// [`Participant`] (key: `meeting_id:user_id`).
+    Participant = "participant",
+    /// [`Document`].
+    Document = "document",
+    /// [`Annotation`].
+    Annotation = "annotation",
+    /// [`OpinionState`] (key: the annotation id); only the secretariat receives it.
+    OpinionState = "opinion_state",
+    /// [`LiveState`] (key: the meeting id).
+    LiveState = "live_state",
+    /// [`Attendance`] (key: `meeting_id:user_id`).
+    Attendance = "attendance",
+    /// [`Speaker`].
+    Speaker = "speaker",
+    /// [`Vote`].
+    Vote = "vote",
 }
 
 /// An entity's state, tagged by kind (`{"kind": …, "data": …}`).
@@ -194,6 +192,60 @@ impl<'de> Deserialize<'de> for Entity {
     }
 }
 
+impl Entity {
+    /// The entity's kind.
+    pub fn kind(&self) -> EntityKind {
+        match self {
+            Self::Meeting(_) => EntityKind::Meeting,
+            Self::AgendaItem(_) => EntityKind::AgendaItem,
+            Self::Participant(_) => EntityKind::Participant,
+            Self::Document(_) => EntityKind::Document,
+            Self::Annotation(_) => EntityKind::Annotation,
+            Self::OpinionState(_) => EntityKind::OpinionState,
+            Self::LiveState(_) => EntityKind::LiveState,
+            Self::Attendance(_) => EntityKind::Attendance,
+            Self::Speaker(_) => EntityKind::Speaker,
+            Self::Vote(_) => EntityKind::Vote,
+            Self::Unknown => EntityKind::Unknown,
+        }
+    }
+
+    /// The entity's key in the feed (a `ChangeOp::Delete`'s `id` names the same);
+    /// `None` for [`Entity::Unknown`].
+    pub fn key(&self) -> Option<String> {
+        Some(match self {
+            Self::Meeting(m) => m.id.to_string(),
+            Self::AgendaItem(a) => a.id.to_string(),
+            Self::Participant(p) => participant_key(p.meeting_id, p.user_id),
+            Self::Document(d) => d.id.to_string(),
+            Self::Annotation(a) => a.id.to_string(),
+            Self::OpinionState(o) => o.annotation_id.to_string(),
+            Self::LiveState(s) => s.meeting_id.to_string(),
+            Self::Attendance(a) => participant_key(a.meeting_id, a.user_id),
+            Self::Speaker(s) => s.id.to_string(),
+            Self::Vote(v) => v.id.to_string(),
+            Self::Unknown => return None,
+        })
+    }
+
+    /// The meeting the entity belongs to (a purge of it removes the entity).
+    pub fn meeting_id(&self) -> Option<Uuid> {
+        Some(match self {
+            Self::Meeting(m) => m.id,
+            Self::AgendaItem(a) => a.meeting_id,
+            Self::Participant(p) => p.meeting_id,
+            Self::Document(d) => d.meeting_id,
+            Self::Annotation(a) => a.meeting_id,
+            Self::OpinionState(o) => o.meeting_id,
+            Self::LiveState(s) => s.meeting_id,
+            Self::Attendance(a) => a.meeting_id,
+            Self::Speaker(s) => s.meeting_id,
+            Self::Vote(v) => v.meeting_id,
+            Self::Unknown => return None,
+        })
+    }
+}
+
 /// Key of a participant in the feed's `id` fields.
 pub fn participant_key(meeting_id: Uuid, user_id: Uuid) -> String {
     format!("{meeting_id}:{user_id}")
@@ -218,5 +270,16 @@ mod tests {
         let c: Change = serde_json::from_value(gone).expect("an unknown kind's delete still reads");
         assert!(matches!(c.op, ChangeOp::Delete { kind: EntityKind::Unknown, .. }));
         assert!(matches!(back.op, ChangeOp::Purge { .. }));
+    }
+
+    #[test]
+    fn every_known_kind_reads_back_by_its_name() {
+        assert_eq!(EntityKind::KNOWN.len(), 10);
+        for &kind in EntityKind::KNOWN {
+            assert_eq!(EntityKind::parse(kind.as_str()), Some(kind));
+            let wire = serde_json::to_value(kind).expect("serialise");
+            assert_eq!(wire, kind.as_str(), "the wire name is the database name");
+        }
+        assert_eq!(EntityKind::parse("unknown"), None, "'unknown' is never stored");
     }
 }

@@ -19,7 +19,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension as _, params};
 
 /// One schema step, embedded in the binary with `include_str!`.
 #[derive(Debug, Clone, Copy)]
@@ -234,11 +234,33 @@ fn migrate(conn: &Connection, path: &Path, migrations: &[Migration]) -> Result<(
             continue;
         }
         let fail = |source| Error::Migration { path: p.clone(), name: m.name, source };
-        let tx = conn.unchecked_transaction().map_err(fail)?;
-        tx.execute_batch(m.sql).map_err(fail)?;
-        tx.execute("INSERT INTO schema_migrations (name, sql) VALUES (?1, ?2)", params![m.name, m.sql])
-            .map_err(fail)?;
-        tx.commit().map_err(fail)?;
+        // SQLite changes a table's constraints only by rebuilding it (create the new
+        // table, copy, drop the old, rename: "Making Other Kinds Of Table Schema
+        // Changes" in SQLite's ALTER TABLE page), and dropping a table other tables
+        // refer to is refused while foreign keys are enforced. So a step runs with them
+        // off (a pragma that only takes effect outside a transaction) and commits only
+        // if every reference still holds afterwards.
+        conn.pragma_update(None, "foreign_keys", "OFF").map_err(fail)?;
+        let step = (|| {
+            let tx = conn.unchecked_transaction()?;
+            tx.execute_batch(m.sql)?;
+            tx.execute("INSERT INTO schema_migrations (name, sql) VALUES (?1, ?2)", params![m.name, m.sql])?;
+            let broken: Option<String> = tx
+                .query_row("SELECT \"table\" || ' → ' || parent FROM pragma_foreign_key_check LIMIT 1", [], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            if let Some(broken) = broken {
+                let code = rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY);
+                return Err(rusqlite::Error::SqliteFailure(
+                    code,
+                    Some(format!("a reference no longer holds: {broken}")),
+                ));
+            }
+            tx.commit()
+        })();
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(fail)?;
+        step.map_err(fail)?;
     }
     Ok(())
 }
@@ -305,5 +327,51 @@ mod tests {
         let edited = Migration { name: V1.name, sql: "CREATE TABLE a (x TEXT);" };
         assert!(matches!(open(&path, &[edited, V2]), Err(Error::EditedMigration { .. })));
         assert!(matches!(open(&path, &[V1]), Err(Error::FromTheFuture { .. })));
+    }
+
+    const PARENT: Migration = Migration {
+        name: "20260101_0001_parent",
+        sql: "CREATE TABLE parent (id INTEGER PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('a')));
+              CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL REFERENCES parent (id));
+              INSERT INTO parent VALUES (1, 'a'); INSERT INTO child VALUES (10, 1);",
+    };
+    /// Widens the parent's CHECK the only way SQLite can: a rebuild under the child's reference.
+    const REBUILD: Migration = Migration {
+        name: "20260101_0002_rebuild",
+        sql: "CREATE TABLE parent_next (id INTEGER PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('a', 'b')));
+              INSERT INTO parent_next SELECT id, kind FROM parent;
+              DROP TABLE parent;
+              ALTER TABLE parent_next RENAME TO parent;",
+    };
+
+    #[test]
+    fn a_table_others_refer_to_can_be_rebuilt_and_its_references_still_hold() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("t.db");
+        open(&path, &[PARENT]).expect("first");
+        let conn = open(&path, &[PARENT, REBUILD]).expect("the rebuild under a reference applies");
+        conn.execute("INSERT INTO parent VALUES (2, 'b')", []).expect("the wider check holds");
+        let fk: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).expect("pragma");
+        assert_eq!(fk, 1, "foreign keys are enforced again after the migration");
+        let refused = conn.execute("INSERT INTO child VALUES (11, 99)", []);
+        assert!(refused.is_err(), "the child's reference is enforced against the new table");
+        conn.execute("INSERT INTO child VALUES (12, 2)", []).expect("and points at it");
+    }
+
+    #[test]
+    fn a_step_that_breaks_a_reference_is_refused_whole() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("t.db");
+        open(&path, &[PARENT]).expect("first");
+        let breaking =
+            Migration { name: "20260101_0002_break", sql: "DELETE FROM parent; CREATE TABLE c (z INTEGER);" };
+        let err = open(&path, &[PARENT, breaking]).expect_err("a dangling reference fails the step");
+        assert!(err.to_string().contains("20260101_0002_break"), "{err}");
+        let conn = open(&path, &[PARENT]).expect("the database is as before the step");
+        let n: i64 = conn.query_row("SELECT count(*) FROM parent", [], |r| r.get(0)).expect("count");
+        assert_eq!(n, 1);
+        let c: i64 =
+            conn.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'c'", [], |r| r.get(0)).expect("count");
+        assert_eq!(c, 0, "nothing of the refused step stays");
     }
 }

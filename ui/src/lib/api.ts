@@ -1,6 +1,7 @@
-// Typed wrappers around the app's IPC commands. The shapes come from Rust
-// (src/lib/bindings/, generated; CI fails when they drift).
-import { Channel, invoke } from "@tauri-apps/api/core";
+// The reader's services over the app's commands (commands.ts and bindings/, both
+// generated from Rust; CI fails when they drift): page pixels through the pixel socket
+// when there is one, sync progress as a callback.
+import * as c from "./commands";
 import type { DocInfo } from "./bindings/DocInfo";
 import type { LocalMeeting } from "./bindings/LocalMeeting";
 import type { MeetingSummary } from "./bindings/MeetingSummary";
@@ -33,56 +34,53 @@ export function errorOf(e: unknown): UiError {
   return isUiError(e) ? e : { code: "internal", message: String(e) };
 }
 
-const renderViaIpc = (a: RenderArgs) => invoke<ArrayBuffer>("render_page", a);
+const renderViaIpc = (a: RenderArgs) => c.renderPage(a.handle, a.page, a.width, a.priority, a.view, a.generation, a.rows);
 const pixels = new PixelChannel(
-  () => invoke<string | null>("pixel_socket"),
+  () => c.pixelSocket(),
   (url) => new WebSocket(url),
   renderViaIpc,
 );
 pixels.prepare();
 
 export const api = {
-  session: () => invoke<Session>("session"),
+  session: c.session,
   login: (serverUrl: string, username: string, password: string, oldPassword: string | null = null) =>
-    invoke<Session>("login", { serverUrl, username, password, oldPassword }),
-  logout: () => invoke<void>("logout"),
-  unlock: (password: string) => invoke<Session>("unlock", { password }),
-  lock: () => invoke<void>("lock"),
-  setPin: (pin: string) => invoke<Session>("set_pin", { pin }),
-  unlockPin: (pin: string) => invoke<Session>("unlock_pin", { pin }),
+    c.login(serverUrl, username, password, oldPassword),
+  logout: c.logout,
+  unlock: c.unlock,
+  lock: c.lock,
+  setPin: c.setPin,
+  unlockPin: c.unlockPin,
   sync: (onProgress: (p: SyncProgress) => void) => {
-    const progress = new Channel<SyncProgress>();
+    const progress = new c.Channel<SyncProgress>();
     progress.onmessage = onProgress;
-    return invoke<SyncReport>("sync", { progress });
+    return c.sync(progress);
   },
-  meetings: () => invoke<MeetingSummary[]>("meetings"),
-  meeting: (id: string) => invoke<LocalMeeting>("meeting", { id }),
+  meetings: c.meetings,
+  meeting: c.meeting,
   /** Remembers the documents as they are now: later additions and versions show as new. */
-  meetingOpened: (id: string) => invoke<void>("meeting_opened", { id }),
-  openDocument: (documentId: string, password: string | null) =>
-    invoke<OpenedDocument>("open_document", { documentId, password }),
-  closeDocument: (handle: number) => invoke<void>("close_document", { handle }),
+  meetingOpened: c.meetingOpened,
+  openDocument: c.openDocument,
+  closeDocument: c.closeDocument,
   /** Opens a document ahead of the reader's click (see `AppCore::warm_document`). */
-  warmDocument: (documentId: string) => invoke<CoverShape | null>("warm_document", { documentId }),
+  warmDocument: c.warmDocument,
   /** Draws the warmed document's cover as the viewer will ask for it (see `AppCore::prepare_cover`). */
-  prepareCover: (documentId: string, width: number, rows: [number, number] | null) =>
-    invoke<void>("prepare_cover", { documentId, width, rows }),
+  prepareCover: c.prepareCover,
   /** Raw page pixels ending in [u32 width][u32 height], little-endian, after the RGBA
    *  (see pixels.ts). `rows`: only the pixel rows `[top, count]` of the page (the part
    *  on screen, first). */
   renderPage: (handle: number, page: number, width: number, priority: Priority, view: number, generation: number, rows?: [number, number]) =>
     pixels.render({ handle, page, width, priority, view, generation, rows: rows ?? null }),
-  pageText: (handle: number, page: number) => invoke<PageText>("page_text", { handle, page }),
-  pageLinks: (handle: number, page: number) => invoke<PageLink[]>("page_links", { handle, page }),
-  findInDocument: (handle: number, query: string) => invoke<PdfSearchHit[]>("find_in_document", { handle, query }),
-  search: (query: string, meetingId: string | null) => invoke<SearchHit[]>("search", { query, meetingId }),
-  searchMarks: (query: string, meetingId: string | null) => invoke<MarkHit[]>("search_marks", { query, meetingId }),
-  preference: (key: string) => invoke<string | null>("preference", { key }),
-  setPreference: (key: string, value: string) => invoke<void>("set_preference", { key, value }),
-  documentAnnotations: (documentId: string) => invoke<LocalAnnotation[]>("document_annotations", { documentId }),
-  meetingAnnotations: (meetingId: string) => invoke<LocalAnnotation[]>("meeting_annotations", { meetingId }),
-  saveAnnotation: (draft: AnnotationDraft) => invoke<LocalAnnotation>("save_annotation", { draft }),
-  markText: (draft: AnnotationDraft, handle: number, start: number, end: number) =>
-    invoke<LocalAnnotation>("mark_text", { draft, handle, start, end }),
-  exportDocument: (documentId: string, flatten: boolean) => invoke<ExportReport>("export_document", { documentId, flatten }),
+  pageText: c.pageText,
+  pageLinks: c.pageLinks,
+  findInDocument: c.findInDocument,
+  search: c.search,
+  searchMarks: c.searchMarks,
+  preference: c.preference,
+  setPreference: c.setPreference,
+  documentAnnotations: c.documentAnnotations,
+  meetingAnnotations: c.meetingAnnotations,
+  saveAnnotation: c.saveAnnotation,
+  markText: c.markText,
+  exportDocument: c.exportDocument,
 };

@@ -2,7 +2,7 @@
 // app's core (it keeps going while the secretary is elsewhere); this only asks how it
 // is doing, every second or so while the meeting is open, and tells the meeting to
 // re-read itself when the watcher changed something.
-import { invoke } from "@tauri-apps/api/core";
+import * as c from "./commands";
 import { errorOf, type UiError } from "./api";
 import type { DeletionChoice } from "./bindings/DeletionChoice";
 import type { HotFolderStatus } from "./bindings/HotFolderStatus";
@@ -34,7 +34,7 @@ export class HotFolder {
 
   async refresh() {
     try {
-      this.#take(await invoke<HotFolderStatus>("hot_folder_status", { meeting: this.meeting }));
+      this.#take(await c.hotFolderStatus(this.meeting));
     } catch (e) {
       this.error = errorOf(e);
     }
@@ -52,14 +52,14 @@ export class HotFolder {
   }
 
   link(dir: string, poll: boolean) {
-    return this.#run(() => invoke("hot_folder_link", { meeting: this.meeting, dir, poll }));
+    return this.#run(() => c.hotFolderLink(this.meeting, dir, poll));
   }
   stopWatching() {
-    return this.#run(() => invoke("hot_folder_stop", { meeting: this.meeting }));
+    return this.#run(() => c.hotFolderStop(this.meeting));
   }
   /** Removes (or keeps) the documents of files gone from the folder; none: all of them. */
   async settle(paths: string[] | null, choice: DeletionChoice) {
-    const ok = await this.#run(() => invoke("hot_folder_settle", { meeting: this.meeting, paths, choice }));
+    const ok = await this.#run(() => c.hotFolderSettle(this.meeting, paths, choice));
     if (ok) this.onChanged();
     return ok;
   }

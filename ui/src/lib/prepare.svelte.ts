@@ -1,7 +1,7 @@
 // The Prepare workspace's state for one meeting. Views read it; a refresh (after each
 // change, and after background syncs) replaces the data *in place*: editors keep their
 // own half-typed text, keyed by the item's id, so nothing typed is lost.
-import { Channel, invoke } from "@tauri-apps/api/core";
+import * as c from "./commands";
 import { errorOf, type UiError } from "./api";
 import type { AgendaItem } from "./bindings/AgendaItem";
 import type { AgendaItemInput } from "./bindings/AgendaItemInput";
@@ -35,7 +35,7 @@ export class PrepareMeeting {
 
   async refresh() {
     try {
-      this.view = await invoke<PrepareView>("prepare_view", { meeting: this.id });
+      this.view = await c.prepareView(this.id);
       this.error = null;
     } catch (e) {
       this.error = errorOf(e);
@@ -60,13 +60,13 @@ export class PrepareMeeting {
   }
 
   addItem(input: AgendaItemInput) {
-    return this.#run(() => invoke<AgendaItem>("prepare_add_item", { meeting: this.id, input }));
+    return this.#run(() => c.prepareAddItem(this.id, input));
   }
   updateItem(item: string, input: AgendaItemInput) {
-    return this.#run(() => invoke<AgendaItem>("prepare_update_item", { item, input }));
+    return this.#run(() => c.prepareUpdateItem(item, input));
   }
   deleteItem(item: string) {
-    return this.#run(() => invoke<void>("prepare_delete_item", { item }));
+    return this.#run(() => c.prepareDeleteItem(item));
   }
   /** Moves an item by `by` places (keyboard, buttons, drag). */
   async move(item: string, by: number) {
@@ -81,7 +81,7 @@ export class PrepareMeeting {
       const agenda = ids.map((id, n) => ({ ...byId.get(id)!, position: n + 1 }));
       this.view = { ...this.view, detail: { ...this.view.detail, agenda } };
     }
-    await this.#run(() => invoke<AgendaItem[]>("prepare_reorder", { meeting: this.id, items: ids }));
+    await this.#run(() => c.prepareReorder(this.id, ids));
   }
   /** Moves a document by `by` places among its item's documents (keyboard, buttons). */
   async moveDocument(document: string, by: number) {
@@ -98,11 +98,11 @@ export class PrepareMeeting {
       const documents = [...docs].sort((a, b) => (place.get(a.id) ?? -1) - (place.get(b.id) ?? -1));
       this.view = { ...this.view, detail: { ...this.view.detail, documents } };
     }
-    await this.#run(() => invoke<Document[]>("prepare_reorder_documents", { meeting: this.id, item, documents: ids }));
+    await this.#run(() => c.prepareReorderDocuments(this.id, item, ids));
   }
   /** Changes the meeting's own fields (null keeps one). */
   updateMeeting(input: MeetingInput) {
-    return this.#run(() => invoke<Meeting>("prepare_update", { meeting: this.id, input }));
+    return this.#run(() => c.prepareUpdate(this.id, input));
   }
   /** Office files of an item (none: outside the agenda) still on their way to PDF, or
    *  failed and not replaced by a later upload of the same file. */
@@ -113,10 +113,10 @@ export class PrepareMeeting {
       && !this.pending.some((p) => p.name === c.filename));
   }
   setStatus(action: "publish" | "unpublish" | "cancel", reason: string | null = null) {
-    return this.#run(() => invoke("prepare_status", { meeting: this.id, action, reason }));
+    return this.#run(() => c.prepareStatus(this.id, action, reason));
   }
   participant(user: string, role: "chair" | "member" | "organizer" | null) {
-    return this.#run(() => invoke<void>("prepare_participant", { meeting: this.id, user, role }));
+    return this.#run(() => c.prepareParticipant(this.id, user, role));
   }
 
   /** Shows an upload under its item while `send` runs (fed its conversion states). */
@@ -140,9 +140,9 @@ export class PrepareMeeting {
    *  `replace`, following its conversion. */
   uploadPath(path: string, item: string | null, replace: string | null = null) {
     return this.#track(path.split(/[\\/]/).pop() ?? path, item, (onState) => {
-      const progress = new Channel<Conversion>();
+      const progress = new c.Channel<Conversion>();
       progress.onmessage = onState;
-      return invoke<Uploaded>("prepare_upload", { meeting: this.id, path, item, replace, progress });
+      return c.prepareUpload(this.id, path, item, replace, progress);
     });
   }
 
@@ -150,13 +150,11 @@ export class PrepareMeeting {
   uploadFile(file: File, item: string | null, replace: string | null = null) {
     return this.#track(file.name, item, async () => {
       const bytes = new Uint8Array(await file.arrayBuffer());
-      return invoke<Uploaded>("prepare_upload_bytes", bytes, {
-        headers: {
-          "x-meeting": this.id,
-          "x-item": item ?? "",
-          "x-replace": replace ?? "",
-          "x-filename": encodeURIComponent(file.name),
-        },
+      return c.prepareUploadBytes(bytes, {
+        "x-meeting": this.id,
+        "x-item": item ?? "",
+        "x-replace": replace ?? "",
+        "x-filename": encodeURIComponent(file.name),
       });
     });
   }
@@ -166,23 +164,17 @@ export class PrepareMeeting {
     return this.view?.detail.documents.find((d) => d.id === document)?.agenda_item_id ?? null;
   }
   setConfidential(document: string, confidential: boolean) {
-    return this.#run(() => invoke<Document>("prepare_update_document", {
-      document, patch: { title: null, agenda_item_id: null, detach: false, confidential, watermark: null, offline_copy: null },
-    }));
+    return this.#run(() => c.prepareUpdateDocument(document, { title: null, agenda_item_id: null, detach: false, confidential, watermark: null, offline_copy: null }));
   }
   /** Turns the viewer's-name watermark on or off for one document (confidential ones keep it). */
   setWatermark(document: string, watermark: boolean) {
-    return this.#run(() => invoke<Document>("prepare_update_document", {
-      document, patch: { title: null, agenda_item_id: null, detach: false, confidential: null, watermark, offline_copy: null },
-    }));
+    return this.#run(() => c.prepareUpdateDocument(document, { title: null, agenda_item_id: null, detach: false, confidential: null, watermark, offline_copy: null }));
   }
   /** Allows or forbids devices an offline copy of one document ("chỉ xem trực tuyến"). */
   setOfflineCopy(document: string, offline_copy: boolean) {
-    return this.#run(() => invoke<Document>("prepare_update_document", {
-      document, patch: { title: null, agenda_item_id: null, detach: false, confidential: null, watermark: null, offline_copy },
-    }));
+    return this.#run(() => c.prepareUpdateDocument(document, { title: null, agenda_item_id: null, detach: false, confidential: null, watermark: null, offline_copy }));
   }
   deleteDocument(document: string) {
-    return this.#run(() => invoke<void>("prepare_delete_document", { document }));
+    return this.#run(() => c.prepareDeleteDocument(document));
   }
 }

@@ -6,7 +6,7 @@
 // The live channel runs in the app's core (`room_live`) while a meeting or one of its
 // documents is on screen; each of its syncs re-reads the room from the local store, so
 // what shows offline is the room as last synced.
-import { Channel, invoke } from "@tauri-apps/api/core";
+import * as c from "./commands";
 import { errorOf, type UiError } from "./api";
 import type { LiveEvent } from "./bindings/LiveEvent";
 import type { Presentation } from "./bindings/Presentation";
@@ -44,13 +44,13 @@ class RoomStore {
   stop() {
     this.meetingId = null;
     this.view = null;
-    if (this.#running) void invoke("room_live_stop").catch(() => undefined);
+    if (this.#running) void c.roomLiveStop().catch(() => undefined);
   }
 
   async #live() {
     this.#running = true;
     this.connection = "connecting";
-    const events = new Channel<LiveEvent>();
+    const events = new c.Channel<LiveEvent>();
     events.onmessage = (e) => {
       if (e.event === "connected") this.connection = "live";
       else if (e.event === "disconnected") this.connection = "down";
@@ -60,7 +60,7 @@ class RoomStore {
       }
     };
     try {
-      await invoke("room_live", { events });
+      await c.roomLive(events);
     } catch (e) {
       this.error = errorOf(e);
       this.connection = "down";
@@ -73,7 +73,7 @@ class RoomStore {
     const id = this.meetingId;
     if (!id) return;
     try {
-      const v = await invoke<RoomView>("room", { meeting: id });
+      const v = await c.room(id);
       if (this.meetingId === id) this.view = v;
     } catch (e) {
       this.error = errorOf(e);
@@ -92,10 +92,10 @@ class RoomStore {
 
   /** Runs a room action; `false` (with `error` set) when it failed. An unreachable
    *  server also marks the connection down: the panel then says voting needs one. */
-  async act<T>(command: string, args: Record<string, unknown>): Promise<T | null> {
+  async act<T>(call: () => Promise<T>): Promise<T | null> {
     this.error = null;
     try {
-      const out = await invoke<T>(command, args);
+      const out = await call();
       void this.refresh();
       return out;
     } catch (e) {
@@ -110,7 +110,7 @@ class RoomStore {
   present(meetingId: string, documentId: string, page: number) {
     if (this.#presentTimer) clearTimeout(this.#presentTimer);
     this.#presentTimer = setTimeout(() => {
-      void this.act("room_present", { meeting: meetingId, document: documentId, page });
+      void this.act(() => c.roomPresent(meetingId, documentId, page));
     }, 150);
   }
 }

@@ -16,7 +16,7 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
-use meeting_protocol::LiveMessage;
+use meeting_protocol::{EntityKind, LiveMessage};
 
 use std::collections::HashSet;
 
@@ -24,7 +24,7 @@ use tokio::sync::broadcast;
 
 use crate::AppState;
 use crate::auth::AuthUser;
-use crate::feed::{self, Wake};
+use crate::feed::{self, RowKind, Wake};
 use crate::store::Commit;
 
 const PING_EVERY: Duration = Duration::from_secs(20);
@@ -56,7 +56,11 @@ fn may_concern(commit: &Commit, uid: &str, meetings: &HashSet<String>) -> bool {
 /// A commit that may change which meetings a reader takes part in.
 fn moves_membership(commit: &Commit) -> bool {
     let Some(rows) = &commit.rows else { return true };
-    rows.iter().any(|(_, kind, _)| matches!(kind.as_str(), "participant" | "meeting" | "purge"))
+    rows.iter().any(|(_, kind, _)| match RowKind::parse(kind) {
+        Ok(RowKind::Entity(kind)) => matches!(kind, EntityKind::Participant | EntityKind::Meeting),
+        // A purge, or a kind a newer instance wrote: ask again to be safe.
+        Ok(RowKind::Purge) | Err(_) => true,
+    })
 }
 
 async fn serve(state: AppState, caller: AuthUser, mut socket: WebSocket) {

@@ -10,13 +10,33 @@
 //! who could see the annotation before and after it, and the feed resolves the state per
 //! reader at read time, so a reader who may no longer see it gets a delete.
 
-use meeting_protocol::{Annotation, AnnotationOp, OpOutcome, OpResult, Shape, Visibility};
+use meeting_protocol::{Annotation, AnnotationOp, Entity, EntityKind, OpOutcome, OpResult, Shape, Visibility};
 use uuid::Uuid;
 
 use crate::auth::{AuthUser, now_unix};
 use crate::error::{AppError, AppResult};
 use crate::feed;
 use crate::store::{self, Tx};
+
+/// The feed's annotations: each reader gets one only while they may see it.
+pub const FEED: feed::kinds::Kind = feed::kinds::Kind {
+    load: |tx, reader, _, id| match load(tx, id)? {
+        Some(a) if may_see(tx, &a, reader)? => Ok(Some(Entity::Annotation(Box::new(a.annotation)))),
+        _ => Ok(None),
+    },
+    whole: None,
+    grant: |tx, mid, user| {
+        let mut keys = Vec::new();
+        for id in store::annotations::live_ids(tx, mid)? {
+            if let Some(stored) = load(tx, &id)?
+                && may_see(tx, &stored, user)?
+            {
+                keys.push(id);
+            }
+        }
+        Ok(keys)
+    },
+};
 
 /// The stored annotation with the columns access depends on.
 pub struct Stored {
@@ -71,7 +91,7 @@ fn announce(tx: &Tx<'_>, meeting_id: &str, id: &str, author: &str, sides: &[Visi
     for &v in sides {
         match audience(tx, meeting_id, author, v)? {
             None => {
-                feed::record(tx, meeting_id, "annotation", id, None)?;
+                feed::record(tx, meeting_id, EntityKind::Annotation, id, None)?;
                 return Ok(());
             }
             Some(u) => users.extend(u),
@@ -80,19 +100,7 @@ fn announce(tx: &Tx<'_>, meeting_id: &str, id: &str, author: &str, sides: &[Visi
     users.sort();
     users.dedup();
     let users: Vec<&str> = users.iter().map(String::as_str).collect();
-    feed::record_for(tx, meeting_id, "annotation", id, &users)
-}
-
-/// Re-announces to a user who just joined a meeting the annotations they may see.
-pub fn record_grant(tx: &Tx<'_>, meeting_id: &str, user_id: &str) -> AppResult<()> {
-    for id in store::annotations::live_ids(tx, meeting_id)? {
-        if let Some(stored) = load(tx, &id)?
-            && may_see(tx, &stored, user_id)?
-        {
-            feed::record(tx, meeting_id, "annotation", &id, Some(user_id))?;
-        }
-    }
-    Ok(())
+    feed::record_for(tx, meeting_id, EntityKind::Annotation, id, &users)
 }
 
 fn answer(op_id: Uuid, outcome: OpOutcome, status: u16, version: i64, annotation: Option<Annotation>) -> OpResult {

@@ -6,7 +6,7 @@
 //! entry. None of them writes a document row of its own.
 
 use crate::store::{Tx, documents};
-use meeting_protocol::{Document, DocumentPatch, DocumentVersion};
+use meeting_protocol::{Document, DocumentPatch, DocumentVersion, Entity, EntityKind};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -15,6 +15,13 @@ use crate::auth::AuthUser;
 use crate::blobs::Received;
 use crate::error::{AppError, AppResult};
 use crate::{AppState, feed, model};
+
+/// The feed's documents (their current version).
+pub const FEED: feed::kinds::Kind = feed::kinds::Kind {
+    load: |tx, _, _, id| feed::kinds::some(documents::document(tx, id)?, Entity::Document),
+    whole: Some(|tx, mid| Ok(documents::documents_of(tx, mid)?.into_iter().map(Entity::Document).collect())),
+    grant: |tx, mid, _| Ok(documents::documents_of(tx, mid)?.iter().map(|d| d.id.to_string()).collect()),
+};
 
 /// What a new PDF becomes.
 #[derive(Debug, Clone)]
@@ -130,7 +137,7 @@ pub fn write_pdf(
             let at = OffsetDateTime::now_utc();
             documents::insert_version(tx, &before.id, version, content, original, &actor.id(), at)?;
             documents::set_current_version(tx, &before.id, version)?;
-            feed::record(tx, &mid, "document", &id, None)?;
+            feed::record(tx, &mid, EntityKind::Document, &id, None)?;
             let doc = documents::document(tx, &id)?.ok_or_else(|| AppError::not_found("document"))?;
             audit::record(tx, actor, "document.replace", &subject(&mid, &id), snapshot(&before), snapshot(&doc))?;
             Ok(doc)
@@ -158,7 +165,7 @@ pub fn insert(
     let position = documents::next_position(tx, &mid, item)?;
     documents::insert(tx, &doc_id, &new.meeting_id, item, &new.title, new.confidential, position)?;
     documents::insert_version(tx, &doc_id, 1, content, original, by, OffsetDateTime::now_utc())?;
-    feed::record(tx, &mid, "document", &id, None)?;
+    feed::record(tx, &mid, EntityKind::Document, &id, None)?;
     documents::document(tx, &id)?.ok_or_else(|| AppError::not_found("document"))
 }
 
@@ -208,7 +215,7 @@ pub fn update(tx: &Tx<'_>, actor: &AuthUser, doc_id: Uuid, patch: &DocumentPatch
         offline_copy: patch.offline_copy.unwrap_or(before.offline_copy),
     };
     documents::update(tx, &before.id, &fields)?;
-    feed::record(tx, &mid, "document", &id, None)?;
+    feed::record(tx, &mid, EntityKind::Document, &id, None)?;
     let doc = documents::document(tx, &id)?.ok_or_else(|| AppError::not_found("document"))?;
     audit::record(tx, actor, "document.update", &subject(&mid, &id), snapshot(&before), snapshot(&doc))?;
     Ok(doc)
@@ -239,7 +246,7 @@ pub fn reorder(
     }
     for (n, doc) in order.document_ids.iter().enumerate() {
         documents::set_position(tx, doc, n as i64 + 1)?;
-        feed::record(tx, &mid, "document", &doc.to_string(), None)?;
+        feed::record(tx, &mid, EntityKind::Document, &doc.to_string(), None)?;
     }
     let subject_id = item.unwrap_or_else(|| mid.clone());
     let ids = |docs: &[Uuid]| serde_json::json!(docs.iter().map(Uuid::to_string).collect::<Vec<_>>());
@@ -260,7 +267,7 @@ pub fn delete(tx: &Tx<'_>, actor: &AuthUser, doc_id: Uuid) -> AppResult<()> {
     let (mid, before) = editable(tx, actor, doc_id)?;
     let id = before.id.to_string();
     documents::delete(tx, &before.id)?;
-    feed::record(tx, &mid, "document", &id, None)?;
+    feed::record(tx, &mid, EntityKind::Document, &id, None)?;
     audit::record(tx, actor, "document.delete", &subject(&mid, &id), snapshot(&before), None)
 }
 

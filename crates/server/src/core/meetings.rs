@@ -4,8 +4,8 @@
 
 use crate::store::{Tx, meetings};
 use meeting_protocol::{
-    AgendaItem, AgendaItemInput, AgendaOrder, CopyMeetingRequest, Meeting, MeetingInput, MeetingStatus,
-    ParticipantRole, Role, participant_key,
+    AgendaItem, AgendaItemInput, AgendaOrder, CopyMeetingRequest, Entity, EntityKind, Meeting, MeetingInput,
+    MeetingStatus, ParticipantRole, Role, participant_key,
 };
 use uuid::Uuid;
 
@@ -14,6 +14,32 @@ use super::visibility;
 use crate::auth::AuthUser;
 use crate::error::{AppError, AppResult};
 use crate::{feed, model};
+
+/// The feed's meetings: every participant of a meeting they may see.
+pub const MEETING_FEED: feed::kinds::Kind = feed::kinds::Kind {
+    load: |tx, _, _, id| feed::kinds::some(meetings::meeting(tx, id)?, Entity::Meeting),
+    whole: None,
+    grant: |_, mid, _| Ok(feed::kinds::the_meeting(mid)),
+};
+
+/// The feed's agenda items.
+pub const AGENDA_ITEM_FEED: feed::kinds::Kind = feed::kinds::Kind {
+    load: |tx, _, _, id| feed::kinds::some(meetings::agenda_item(tx, id)?, Entity::AgendaItem),
+    whole: Some(|tx, mid| Ok(meetings::agenda_of(tx, mid)?.into_iter().map(Entity::AgendaItem).collect())),
+    grant: |tx, mid, _| Ok(meetings::agenda_of(tx, mid)?.iter().map(|a| a.id.to_string()).collect()),
+};
+
+/// The feed's participants (key `meeting:user`).
+pub const PARTICIPANT_FEED: feed::kinds::Kind = feed::kinds::Kind {
+    load: |tx, _, mid, key| {
+        let (m, u) = key.split_once(':').unwrap_or((mid, ""));
+        feed::kinds::some(meetings::participant(tx, m, u)?, Entity::Participant)
+    },
+    whole: Some(|tx, mid| Ok(meetings::participants_of(tx, mid)?.into_iter().map(Entity::Participant).collect())),
+    grant: |tx, mid, _| {
+        Ok(meetings::participants_of(tx, mid)?.iter().map(|p| participant_key(p.meeting_id, p.user_id)).collect())
+    },
+};
 
 /// Trims a text field and checks its length; `required` also rejects empty text.
 pub fn text(field: &str, value: &str, max: usize, required: bool) -> AppResult<String> {
@@ -87,7 +113,7 @@ pub fn insert(tx: &Tx<'_>, m: &Meeting, organizer: &str) -> AppResult<()> {
 fn save(tx: &Tx<'_>, m: &Meeting) -> AppResult<()> {
     meetings::save(tx, m)?;
     let id = m.id.to_string();
-    feed::record(tx, &id, "meeting", &id, None)?;
+    feed::record(tx, &id, EntityKind::Meeting, &id, None)?;
     Ok(())
 }
 
@@ -273,7 +299,7 @@ pub fn set_participant(
 pub fn set_participant_unaudited(tx: &Tx<'_>, mid: &str, uid: &str, role: ParticipantRole) -> AppResult<()> {
     let sight = visibility::sight(tx, mid)?;
     meetings::set_participant(tx, mid, uid, role)?;
-    feed::record(tx, mid, "participant", &format!("{mid}:{uid}"), None)?;
+    feed::record(tx, mid, EntityKind::Participant, &format!("{mid}:{uid}"), None)?;
     visibility::announce_changes(tx, mid, &sight)
 }
 
@@ -294,7 +320,7 @@ pub fn remove_participant(tx: &Tx<'_>, actor: &AuthUser, meeting_id: Uuid, user_
     }
     meetings::remove_participant(tx, &mid, &uid)?;
     let key = participant_key(meeting_id, user_id);
-    feed::record(tx, &mid, "participant", &key, None)?;
+    feed::record(tx, &mid, EntityKind::Participant, &key, None)?;
     feed::record_purge(tx, &mid, &uid)?;
     audit::record(tx, actor, "participant.remove", &subject(&mid, "participant", &key), snapshot(&p), None)
 }
@@ -330,7 +356,7 @@ pub fn insert_agenda_item(tx: &Tx<'_>, meeting_id: Uuid, input: &AgendaItemInput
     };
     let id = item.id.to_string();
     meetings::insert_item(tx, &item)?;
-    feed::record(tx, &mid, "agenda_item", &id, None)?;
+    feed::record(tx, &mid, EntityKind::AgendaItem, &id, None)?;
     Ok(item)
 }
 
@@ -351,7 +377,7 @@ pub fn reorder(tx: &Tx<'_>, actor: &AuthUser, meeting_id: Uuid, order: &AgendaOr
         let pos = i as i64 + 1;
         if current.iter().any(|c| c.id == *id && c.position != pos) {
             meetings::move_item(tx, id, pos)?;
-            feed::record(tx, &mid, "agenda_item", &id.to_string(), None)?;
+            feed::record(tx, &mid, EntityKind::AgendaItem, &id.to_string(), None)?;
         }
     }
     let before: Vec<Uuid> = current.iter().map(|i| i.id).collect();
@@ -395,7 +421,7 @@ pub fn update_item(tx: &Tx<'_>, actor: &AuthUser, item_id: Uuid, input: &AgendaI
     }
     let id = item.id.to_string();
     meetings::update_item(tx, &item)?;
-    feed::record(tx, &mid, "agenda_item", &id, None)?;
+    feed::record(tx, &mid, EntityKind::AgendaItem, &id, None)?;
     audit::record(
         tx,
         actor,
@@ -413,13 +439,13 @@ pub fn delete_item(tx: &Tx<'_>, actor: &AuthUser, item_id: Uuid) -> AppResult<()
     let (mid, item) = editable_item(tx, actor, item_id)?;
     let id = item.id.to_string();
     let docs = meetings::delete_item(tx, &item.id)?;
-    feed::record(tx, &mid, "agenda_item", &id, None)?;
+    feed::record(tx, &mid, EntityKind::AgendaItem, &id, None)?;
     for d in docs {
-        feed::record(tx, &mid, "document", &d, None)?;
+        feed::record(tx, &mid, EntityKind::Document, &d, None)?;
     }
     for later in meetings::agenda_of(tx, &mid)?.into_iter().filter(|i| i.position > item.position) {
         meetings::move_item(tx, &later.id, later.position - 1)?;
-        feed::record(tx, &mid, "agenda_item", &later.id.to_string(), None)?;
+        feed::record(tx, &mid, EntityKind::AgendaItem, &later.id.to_string(), None)?;
     }
     audit::record(tx, actor, "agenda_item.delete", &subject(&mid, "agenda_item", &id), snapshot(&item), None)
 }

@@ -4,7 +4,7 @@
 //! dealt with what, also offline. Their rows are [`crate::store::opinions`].
 
 use crate::store::{self, Tx};
-use meeting_protocol::{Opinion, OpinionState, Visibility};
+use meeting_protocol::{Entity, EntityKind, Opinion, OpinionState, Visibility};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -13,6 +13,23 @@ use super::audit::{self, Subject, snapshot};
 use crate::auth::AuthUser;
 use crate::error::{AppError, AppResult};
 use crate::{feed, model};
+
+/// The feed's opinion states (key: the annotation): the meeting's secretariat only.
+pub const FEED: feed::kinds::Kind = feed::kinds::Kind {
+    load: |tx, reader, _, id| {
+        if !may_see_state(tx, id, reader)? {
+            return Ok(None);
+        }
+        feed::kinds::some(state(tx, id)?, Entity::OpinionState)
+    },
+    whole: None,
+    grant: |tx, mid, user| {
+        if !crate::store::meetings::is_secretariat(tx, mid, user)? {
+            return Ok(Vec::new());
+        }
+        Ok(store::opinions::with_state(tx, mid)?)
+    },
+};
 
 /// The follow-up state of one annotation, if someone set it.
 pub fn state(tx: &Tx<'_>, annotation_id: &str) -> AppResult<Option<OpinionState>> {
@@ -103,16 +120,5 @@ pub fn set_handled(tx: &Tx<'_>, actor: &AuthUser, annotation_id: Uuid, handled: 
 fn announce(tx: &Tx<'_>, mid: &str, annotation_id: &str) -> AppResult<()> {
     let secretariat = crate::store::meetings::secretariat_of(tx, mid)?;
     let audiences: Vec<&str> = secretariat.iter().map(String::as_str).collect();
-    feed::record_for(tx, mid, "opinion_state", annotation_id, &audiences)
-}
-
-/// Re-announces the meeting's opinion states to someone who just gained sight of it.
-pub fn record_grant(tx: &Tx<'_>, mid: &str, user_id: &str) -> AppResult<()> {
-    if !crate::store::meetings::is_secretariat(tx, mid, user_id)? {
-        return Ok(());
-    }
-    for id in store::opinions::with_state(tx, mid)? {
-        feed::record(tx, mid, "opinion_state", &id, Some(user_id))?;
-    }
-    Ok(())
+    feed::record_for(tx, mid, EntityKind::OpinionState, annotation_id, &audiences)
 }

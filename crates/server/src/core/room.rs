@@ -8,7 +8,9 @@
 
 use crate::store::room::LiveChange;
 use crate::store::{self, Tx};
-use meeting_protocol::{Attendance, AttendanceInput, LiveState, MeetingStatus, ParticipantRole, Room, participant_key};
+use meeting_protocol::{
+    Attendance, AttendanceInput, Entity, EntityKind, LiveState, MeetingStatus, ParticipantRole, Room, participant_key,
+};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -16,6 +18,25 @@ use super::audit::{self, Subject, snapshot};
 use crate::auth::AuthUser;
 use crate::error::{AppError, AppResult};
 use crate::{feed, model};
+
+/// The feed's live state (key: the meeting), with its defaults before the room opens.
+pub const LIVE_STATE_FEED: feed::kinds::Kind = feed::kinds::Kind {
+    load: |tx, _, _, mid| match store::meetings::meeting(tx, mid)? {
+        Some(_) => Ok(Some(Entity::LiveState(live_state(tx, mid)?))),
+        None => Ok(None),
+    },
+    whole: None,
+    grant: |tx, mid, _| {
+        Ok(if store::room::has_live_state(tx, mid)? { feed::kinds::the_meeting(mid) } else { Vec::new() })
+    },
+};
+
+/// The feed's attendance (key `meeting:user`).
+pub const ATTENDANCE_FEED: feed::kinds::Kind = feed::kinds::Kind {
+    load: |tx, _, _, key| feed::kinds::some(attendance(tx, key)?, Entity::Attendance),
+    whole: Some(|tx, mid| Ok(attendance_of(tx, mid)?.into_iter().map(Entity::Attendance).collect())),
+    grant: |tx, mid, _| Ok(attendance_of(tx, mid)?.iter().map(|a| participant_key(a.meeting_id, a.user_id)).collect()),
+};
 
 /// The caller's role in the meeting, if they take part.
 pub(crate) fn role_in(tx: &Tx<'_>, mid: &str, uid: &str) -> AppResult<Option<ParticipantRole>> {
@@ -69,7 +90,7 @@ pub fn live_state(tx: &Tx<'_>, mid: &str) -> AppResult<LiveState> {
 /// Applies `change` to the meeting's live state and tells every participant.
 fn update_live(tx: &Tx<'_>, mid: &str, change: &LiveChange<'_>) -> AppResult<LiveState> {
     store::room::change_live(tx, mid, change, OffsetDateTime::now_utc())?;
-    feed::record(tx, mid, "live_state", mid, None)?;
+    feed::record(tx, mid, EntityKind::LiveState, mid, None)?;
     live_state(tx, mid)
 }
 
@@ -169,7 +190,7 @@ pub fn set_attendance(tx: &Tx<'_>, actor: &AuthUser, mid: &str, input: &Attendan
         let key = format!("{mid}:{who}");
         let before = store::room::attendance(tx, mid, who)?;
         store::room::set_attendance(tx, mid, who, input.status, &reason, &uid, OffsetDateTime::now_utc())?;
-        feed::record(tx, mid, "attendance", &key, None)?;
+        feed::record(tx, mid, EntityKind::Attendance, &key, None)?;
         let after = store::room::attendance(tx, mid, who)?
             .ok_or_else(|| AppError::Stored(format!("attendance {key} vanished")))?;
         let action = if own { "attendance.checkin" } else { "attendance.marked" };
@@ -205,22 +226,4 @@ pub fn room(tx: &Tx<'_>, actor: &AuthUser, mid: &str) -> AppResult<Room> {
         members,
         present,
     })
-}
-
-/// Re-announces the meeting's room to someone who just gained sight of it.
-pub fn record_grant(tx: &Tx<'_>, mid: &str, user_id: &str) -> AppResult<()> {
-    let who = Some(user_id);
-    if store::room::has_live_state(tx, mid)? {
-        feed::record(tx, mid, "live_state", mid, who)?;
-    }
-    for a in attendance_of(tx, mid)? {
-        feed::record(tx, mid, "attendance", &participant_key(a.meeting_id, a.user_id), who)?;
-    }
-    for s in super::speakers::speakers_of(tx, mid)? {
-        feed::record(tx, mid, "speaker", &s.id.to_string(), who)?;
-    }
-    for v in super::votes::votes_of(tx, mid)? {
-        feed::record(tx, mid, "vote", &v.id.to_string(), who)?;
-    }
-    Ok(())
 }

@@ -6,7 +6,7 @@
 //! positions, and every device sorts the queue the same way (`sort_speakers`). Their
 //! rows are [`crate::store::speakers`].
 
-use meeting_protocol::{FloorInput, SpeakRequest, Speaker, SpeakerState, sort_speakers};
+use meeting_protocol::{Entity, EntityKind, FloorInput, SpeakRequest, Speaker, SpeakerState, sort_speakers};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -16,6 +16,13 @@ use crate::auth::AuthUser;
 use crate::error::{AppError, AppResult};
 use crate::feed;
 use crate::store::{self, Tx};
+
+/// The feed's requests to speak.
+pub const FEED: feed::kinds::Kind = feed::kinds::Kind {
+    load: |tx, _, _, id| feed::kinds::some(speaker(tx, id)?, Entity::Speaker),
+    whole: Some(|tx, mid| Ok(speakers_of(tx, mid)?.into_iter().map(Entity::Speaker).collect())),
+    grant: |tx, mid, _| Ok(speakers_of(tx, mid)?.iter().map(|s| s.id.to_string()).collect()),
+};
 
 /// One request to speak.
 pub fn speaker(tx: &Tx<'_>, id: &str) -> AppResult<Option<Speaker>> {
@@ -42,7 +49,7 @@ fn reread(tx: &Tx<'_>, id: &Uuid) -> AppResult<Speaker> {
 
 fn write_state(tx: &Tx<'_>, s: &Speaker, state: SpeakerState) -> AppResult<Speaker> {
     store::speakers::set_state(tx, &s.id, state, OffsetDateTime::now_utc())?;
-    feed::record(tx, &s.meeting_id.to_string(), "speaker", &s.id.to_string(), None)?;
+    feed::record(tx, &s.meeting_id.to_string(), EntityKind::Speaker, &s.id.to_string(), None)?;
     reread(tx, &s.id)
 }
 
@@ -58,7 +65,7 @@ pub fn ask(tx: &Tx<'_>, actor: &AuthUser, mid: &str, req: &SpeakRequest) -> AppR
     if let Some(id) = store::speakers::live_request(tx, mid, &uid)? {
         if req.point_of_order {
             store::speakers::raise_point_of_order(tx, &id)?;
-            feed::record(tx, mid, "speaker", &id.to_string(), None)?;
+            feed::record(tx, mid, EntityKind::Speaker, &id.to_string(), None)?;
         }
         return reread(tx, &id);
     }
@@ -73,7 +80,7 @@ pub fn ask(tx: &Tx<'_>, actor: &AuthUser, mid: &str, req: &SpeakRequest) -> AppR
     };
     store::speakers::insert(tx, &new)?;
     let id = id.to_string();
-    feed::record(tx, mid, "speaker", &id, None)?;
+    feed::record(tx, mid, EntityKind::Speaker, &id, None)?;
     let s = reread(tx, &new.id)?;
     audit::record(tx, actor, "speaker.asked", &subject(mid, "speaker", &id), None, snapshot(&s))?;
     Ok(s)

@@ -7,7 +7,7 @@
 //! present or online then. Their list, and who of them has voted, is public to every
 //! participant; what a voter chose is public only for a named vote, and only at the close.
 
-use meeting_protocol::{DEFAULT_CHOICES, Vote, VoteInput, VoteResult, VoteStatus};
+use meeting_protocol::{DEFAULT_CHOICES, Entity, EntityKind, Vote, VoteInput, VoteResult, VoteStatus};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -18,6 +18,13 @@ use crate::auth::AuthUser;
 use crate::error::{AppError, AppResult};
 use crate::store::{self, Tx};
 use crate::{feed, model};
+
+/// The feed's votes.
+pub const FEED: feed::kinds::Kind = feed::kinds::Kind {
+    load: |tx, _, _, id| feed::kinds::some(vote(tx, id)?, |v| Entity::Vote(Box::new(v))),
+    whole: None,
+    grant: |tx, mid, _| Ok(votes_of(tx, mid)?.iter().map(|v| v.id.to_string()).collect()),
+};
 
 /// One vote.
 pub fn vote(tx: &Tx<'_>, id: &str) -> AppResult<Option<Vote>> {
@@ -97,7 +104,7 @@ pub fn open(tx: &Tx<'_>, actor: &AuthUser, item_id: Uuid, input: &VoteInput) -> 
     };
     store::votes::insert(tx, &new)?;
     let id = new.id.to_string();
-    feed::record(tx, &mid, "vote", &id, None)?;
+    feed::record(tx, &mid, EntityKind::Vote, &id, None)?;
     let v = reread(tx, &new.id)?;
     audit::record(tx, actor, "vote.open", &subject(&mid, "vote", &id), None, snapshot(&v))?;
     Ok(v)
@@ -218,7 +225,7 @@ fn cast_in_vote(
         }
     }
     let audience: Vec<&str> = audience.iter().map(String::as_str).collect();
-    feed::record_for(tx, &mid, "vote", &id, &audience)?;
+    feed::record_for(tx, &mid, EntityKind::Vote, &id, &audience)?;
     // Each voter's answer: the vote as it stands after this batch, read once for all of
     // them (a read per ballot made the answers of a vote of 500 cost O(n²) rows).
     let view = store::votes::get(tx, &v.id)?.ok_or_else(|| AppError::not_found("vote"))?;
@@ -261,7 +268,7 @@ pub fn close(tx: &Tx<'_>, actor: Option<&AuthUser>, vote_id: Uuid, how: Closing<
             store::votes::end(tx, &vote_id, store::votes::End::Closed(&json), at)?;
         }
     }
-    feed::record(tx, &mid, "vote", &id, None)?;
+    feed::record(tx, &mid, EntityKind::Vote, &id, None)?;
     let after = reread(tx, &vote_id)?;
     let opener;
     let who = match actor {

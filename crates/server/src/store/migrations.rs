@@ -34,4 +34,5 @@ migrations!(
     "20261207_0012_secret_tallies",
     "20261207_0013_conversion_claims",
     "20261207_0014_login_failures",
+    "20261208_0015_feed_kinds",
 );
