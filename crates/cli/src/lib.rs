@@ -20,6 +20,7 @@ mod annotations;
 mod pdf;
 mod prepare;
 mod room;
+mod tasks;
 
 #[derive(Debug, Parser)]
 #[command(name = "meeting", version, about = "Paperless Meeting Room client: sync meetings for offline reading")]
@@ -229,6 +230,11 @@ enum Command {
         /// 1–100.
         percent: u32,
     },
+    /// Tasks given to units: add, list, report, confirm, return, extend, stats, digest.
+    Tasks {
+        #[command(subcommand)]
+        command: crate::tasks::TasksCommand,
+    },
     /// Admins: every user's device sessions; revoke a lost laptop's.
     Admin {
         #[command(subcommand)]
@@ -387,6 +393,7 @@ async fn run(cli: Cli) -> Result<ExitCode, ClientError> {
         Command::Annotations { command } => crate::annotations::run(&profile, command).await?,
         Command::Prepare { command } => crate::prepare::run(&profile, command).await?,
         Command::Admin { command } => crate::admin::run(&profile, command).await?,
+        Command::Tasks { command } => crate::tasks::run(&profile, command).await?,
         Command::Checkin { meeting, online } => crate::room::checkin(&profile, &meeting, online).await?,
         Command::Speak { meeting, withdraw, point_of_order } => {
             crate::room::speak(&profile, &meeting, withdraw, point_of_order).await?;

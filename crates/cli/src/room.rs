@@ -93,7 +93,7 @@ async fn find<T>(profile: &Profile, find: impl Fn(&Store) -> Result<T, ClientErr
     }
 }
 
-async fn meeting_id(profile: &Profile, given: &str) -> Result<Uuid, ClientError> {
+pub(crate) async fn meeting_id(profile: &Profile, given: &str) -> Result<Uuid, ClientError> {
     let id = find(profile, |s| s.resolve_meeting_id(given)).await?;
     uuid(&id)
 }

@@ -34,7 +34,9 @@ pub(crate) fn home(kind: EntityKind) -> Option<&'static Home> {
         EntityKind::Document => &DOCUMENT,
         EntityKind::Annotation => &ANNOTATION,
         EntityKind::OpinionState => &OPINION_STATE,
-        EntityKind::LiveState | EntityKind::Attendance | EntityKind::Speaker | EntityKind::Vote => &ENTITY_ROW,
+        EntityKind::LiveState | EntityKind::Attendance | EntityKind::Speaker | EntityKind::Vote | EntityKind::Task => {
+            &ENTITY_ROW
+        }
         EntityKind::Unknown => return None,
     })
 }

@@ -40,6 +40,7 @@ pub mod seen;
 pub mod store;
 pub mod store_pool;
 pub mod sync;
+pub mod tasks;
 pub mod vault;
 pub mod watermark;
 pub mod wipe;

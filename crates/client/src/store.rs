@@ -26,6 +26,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { name: "20261203_0009_leases", sql: include_str!("../migrations/20261203_0009_leases.sql") },
     Migration { name: "20261204_0010_live_room", sql: include_str!("../migrations/20261204_0010_live_room.sql") },
     Migration { name: "20261208_0011_entities", sql: include_str!("../migrations/20261208_0011_entities.sql") },
+    Migration { name: "20261208_0012_task_outbox", sql: include_str!("../migrations/20261208_0012_task_outbox.sql") },
 ];
 
 /// The one way to open a profile's database: encrypted with the device's database key

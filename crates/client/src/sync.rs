@@ -92,6 +92,8 @@ pub struct SyncReport {
     /// Opens of documents recorded on this device and now on the server (the audit of
     /// opens); sent before pulling, so a meeting purged by this sync still gets them.
     pub opens_sent: u32,
+    /// Progress notes on tasks written on this device (offline too) and now sent.
+    pub task_notes: crate::tasks::TaskPushReport,
     /// This user's marks moved onto new versions of their documents.
     pub carried_over: crate::carry::CarryReport,
     /// Wall time of the run in milliseconds.
@@ -133,10 +135,12 @@ async fn sync_once(
     // here is never overwritten by an older copy from the feed.
     let annotations = crate::annotations::push(&mut store, &api).await?;
     let opens = crate::opens::push(&mut store, &api).await?;
+    let task_notes = crate::tasks::push(&mut store, &api).await?;
     // Contact: every level's lease is renewed (and its secret given back after a shred).
     let leases = api.leases().await?;
     store.save_leases(&leases.leases)?;
-    let mut report = SyncReport { annotations, opens_sent: opens.recorded + opens.duplicates, ..Default::default() };
+    let mut report =
+        SyncReport { annotations, opens_sent: opens.recorded + opens.duplicates, task_notes, ..Default::default() };
     let mut cursor = store.cursor()?;
     let initial_cursor = cursor;
     let known_server = store.meta("server_id")?;
@@ -162,6 +166,8 @@ async fn sync_once(
         }
     }
     report.cursor = cursor;
+    // The feed is read to its head: figures computed on the device are "as of" now.
+    store.set_synced_at(time::OffsetDateTime::now_utc())?;
 
     // Purge before downloading: content the user lost access to leaves the disk now,
     // even if the downloads below fail.

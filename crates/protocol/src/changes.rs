@@ -2,7 +2,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::{
-    AgendaItem, Annotation, Attendance, Document, LiveState, Meeting, OpinionState, Participant, Speaker, Vote,
+    AgendaItem, Annotation, Attendance, Document, LiveState, Meeting, OpinionState, Participant, Speaker, Task, Vote,
 };
 
 /// One page of `GET /changes?since=N&limit=M`.
@@ -125,6 +125,8 @@ entity_kinds! {
     Speaker = "speaker",
     /// [`Vote`].
     Vote = "vote",
+    /// [`Task`] (in the feed's task scopes, not a meeting's: see `feed::scopes`).
+    Task = "task",
 }
 
 /// An entity's state, tagged by kind (`{"kind": …, "data": …}`).
@@ -152,6 +154,8 @@ pub enum Entity {
     Speaker(Speaker),
     /// A vote.
     Vote(Box<Vote>),
+    /// A task and its history.
+    Task(Box<Task>),
     /// An entity of a kind a newer server sends that this client does not know: the
     /// client skips it instead of failing the whole page (kinds are added over time).
     /// Never sent.
@@ -187,6 +191,7 @@ impl<'de> Deserialize<'de> for Entity {
             EntityKind::Attendance => Self::Attendance(body(data)?),
             EntityKind::Speaker => Self::Speaker(body(data)?),
             EntityKind::Vote => Self::Vote(body(data)?),
+            EntityKind::Task => Self::Task(body(data)?),
             EntityKind::Unknown => return Err(D::Error::custom("entity kind 'unknown'")),
         })
     }
@@ -206,6 +211,7 @@ impl Entity {
             Self::Attendance(_) => EntityKind::Attendance,
             Self::Speaker(_) => EntityKind::Speaker,
             Self::Vote(_) => EntityKind::Vote,
+            Self::Task(_) => EntityKind::Task,
             Self::Unknown => EntityKind::Unknown,
         }
     }
@@ -224,11 +230,13 @@ impl Entity {
             Self::Attendance(a) => participant_key(a.meeting_id, a.user_id),
             Self::Speaker(s) => s.id.to_string(),
             Self::Vote(v) => v.id.to_string(),
+            Self::Task(t) => t.id.to_string(),
             Self::Unknown => return None,
         })
     }
 
-    /// The meeting the entity belongs to (a purge of it removes the entity).
+    /// The meeting the entity belongs to (a purge of it removes the entity); `None` for
+    /// a task, which outlives its meeting and is seen through its units.
     pub fn meeting_id(&self) -> Option<Uuid> {
         Some(match self {
             Self::Meeting(m) => m.id,
@@ -241,7 +249,7 @@ impl Entity {
             Self::Attendance(a) => a.meeting_id,
             Self::Speaker(s) => s.meeting_id,
             Self::Vote(v) => v.meeting_id,
-            Self::Unknown => return None,
+            Self::Task(_) | Self::Unknown => return None,
         })
     }
 }
@@ -274,7 +282,7 @@ mod tests {
 
     #[test]
     fn every_known_kind_reads_back_by_its_name() {
-        assert_eq!(EntityKind::KNOWN.len(), 10);
+        assert_eq!(EntityKind::KNOWN.len(), 11);
         for &kind in EntityKind::KNOWN {
             assert_eq!(EntityKind::parse(kind.as_str()), Some(kind));
             let wire = serde_json::to_value(kind).expect("serialise");

@@ -14,15 +14,25 @@ pub enum Role {
     Secretary,
     /// Manages user accounts and access.
     Admin,
+    /// Department staff acting for one unit (sở, huyện): the unit's tasks, and only the
+    /// meetings they take part in.
+    Unit,
 }
 
 impl Role {
+    /// The office's own staff and leaders: they follow every task (a unit's staff see
+    /// their unit's).
+    pub fn follows_all_tasks(self) -> bool {
+        matches!(self, Self::Leader | Self::Secretary | Self::Admin)
+    }
+
     /// The wire and database name of the role.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Leader => "leader",
             Self::Secretary => "secretary",
             Self::Admin => "admin",
+            Self::Unit => "unit",
         }
     }
 
@@ -32,6 +42,7 @@ impl Role {
             "leader" => Some(Self::Leader),
             "secretary" => Some(Self::Secretary),
             "admin" => Some(Self::Admin),
+            "unit" => Some(Self::Unit),
             _ => None,
         }
     }

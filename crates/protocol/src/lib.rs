@@ -10,6 +10,7 @@
 //! clients branch on, and a human `message` that may change wording at any time.
 
 mod annotations;
+mod calendar;
 mod changes;
 mod entities;
 mod errors;
@@ -19,9 +20,11 @@ mod opens;
 mod opinions;
 mod prepare;
 mod room;
+mod tasks;
 mod votes;
 
 pub use annotations::*;
+pub use calendar::*;
 pub use changes::*;
 pub use entities::*;
 pub use errors::*;
@@ -37,6 +40,7 @@ pub use opens::*;
 pub use opinions::*;
 pub use prepare::*;
 pub use room::*;
+pub use tasks::*;
 pub use votes::*;
 
 /// Path segment of the current API version; every route lives under `/api/{API_VERSION}`.

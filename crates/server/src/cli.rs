@@ -37,6 +37,16 @@ enum Command {
     /// S3-compatible bucket: same server id and feed positions, devices need no resync.
     /// Stop the server first; rerunning after an interruption is safe.
     Migrate(MigrateArgs),
+    /// The province's units that receive tasks (sở, ban, ngành, UBND huyện).
+    Units {
+        #[command(subcommand)]
+        command: crate::cli_directory::UnitsCommand,
+    },
+    /// The office's days off (working-day deadlines skip them).
+    Holidays {
+        #[command(subcommand)]
+        command: crate::cli_directory::HolidaysCommand,
+    },
     /// Print the OpenAPI document of the API.
     Openapi,
 }
@@ -208,9 +218,12 @@ enum UserCommand {
         /// Login name.
         #[arg(long)]
         username: String,
-        /// leader, secretary or admin.
-        #[arg(long, value_parser = ["leader", "secretary", "admin"])]
+        /// leader, secretary, admin, or unit (a unit's staff: give --unit).
+        #[arg(long, value_parser = ["leader", "secretary", "admin", "unit"])]
         role: String,
+        /// The unit the user acts for, by code (required for --role unit).
+        #[arg(long, required_if_eq("role", "unit"))]
+        unit: Option<String>,
         /// Name shown to others; defaults to the username.
         #[arg(long)]
         display_name: Option<String>,
@@ -229,9 +242,11 @@ pub fn main() -> ExitCode {
         .init();
     let result = match cli.command {
         Command::Serve(args) => serve(args),
-        Command::User { command: UserCommand::Add { data_dir, database, username, role, display_name } } => {
-            add_user(data_dir, database, &username, &role, display_name)
+        Command::User { command: UserCommand::Add { data_dir, database, username, role, unit, display_name } } => {
+            add_user(data_dir, database, &username, &role, unit.as_deref(), display_name)
         }
+        Command::Units { command } => crate::cli_directory::units(command),
+        Command::Holidays { command } => crate::cli_directory::holidays(command),
         Command::Blobs { command: BlobsCommand::Sweep(args) } => sweep_blobs(args),
         Command::Migrate(args) => migrate(&args),
         Command::Openapi => {
@@ -360,6 +375,7 @@ fn add_user(
     database: DatabaseArgs,
     username: &str,
     role: &str,
+    unit: Option<&str>,
     display_name: Option<String>,
 ) -> anyhow::Result<()> {
     let role = Role::parse(role).ok_or_else(|| anyhow::anyhow!("unknown role {role}"))?;
@@ -383,8 +399,11 @@ fn add_user(
     config.database = database.database;
     let state = AppState::open(config)?;
     let display = display_name.unwrap_or_else(|| username.clone());
-    crate::create_user(&state, &username, &display, role, &password)?;
-    eprintln!("Added {} {username}.", role.as_str());
+    crate::create_user_for(&state, &username, &display, role, unit, &password)?;
+    match unit {
+        Some(unit) => eprintln!("Added {} {username} of unit {unit}.", role.as_str()),
+        None => eprintln!("Added {} {username}.", role.as_str()),
+    }
     Ok(())
 }
 

@@ -18,6 +18,7 @@ pub mod api;
 pub mod auth;
 pub mod blobs;
 pub mod cli;
+mod cli_directory;
 pub mod convert;
 pub mod core;
 pub mod demo;
@@ -172,6 +173,22 @@ pub fn create_user(
     role: meeting_protocol::Role,
     password: &str,
 ) -> AppResult<meeting_protocol::User> {
+    create_user_for(state, username, display_name, role, None, password)
+}
+
+/// Adds a user acting for a unit (by code) — a unit's staff (`Role::Unit`) must act for
+/// one; others may (a department head who is also a leader) or not.
+pub fn create_user_for(
+    state: &AppState,
+    username: &str,
+    display_name: &str,
+    role: meeting_protocol::Role,
+    unit_code: Option<&str>,
+    password: &str,
+) -> AppResult<meeting_protocol::User> {
+    if role == meeting_protocol::Role::Unit && unit_code.is_none() {
+        return Err(AppError::bad_request("a unit's staff act for a unit: name it (--unit CODE)"));
+    }
     let hash = auth::hash_password(password)?;
     let user = meeting_protocol::User {
         id: Uuid::now_v7(),
@@ -179,9 +196,17 @@ pub fn create_user(
         display_name: display_name.to_owned(),
         role,
     };
-    let u = user.clone();
+    let (u, code) = (user.clone(), unit_code.map(str::to_owned));
     state.db.run_blocking(crate::store::Mode::Write, move |tx| {
-        if insert_user(tx, &u, &hash)? {
+        let unit = match &code {
+            Some(code) => Some(
+                crate::store::units::by_code(tx, code)?
+                    .ok_or_else(|| AppError::bad_request(format!("no unit has the code {code:?}")))?
+                    .id,
+            ),
+            None => None,
+        };
+        if crate::store::users::insert(tx, &u, &hash, unit.as_ref(), time::OffsetDateTime::now_utc())? {
             Ok(())
         } else {
             Err(AppError::conflict(format!("a user named {} already exists", u.username)))
@@ -192,7 +217,7 @@ pub fn create_user(
 
 /// Inserts a user unless the username is taken; returns whether it was inserted.
 pub(crate) fn insert_user(tx: &crate::store::Tx<'_>, u: &meeting_protocol::User, hash: &str) -> AppResult<bool> {
-    Ok(crate::store::users::insert(tx, u, hash, time::OffsetDateTime::now_utc())?)
+    Ok(crate::store::users::insert(tx, u, hash, None, time::OffsetDateTime::now_utc())?)
 }
 
 /// Serves the API on `listener` until `shutdown` resolves, then finishes in-flight

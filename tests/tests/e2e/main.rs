@@ -49,4 +49,5 @@ mod resume;
 mod room;
 mod search;
 mod sync;
+mod tasks;
 mod wipe;

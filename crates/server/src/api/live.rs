@@ -56,7 +56,9 @@ fn may_concern(commit: &Commit, uid: &str, meetings: &HashSet<String>) -> bool {
 /// A commit that may change which meetings a reader takes part in.
 fn moves_membership(commit: &Commit) -> bool {
     let Some(rows) = &commit.rows else { return true };
-    rows.iter().any(|(_, kind, _)| match RowKind::parse(kind) {
+    rows.iter().any(|(_, kind, audience)| match RowKind::parse(kind) {
+        // A task addressed to one reader: their unit changed, and with it the scopes they read.
+        Ok(RowKind::Entity(EntityKind::Task)) => audience.is_some(),
         Ok(RowKind::Entity(kind)) => matches!(kind, EntityKind::Participant | EntityKind::Meeting),
         // A purge, or a kind a newer instance wrote: ask again to be safe.
         Ok(RowKind::Purge) | Err(_) => true,

@@ -16,6 +16,7 @@ mod live;
 pub(crate) mod meetings;
 mod opens;
 mod room;
+pub(crate) mod tasks;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{StatusCode, Uri};
@@ -41,6 +42,7 @@ use crate::{AppState, JSON_BODY_LIMIT};
         (name = "sync", description = "Change feed and blobs"),
         (name = "annotations", description = "Leaders' marks and notes: the idempotent push"),
         (name = "room", description = "The meeting in session: current item, attendance, speakers, votes, presenter"),
+        (name = "tasks", description = "Units, holidays, and the tasks conclusions give units, followed to their end"),
     )
 )]
 struct ApiDoc;
@@ -158,6 +160,14 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(meetings::meeting_devices))
         .routes(routes!(opens::meeting_opens))
         .routes(routes!(opens::push_opens))
+        .routes(routes!(tasks::list_units, tasks::add_unit))
+        .routes(routes!(tasks::list_holidays, tasks::put_holiday))
+        .routes(routes!(tasks::list_tasks, tasks::create_task))
+        .routes(routes!(tasks::task_stats))
+        .routes(routes!(tasks::get_task))
+        .routes(routes!(tasks::report_task))
+        .routes(routes!(tasks::review_task))
+        .routes(routes!(tasks::extend_task))
         .routes(routes!(leases::leases))
         .routes(routes!(meetings::create_agenda_item))
         .routes(routes!(meetings::reorder_agenda))

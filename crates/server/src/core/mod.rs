@@ -18,5 +18,6 @@ pub mod opens;
 pub mod opinions;
 pub mod room;
 pub mod speakers;
+pub mod tasks;
 pub mod visibility;
 pub mod votes;

@@ -47,6 +47,7 @@ pub fn of(kind: EntityKind) -> Option<&'static Kind> {
         EntityKind::Attendance => &core::room::ATTENDANCE_FEED,
         EntityKind::Speaker => &core::speakers::FEED,
         EntityKind::Vote => &core::votes::FEED,
+        EntityKind::Task => &core::tasks::FEED,
         EntityKind::Unknown => return None,
     })
 }

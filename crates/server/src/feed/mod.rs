@@ -76,10 +76,12 @@ pub fn wake(tx: &Tx<'_>, token_id: &str, user_id: &str, since: i64) -> AppResult
     Ok(latest.map_or(Wake::Nothing, Wake::Changed))
 }
 
-/// The meetings `user_id` takes part in (a superset of those they may see: drafts too),
-/// for the live channel's first filter.
+/// The meetings `user_id` takes part in (a superset of those they may see: drafts too)
+/// and the task scopes they read, for the live channel's first filter.
 pub fn meetings_of(tx: &Tx<'_>, user_id: &str) -> AppResult<std::collections::HashSet<String>> {
-    Ok(store::meetings::ids_of(tx, user_id)?.into_iter().collect())
+    let mut scopes: std::collections::HashSet<String> = store::meetings::ids_of(tx, user_id)?.into_iter().collect();
+    scopes.extend(store::feed::task_scopes_of(tx, user_id)?);
+    Ok(scopes)
 }
 
 /// One page of the feed as `user_id` may see it. Runs in one read transaction, so the

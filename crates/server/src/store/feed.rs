@@ -7,20 +7,43 @@ use std::sync::Arc;
 use super::sql::{Tx, Value, params};
 use super::{Error, StoreResult};
 
+/// SQL: the feed's scopes that are not meetings, read by the user bound to `$uid`: tasks
+/// travel in `tasks` (every task, for the office's leaders and staff) and `unit:ID` (a
+/// unit's tasks, for those acting for it), in `change_log.meeting_id`. See
+/// [`crate::core::tasks`].
+macro_rules! task_scopes_sql {
+    ($uid:literal) => {
+        concat!(
+            "SELECT 'tasks' FROM users WHERE id = ",
+            $uid,
+            " AND role IN ('leader', 'secretary', 'admin') UNION ALL SELECT 'unit:' || unit_id FROM users WHERE id = ",
+            $uid,
+            " AND unit_id IS NOT NULL"
+        )
+    };
+}
+
 /// The rows of `change_log` after `?1` that reader `?2` may see (SQL, for `concat!`):
 /// the one definition the feed's pages and the live channel's wake-ups share. A purge
 /// addressed to the reader always passes (the meeting may be gone, or no longer theirs);
-/// everything else only for a meeting they may see *now*, so no row of a draft reaches a
-/// leader whatever audience it was written for.
+/// everything else only for a meeting they may see *now* (so no row of a draft reaches a
+/// leader whatever audience it was written for), or a task scope they read now.
 macro_rules! visible_rows {
     () => {
         concat!(
             "seq > ?1 AND ((kind = 'purge' AND audience = ?2)
-                 OR (kind <> 'purge' AND (audience IS NULL OR audience = ?2) AND meeting_id IN (",
+                 OR (kind <> 'purge' AND (audience IS NULL OR audience = ?2) AND (meeting_id IN (",
             crate::store::meetings::visible_meetings_sql!("?2"),
-            ")))"
+            ") OR meeting_id IN (",
+            task_scopes_sql!("?2"),
+            "))))"
         )
     };
+}
+
+/// The task scopes `user_id` reads (see `task_scopes_sql!`).
+pub fn task_scopes_of(tx: &Tx<'_>, user_id: &str) -> StoreResult<Vec<String>> {
+    tx.query_map(task_scopes_sql!("?1"), [user_id], |r| r.get(0))
 }
 
 /// The latest row after `since` that `user_id` may see, if any.

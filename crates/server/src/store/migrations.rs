@@ -35,4 +35,5 @@ migrations!(
     "20261207_0013_conversion_claims",
     "20261207_0014_login_failures",
     "20261208_0015_feed_kinds",
+    "20261208_0016_tasks",
 );

@@ -40,6 +40,8 @@ pub mod room;
 pub mod sessions;
 pub mod speakers;
 pub mod sql;
+pub mod tasks;
+pub mod units;
 pub mod users;
 mod value;
 pub mod votes;

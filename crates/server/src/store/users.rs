@@ -52,12 +52,18 @@ pub fn id_of(tx: &Tx<'_>, username: &str) -> StoreResult<Option<Uuid>> {
     tx.query_opt("SELECT id FROM users WHERE username = ?1", [username], |r| r.get(0))
 }
 
-/// Adds a user unless the username is taken; whether it was added.
-pub fn insert(tx: &Tx<'_>, u: &User, password_hash: &str, at: OffsetDateTime) -> StoreResult<bool> {
+/// Adds a user (acting for `unit`, if any) unless the username is taken; whether it was added.
+pub fn insert(
+    tx: &Tx<'_>,
+    u: &User,
+    password_hash: &str,
+    unit: Option<&Uuid>,
+    at: OffsetDateTime,
+) -> StoreResult<bool> {
     let n = tx.execute(
-        "INSERT INTO users (id, username, display_name, role, password_hash, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (username) DO NOTHING",
-        params![u.id, u.username, u.display_name, u.role.as_str(), password_hash, at.unix_timestamp()],
+        "INSERT INTO users (id, username, display_name, role, password_hash, created_at, unit_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (username) DO NOTHING",
+        params![u.id, u.username, u.display_name, u.role.as_str(), password_hash, at.unix_timestamp(), unit],
     )?;
     Ok(n > 0)
 }

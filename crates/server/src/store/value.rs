@@ -82,6 +82,13 @@ impl ToValue for time::OffsetDateTime {
         Value::Text(utc.format(&time::format_description::well_known::Rfc3339).unwrap_or_default())
     }
 }
+/// A calendar day: `YYYY-MM-DD` text, which sorts as it reads.
+impl ToValue for time::Date {
+    fn to_value(&self) -> Value {
+        let (y, m, d) = (self.year(), u8::from(self.month()), self.day());
+        Value::Text(format!("{y:04}-{m:02}-{d:02}"))
+    }
+}
 impl ToValue for Uuid {
     fn to_value(&self) -> Value {
         Value::Text(self.to_string())
@@ -173,6 +180,14 @@ impl FromValue for time::OffsetDateTime {
             Value::Text(s) => time::OffsetDateTime::parse(&s, &time::format_description::well_known::Rfc3339)
                 .map_err(|e| format!("{s:?} is not a time: {e}")),
             other => Err(format!("expected a time, found {other:?}")),
+        }
+    }
+}
+impl FromValue for time::Date {
+    fn from_value(v: Value) -> Result<Self, String> {
+        match v {
+            Value::Text(s) => meeting_protocol::parse_day(&s).ok_or_else(|| format!("{s:?} is not a day (YYYY-MM-DD)")),
+            other => Err(format!("expected a day, found {other:?}")),
         }
     }
 }

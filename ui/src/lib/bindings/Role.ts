@@ -3,4 +3,4 @@
 /**
  * What a user may do in the office as a whole.
  */
-export type Role = "leader" | "secretary" | "admin";
+export type Role = "leader" | "secretary" | "admin" | "unit";

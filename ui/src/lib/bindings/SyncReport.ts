@@ -3,6 +3,7 @@ import type { CarryReport } from "./CarryReport";
 import type { FailedDownload } from "./FailedDownload";
 import type { IndexReport } from "./IndexReport";
 import type { PushReport } from "./PushReport";
+import type { TaskPushReport } from "./TaskPushReport";
 
 /**
  * What a sync did.
@@ -53,6 +54,10 @@ annotations: PushReport,
  * opens); sent before pulling, so a meeting purged by this sync still gets them.
  */
 opens_sent: number, 
+/**
+ * Progress notes on tasks written on this device (offline too) and now sent.
+ */
+task_notes: TaskPushReport, 
 /**
  * This user's marks moved onto new versions of their documents.
  */
