@@ -104,8 +104,11 @@ pub enum TasksCommand {
         #[arg(long)]
         unit: Option<String>,
         /// Print JSON.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "xlsx")]
         json: bool,
+        /// Write the figures as a spreadsheet (per unit, per month) to FILE.
+        #[arg(long, value_name = "FILE")]
+        xlsx: Option<std::path::PathBuf>,
     },
     /// Reminders: tasks due within 7 days, due today, and overdue (for a script or a mail
     /// gateway).
@@ -279,7 +282,7 @@ pub async fn run(profile: &Profile, command: TasksCommand) -> Result<(), ClientE
             println!("Đã gia hạn đến {} / Deadline moved to {d}.", vn(d));
             print_task(&t, today);
         }
-        TasksCommand::Stats { from, to, unit, json } => {
+        TasksCommand::Stats { from, to, unit, json, xlsx } => {
             let from = from.as_deref().map(|d| day("from", d)).transpose()?;
             let to = to.as_deref().map(|d| day("to", d)).transpose()?;
             let calls = TaskCalls::new(profile)?;
@@ -287,7 +290,17 @@ pub async fn run(profile: &Profile, command: TasksCommand) -> Result<(), ClientE
                 profile.store()?.task_stats(from, to, unit.as_deref())
             })
             .await?;
-            if json {
+            if let Some(path) = xlsx {
+                let bytes = meeting_client::tasks_export::stats_xlsx(&stats)?;
+                std::fs::write(&path, bytes).map_err(|e| {
+                    ClientError::Invalid(format!(
+                        "không ghi được {} / cannot write {}: {e}",
+                        path.display(),
+                        path.display()
+                    ))
+                })?;
+                println!("Đã ghi bảng tính {} / Spreadsheet written.", path.display());
+            } else if json {
                 print_json(&stats)?;
             } else {
                 println!("Tính đến ngày {} / As of {}", vn(stats.as_of), stats.as_of);

@@ -41,6 +41,7 @@ pub mod store;
 pub mod store_pool;
 pub mod sync;
 pub mod tasks;
+pub mod tasks_export;
 pub mod vault;
 pub mod watermark;
 pub mod wipe;

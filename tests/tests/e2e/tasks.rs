@@ -268,6 +268,30 @@ async fn an_office_of_63_tasks_reads_62_on_time_and_none_late() {
         (stats["on_time"].as_u64(), stats["total"].as_u64(), stats["in_progress"].as_u64()),
         (Some(62), Some(63), Some(1))
     );
+    // The spreadsheet, read back by LibreOffice: the same numbers.
+    let out = dir.path().join("chi-tieu.xlsx");
+    meeting(&sp, &["tasks", "stats", "--xlsx", out.to_str().unwrap()]);
+    let csv_dir = tempfile::tempdir().unwrap();
+    let lo_profile = tempfile::tempdir().unwrap();
+    let converted = Command::new(crate::convert::soffice())
+        .arg(format!("-env:UserInstallation=file://{}", lo_profile.path().display()))
+        .args(["--headless", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir"])
+        .arg(csv_dir.path())
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(converted.status.success(), "{}", String::from_utf8_lossy(&converted.stderr));
+    let csv = std::fs::read_to_string(csv_dir.path().join("chi-tieu.csv")).unwrap();
+    let row = |name: &str| -> Vec<String> {
+        let line = csv
+            .lines()
+            .find(|l| l.starts_with(&format!("\"{name}")) || l.starts_with(name))
+            .unwrap_or_else(|| panic!("{name} in {csv}"));
+        line.split(',').map(|c| c.trim_matches('"').to_owned()).collect()
+    };
+    assert_eq!(row("SXD — Sở Xây dựng")[1..7], ["62", "0", "1", "0", "0", "63"], "{csv}");
+    assert_eq!(row("Tổng cộng")[1..7], ["62", "0", "1", "0", "0", "63"], "{csv}");
+    assert!(csv.contains("Số liệu tính đến ngày"), "{csv}");
     let listed = meeting(&sp, &["tasks", "list", "--bucket", "in_progress", "--json"]);
     assert_eq!(listed.as_array().unwrap().len(), 1);
     assert_eq!(listed[0]["id"].as_str(), Some(ids[62].as_str()));

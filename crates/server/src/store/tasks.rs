@@ -9,7 +9,7 @@ use meeting_protocol::{StatRow, Task, TaskEvent, TaskEventKind, TaskSource, Task
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use super::sql::{Row, Tx, Value, params, placeholders};
+use super::sql::{Row, ToValue as _, Tx, Value, params, placeholders};
 use super::{Error, StoreResult};
 
 /// Which tasks to read.
@@ -146,11 +146,23 @@ pub fn get(tx: &Tx<'_>, id: &Uuid) -> StoreResult<Option<Task>> {
 /// What the figures need of each task assigned in `from..=to` (either end open), of one
 /// lead unit or all: five columns, not the whole task.
 pub fn slim(tx: &Tx<'_>, from: Option<Date>, to: Option<Date>, unit: Option<&Uuid>) -> StoreResult<Vec<StatRow>> {
+    // Conditions only for what is given: PostgreSQL cannot type a parameter that is
+    // only ever compared with NULL.
+    let mut conds = vec!["1 = 1".to_owned()];
+    let mut values: Vec<Value> = Vec::new();
+    for (cond, value) in [
+        ("assigned_on >= ", from.map(|d| d.to_value())),
+        ("assigned_on <= ", to.map(|d| d.to_value())),
+        ("lead_unit_id = ", unit.map(|u| u.to_value())),
+    ] {
+        if let Some(v) = value {
+            values.push(v);
+            conds.push(format!("{cond}?{}", values.len()));
+        }
+    }
     tx.query_map(
-        "SELECT lead_unit_id, deadline, state, done_on, assigned_on FROM tasks
-         WHERE (?1 IS NULL OR assigned_on >= ?1) AND (?2 IS NULL OR assigned_on <= ?2)
-           AND (?3 IS NULL OR lead_unit_id = ?3)",
-        params![from, to, unit],
+        &format!("SELECT lead_unit_id, deadline, state, done_on, assigned_on FROM tasks WHERE {}", conds.join(" AND ")),
+        values,
         |r| {
             Ok(StatRow {
                 lead_unit: r.get(0)?,
