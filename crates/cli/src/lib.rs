@@ -17,6 +17,8 @@ use meeting_client::{ClientError, Profile, SyncOptions, SyncProgress};
 
 mod admin;
 mod annotations;
+mod conclusions;
+mod minutes;
 mod pdf;
 mod prepare;
 mod room;
@@ -230,6 +232,16 @@ enum Command {
         /// 1–100.
         percent: u32,
     },
+    /// The conclusion notice (thông báo kết luận): draft, show, issue; late ones.
+    Conclusions {
+        #[command(subcommand)]
+        command: crate::conclusions::ConclusionsCommand,
+    },
+    /// Minutes (biên bản): draft from the room's record, show, edit, approve, export.
+    Minutes {
+        #[command(subcommand)]
+        command: crate::minutes::MinutesCommand,
+    },
     /// Tasks given to units: add, list, report, confirm, return, extend, stats, digest.
     Tasks {
         #[command(subcommand)]
@@ -394,6 +406,8 @@ async fn run(cli: Cli) -> Result<ExitCode, ClientError> {
         Command::Prepare { command } => crate::prepare::run(&profile, command).await?,
         Command::Admin { command } => crate::admin::run(&profile, command).await?,
         Command::Tasks { command } => crate::tasks::run(&profile, command).await?,
+        Command::Minutes { command } => crate::minutes::run(&profile, command).await?,
+        Command::Conclusions { command } => crate::conclusions::run(&profile, command).await?,
         Command::Checkin { meeting, online } => crate::room::checkin(&profile, &meeting, online).await?,
         Command::Speak { meeting, withdraw, point_of_order } => {
             crate::room::speak(&profile, &meeting, withdraw, point_of_order).await?;

@@ -143,6 +143,14 @@ impl Api {
         serde_json::from_slice(&bytes).map_err(|e| ClientError::Protocol(format!("answer of {path}: {e}")))
     }
 
+    /// An authenticated GET answered with bytes (a PDF the server makes).
+    pub(crate) async fn get_bytes(&self, path: &str) -> Result<Vec<u8>> {
+        let req = self.http.request(reqwest::Method::GET, self.url(path));
+        let resp = self.authed(req)?.send().await.map_err(|e| self.net_error(&e))?;
+        let resp = self.check(resp).await?;
+        Ok(resp.bytes().await.map_err(|e| self.net_error(&e))?.to_vec())
+    }
+
     /// This device's offline leases (renewed at every sync).
     pub async fn leases(&self) -> Result<meeting_protocol::LeasesResponse> {
         self.call_json(reqwest::Method::GET, "/leases", None).await

@@ -28,6 +28,7 @@ pub(crate) mod kinds;
 pub mod lease;
 pub mod live;
 pub mod mark_search;
+pub mod minutes;
 pub mod online;
 pub mod opens;
 pub mod opinions;

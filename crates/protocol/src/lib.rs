@@ -12,10 +12,12 @@
 mod annotations;
 mod calendar;
 mod changes;
+mod conclusions;
 mod entities;
 mod errors;
 mod leases;
 mod live;
+mod minutes;
 mod opens;
 mod opinions;
 mod prepare;
@@ -26,10 +28,12 @@ mod votes;
 pub use annotations::*;
 pub use calendar::*;
 pub use changes::*;
+pub use conclusions::*;
 pub use entities::*;
 pub use errors::*;
 pub use leases::*;
 pub use live::*;
+pub use minutes::*;
 
 /// `true`, for `#[serde(default = …)]` of flags that are on unless said otherwise.
 pub(crate) fn yes() -> bool {

@@ -27,6 +27,7 @@ pub mod feed;
 pub mod login_guard;
 pub mod migrate;
 pub mod model;
+pub mod official;
 pub mod store;
 
 use std::net::SocketAddr;

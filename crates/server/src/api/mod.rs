@@ -10,10 +10,12 @@ mod admin;
 pub(crate) mod annotations;
 mod blobs;
 mod changes;
+mod conclusions;
 pub(crate) mod documents;
 mod leases;
 mod live;
 pub(crate) mod meetings;
+mod minutes;
 mod opens;
 mod room;
 pub(crate) mod tasks;
@@ -42,6 +44,7 @@ use crate::{AppState, JSON_BODY_LIMIT};
         (name = "sync", description = "Change feed and blobs"),
         (name = "annotations", description = "Leaders' marks and notes: the idempotent push"),
         (name = "room", description = "The meeting in session: current item, attendance, speakers, votes, presenter"),
+        (name = "minutes", description = "Minutes (biên bản) and the conclusion notice (thông báo kết luận): drafted from the record, edited, approved or issued, as PDF"),
         (name = "tasks", description = "Units, holidays, and the tasks conclusions give units, followed to their end"),
     )
 )]
@@ -160,6 +163,15 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(meetings::meeting_devices))
         .routes(routes!(opens::meeting_opens))
         .routes(routes!(opens::push_opens))
+        .routes(routes!(conclusions::draft_conclusion))
+        .routes(routes!(conclusions::get_conclusion, conclusions::edit_conclusion))
+        .routes(routes!(conclusions::issue_conclusion))
+        .routes(routes!(conclusions::late_conclusions))
+        .routes(routes!(minutes::draft_minutes))
+        .routes(routes!(minutes::get_minutes, minutes::edit_minutes))
+        .routes(routes!(minutes::minutes_versions))
+        .routes(routes!(minutes::approve_minutes))
+        .routes(routes!(minutes::minutes_pdf))
         .routes(routes!(tasks::list_units, tasks::add_unit))
         .routes(routes!(tasks::list_holidays, tasks::put_holiday))
         .routes(routes!(tasks::list_tasks, tasks::create_task))

@@ -9,11 +9,13 @@
 pub mod annotations;
 pub mod audit;
 pub mod ballot_box;
+pub mod conclusions;
 pub mod conversions;
 pub mod devices;
 pub mod documents;
 pub mod leases;
 pub mod meetings;
+pub mod minutes;
 pub mod opens;
 pub mod opinions;
 pub mod room;

@@ -53,13 +53,20 @@ pub fn may_see_state(tx: &Tx<'_>, annotation_id: &str, user_id: &str) -> AppResu
 pub fn list(tx: &Tx<'_>, actor: &AuthUser, meeting_id: Uuid) -> AppResult<Vec<Opinion>> {
     let mid = meeting_id.to_string();
     model::editable_meeting(tx, actor, &mid)?;
+    of_meeting(tx, &actor.id(), &mid)
+}
+
+/// The meeting's opinions `reader` may see, in agenda order (no check of who asks: for
+/// the minutes, which the secretariat drafts).
+pub(crate) fn of_meeting(tx: &Tx<'_>, reader: &str, mid: &str) -> AppResult<Vec<Opinion>> {
+    let mid = mid.to_owned();
     let agenda = crate::store::meetings::agenda_of(tx, &mid)?;
     let documents = crate::store::documents::documents_of(tx, &mid)?;
     let ids = store::opinions::shared_ids(tx, &mid)?;
     let mut out = Vec::new();
     for id in ids {
         let Some(stored) = annotations::load(tx, &id)? else { continue };
-        if !is_opinion(&stored) || !annotations::may_see(tx, &stored, &actor.id())? {
+        if !is_opinion(&stored) || !annotations::may_see(tx, &stored, reader)? {
             continue;
         }
         let a = stored.annotation;

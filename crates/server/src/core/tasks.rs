@@ -104,6 +104,12 @@ fn announce(tx: &Tx<'_>, before: Option<&Task>, after: &Task) -> AppResult<()> {
     Ok(())
 }
 
+/// Announces a task changed by another part of the core (a notice's number written in).
+pub(crate) fn announce_by_id(tx: &Tx<'_>, id: &Uuid) -> AppResult<()> {
+    let task = reread(tx, id)?;
+    announce(tx, None, &task)
+}
+
 fn audited(tx: &Tx<'_>, actor: &AuthUser, action: &str, before: Option<&Task>, after: &Task) -> AppResult<()> {
     let id = after.id.to_string();
     let subject = Subject { meeting_id: OFFICE_SCOPE, kind: "task", id: &id };
@@ -168,7 +174,19 @@ pub fn create(tx: &Tx<'_>, actor: &AuthUser, input: &TaskInput) -> AppResult<Tas
             if !store::meetings::may_see_meeting(tx, &m, &actor.id())? {
                 return Err(AppError::not_found("meeting"));
             }
-            *number = text("number", number, 50, false)?;
+            // Once the notice is written, a point must be one of its points; its number
+            // comes from the notice (an issued one), not from the caller.
+            if let Some(notice) = store::conclusions::get(tx, &m)? {
+                if *point as usize > notice.points.len() {
+                    return Err(AppError::bad_request(format!(
+                        "the conclusion notice has {} points; there is no point {point}",
+                        notice.points.len()
+                    )));
+                }
+                *number = notice.number;
+            } else {
+                *number = String::new();
+            }
         }
         TaskSource::Meeting { meeting_id, agenda_item_id } => {
             let m = meeting_id.to_string();

@@ -36,4 +36,6 @@ migrations!(
     "20261207_0014_login_failures",
     "20261208_0015_feed_kinds",
     "20261208_0016_tasks",
+    "20261208_0017_minutes",
+    "20261208_0018_conclusions",
 );

@@ -22,6 +22,7 @@
 
 pub mod annotations;
 pub mod audit;
+pub mod conclusions;
 pub mod conversions;
 pub mod copy;
 pub mod devices;
@@ -31,6 +32,7 @@ pub mod logins;
 pub mod meetings;
 pub mod meta;
 mod migrations;
+pub mod minutes;
 mod notify;
 pub mod opens;
 pub mod opinions;

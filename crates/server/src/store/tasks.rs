@@ -267,3 +267,26 @@ pub fn add_event(tx: &Tx<'_>, task: &Uuid, e: &TaskEvent) -> StoreResult<bool> {
 pub fn event_task(tx: &Tx<'_>, event: &Uuid) -> StoreResult<Option<Uuid>> {
     tx.query_opt("SELECT task_id FROM task_events WHERE id = ?1", [event], |r| r.get(0))
 }
+
+/// The tasks a meeting gave (from its notice's points, or from the meeting itself).
+pub fn of_meeting(tx: &Tx<'_>, meeting_id: &str) -> StoreResult<Vec<Uuid>> {
+    tx.query_map("SELECT id FROM tasks WHERE meeting_id = ?1 ORDER BY id", [meeting_id], |r| r.get(0))
+}
+
+/// Writes the notice's number into the tasks of its points (once it is issued).
+pub fn set_conclusion_number(
+    tx: &Tx<'_>,
+    meeting_id: &str,
+    number: &str,
+    at: OffsetDateTime,
+) -> StoreResult<Vec<Uuid>> {
+    let ids: Vec<Uuid> =
+        tx.query_map("SELECT id FROM tasks WHERE meeting_id = ?1 AND source = 'conclusion'", [meeting_id], |r| {
+            r.get(0)
+        })?;
+    tx.execute(
+        "UPDATE tasks SET source_number = ?2, updated_at = ?3 WHERE meeting_id = ?1 AND source = 'conclusion'",
+        params![meeting_id, number, at],
+    )?;
+    Ok(ids)
+}
