@@ -133,7 +133,9 @@ fn hold_meeting(
         state
             .db
             .run_blocking(Mode::Write, |tx| meeting_server::core::room::set_current_item(tx, sec, &m, Some(item.id)))?;
-        for _ in 0..turns / items.max(1) {
+        // The turns spread over the items, the first items taking the remainder.
+        let here = turns / items.max(1) + usize::from(i < turns % items.max(1));
+        for _ in 0..here {
             state.db.run_blocking(Mode::Write, |tx| {
                 meeting_server::core::speakers::ask(tx, sec, &m, &SpeakRequest { point_of_order: false })?;
                 meeting_server::core::speakers::give_floor(tx, sec, &m, &FloorInput { speaker_id: None })?;
@@ -213,7 +215,7 @@ fn run() -> anyhow::Result<bool> {
     }
     let minutes = minutes.ok_or_else(|| anyhow::anyhow!("no draft"))?;
     let spoken: usize = minutes.items.iter().map(|i| i.speeches.len()).sum();
-    anyhow::ensure!(spoken == turns - turns % items, "the draft holds {spoken} turns");
+    anyhow::ensure!(spoken == turns, "the draft holds {spoken} of {turns} turns");
     let mut pdfs = Vec::new();
     let mut pages = 0;
     for _ in 0..5 {

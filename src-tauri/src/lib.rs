@@ -9,6 +9,7 @@ mod commands;
 mod environment;
 mod prepare;
 mod room;
+mod tasks;
 mod webview;
 
 use std::process::ExitCode;
@@ -159,6 +160,8 @@ pub fn run() -> ExitCode {
             room::room,
             room::room_live,
             room::room_live_stop,
+            tasks::tasks_view,
+            tasks::report_task,
             room::room_checkin,
             room::room_attend,
             room::room_speak,

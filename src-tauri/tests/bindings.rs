@@ -48,6 +48,8 @@ fn export(dir: &Path) {
         meeting_protocol::ParticipantDevices,
         meeting_protocol::User,
         meeting_client::app::RoomView,
+        meeting_client::app::TasksView,
+        meeting_client::app::NoteSent,
         meeting_client::live::LiveEvent,
         meeting_protocol::VoteInput,
         meeting_protocol::AttendanceStatus,

@@ -14,11 +14,13 @@ mod codes;
 mod hotfolder;
 mod prepare;
 mod room;
+mod tasks;
 mod warm;
 
 pub use hotfolder::{DeletionChoice, HotFolderEvent, HotFolderStatus};
 pub use prepare::{PrepareView, PublishWarning, percent_decode};
 pub use room::RoomView;
+pub use tasks::{NoteSent, TaskRow, TasksView};
 pub use warm::CoverShape;
 
 pub use codes::UiCode;

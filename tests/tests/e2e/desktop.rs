@@ -72,6 +72,22 @@ async fn a_leader_reads_a_meeting_online_then_offline() {
     let meeting = secretary.meeting_id("Phiên họp thường kỳ").await;
     let encrypted = encrypt(&make_pdf("Tài liệu mật", "Nội dung chỉ dành cho đại biểu."), "matkhau");
     secretary.upload(&meeting, "tai-lieu-mat.pdf", encrypted).await.expect(201);
+    // Tasks the office follows: two due in a month, one without a deadline.
+    let units = std::process::Command::new(env!("CARGO_BIN_EXE_e2e-meeting-server"))
+        .args(["units", "add"])
+        .args(server.store_args())
+        .args(["--code", "SKHDT", "--name", "Sở Kế hoạch và Đầu tư"])
+        .output()
+        .unwrap();
+    assert!(units.status.success(), "{}", String::from_utf8_lossy(&units.stderr));
+    let in_a_month = (time::OffsetDateTime::now_utc() + time::Duration::days(30)).date();
+    let due = format!("{:04}-{:02}-{:02}", in_a_month.year(), u8::from(in_a_month.month()), in_a_month.day());
+    for (content, deadline) in
+        [("Báo cáo giải ngân", Some(due.clone())), ("Rà soát quy hoạch", Some(due)), ("Tổng kết năm", None)]
+    {
+        let body = json!({"content": content, "source": {"kind": "other"}, "lead_unit": "SKHDT", "deadline": deadline});
+        secretary.send(reqwest::Method::POST, "/tasks", Some(body)).await.expect(200);
+    }
     let desktop = Desktop::launch(&app_binary(), profile.path()).await;
     let s = &desktop.session;
     let long = Duration::from_secs(60);
@@ -151,6 +167,25 @@ async fn a_leader_reads_a_meeting_online_then_offline() {
     s.wait_until("the other document painted offline", &format!("return ({INK}) > 0"), json!([0]), long).await;
     assert!(s.find_all("[data-testid=viewer-error]").await.is_empty(), "no error offline");
     save(s, "4-offline.png").await;
+    // The tasks and their figures, offline, as of the last sync.
+    s.click(&s.wait_for("[data-testid=open-tasks]", 1, long).await[0]).await;
+    s.wait_for("[data-testid=task]", 3, long).await;
+    let figures = "return [document.querySelector('[data-testid=figure-total]')?.textContent,
+                           document.querySelector('[data-testid=figure-in_progress] strong')?.textContent,
+                           document.querySelector('[data-testid=figure-no_deadline] strong')?.textContent,
+                           document.querySelector('[data-testid=tasks-headline]')?.textContent]";
+    let shown = s.script(figures, json!([])).await;
+    assert_eq!(shown, json!(["3", "2", "1", shown[3]]), "the figures as of the last sync");
+    assert!(shown[3].as_str().is_some_and(|h| h.contains("0/3")), "{shown}");
+    save(s, "4b-tasks-offline.png").await;
+    s.script("document.querySelector('.brand').click(); return true", json!([])).await;
+    s.wait_for("[data-testid=meeting]", 1, long).await;
+    let (js, args) = click_text("[data-testid=meeting]", "Phiên họp thường kỳ");
+    assert_eq!(s.script(&js, args).await, json!(true));
+    s.wait_for("[data-testid=document]", 5, long).await;
+    let (js, args) = click_text("[data-testid=document]", "Tờ trình dự thảo");
+    assert_eq!(s.script(&js, args).await, json!(true));
+    s.wait_until("the document painted again", &format!("return ({INK}) > 0"), json!([0]), long).await;
 
     // The protected document asks for its password, says so when it is wrong, and
     // opens with the right one (still offline).

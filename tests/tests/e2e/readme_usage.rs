@@ -158,7 +158,8 @@ impl Shell {
 fn runs_as(line: &str) -> &'static str {
     let words: Vec<&str> = line.split(' ').filter(|w| !w.starts_with("--") && !w.contains('/')).collect();
     let sub = words.get(1).copied().unwrap_or("");
-    let secretariat = ["prepare", "present", "current", "floor", "attend", "quorum", "opinions", "tasks", "minutes", "conclusions"];
+    let secretariat =
+        ["prepare", "present", "current", "floor", "attend", "quorum", "opinions", "tasks", "minutes", "conclusions"];
     if secretariat.contains(&sub) || (sub == "vote" && matches!(words.get(2), Some(&"open" | &"close"))) {
         "secretary1"
     } else if sub == "admin" {

@@ -25,6 +25,7 @@ import type { MarkHit } from "./bindings/MarkHit";
 import type { Meeting } from "./bindings/Meeting";
 import type { MeetingInput } from "./bindings/MeetingInput";
 import type { MeetingSummary } from "./bindings/MeetingSummary";
+import type { NoteSent } from "./bindings/NoteSent";
 import type { OpenedDocument } from "./bindings/OpenedDocument";
 import type { Opinion } from "./bindings/Opinion";
 import type { OpinionState } from "./bindings/OpinionState";
@@ -41,6 +42,7 @@ import type { Session } from "./bindings/Session";
 import type { Speaker } from "./bindings/Speaker";
 import type { SyncProgress } from "./bindings/SyncProgress";
 import type { SyncReport } from "./bindings/SyncReport";
+import type { TasksView } from "./bindings/TasksView";
 import type { Uploaded } from "./bindings/Uploaded";
 import type { User } from "./bindings/User";
 import type { Vote } from "./bindings/Vote";
@@ -186,6 +188,10 @@ export const prepareView = (meeting: string) =>
 export const renderPage = (handle: number, page: number, width: number, priority: Priority, view: number, generation: number, rows: [number, number] | null) =>
   invoke<ArrayBuffer>("render_page", { handle, page, width, priority, view, generation, rows });
 
+/** A progress note on a task, or the report that it is done: sent now, or kept for the next sync. */
+export const reportTask = (task: string, text: string, done: boolean) =>
+  invoke<NoteSent>("report_task", { task, text, done });
+
 export const room = (meeting: string) =>
   invoke<RoomView>("room", { meeting });
 
@@ -258,6 +264,10 @@ export const setPreference = (key: string, value: string) =>
 
 export const sync = (progress: Channel<SyncProgress>) =>
   invoke<SyncReport>("sync", { progress });
+
+/** The tasks the user follows and the figures, from this device (offline too). */
+export const tasksView = (from: string | null, to: string | null) =>
+  invoke<TasksView>("tasks_view", { from, to });
 
 export const unlock = (password: string) =>
   invoke<Session>("unlock", { password });

@@ -1,5 +1,6 @@
 export type Route =
   | { name: "meetings" }
+  | { name: "tasks" }
   | { name: "meeting"; id: string }
   | { name: "search"; meetingId: string | null }
   | { name: "prepare" }

@@ -19,7 +19,7 @@ use crate::{AppState, feed, model};
 /// The feed's documents (their current version).
 pub const FEED: feed::kinds::Kind = feed::kinds::Kind {
     load: |tx, _, _, id| feed::kinds::some(documents::document(tx, id)?, Entity::Document),
-    whole: Some(|tx, mid| Ok(documents::documents_of(tx, mid)?.into_iter().map(Entity::Document).collect())),
+    whole: Some(|tx, mid, _| Ok(documents::documents_of(tx, mid)?.into_iter().map(Entity::Document).collect())),
     grant: |tx, mid, _| Ok(documents::documents_of(tx, mid)?.iter().map(|d| d.id.to_string()).collect()),
 };
 

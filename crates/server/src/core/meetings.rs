@@ -25,7 +25,7 @@ pub const MEETING_FEED: feed::kinds::Kind = feed::kinds::Kind {
 /// The feed's agenda items.
 pub const AGENDA_ITEM_FEED: feed::kinds::Kind = feed::kinds::Kind {
     load: |tx, _, _, id| feed::kinds::some(meetings::agenda_item(tx, id)?, Entity::AgendaItem),
-    whole: Some(|tx, mid| Ok(meetings::agenda_of(tx, mid)?.into_iter().map(Entity::AgendaItem).collect())),
+    whole: Some(|tx, mid, _| Ok(meetings::agenda_of(tx, mid)?.into_iter().map(Entity::AgendaItem).collect())),
     grant: |tx, mid, _| Ok(meetings::agenda_of(tx, mid)?.iter().map(|a| a.id.to_string()).collect()),
 };
 
@@ -35,7 +35,7 @@ pub const PARTICIPANT_FEED: feed::kinds::Kind = feed::kinds::Kind {
         let (m, u) = key.split_once(':').unwrap_or((mid, ""));
         feed::kinds::some(meetings::participant(tx, m, u)?, Entity::Participant)
     },
-    whole: Some(|tx, mid| Ok(meetings::participants_of(tx, mid)?.into_iter().map(Entity::Participant).collect())),
+    whole: Some(|tx, mid, _| Ok(meetings::participants_of(tx, mid)?.into_iter().map(Entity::Participant).collect())),
     grant: |tx, mid, _| {
         Ok(meetings::participants_of(tx, mid)?.iter().map(|p| participant_key(p.meeting_id, p.user_id)).collect())
     },

@@ -34,7 +34,7 @@ pub const LIVE_STATE_FEED: feed::kinds::Kind = feed::kinds::Kind {
 /// The feed's attendance (key `meeting:user`).
 pub const ATTENDANCE_FEED: feed::kinds::Kind = feed::kinds::Kind {
     load: |tx, _, _, key| feed::kinds::some(attendance(tx, key)?, Entity::Attendance),
-    whole: Some(|tx, mid| Ok(attendance_of(tx, mid)?.into_iter().map(Entity::Attendance).collect())),
+    whole: Some(|tx, mid, _| Ok(attendance_of(tx, mid)?.into_iter().map(Entity::Attendance).collect())),
     grant: |tx, mid, _| Ok(attendance_of(tx, mid)?.iter().map(|a| participant_key(a.meeting_id, a.user_id)).collect()),
 };
 

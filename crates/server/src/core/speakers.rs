@@ -20,7 +20,7 @@ use crate::store::{self, Tx};
 /// The feed's requests to speak.
 pub const FEED: feed::kinds::Kind = feed::kinds::Kind {
     load: |tx, _, _, id| feed::kinds::some(speaker(tx, id)?, Entity::Speaker),
-    whole: Some(|tx, mid| Ok(speakers_of(tx, mid)?.into_iter().map(Entity::Speaker).collect())),
+    whole: Some(|tx, mid, _| Ok(speakers_of(tx, mid)?.into_iter().map(Entity::Speaker).collect())),
     grant: |tx, mid, _| Ok(speakers_of(tx, mid)?.iter().map(|s| s.id.to_string()).collect()),
 };
 

@@ -47,13 +47,21 @@ pub const FEED: feed::kinds::Kind = feed::kinds::Kind {
         let Some(task) = store::tasks::get(tx, &id)? else { return Ok(None) };
         Ok(may_read(tx, reader, &task)?.then(|| Entity::Task(Box::new(task))))
     },
-    whole: Some(|tx, scope| {
-        let tasks = match scope.strip_prefix("unit:").map(Uuid::parse_str) {
-            Some(Ok(unit)) => store::tasks::load(tx, store::tasks::Which::Unit(&unit))?,
-            Some(Err(_)) => Vec::new(),
-            None => store::tasks::load(tx, store::tasks::Which::All)?,
-        };
-        Ok(tasks.into_iter().map(|t| Entity::Task(Box::new(t))).collect())
+    // The page's tasks only (a scope holds every task of years); in a unit's scope only
+    // those that still involve the unit, so a unit taken off a task gets its delete.
+    whole: Some(|tx, scope, keys| {
+        let ids: Vec<Uuid> = keys.iter().filter_map(|k| Uuid::parse_str(k).ok()).collect();
+        let unit = scope.strip_prefix("unit:").map(Uuid::parse_str);
+        let tasks = store::tasks::load(tx, store::tasks::Which::Ids(&ids))?;
+        Ok(tasks
+            .into_iter()
+            .filter(|t| match &unit {
+                None => true,
+                Some(Ok(u)) => t.involves(*u),
+                Some(Err(_)) => false,
+            })
+            .map(|t| Entity::Task(Box::new(t)))
+            .collect())
     }),
     // Tasks are not re-announced with a meeting: they are read through their scopes.
     grant: |_, _, _| Ok(Vec::new()),

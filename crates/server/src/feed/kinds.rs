@@ -21,17 +21,20 @@ pub struct Kind {
     /// feed row's meeting); `None` when it is gone or hidden from the reader, who then
     /// gets a delete.
     pub load: fn(tx: &Tx<'_>, reader: &str, meeting: &str, key: &str) -> AppResult<Option<Entity>>,
-    /// Every entity of the kind in a meeting, for a page that holds many rows of one
-    /// meeting (500 participants): one query instead of one per row. Only for kinds
-    /// every participant sees alike; `None` resolves row by row through `load`.
+    /// The entities of the kind a page's rows of one meeting (or scope) name, for a page
+    /// that holds many of them (500 participants): one query instead of one per row. A
+    /// meeting's kinds load the whole meeting (the rows' keys given for the kinds that
+    /// would rather not: a scope of 10,000 tasks). Only for kinds every reader of the
+    /// meeting or scope sees alike; `None` resolves row by row through `load`.
     pub whole: Option<Whole>,
     /// The keys to re-announce to `user`, who just gained sight of the meeting (their
     /// cursor is likely past every change ever made to it).
     pub grant: fn(tx: &Tx<'_>, meeting: &str, user: &str) -> AppResult<Vec<String>>,
 }
 
-/// Loads every entity of a kind in a meeting (see [`Kind::whole`]).
-pub type Whole = fn(tx: &Tx<'_>, meeting: &str) -> AppResult<Vec<Entity>>;
+/// Loads the entities of a kind in a meeting or scope (see [`Kind::whole`]): `keys` are
+/// the page's rows' keys.
+pub type Whole = fn(tx: &Tx<'_>, meeting: &str, keys: &[&str]) -> AppResult<Vec<Entity>>;
 
 /// The feed's description of `kind` (`None` only for [`EntityKind::Unknown`], which is
 /// never written).

@@ -132,18 +132,19 @@ struct Loaded(HashMap<(EntityKind, String), HashMap<String, Entity>>);
 
 impl Loaded {
     fn for_page(tx: &Tx<'_>, rows: &[Row]) -> AppResult<Self> {
-        let mut counts: HashMap<(EntityKind, &str), usize> = HashMap::new();
+        let mut keys: HashMap<(EntityKind, &str), Vec<&str>> = HashMap::new();
         for row in rows {
             if let RowKind::Entity(kind) = row.kind {
-                *counts.entry((kind, row.meeting.as_str())).or_default() += 1;
+                keys.entry((kind, row.meeting.as_str())).or_default().push(row.key.as_str());
             }
         }
         let mut loaded = HashMap::new();
-        for ((kind, meeting_id), n) in counts {
-            if n >= LOAD_WHOLE_FROM
+        for ((kind, meeting_id), keys) in keys {
+            if keys.len() >= LOAD_WHOLE_FROM
                 && let Some(whole) = kinds::of(kind).and_then(|k| k.whole)
             {
-                let entities = whole(tx, meeting_id)?.into_iter().filter_map(|e| e.key().map(|key| (key, e))).collect();
+                let entities =
+                    whole(tx, meeting_id, &keys)?.into_iter().filter_map(|e| e.key().map(|key| (key, e))).collect();
                 loaded.insert((kind, meeting_id.to_owned()), entities);
             }
         }
