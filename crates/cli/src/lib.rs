@@ -3,7 +3,7 @@
 //! binary links none of them; everything the commands do is the engine's, the same
 //! functions the app calls.
 
-use std::io::{IsTerminal as _, Read as _};
+use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -19,6 +19,7 @@ mod admin;
 mod annotations;
 mod conclusions;
 mod minutes;
+mod passwords;
 mod pdf;
 mod prepare;
 mod room;
@@ -330,11 +331,11 @@ pub(crate) fn print_json<T: Serialize>(v: &T) -> Result<(), ClientError> {
 async fn run(cli: Cli) -> Result<ExitCode, ClientError> {
     let profile = Profile::open(&cli.profile.unwrap_or_else(Profile::default_dir))?;
     // Documents are encrypted on the device; commands that read them need the password.
-    profile.set_password_prompt(std::sync::Arc::new(device_password));
+    profile.set_password_prompt(std::sync::Arc::new(crate::passwords::device_password));
     match cli.command {
         Command::Login { server, username, keep_changes } => {
-            let password = read_password()?;
-            let old = if keep_changes { Some(old_password()?) } else { None };
+            let password = crate::passwords::read_password()?;
+            let old = if keep_changes { Some(crate::passwords::old_password()?) } else { None };
             let resp = profile.login_keeping(&server, &username, &password, old.as_ref().map(|p| p.as_str())).await?;
             eprintln!("Logged in as {} ({}).", resp.user.display_name, resp.user.username);
             match profile.keystore_state() {
@@ -515,40 +516,6 @@ fn print_doc(d: &LocalDocument) {
         d.document.version,
         d.document.size / 1024
     );
-}
-
-/// The password that unlocks this device's documents: `MEETING_PASSWORD` (for
-/// scripts), else asked on the terminal; without either the command says it is locked.
-/// Standard input is left alone: some commands read a document's password from it.
-fn device_password() -> Option<zeroize::Zeroizing<String>> {
-    if let Ok(p) = std::env::var("MEETING_PASSWORD") {
-        return Some(zeroize::Zeroizing::new(p));
-    }
-    if std::io::stdin().is_terminal() {
-        return rpassword::prompt_password("Password (to open this device's documents): ")
-            .ok()
-            .map(zeroize::Zeroizing::new);
-    }
-    None
-}
-
-fn old_password() -> Result<zeroize::Zeroizing<String>, ClientError> {
-    if let Ok(p) = std::env::var("MEETING_OLD_PASSWORD") {
-        return Ok(zeroize::Zeroizing::new(p));
-    }
-    rpassword::prompt_password("This device's old password: ")
-        .map(zeroize::Zeroizing::new)
-        .map_err(ClientError::io("reading the old password"))
-}
-
-fn read_password() -> Result<String, ClientError> {
-    if std::io::stdin().is_terminal() {
-        rpassword::prompt_password("Password: ").map_err(ClientError::io("reading the password"))
-    } else {
-        let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s).map_err(ClientError::io("reading the password from standard input"))?;
-        Ok(s.trim_end_matches(['\n', '\r']).to_owned())
-    }
 }
 
 async fn sync(profile: &Profile, json: bool, parallel: usize) -> Result<ExitCode, ClientError> {
