@@ -14,7 +14,7 @@ use time::{Date, OffsetDateTime, UtcOffset};
 use uuid::Uuid;
 
 use super::audit::{self, Subject, snapshot};
-use super::documents::{Content, NewDocument};
+use super::documents::Content;
 use super::meetings::text;
 use crate::AppState;
 use crate::auth::AuthUser;
@@ -258,22 +258,15 @@ pub async fn issue(state: &AppState, actor: &AuthUser, meeting_id: Uuid, number:
             if before.state == ConclusionState::Issued {
                 return Err(AppError::conflict("the notice is issued"));
             }
-            blobs.ensure_blocking(&content.sha256)?;
-            let new = NewDocument {
-                meeting_id,
-                agenda_item_id: None,
-                title: format!("Thông báo kết luận số {}", notice.number),
-                confidential: false,
-            };
-            let doc = super::documents::insert(tx, Uuid::now_v7(), &new, &content, None, &actor.id())?;
-            let doc_id = doc.id.to_string();
-            audit::record(
+            let title = format!("Thông báo kết luận số {}", notice.number);
+            let doc = super::documents::insert_generated(
                 tx,
                 &actor,
+                &blobs,
+                meeting_id,
+                title,
+                &content,
                 "document.conclusion",
-                &Subject { meeting_id: &mid, kind: "document", id: &doc_id },
-                None,
-                snapshot(&doc),
             )?;
             notice.document_id = Some(doc.id);
             store::conclusions::put(tx, &notice, OffsetDateTime::now_utc())?;

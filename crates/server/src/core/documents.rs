@@ -169,6 +169,27 @@ pub fn insert(
     documents::document(tx, &id)?.ok_or_else(|| AppError::not_found("document"))
 }
 
+/// Stores a PDF the server made (approved minutes, an issued notice) as a new document
+/// of the meeting, with its audit entry (`action`). Its file is already in the blob
+/// store; it is checked still there under the writers' turn (see `blobs::sweep`). The
+/// caller checked who may do this.
+pub fn insert_generated(
+    tx: &Tx<'_>,
+    actor: &AuthUser,
+    blobs: &crate::blobs::BlobStore,
+    meeting_id: Uuid,
+    title: String,
+    content: &Content,
+    action: &str,
+) -> AppResult<Document> {
+    blobs.ensure_blocking(&content.sha256)?;
+    let new = NewDocument { meeting_id, agenda_item_id: None, title, confidential: false };
+    let doc = insert(tx, Uuid::now_v7(), &new, content, None, &actor.id())?;
+    let (mid, id) = (meeting_id.to_string(), doc.id.to_string());
+    audit::record(tx, actor, action, &subject(&mid, &id), None, snapshot(&doc))?;
+    Ok(doc)
+}
+
 /// Checks that the caller may add documents to the meeting and that the agenda item
 /// (if any) is one of its items.
 pub fn check_target(tx: &Tx<'_>, actor: &AuthUser, mid: &str, agenda: Option<Uuid>) -> AppResult<()> {

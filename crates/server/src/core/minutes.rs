@@ -19,7 +19,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::audit::{self, Subject, snapshot};
-use super::documents::{Content, NewDocument};
+use super::documents::Content;
 use super::meetings::text;
 use crate::AppState;
 use crate::auth::AuthUser;
@@ -368,18 +368,16 @@ pub async fn approve(state: &AppState, actor: &AuthUser, meeting_id: Uuid) -> Ap
                     "the draft changed while it was being approved: review it and approve again",
                 ));
             }
-            // Still there under the writers' turn: see `blobs::sweep`.
-            blobs.ensure_blocking(&content.sha256)?;
-            let new = NewDocument {
+            let title = format!("Biên bản cuộc họp (phiên bản {})", approved.version);
+            let doc = super::documents::insert_generated(
+                tx,
+                &actor,
+                &blobs,
                 meeting_id,
-                agenda_item_id: None,
-                title: format!("Biên bản cuộc họp (phiên bản {})", approved.version),
-                confidential: false,
-            };
-            let doc = super::documents::insert(tx, Uuid::now_v7(), &new, &content, None, &actor.id())?;
-            let doc_id = doc.id.to_string();
-            let subject = Subject { meeting_id: &mid, kind: "document", id: &doc_id };
-            audit::record(tx, &actor, "document.minutes", &subject, None, snapshot(&doc))?;
+                title,
+                &content,
+                "document.minutes",
+            )?;
             let mut approved = approved;
             approved.document_id = Some(doc.id);
             store::minutes::put(tx, &approved, OffsetDateTime::now_utc())?;

@@ -7,6 +7,8 @@ use std::io::Write as _;
 
 use meeting_pdf_font::{FontError, Subset};
 
+use crate::official::pdf::{pdf_text, stream, write_objects};
+
 /// Why a PDF could not be produced.
 #[derive(Debug, thiserror::Error)]
 pub enum PdfGenError {
@@ -126,24 +128,8 @@ fn noise(len: usize, seed: u64) -> Vec<u8> {
     out
 }
 
-fn pdf_text(s: &str) -> String {
-    // A UTF-16BE text string with BOM, hex-encoded: safe for any title.
-    let mut out = String::from("<FEFF");
-    for u in s.encode_utf16() {
-        let _ = write!(out, "{u:04X}");
-    }
-    out.push('>');
-    out
-}
-
 fn assemble(font: &Font, used: &Subset, title: &str, pages: &[String], padding: usize) -> Result<Vec<u8>, PdfGenError> {
     let mut objs: Vec<Vec<u8>> = Vec::new();
-    let stream = |dict: &str, data: &[u8]| -> Vec<u8> {
-        let mut o = format!("<< {dict} /Length {} >>\nstream\n", data.len()).into_bytes();
-        o.extend_from_slice(data);
-        o.extend_from_slice(b"\nendstream");
-        o
-    };
     let first_page = 9;
     let kids: Vec<String> = (0..pages.len()).map(|i| format!("{} 0 R", first_page + 2 * i)).collect();
     objs.push(b"<< /Type /Catalog /Pages 2 0 R >>".to_vec());
@@ -170,23 +156,7 @@ fn assemble(font: &Font, used: &Subset, title: &str, pages: &[String], padding: 
         objs.push(stream("", &noise(padding, title.len() as u64)));
     }
     // Object 8 is the Info dictionary; pages start at 9.
-    let mut out = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
-    let mut offsets = Vec::with_capacity(objs.len());
-    for (i, o) in objs.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
-        out.extend_from_slice(o);
-        out.extend_from_slice(b"\nendobj\n");
-    }
-    let xref = out.len();
-    let mut table = format!("xref\n0 {}\n0000000000 65535 f \n", objs.len() + 1);
-    for off in offsets {
-        let _ = writeln!(table, "{off:010} 00000 n ");
-    }
-    let _ =
-        write!(table, "trailer\n<< /Size {} /Root 1 0 R /Info 8 0 R >>\nstartxref\n{xref}\n%%EOF\n", objs.len() + 1);
-    out.extend_from_slice(table.as_bytes());
-    Ok(out)
+    Ok(write_objects(&objs, 8))
 }
 
 #[cfg(test)]

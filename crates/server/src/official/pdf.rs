@@ -278,7 +278,8 @@ fn deflate(data: &[u8]) -> AppResult<Vec<u8>> {
     Ok(enc.finish()?)
 }
 
-fn pdf_text(s: &str) -> String {
+/// A text string: UTF-16BE with a BOM, hex-encoded (safe for any title).
+pub(crate) fn pdf_text(s: &str) -> String {
     let mut out = String::from("<FEFF");
     for u in s.encode_utf16() {
         let _ = write!(out, "{u:04X}");
@@ -291,12 +292,6 @@ fn pdf_text(s: &str) -> String {
 /// ToUnicode, the font file), the info dictionary, the pages.
 fn assemble(fonts: &Fonts, used: &[Subset; 3], title: &str, pages: &[String]) -> AppResult<Vec<u8>> {
     let mut objs: Vec<Vec<u8>> = Vec::new();
-    let stream = |dict: &str, data: &[u8]| -> Vec<u8> {
-        let mut o = format!("<< {dict} /Length {} >>\nstream\n", data.len()).into_bytes();
-        o.extend_from_slice(data);
-        o.extend_from_slice(b"\nendstream");
-        o
-    };
     // 1 catalog, 2 pages, 3 info; per face 5 objects from 4; then two per page.
     let font_base = 4;
     let first_page = font_base + 5 * 3;
@@ -328,6 +323,12 @@ fn assemble(fonts: &Fonts, used: &[Subset; 3], title: &str, pages: &[String]) ->
         objs.push(format!("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_W} {PAGE_H}] /Resources << /Font << /F0 {} 0 R /F1 {} 0 R /F2 {} 0 R >> >> /Contents {content_id} 0 R >>", f(0), f(1), f(2)).into_bytes());
         objs.push(stream("/Filter /FlateDecode", &deflate(content.as_bytes())?));
     }
+    Ok(write_objects(&objs, 3))
+}
+
+/// The file: numbered objects (the catalog is object 1, `info` the Info dictionary), the
+/// cross-reference table and the trailer. Shared with the demo's writer.
+pub(crate) fn write_objects(objs: &[Vec<u8>], info: usize) -> Vec<u8> {
     let mut out = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
     let mut offsets = Vec::with_capacity(objs.len());
     for (i, o) in objs.iter().enumerate() {
@@ -341,8 +342,16 @@ fn assemble(fonts: &Fonts, used: &[Subset; 3], title: &str, pages: &[String]) ->
     for off in offsets {
         let _ = writeln!(table, "{off:010} 00000 n ");
     }
-    let _ =
-        write!(table, "trailer\n<< /Size {} /Root 1 0 R /Info 3 0 R >>\nstartxref\n{xref}\n%%EOF\n", objs.len() + 1);
+    let size = objs.len() + 1;
+    let _ = write!(table, "trailer\n<< /Size {size} /Root 1 0 R /Info {info} 0 R >>\nstartxref\n{xref}\n%%EOF\n");
     out.extend_from_slice(table.as_bytes());
-    Ok(out)
+    out
+}
+
+/// A stream object's bytes.
+pub(crate) fn stream(dict: &str, data: &[u8]) -> Vec<u8> {
+    let mut o = format!("<< {dict} /Length {} >>\nstream\n", data.len()).into_bytes();
+    o.extend_from_slice(data);
+    o.extend_from_slice(b"\nendstream");
+    o
 }
