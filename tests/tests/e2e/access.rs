@@ -56,23 +56,74 @@ async fn a_non_participant_learns_nothing_about_the_meeting() {
         sec.send(Method::POST, &format!("/agenda/{item_id}/votes"), Some(json!({"question": "x"}))).await.expect(201);
     let vote_id = vote["id"].as_str().unwrap().to_owned();
 
-    let leader2 = Http::login(&server.url, "leader2").await;
-    assert!(leader2.meetings().await.iter().all(|m| m["id"] != mid.as_str()));
+    // Two outsiders: a leader not invited, and a unit's staff member (role `unit`, who
+    // sees their unit's tasks and only the meetings they attend).
+    let made = std::process::Command::new(env!("CARGO_BIN_EXE_e2e-meeting-server"))
+        .args(["units", "add"])
+        .args(server.store_args())
+        .args(["--code", "SXD", "--name", "Sở Xây dựng"])
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let mut add = std::process::Command::new(env!("CARGO_BIN_EXE_e2e-meeting-server"))
+        .args(["user", "add", "--role", "unit", "--unit", "SXD", "--username", "sxd1"])
+        .args(server.store_args())
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut add.stdin.take().unwrap(), b"demo\n").unwrap();
+    assert!(add.wait().unwrap().success());
+    for outsider in ["leader2", "sxd1"] {
+        outsider_learns_nothing(
+            &server,
+            &sec,
+            outsider,
+            &mid,
+            &doc_id,
+            &sha,
+            &item_id,
+            &leader1_id,
+            &speaker_id,
+            &vote_id,
+            &detail,
+        )
+        .await;
+    }
+}
+
+/// Every endpoint walked as `outsider` with the secret meeting's ids answers exactly what
+/// it answers for ids that do not exist; the outsider's feed carries nothing of it.
+#[allow(clippy::too_many_arguments)]
+async fn outsider_learns_nothing(
+    server: &TestServer,
+    sec: &Http,
+    outsider: &str,
+    mid: &str,
+    doc_id: &str,
+    sha: &str,
+    item_id: &str,
+    leader1_id: &str,
+    speaker_id: &str,
+    vote_id: &str,
+    detail: &Value,
+) {
+    let leader2 = Http::login(&server.url, outsider).await;
+    assert!(leader2.meetings().await.iter().all(|m| m["id"] != mid));
 
     // Every endpoint, with the secret meeting's ids filled in, answers exactly what it
     // answers for ids that do not exist.
     let nil = "00000000-0000-7000-8000-000000000000";
     let secret = [
-        ("meeting_id", mid.as_str()),
-        ("document_id", &doc_id),
-        ("item_id", &item_id),
-        ("sha256", &sha),
-        ("user_id", &leader1_id),
-        ("token_id", &doc_id),
+        ("meeting_id", mid),
+        ("document_id", doc_id),
+        ("item_id", item_id),
+        ("sha256", sha),
+        ("user_id", leader1_id),
+        ("token_id", doc_id),
         ("conversion_id", nil),
         ("annotation_id", nil),
-        ("speaker_id", &speaker_id),
-        ("vote_id", &vote_id),
+        ("speaker_id", speaker_id),
+        ("vote_id", vote_id),
         ("task_id", nil),
         ("version", "1"),
     ];
@@ -82,7 +133,7 @@ async fn a_non_participant_learns_nothing_about_the_meeting() {
         ("document_id", nil),
         ("item_id", nil),
         ("sha256", unknown_sha.as_str()),
-        ("user_id", &leader1_id),
+        ("user_id", leader1_id),
         ("token_id", nil),
         ("conversion_id", nil),
         ("annotation_id", nil),
@@ -93,7 +144,7 @@ async fn a_non_participant_learns_nothing_about_the_meeting() {
     ];
     let pdf = make_pdf("Thử", "Nội dung thử.");
     let mut checked = 0;
-    for (method, template) in secured_endpoints(&server).await {
+    for (method, template) in secured_endpoints(server).await {
         if !template.contains('{') {
             continue;
         }
@@ -142,7 +193,7 @@ async fn a_non_participant_learns_nothing_about_the_meeting() {
             continue;
         }
         if template.starts_with("/admin/") {
-            // Admins only: a leader is refused whatever the ids, so they tell nothing.
+            // Admins only: an outsider is refused whatever the ids, so they tell nothing.
             assert_eq!((on_secret.status.as_u16(), on_unknown.status.as_u16()), (403, 403), "{method} {template}");
             checked += 1;
             continue;
@@ -161,12 +212,12 @@ async fn a_non_participant_learns_nothing_about_the_meeting() {
 
     // The feed carries nothing of the meeting.
     let feed = serde_json::to_string(&leader2.all_changes(0).await).unwrap();
-    for needle in [mid.as_str(), doc_id.as_str(), sha.as_str(), item_id.as_str(), "giải phóng mặt bằng"] {
+    for needle in [mid, doc_id, sha, item_id, "giải phóng mặt bằng"] {
         assert!(!feed.contains(needle), "the change feed leaks {needle}");
     }
     // Nothing was changed by the attempts.
     let after = sec.get(&format!("/meetings/{mid}")).await;
-    assert_eq!(after["documents"], detail["documents"]);
+    assert_eq!(after["documents"], detail["documents"], "{outsider} changed nothing");
     assert_eq!(after["agenda"], detail["agenda"]);
 }
 
