@@ -27,6 +27,17 @@ pub fn visible_meeting(tx: &Tx<'_>, caller: &AuthUser, meeting_id: &str) -> AppR
     meetings::meeting(tx, meeting_id)?.ok_or_else(|| AppError::not_found("meeting"))
 }
 
+/// The meeting, if the caller is of its secretariat (its organizers, and the secretaries
+/// and admins taking part): who writes its minutes and its conclusion notice. `what`
+/// names the document in the refusal.
+pub fn secretariat_meeting(tx: &Tx<'_>, caller: &AuthUser, meeting_id: &str, what: &str) -> AppResult<Meeting> {
+    let m = visible_meeting(tx, caller, meeting_id)?;
+    if !meetings::is_secretariat(tx, meeting_id, &caller.id())? {
+        return Err(AppError::forbidden(format!("the meeting's secretariat writes its {what}")));
+    }
+    Ok(m)
+}
+
 /// The meeting, if the caller may change it: a secretary (or admin) taking part in it.
 /// Non-participants get 404 (they may not know it exists); participating leaders 403.
 pub fn editable_meeting(tx: &Tx<'_>, caller: &AuthUser, meeting_id: &str) -> AppResult<Meeting> {

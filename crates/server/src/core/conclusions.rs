@@ -39,11 +39,7 @@ pub fn deadline(tx: &Tx<'_>, at: OffsetDateTime) -> AppResult<Date> {
 }
 
 fn require_secretariat(tx: &Tx<'_>, actor: &AuthUser, mid: &str) -> AppResult<()> {
-    model::visible_meeting(tx, actor, mid)?;
-    if !store::meetings::is_secretariat(tx, mid, &actor.id())? {
-        return Err(AppError::forbidden("the meeting's secretariat writes its conclusion notice"));
-    }
-    Ok(())
+    model::secretariat_meeting(tx, actor, mid, "conclusion notice").map(drop)
 }
 
 /// "Đồng chí Nguyễn Văn An — Chủ tịch UBND tỉnh" → ("Nguyễn Văn An", "Chủ tịch UBND tỉnh").
@@ -69,8 +65,7 @@ fn audited(
 /// recipients already edited are kept.
 pub fn draft(tx: &Tx<'_>, actor: &AuthUser, meeting_id: Uuid) -> AppResult<Conclusion> {
     let mid = meeting_id.to_string();
-    require_secretariat(tx, actor, &mid)?;
-    let meeting = store::meetings::meeting(tx, &mid)?.ok_or_else(|| AppError::not_found("meeting"))?;
+    let meeting = model::secretariat_meeting(tx, actor, &mid, "conclusion notice")?;
     let before = store::conclusions::get(tx, &mid)?;
     if before.as_ref().is_some_and(|c| c.state == ConclusionState::Issued) {
         return Err(AppError::conflict("the notice is issued"));

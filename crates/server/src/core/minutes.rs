@@ -30,11 +30,7 @@ use crate::store::{self, Tx};
 /// Whether the caller writes the meeting's minutes: its secretariat (organizers, and
 /// secretaries and admins taking part).
 fn require_secretariat(tx: &Tx<'_>, actor: &AuthUser, mid: &str) -> AppResult<()> {
-    model::visible_meeting(tx, actor, mid)?;
-    if !store::meetings::is_secretariat(tx, mid, &actor.id())? {
-        return Err(AppError::forbidden("the meeting's secretariat writes its minutes"));
-    }
-    Ok(())
+    model::secretariat_meeting(tx, actor, mid, "minutes").map(drop)
 }
 
 /// The record of the meeting as the room kept it, with no text yet; the opinions are
