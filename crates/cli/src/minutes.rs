@@ -6,7 +6,6 @@ use clap::Subcommand;
 use meeting_client::minutes::MinutesCalls;
 use meeting_client::{ClientError, Profile};
 use meeting_protocol::{AttendanceStatus, Minutes, MinutesEdit, MinutesState};
-use time::UtcOffset;
 
 use crate::print_json;
 
@@ -65,7 +64,7 @@ pub enum MinutesCommand {
 }
 
 fn hhmm(t: time::OffsetDateTime) -> String {
-    let t = t.to_offset(UtcOffset::from_hms(7, 0, 0).unwrap_or(UtcOffset::UTC));
+    let t = meeting_protocol::office_time(t);
     format!("{:02}:{:02}", t.hour(), t.minute())
 }
 

@@ -9,9 +9,11 @@
 //! offline waits on the device and is sent once by the next sync.
 
 use clap::Subcommand;
-use meeting_client::tasks::{TaskCalls, office_day};
+use meeting_client::tasks::TaskCalls;
 use meeting_client::{ClientError, Profile};
-use meeting_protocol::{BucketCounts, Task, TaskBucket, TaskInput, TaskReport, TaskSource, TaskStats, parse_day};
+use meeting_protocol::{
+    BucketCounts, Task, TaskBucket, TaskInput, TaskReport, TaskSource, TaskStats, office_day, parse_day,
+};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 

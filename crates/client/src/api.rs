@@ -221,3 +221,13 @@ impl Api {
         self.check(resp).await
     }
 }
+
+/// A query value with everything but unreserved characters percent-encoded.
+pub(crate) fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -7,22 +7,19 @@
 //! The office's decisions (a new task, confirming or returning a report, a new deadline)
 //! go to the server directly ([`TaskCalls`]): they are the office's, at its desk.
 
-use meeting_protocol::{StatRow, Task, TaskBucket, TaskExtension, TaskInput, TaskReport, TaskReview, TaskStats, Unit};
+use meeting_protocol::{
+    StatRow, Task, TaskBucket, TaskExtension, TaskInput, TaskReport, TaskReview, TaskStats, Unit, iso_day, office_day,
+};
 use reqwest::Method;
 use rusqlite::params;
 use serde::de::DeserializeOwned;
-use time::{Date, OffsetDateTime, UtcOffset};
+use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::Profile;
-use crate::api::Api;
+use crate::api::{Api, urlencode};
 use crate::error::{ClientError, Result};
 use crate::store::{Store, parse};
-
-/// The office's day (Việt Nam, UTC+7) of an instant.
-pub fn office_day(at: OffsetDateTime) -> Date {
-    at.to_offset(UtcOffset::from_hms(7, 0, 0).unwrap_or(UtcOffset::UTC)).date()
-}
 
 impl Store {
     /// Every task on the device, by assignment day.
@@ -214,13 +211,12 @@ impl TaskCalls {
 
     /// The server's figures now.
     pub async fn stats(&self, from: Option<Date>, to: Option<Date>, unit: Option<&str>) -> Result<TaskStats> {
-        let day = |d: Date| format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day());
         let mut query = Vec::new();
         if let Some(f) = from {
-            query.push(format!("from={}", day(f)));
+            query.push(format!("from={}", iso_day(f)));
         }
         if let Some(t) = to {
-            query.push(format!("to={}", day(t)));
+            query.push(format!("to={}", iso_day(t)));
         }
         if let Some(u) = unit {
             query.push(format!("unit={}", urlencode(u)));
@@ -228,13 +224,4 @@ impl TaskCalls {
         let q = if query.is_empty() { String::new() } else { format!("?{}", query.join("&")) };
         self.call(Method::GET, &format!("/tasks/stats{q}"), None).await
     }
-}
-
-/// Writes a query value with anything but letters, digits and `-_.` escaped.
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }
-        })
-        .collect()
 }

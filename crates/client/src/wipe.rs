@@ -12,6 +12,7 @@ use reqwest::Method;
 use uuid::Uuid;
 
 use crate::Profile;
+use crate::api::urlencode;
 use crate::error::{ClientError, Result};
 use crate::vault::KEYS_FILE;
 
@@ -76,14 +77,4 @@ impl Devices {
             .await
             .map(drop)
     }
-}
-
-/// A query value with everything but unreserved characters percent-encoded.
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -5,7 +5,26 @@
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
-use time::{Date, Weekday};
+use time::{Date, OffsetDateTime, UtcOffset, Weekday};
+
+/// The office's time zone: Việt Nam's, UTC+7 all year. Deadlines, "done on" and the days
+/// of the figures are the office's days whatever the clock zone of the machine.
+pub const OFFICE_OFFSET: UtcOffset = time::macros::offset!(+7);
+
+/// An instant as the office's clock reads it.
+pub fn office_time(t: OffsetDateTime) -> OffsetDateTime {
+    t.to_offset(OFFICE_OFFSET)
+}
+
+/// The office's day of an instant.
+pub fn office_day(t: OffsetDateTime) -> Date {
+    office_time(t).date()
+}
+
+/// A day written `YYYY-MM-DD` (what [`parse_day`] reads).
+pub fn iso_day(d: Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
 
 /// `Date` as `"YYYY-MM-DD"` (for `#[serde(with = …)]`).
 pub mod day_format {
@@ -14,7 +33,7 @@ pub mod day_format {
 
     /// Writes `YYYY-MM-DD`.
     pub fn serialize<S: Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()))
+        s.serialize_str(&super::iso_day(*d))
     }
 
     /// Reads `YYYY-MM-DD`.

@@ -8,9 +8,9 @@ use std::collections::BTreeSet;
 
 use meeting_protocol::{
     Conclusion, ConclusionEdit, ConclusionPoint, ConclusionState, LateConclusion, MeetingStatus, MinutesState, Role,
-    Signer, add_working_days, working_days_between,
+    Signer, add_working_days, office_day, working_days_between,
 };
-use time::{Date, OffsetDateTime, UtcOffset};
+use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use super::audit::{self, Subject, snapshot};
@@ -24,10 +24,6 @@ use crate::store::{self, Tx};
 
 /// Working days the office has to issue a notice after the meeting.
 pub const WORKING_DAYS: u32 = 5;
-
-fn office_day(t: OffsetDateTime) -> Date {
-    t.to_offset(UtcOffset::from_hms(7, 0, 0).unwrap_or(UtcOffset::UTC)).date()
-}
 
 fn holidays(tx: &Tx<'_>) -> AppResult<BTreeSet<Date>> {
     Ok(store::units::holidays(tx)?.into_iter().map(|h| h.day).collect())

@@ -16,7 +16,7 @@ use meeting_protocol::{
     Entity, EntityKind, Role, StatRow, Task, TaskBucket, TaskEvent, TaskEventKind, TaskExtension, TaskInput,
     TaskReport, TaskReview, TaskSource, TaskState, TaskStats, Unit, UnitInput,
 };
-use time::{Date, OffsetDateTime, UtcOffset};
+use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use super::audit::{self, Subject, snapshot};
@@ -36,8 +36,7 @@ pub fn unit_scope(unit: &Uuid) -> String {
 
 /// Today in the office (Việt Nam, UTC+7).
 pub fn office_today() -> Date {
-    let vn = UtcOffset::from_hms(7, 0, 0).unwrap_or(UtcOffset::UTC);
-    OffsetDateTime::now_utc().to_offset(vn).date()
+    meeting_protocol::office_day(OffsetDateTime::now_utc())
 }
 
 /// The feed's tasks: every task for the office, a unit's for its staff.

@@ -14,8 +14,9 @@ pub mod pdf;
 
 pub use notice::{conclusion_blocks, conclusion_pdf};
 
+use meeting_protocol::office_time as vn;
 use meeting_protocol::{AttendanceStatus, Minutes, MinutesState, ParticipantRole};
-use time::{OffsetDateTime, UtcOffset};
+use time::OffsetDateTime;
 
 use self::pdf::{Block, Face, Fonts, Para};
 use crate::error::AppResult;
@@ -42,10 +43,6 @@ impl Letterhead {
             symbol: var("MEETING_OFFICE_SYMBOL", "UBND"),
         }
     }
-}
-
-fn vn(t: OffsetDateTime) -> OffsetDateTime {
-    t.to_offset(UtcOffset::from_hms(7, 0, 0).unwrap_or(UtcOffset::UTC))
 }
 
 fn hhmm(t: OffsetDateTime) -> String {

@@ -17,9 +17,7 @@ pub fn conclusion_pdf(c: &Conclusion) -> AppResult<(Vec<u8>, usize)> {
 
 /// The notice's blocks, in order.
 pub fn conclusion_blocks(c: &Conclusion, letterhead: &Letterhead) -> Vec<Block> {
-    let issued = c.issued_on.map_or(c.meeting_at, |d| {
-        d.midnight().assume_offset(time::UtcOffset::from_hms(7, 0, 0).unwrap_or(time::UtcOffset::UTC))
-    });
+    let issued = c.issued_on.map_or(c.meeting_at, |d| d.midnight().assume_offset(meeting_protocol::OFFICE_OFFSET));
     let mut b = vec![header(letterhead, &c.number, "TB", issued), Block::Space(18.0)];
     b.push(Block::Para(Para::center("THÔNG BÁO", Face::Bold, 14.0)));
     let who = if c.chair.is_empty() { "chủ trì".to_owned() } else { c.chair.clone() };

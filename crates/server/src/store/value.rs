@@ -85,8 +85,7 @@ impl ToValue for time::OffsetDateTime {
 /// A calendar day: `YYYY-MM-DD` text, which sorts as it reads.
 impl ToValue for time::Date {
     fn to_value(&self) -> Value {
-        let (y, m, d) = (self.year(), u8::from(self.month()), self.day());
-        Value::Text(format!("{y:04}-{m:02}-{d:02}"))
+        Value::Text(meeting_protocol::iso_day(*self))
     }
 }
 impl ToValue for Uuid {
